@@ -1,0 +1,18 @@
+// The shape every `lvslab` subcommand has: its own --help text and a run() that returns an exit code.
+export interface Command {
+  name: string;
+  /** one line for `lvslab --help` */
+  summary: string;
+  /** the full `lvslab NAME --help` text */
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** A usage error: printed with the command's name and exit status 2, no stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

@@ -1,0 +1,173 @@
+// The contract between the parts of the embedded IPVS: the ipvsadm grammar produces `IpvsCommand`s, the
+// core applies them and exposes its state as an `IpvsSnapshot`, the ipvsadm formatter turns snapshots
+// into ipvsadm's exact text, and the director daemon feeds packet headers in and applies `Verdict`s.
+// Addresses are IPv4 as unsigned 32-bit numbers in host order (a.b.c.d = a<<24|b<<16|c<<8|d) on the
+// per-packet path, and dotted strings everywhere else.
+
+export type Protocol = 'tcp' | 'udp';
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+/** A virtual service's identity, as `-t/-u ADDR:PORT` or `-f FWMARK` names it. */
+export type ServiceKey =
+  | { kind: 'tcp' | 'udp'; addr: string; port: number }
+  | { kind: 'fwmark'; fwmark: number };
+
+export type Forwarding = 'masq' | 'route' | 'tunnel' | 'local';
+
+export interface Persistence {
+  /** seconds; ipvsadm's default for a bare -p is 360 */
+  timeout: number;
+  /** dotted netmask, default 255.255.255.255 */
+  netmask: string;
+}
+
+export interface ServiceOptions {
+  scheduler: string;
+  /** sh-fallback, sh-port, mh-fallback, mh-port, flag-1..3 */
+  schedFlags: string[];
+  persistence?: Persistence;
+  /** one-packet scheduling (UDP) */
+  ops: boolean;
+  pe?: string;
+}
+
+export interface DestOptions {
+  forwarding: Forwarding;
+  weight: number;
+  uThreshold: number;
+  lThreshold: number;
+}
+
+export interface ListOptions {
+  numeric: boolean;
+  connections: boolean;
+  stats: boolean;
+  rate: boolean;
+  thresholds: boolean;
+  persistentConn: boolean;
+  exact: boolean;
+  sort: boolean;
+  timeout: boolean;
+  daemon: boolean;
+  tunInfo: boolean;
+}
+
+export interface SyncDaemonOptions {
+  state: 'master' | 'backup';
+  mcastInterface: string;
+  syncId: number;
+  syncMaxLen?: number;
+  mcastGroup?: string;
+  mcastPort?: number;
+  mcastTtl?: number;
+}
+
+/** One parsed ipvsadm invocation. Fields left out mean "not given" (edit keeps the old value). */
+export type IpvsCommand =
+  | { op: 'add-service' | 'edit-service'; service: ServiceKey; options: Partial<ServiceOptions> }
+  | { op: 'delete-service'; service: ServiceKey }
+  | { op: 'clear' }
+  | { op: 'add-dest' | 'edit-dest'; service: ServiceKey; dest: { addr: string; port: number }; options: Partial<DestOptions> }
+  | { op: 'delete-dest'; service: ServiceKey; dest: { addr: string; port: number } }
+  | { op: 'zero'; service?: ServiceKey }
+  | { op: 'set-timeout'; tcp: number; tcpfin: number; udp: number }
+  | { op: 'list'; service?: ServiceKey; options: ListOptions }
+  | { op: 'save'; service?: ServiceKey; numeric: boolean }
+  | { op: 'restore' }
+  | { op: 'start-daemon'; options: SyncDaemonOptions }
+  | { op: 'stop-daemon'; state?: 'master' | 'backup' }
+  | { op: 'version' }
+  | { op: 'help' };
+
+export interface Counters {
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+export interface DestSnapshot {
+  addr: string;
+  port: number;
+  options: DestOptions;
+  activeConns: number;
+  inactConns: number;
+  persistConns: number;
+  stats: Counters;
+  /** the rate estimator's exported values: conns/s, pkts/s, bytes/s */
+  rate: Counters;
+}
+
+export interface ServiceSnapshot {
+  key: ServiceKey;
+  options: ServiceOptions;
+  /** in the kernel's list order (newest added first) — formatters sort for display themselves */
+  dests: DestSnapshot[];
+  stats: Counters;
+  rate: Counters;
+}
+
+export interface ConnSnapshot {
+  protocol: Protocol;
+  /** true for persistence templates */
+  template: boolean;
+  client: { addr: string; port: number };
+  virtual: { addr: string; port: number };
+  dest: { addr: string; port: number };
+  /** NONE, ESTABLISHED, SYN_RECV, ... or UDP */
+  state: string;
+  /** seconds left before expiry, as /proc/net/ip_vs_conn prints it */
+  expiresIn: number;
+  fwmark?: number;
+}
+
+export interface IpvsSnapshot {
+  /** the connection hash table size shown as "(size=4096)" */
+  tableSize: number;
+  services: ServiceSnapshot[];
+  connections: ConnSnapshot[];
+  timeouts: { tcp: number; tcpfin: number; udp: number };
+  daemons: SyncDaemonOptions[];
+  totals: { stats: Counters; rate: Counters };
+}
+
+/** The headers the data plane needs from one IPv4 packet. */
+export interface PacketHeaders {
+  /** IPPROTO_TCP or IPPROTO_UDP */
+  proto: number;
+  saddr: number;
+  daddr: number;
+  sport: number;
+  dport: number;
+  /** the TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10); 0 for UDP */
+  tcpFlags: number;
+  /** IP total length, for the byte counters */
+  length: number;
+  /** the skb mark the packet carried when queued (fwmark services) */
+  fwmark: number;
+}
+
+/** What the data plane does with a packet. */
+export type Verdict =
+  | { action: 'accept' } // not IPVS traffic (or nothing to change): let it through untouched
+  | { action: 'drop'; reason: string }
+  | { action: 'reject'; reason: string } // new TCP conn with no destination: ICMP port unreachable, no entry
+  | { action: 'dnat'; daddr: number; dport: number } // NAT, client -> real server
+  | { action: 'snat'; saddr: number; sport: number } // NAT, real server reply -> client
+  | { action: 'route'; daddr: number } // DR: forward unchanged to this real server
+  | { action: 'tunnel'; daddr: number }; // TUN: IPIP-encapsulate to this real server
+
+export interface IpvsadmResult {
+  stdout: string;
+  stderr: string;
+  /** ipvsadm's exit status */
+  status: number;
+}
+
+/** Time as the core sees it: injectable so tests advance it instead of sleeping. */
+export interface Clock {
+  /** milliseconds, monotonic */
+  now(): number;
+}

@@ -1,0 +1,33 @@
+// What both load-balancer implementations offer a lab's directors, so suites run unchanged over either.
+// `embedded` = lvslab's director daemon (TypeScript IPVS + VRRP); `kernel` = kernel IPVS via ipvsadm
+// plus real keepalived. Implementations: src/lb/director/backend.ts and src/lb/kernel/backend.ts.
+import type { IpvsadmResult } from './ipvs/types.js';
+
+export type BackendName = 'embedded' | 'kernel';
+
+export type Availability = { ok: true } | { ok: false; reason: string };
+
+/** How one director is configured: ipvsadm command lines, a keepalived.conf, or both. */
+export interface DirectorConfig {
+  /** ipvsadm argument lines without the leading `ipvsadm`, applied in order */
+  ipvsadm?: string[];
+  /** keepalived.conf text; interface names are the lab's (the article presets name them eth0/eth1) */
+  keepalivedConf?: string;
+  /** data-plane mode of the embedded backend; the kernel backend ignores it */
+  dataplane?: 'per-packet' | 'offload';
+}
+
+/** A backend bound to one built lab. Handles are the lab's director host names (`ds1`, `ds2`). */
+export interface BackendSession {
+  readonly backend: BackendName;
+  /** configure and start the load balancer on a director */
+  startDirector(director: string, config: DirectorConfig): Promise<void>;
+  /** run `ipvsadm ARGS` on a director: the same text and exit status real ipvsadm gives */
+  ipvsadm(director: string, args: string[], stdin?: string): Promise<IpvsadmResult>;
+  /** stop gracefully (keepalived/VRRP sends priority 0) */
+  stopDirector(director: string): Promise<void>;
+  /** SIGKILL the director's load-balancer process(es) */
+  killDirector(director: string): Promise<void>;
+  /** stop everything this session started */
+  close(): Promise<void>;
+}

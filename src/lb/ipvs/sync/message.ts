@@ -1,0 +1,538 @@
+// The IPVS connection-sync wire format, version 1 (net/netfilter/ipvs/ip_vs_sync.c), byte for byte:
+// an 8-byte message header followed by nr_conns connection records, each record 32-bit aligned.
+// Version 0 messages (4-byte header, 24-byte records) are decoded too, because a v1 kernel still
+// accepts them (ip_vs_process_message_v0); we never send them.
+//
+// Decoding follows the kernel's receive loop exactly, including which errors drop only one record
+// ("Single msg dropped", positive retc) and which drop the rest of the datagram (negative retc,
+// "Dropping buffer"): records decoded before a fatal error are still applied by the kernel, so they
+// are returned here too.
+
+/** 224.0.0.81 (IP_VS_SYNC_GROUP) */
+export const SYNC_GROUP = '224.0.0.81';
+/** IP_VS_SYNC_PORT; sync thread i uses port + i */
+export const SYNC_PORT = 8848;
+export const SYNC_PROTO_VER = 1;
+
+export const HEADER_V1_SIZE = 8;
+export const HEADER_V0_SIZE = 4;
+export const RECORD_V4_SIZE = 36;
+export const RECORD_V6_SIZE = 72;
+export const RECORD_V0_SIZE = 24;
+/** struct ip_vs_sync_conn_options: in_seq + out_seq, 3 x be32 each */
+export const SEQ_OPTIONS_SIZE = 24;
+
+/** Bit 0 of a record's type byte: IPv6 addresses (STYPE_F_INET6). */
+export const STYPE_F_INET6 = 1;
+/** Top 4 bits of ver_size are the record version (0); the low 12 bits its length with options. */
+export const SVER_SHIFT = 12;
+export const SVER_MASK = 0x0fff;
+
+export const IPVS_OPT_SEQ_DATA = 1;
+export const IPVS_OPT_PE_DATA = 2;
+export const IPVS_OPT_PE_NAME = 3;
+/** Option type bit: the option is optional, a receiver that does not know it skips it. */
+export const IPVS_OPT_F_PARAM = 1 << 6;
+
+export const IP_VS_PEDATA_MAXLEN = 255;
+export const IP_VS_PENAME_MAXLEN = 16;
+
+// Connection flags (include/uapi/linux/ip_vs.h).
+export const IP_VS_CONN_F_FWD_MASK = 0x0007;
+export const IP_VS_CONN_F_MASQ = 0x0000;
+export const IP_VS_CONN_F_LOCALNODE = 0x0001;
+export const IP_VS_CONN_F_TUNNEL = 0x0002;
+export const IP_VS_CONN_F_DROUTE = 0x0003;
+export const IP_VS_CONN_F_BYPASS = 0x0004;
+export const IP_VS_CONN_F_SYNC = 0x0020;
+export const IP_VS_CONN_F_HASHED = 0x0040;
+export const IP_VS_CONN_F_NOOUTPUT = 0x0080;
+export const IP_VS_CONN_F_INACTIVE = 0x0100;
+export const IP_VS_CONN_F_OUT_SEQ = 0x0200;
+export const IP_VS_CONN_F_IN_SEQ = 0x0400;
+export const IP_VS_CONN_F_SEQ_MASK = 0x0600;
+export const IP_VS_CONN_F_NO_CPORT = 0x0800;
+export const IP_VS_CONN_F_TEMPLATE = 0x1000;
+export const IP_VS_CONN_F_ONE_PACKET = 0x2000;
+/** Bits a backup takes from a synced record when it creates the connection. */
+export const IP_VS_CONN_F_BACKUP_MASK =
+  IP_VS_CONN_F_FWD_MASK |
+  IP_VS_CONN_F_NOOUTPUT |
+  IP_VS_CONN_F_INACTIVE |
+  IP_VS_CONN_F_SEQ_MASK |
+  IP_VS_CONN_F_NO_CPORT |
+  IP_VS_CONN_F_TEMPLATE;
+/** Bits a backup updates on a connection it already holds. */
+export const IP_VS_CONN_F_BACKUP_UPD_MASK = IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_SEQ_MASK;
+
+/** struct ip_vs_seq, for NAT sequence adjustment (FTP helper); host order here. */
+export interface SeqData {
+  initSeq: number;
+  delta: number;
+  previousDelta: number;
+}
+
+/** One connection as the sync protocol carries it. Addresses are dotted IPv4 or IPv6 text. */
+export interface SyncConn {
+  family: 4 | 6;
+  /** IPPROTO_TCP (6), IPPROTO_UDP (17), ... */
+  protocol: number;
+  /** IP_VS_CONN_F_* bits as the sender had them (HASHED cleared) */
+  flags: number;
+  /** the protocol's state index (TCP: 0 NONE, 1 ESTABLISHED, ...; UDP 0; templates 0/1) */
+  state: number;
+  cport: number;
+  vport: number;
+  dport: number;
+  fwmark: number;
+  /** the connection's full timeout for its state, in seconds (cp->timeout / HZ) */
+  timeout: number;
+  caddr: string;
+  vaddr: string;
+  daddr: string;
+  /** SEQ_DATA option: present when the sender's flags have IN_SEQ/OUT_SEQ */
+  seq?: { in: SeqData; out: SeqData };
+  /** PE_DATA option (persistence-engine data, e.g. a SIP Call-ID) */
+  peData?: Uint8Array;
+  /** PE_NAME option (e.g. "sip"); only sent together with peData */
+  peName?: string;
+}
+
+/** Why one record was skipped or the rest of a datagram dropped. */
+export interface SyncDropReason {
+  /** the kernel's retc (negative: rest of the datagram dropped), or a label for header checks */
+  code: number | 'header';
+  message: string;
+}
+
+export type DecodedMessage =
+  | {
+      kind: 'v1' | 'v0';
+      syncId: number;
+      /** nr_conns from the header */
+      count: number;
+      /** records in order; a skipped one carries its reason instead of a connection */
+      records: Array<{ ok: true; conn: SyncConn; optional: Array<{ type: number; data: Uint8Array }> } | { ok: false; reason: SyncDropReason }>;
+      /** set when a fatal error stopped decoding; records before it are still valid */
+      aborted?: SyncDropReason;
+    }
+  | { kind: 'dropped'; reason: SyncDropReason };
+
+export class SyncCodecError extends Error {
+  override name = 'SyncCodecError';
+}
+
+// ---------- addresses ----------
+
+function ipv4ToUint(addr: string, what: string): number {
+  const parts = addr.split('.');
+  if (parts.length !== 4) throw new SyncCodecError(`${what}: '${addr}' is not an IPv4 address`);
+  let n = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new SyncCodecError(`${what}: '${addr}' is not an IPv4 address`);
+    n = n * 256 + Number(p);
+  }
+  return n;
+}
+
+function uintToIpv4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function ipv6ToBytes(addr: string, what: string): Buffer {
+  const bad = () => new SyncCodecError(`${what}: '${addr}' is not an IPv6 address`);
+  let text = addr;
+  // A trailing dotted quad (::ffff:1.2.3.4) stands for the last two groups.
+  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
+  if (v4) {
+    const n = ipv4ToUint(v4[2], what);
+    text = `${v4[1]}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) throw bad();
+  const parse = (s: string) => (s === '' ? [] : s.split(':').map((h) => {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(h)) throw bad();
+    return parseInt(h, 16);
+  }));
+  let groups: number[];
+  if (halves.length === 2) {
+    const head = parse(halves[0]);
+    const rest = parse(halves[1]);
+    const fill = 8 - head.length - rest.length;
+    if (fill < 1) throw bad();
+    groups = [...head, ...new Array<number>(fill).fill(0), ...rest];
+  } else {
+    groups = parse(text);
+    if (groups.length !== 8) throw bad();
+  }
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
+}
+
+function bytesToIpv6(b: Buffer): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
+  // RFC 5952: compress the longest run of two or more zero groups, the first one on ties.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+// ---------- encoding ----------
+
+function checkUint(value: number, bits: 8 | 16 | 32, what: string): void {
+  const max = 2 ** bits - 1;
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new SyncCodecError(`${what}: ${value} is not an unsigned ${bits}-bit value`);
+  }
+}
+
+/** Length of a record with its options, before the 32-bit padding that precedes the next one. */
+export function recordLength(conn: SyncConn): number {
+  let len = conn.family === 6 ? RECORD_V6_SIZE : RECORD_V4_SIZE;
+  if (conn.seq) len += SEQ_OPTIONS_SIZE + 2;
+  // The kernel writes PE_NAME only together with PE_DATA.
+  if (conn.peData && conn.peData.length > 0) {
+    len += conn.peData.length + 2;
+    if (conn.peName) len += Buffer.byteLength(conn.peName) + 2;
+  }
+  return len;
+}
+
+/** Encode one record (no padding) into `out` at `at`; returns its length. */
+export function encodeRecord(conn: SyncConn, out: Buffer, at: number): number {
+  const len = recordLength(conn);
+  if (len > SVER_MASK) throw new SyncCodecError(`sync record: length ${len} does not fit the 12-bit size field`);
+  checkUint(conn.protocol, 8, 'sync record protocol');
+  checkUint(conn.flags, 32, 'sync record flags');
+  checkUint(conn.state, 16, 'sync record state');
+  checkUint(conn.cport, 16, 'sync record cport');
+  checkUint(conn.vport, 16, 'sync record vport');
+  checkUint(conn.dport, 16, 'sync record dport');
+  checkUint(conn.fwmark, 32, 'sync record fwmark');
+  checkUint(conn.timeout, 32, 'sync record timeout');
+  if (conn.peData && conn.peData.length > IP_VS_PEDATA_MAXLEN) {
+    throw new SyncCodecError(`sync record: pe data of ${conn.peData.length} bytes exceeds ${IP_VS_PEDATA_MAXLEN}`);
+  }
+  if (conn.peName && Buffer.byteLength(conn.peName) > IP_VS_PENAME_MAXLEN) {
+    throw new SyncCodecError(`sync record: pe name '${conn.peName}' is longer than ${IP_VS_PENAME_MAXLEN} bytes`);
+  }
+  out.writeUInt8(conn.family === 6 ? STYPE_F_INET6 : 0, at);
+  out.writeUInt8(conn.protocol, at + 1);
+  out.writeUInt16BE(len & SVER_MASK, at + 2); // record version 0
+  out.writeUInt32BE((conn.flags & ~IP_VS_CONN_F_HASHED) >>> 0, at + 4);
+  out.writeUInt16BE(conn.state, at + 8);
+  out.writeUInt16BE(conn.cport, at + 10);
+  out.writeUInt16BE(conn.vport, at + 12);
+  out.writeUInt16BE(conn.dport, at + 14);
+  out.writeUInt32BE(conn.fwmark, at + 16);
+  out.writeUInt32BE(conn.timeout, at + 20);
+  let p = at + 24;
+  if (conn.family === 6) {
+    for (const [addr, what] of [[conn.caddr, 'caddr'], [conn.vaddr, 'vaddr'], [conn.daddr, 'daddr']] as const) {
+      ipv6ToBytes(addr, `sync record ${what}`).copy(out, p);
+      p += 16;
+    }
+  } else {
+    out.writeUInt32BE(ipv4ToUint(conn.caddr, 'sync record caddr'), p);
+    out.writeUInt32BE(ipv4ToUint(conn.vaddr, 'sync record vaddr'), p + 4);
+    out.writeUInt32BE(ipv4ToUint(conn.daddr, 'sync record daddr'), p + 8);
+    p += 12;
+  }
+  if (conn.seq) {
+    out.writeUInt8(IPVS_OPT_SEQ_DATA, p);
+    out.writeUInt8(SEQ_OPTIONS_SIZE, p + 1);
+    p += 2;
+    for (const s of [conn.seq.in, conn.seq.out]) {
+      out.writeUInt32BE(s.initSeq >>> 0, p);
+      out.writeUInt32BE(s.delta >>> 0, p + 4);
+      out.writeUInt32BE(s.previousDelta >>> 0, p + 8);
+      p += 12;
+    }
+  }
+  if (conn.peData && conn.peData.length > 0) {
+    out.writeUInt8(IPVS_OPT_PE_DATA, p);
+    out.writeUInt8(conn.peData.length, p + 1);
+    Buffer.from(conn.peData).copy(out, p + 2);
+    p += 2 + conn.peData.length;
+    if (conn.peName) {
+      const name = Buffer.from(conn.peName);
+      out.writeUInt8(IPVS_OPT_PE_NAME, p);
+      out.writeUInt8(name.length, p + 1);
+      name.copy(out, p + 2);
+      p += 2 + name.length;
+    }
+  }
+  return len;
+}
+
+/**
+ * A v1 message being filled, as the master's sync_buff: records are appended with the padding
+ * that aligns each one on 32 bits (the kernel pads before a record, never after the last one).
+ */
+export class SyncMessageBuilder {
+  private readonly buf: Buffer;
+  private head = HEADER_V1_SIZE;
+  private nr = 0;
+
+  /** @param maxLen sync_maxlen: the datagram payload limit (MTU - 28 by default) */
+  constructor(readonly syncId: number, readonly maxLen: number) {
+    checkUint(syncId, 8, 'syncid');
+    if (!Number.isInteger(maxLen) || maxLen <= HEADER_V1_SIZE || maxLen > 65535) {
+      throw new SyncCodecError(`sync_maxlen: ${maxLen} is outside ${HEADER_V1_SIZE + 1}..65535`);
+    }
+    this.buf = Buffer.alloc(maxLen);
+  }
+
+  get count(): number {
+    return this.nr;
+  }
+
+  get size(): number {
+    return this.head;
+  }
+
+  /** Whether a record of `len` bytes still fits (with its padding). nr_conns is one byte. */
+  fits(len: number): boolean {
+    const pad = (4 - (this.head & 3)) & 3;
+    return this.nr < 255 && this.head + pad + len <= this.maxLen;
+  }
+
+  /** Append a record; false (and nothing written) when it does not fit. */
+  add(conn: SyncConn): boolean {
+    const len = recordLength(conn);
+    if (!this.fits(len)) return false;
+    const pad = (4 - (this.head & 3)) & 3;
+    this.buf.fill(0, this.head, this.head + pad);
+    encodeRecord(conn, this.buf, this.head + pad);
+    this.head += pad + len;
+    this.nr++;
+    return true;
+  }
+
+  /** The datagram: header (reserved 0, syncid, size, nr_conns, version 1, spare 0) + records. */
+  toBuffer(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.head));
+    out.writeUInt8(0, 0);
+    out.writeUInt8(this.syncId, 1);
+    out.writeUInt16BE(this.head, 2);
+    out.writeUInt8(this.nr, 4);
+    out.writeInt8(SYNC_PROTO_VER, 5);
+    out.writeUInt16BE(0, 6);
+    return out;
+  }
+}
+
+/** Encode a whole v1 message; throws when the records do not fit in maxLen. */
+export function encodeMessage(syncId: number, conns: SyncConn[], maxLen = 65535): Buffer {
+  const b = new SyncMessageBuilder(syncId, maxLen);
+  for (const [i, c] of conns.entries()) {
+    if (!b.add(c)) throw new SyncCodecError(`sync message: record ${i} does not fit in ${maxLen} bytes`);
+  }
+  return b.toBuffer();
+}
+
+// ---------- decoding ----------
+
+export interface DecodeOptions {
+  /** the backup's syncid: 0 accepts every syncid, anything else only that one */
+  syncId: number;
+}
+
+function drop(code: number | 'header', message: string): SyncDropReason {
+  return { code, message };
+}
+
+/** Decode (and check, as ip_vs_process_message does) one received datagram. */
+export function decodeMessage(data: Uint8Array, opts: DecodeOptions): DecodedMessage {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < HEADER_V0_SIZE) return { kind: 'dropped', reason: drop('header', 'message header too short') };
+  const size = buf.readUInt16BE(2);
+  if (buf.length !== size) {
+    return { kind: 'dropped', reason: drop('header', `bogus message size: header says ${size}, datagram has ${buf.length} bytes`) };
+  }
+  const syncId = buf.readUInt8(1);
+  if (opts.syncId !== 0 && syncId !== opts.syncId) {
+    return { kind: 'dropped', reason: drop('header', `ignoring syncid ${syncId} (ours is ${opts.syncId})`) };
+  }
+  // A v1 header needs 8 bytes, but the kernel reads version/spare without checking; a shorter
+  // datagram reads as v0 here, which is what the kernel's checks amount to for such input.
+  const isV1 =
+    buf.length >= HEADER_V1_SIZE && buf.readInt8(5) === SYNC_PROTO_VER && buf.readUInt8(0) === 0 && buf.readUInt16BE(6) === 0;
+  return isV1 ? decodeV1(buf, syncId) : decodeV0(buf, syncId);
+}
+
+function decodeV1(buf: Buffer, syncId: number): DecodedMessage {
+  const count = buf.readUInt8(4);
+  const out: Extract<DecodedMessage, { kind: 'v1' | 'v0' }> = { kind: 'v1', syncId, count, records: [] };
+  let next = HEADER_V1_SIZE;
+  for (let i = 0; i < count; i++) {
+    const p = next;
+    if (p + RECORD_V4_SIZE > buf.length) {
+      out.aborted = drop(-1, `record ${i}: dropping buffer, too small`);
+      return out;
+    }
+    const verSize = buf.readUInt16BE(p + 2);
+    const size = verSize & SVER_MASK;
+    const end = p + size;
+    if (end > buf.length) {
+      out.aborted = drop(-1, `record ${i}: dropping buffer, record size ${size} runs past the message`);
+      return out;
+    }
+    if (verSize >> SVER_SHIFT) {
+      out.aborted = drop(-1, `record ${i}: dropping buffer, unknown record version ${verSize >> SVER_SHIFT}`);
+      return out;
+    }
+    const r = decodeRecordV1(buf, p, end);
+    if ('fatal' in r) {
+      out.aborted = drop(r.fatal, `record ${i}: dropping buffer, ${r.message}`);
+      return out;
+    }
+    out.records.push('conn' in r ? { ok: true, conn: r.conn, optional: r.optional } : { ok: false, reason: drop(r.skip, `record ${i}: ${r.message}`) });
+    next = p + ((size + 3) & ~3);
+  }
+  return out;
+}
+
+type RecordResult =
+  | { fatal: number; message: string }
+  | { skip: number; message: string }
+  | { conn: SyncConn; optional: Array<{ type: number; data: Uint8Array }> };
+
+function decodeRecordV1(buf: Buffer, start: number, end: number): RecordResult {
+  const type = buf.readUInt8(start);
+  let family: 4 | 6;
+  let p: number;
+  if (type & STYPE_F_INET6) {
+    family = 6;
+    p = start + RECORD_V6_SIZE;
+  } else if (type === 0) {
+    family = 4;
+    p = start + RECORD_V4_SIZE;
+  } else {
+    return { fatal: -10, message: `unknown record type ${type}` };
+  }
+  if (p > end) return { fatal: -20, message: `record length ${end - start} is shorter than its fixed part` };
+  const conn: SyncConn = {
+    family,
+    protocol: buf.readUInt8(start + 1),
+    flags: buf.readUInt32BE(start + 4),
+    state: buf.readUInt16BE(start + 8),
+    cport: buf.readUInt16BE(start + 10),
+    vport: buf.readUInt16BE(start + 12),
+    dport: buf.readUInt16BE(start + 14),
+    fwmark: buf.readUInt32BE(start + 16),
+    timeout: buf.readUInt32BE(start + 20),
+    caddr: '',
+    vaddr: '',
+    daddr: '',
+  };
+  if (family === 6) {
+    conn.caddr = bytesToIpv6(buf.subarray(start + 24, start + 40));
+    conn.vaddr = bytesToIpv6(buf.subarray(start + 40, start + 56));
+    conn.daddr = bytesToIpv6(buf.subarray(start + 56, start + 72));
+  } else {
+    conn.caddr = uintToIpv4(buf.readUInt32BE(start + 24));
+    conn.vaddr = uintToIpv4(buf.readUInt32BE(start + 28));
+    conn.daddr = uintToIpv4(buf.readUInt32BE(start + 32));
+  }
+  const optional: Array<{ type: number; data: Uint8Array }> = [];
+  let peData: Buffer | undefined;
+  let peName: Buffer | undefined;
+  while (p < end) {
+    if (p + 2 > end) return { fatal: -30, message: 'truncated option header' };
+    const ptype = buf.readUInt8(p);
+    const plen = buf.readUInt8(p + 1);
+    p += 2;
+    if (plen === 0 || p + plen > end) return { fatal: -40, message: `option ${ptype} has bad length ${plen}` };
+    const data = buf.subarray(p, p + plen);
+    switch (ptype & ~IPVS_OPT_F_PARAM) {
+      case IPVS_OPT_SEQ_DATA:
+        if (plen !== SEQ_OPTIONS_SIZE) return { fatal: -50, message: `bogus seq options length ${plen}` };
+        if (conn.seq) return { fatal: -50, message: 'seq options found twice' };
+        conn.seq = {
+          in: { initSeq: data.readUInt32BE(0), delta: data.readUInt32BE(4), previousDelta: data.readUInt32BE(8) },
+          out: { initSeq: data.readUInt32BE(12), delta: data.readUInt32BE(16), previousDelta: data.readUInt32BE(20) },
+        };
+        break;
+      case IPVS_OPT_PE_DATA:
+        if (peData) return { fatal: -60, message: 'pe data found twice' };
+        peData = data;
+        break;
+      case IPVS_OPT_PE_NAME:
+        if (plen > IP_VS_PENAME_MAXLEN) return { fatal: -70, message: `pe name length ${plen} > ${IP_VS_PENAME_MAXLEN}` };
+        if (peName) return { fatal: -70, message: 'pe name found twice' };
+        peName = data;
+        break;
+      default:
+        // An unknown mandatory option: the kernel stops reading this record (drops only it).
+        if (!(ptype & IPVS_OPT_F_PARAM)) return { skip: 20, message: `unknown mandatory option ${ptype}` };
+        optional.push({ type: ptype, data: Uint8Array.from(data) });
+    }
+    p += plen;
+  }
+  if (peData) conn.peData = Uint8Array.from(peData);
+  if (peName) conn.peName = peName.toString('latin1');
+  return { conn, optional };
+}
+
+function decodeV0(buf: Buffer, syncId: number): DecodedMessage {
+  const count = buf.readUInt8(0);
+  const out: Extract<DecodedMessage, { kind: 'v1' | 'v0' }> = { kind: 'v0', syncId, count, records: [] };
+  let p = HEADER_V0_SIZE;
+  for (let i = 0; i < count; i++) {
+    if (p + RECORD_V0_SIZE > buf.length) {
+      out.aborted = drop(-1, `v0 record ${i}: bogus conn`);
+      return out;
+    }
+    const flags = buf.readUInt16BE(p + 20);
+    const conn: SyncConn = {
+      family: 4,
+      protocol: buf.readUInt8(p + 1),
+      cport: buf.readUInt16BE(p + 2),
+      vport: buf.readUInt16BE(p + 4),
+      dport: buf.readUInt16BE(p + 6),
+      caddr: uintToIpv4(buf.readUInt32BE(p + 8)),
+      vaddr: uintToIpv4(buf.readUInt32BE(p + 12)),
+      daddr: uintToIpv4(buf.readUInt32BE(p + 16)),
+      flags,
+      state: buf.readUInt16BE(p + 22),
+      // v0 carries neither timeout nor fwmark: the receiver uses the state's default timeout.
+      fwmark: 0,
+      timeout: 0,
+    };
+    if (flags & IP_VS_CONN_F_SEQ_MASK) {
+      if (p + RECORD_V0_SIZE + SEQ_OPTIONS_SIZE > buf.length) {
+        out.aborted = drop(-1, `v0 record ${i}: dropping buffer, bogus conn options`);
+        return out;
+      }
+      // v0 copies struct ip_vs_seq in the sender's host order (memcpy), little-endian on x86.
+      const o = p + RECORD_V0_SIZE;
+      conn.seq = {
+        in: { initSeq: buf.readUInt32LE(o), delta: buf.readUInt32LE(o + 4), previousDelta: buf.readUInt32LE(o + 8) },
+        out: { initSeq: buf.readUInt32LE(o + 12), delta: buf.readUInt32LE(o + 16), previousDelta: buf.readUInt32LE(o + 20) },
+      };
+      p += RECORD_V0_SIZE + SEQ_OPTIONS_SIZE;
+    } else {
+      p += RECORD_V0_SIZE;
+    }
+    out.records.push({ ok: true, conn, optional: [] });
+  }
+  return out;
+}

@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import {
+  IP_VS_CONN_F_HASHED,
+  IP_VS_CONN_F_INACTIVE,
+  IP_VS_CONN_F_NOOUTPUT,
+  IP_VS_CONN_F_ONE_PACKET,
+  IP_VS_CONN_F_SYNC,
+  IP_VS_CONN_F_TEMPLATE,
+  decodeMessage,
+  type SyncConn,
+} from './message.js';
+import {
+  DEFAULT_SYNC_SETTINGS,
+  SyncBatcher,
+  acceptRecord,
+  connFlags,
+  existingConnAction,
+  mergeSyncedFlags,
+  newSyncState,
+  recordFor,
+  recordsForIncomingPacket,
+  resolveDaemonConfig,
+  syncConnNeeded,
+  type SyncCandidate,
+  type SyncSource,
+} from './rules.js';
+import { TCP_S, withSetTimeouts, DEFAULT_PROTO_TIMEOUTS } from './states.js';
+
+const tcp = (state: number, extra: Partial<SyncCandidate> = {}): SyncCandidate => ({
+  protocol: 6,
+  flags: 0,
+  state,
+  timeoutMs: 900_000,
+  sync: newSyncState(0),
+  ...extra,
+});
+
+/** Feed `n` incoming packets; return the packet numbers that produced a record for the conn itself. */
+function syncedAt(c: SyncCandidate, n: number, stateAt?: (pkt: number) => number): number[] {
+  const out: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    if (stateAt) c.state = stateAt(i);
+    const recs = recordsForIncomingPacket(c, i * 10, true);
+    if (recs.includes(c)) out.push(i);
+  }
+  return out;
+}
+
+describe('when the master sends (ip_vs_sync_conn_needed)', () => {
+  it('sends an established TCP conn on the 3rd incoming packet, then every 50', () => {
+    // SYN -> SYN_RECV, ACK -> ESTABLISHED, then data: the 3rd packet is the first sync
+    const c = tcp(TCP_S.SYN_RECV);
+    const at = syncedAt(c, 160, (i) => (i === 1 ? TCP_S.SYN_RECV : TCP_S.ESTABLISHED));
+    expect(at).toEqual([3, 53, 103, 153]);
+  });
+
+  it('never sends a conn that stays in SYN_RECV, whatever its packet count', () => {
+    expect(syncedAt(tcp(TCP_S.SYN_RECV), 60)).toEqual([]);
+  });
+
+  it('sends at once on a change to FIN_WAIT / CLOSE_WAIT / TIME_WAIT / CLOSE, once per change', () => {
+    const c = tcp(TCP_S.ESTABLISHED);
+    const states: Record<number, number> = { 1: TCP_S.ESTABLISHED, 2: TCP_S.ESTABLISHED, 3: TCP_S.ESTABLISHED, 4: TCP_S.ESTABLISHED, 5: TCP_S.CLOSE_WAIT, 6: TCP_S.CLOSE_WAIT, 7: TCP_S.TIME_WAIT };
+    expect(syncedAt(c, 7, (i) => states[i])).toEqual([3, 5, 7]);
+  });
+
+  it('sends a single-datagram UDP flow never, and a UDP flow on its 3rd packet', () => {
+    const one = { protocol: 17, flags: IP_VS_CONN_F_INACTIVE, state: 0, timeoutMs: 300_000, sync: newSyncState(0) };
+    expect(syncedAt(one, 1)).toEqual([]);
+    const many = { ...one, sync: newSyncState(0) };
+    expect(syncedAt(many, 60)).toEqual([3, 53]);
+  });
+
+  it('never sends one-packet (--ops) conns, but does count their template', () => {
+    const tpl = tcp(0, { protocol: 17, flags: IP_VS_CONN_F_TEMPLATE, timeoutMs: 360_000 });
+    const c = { protocol: 17, flags: IP_VS_CONN_F_ONE_PACKET, state: 0, timeoutMs: 300_000, sync: newSyncState(0), control: tpl };
+    const recs = recordsForIncomingPacket(c, 0, true);
+    expect(recs).toEqual([tpl]); // templates have no threshold rule
+    expect(tpl.sync.inPkts).toBe(1);
+    expect(c.sync.inPkts).toBe(0);
+  });
+
+  it('sends a persistence template along with its conn', () => {
+    const tpl = tcp(0, { flags: IP_VS_CONN_F_TEMPLATE, timeoutMs: 360_000 });
+    const c = tcp(TCP_S.ESTABLISHED, { control: tpl });
+    const seen: SyncCandidate[][] = [];
+    for (let i = 1; i <= 3; i++) seen.push(recordsForIncomingPacket(c, i, true));
+    expect(seen[0]).toEqual([tpl]);
+    expect(seen[2]).toEqual([c, tpl]);
+  });
+
+  it('with sync_persist_mode sends the template but not the conns under it', () => {
+    const tpl = tcp(0, { flags: IP_VS_CONN_F_TEMPLATE });
+    const c = tcp(TCP_S.ESTABLISHED, { control: tpl });
+    const s = { ...DEFAULT_SYNC_SETTINGS, persistMode: true };
+    for (let i = 1; i <= 3; i++) expect(recordsForIncomingPacket(c, i, true, s)).toEqual([tpl]);
+  });
+
+  it('with period 0 sends only once, at the threshold', () => {
+    const s = { ...DEFAULT_SYNC_SETTINGS, period: 0 };
+    const c = tcp(TCP_S.ESTABLISHED);
+    const at: number[] = [];
+    for (let i = 1; i <= 120; i++) if (syncConnNeeded(c, i, i, s)) at.push(i);
+    expect(at).toEqual([3]);
+  });
+
+  it('with sync_refresh_period suppresses resyncs until the expiry moved enough', () => {
+    const s = { ...DEFAULT_SYNC_SETTINGS, period: 0, refreshPeriodMs: 60_000 };
+    const c = tcp(TCP_S.ESTABLISHED, { sync: { inPkts: 0, oldState: TCP_S.ESTABLISHED, syncEndtime: 0 } });
+    // first packet at t=0: expiry moved 900 s from 0 -> sent
+    expect(syncConnNeeded(c, 5, 0, s)).toBe(true);
+    expect(syncConnNeeded(c, 6, 30_000, s)).toBe(false); // expiry moved 30 s < 60 s
+    expect(syncConnNeeded(c, 7, 61_000, s)).toBe(true);
+  });
+
+  it('does nothing but count when not master', () => {
+    const c = tcp(TCP_S.ESTABLISHED);
+    for (let i = 0; i < 5; i++) expect(recordsForIncomingPacket(c, i, false)).toEqual([]);
+    expect(c.sync.inPkts).toBe(5);
+  });
+});
+
+describe('records from the master table', () => {
+  it('carries the state timeout in seconds and the flags without HASHED', () => {
+    const src: SyncSource = {
+      ...tcp(TCP_S.FIN_WAIT, { flags: IP_VS_CONN_F_HASHED | IP_VS_CONN_F_INACTIVE, timeoutMs: 120_500 }),
+      caddr: '192.168.1.10', cport: 40000, vaddr: '192.168.1.112', vport: 80, daddr: '10.0.0.101', dport: 80, fwmark: 0,
+    };
+    expect(recordFor(src)).toEqual({
+      family: 4, protocol: 6, flags: IP_VS_CONN_F_INACTIVE, state: TCP_S.FIN_WAIT, cport: 40000, vport: 80, dport: 80,
+      fwmark: 0, timeout: 120, caddr: '192.168.1.10', vaddr: '192.168.1.112', daddr: '10.0.0.101',
+    });
+  });
+
+  it('derives flags from forwarding as __ip_vs_update_dest does', () => {
+    expect(connFlags({ forwarding: 'masq', inactive: true })).toBe(IP_VS_CONN_F_INACTIVE);
+    expect(connFlags({ forwarding: 'route', inactive: false })).toBe(0x0003 | IP_VS_CONN_F_NOOUTPUT);
+  });
+});
+
+describe('batching', () => {
+  const rec = (i: number): SyncConn => ({
+    family: 4, protocol: 6, flags: 0, state: 1, cport: i, vport: 80, dport: 80, fwmark: 0, timeout: 900,
+    caddr: '192.168.1.10', vaddr: '192.168.1.112', daddr: '10.0.0.101',
+  });
+
+  it('holds a partly filled buffer until it is 2 s old', () => {
+    const b = new SyncBatcher({ syncId: 5, maxLen: 1472 });
+    b.add(rec(1), 1000);
+    b.add(rec(2), 2500);
+    expect(b.take(2999)).toEqual([]);
+    const out = b.take(3000);
+    expect(out).toHaveLength(1);
+    const m = decodeMessage(out[0], { syncId: 5 });
+    expect(m).toMatchObject({ kind: 'v1', count: 2 });
+    expect(b.take(10_000)).toEqual([]);
+  });
+
+  it('queues a full buffer at once when the next record does not fit sync_maxlen', () => {
+    const b = new SyncBatcher({ syncId: 5, maxLen: 1472 });
+    for (let i = 0; i < 41; i++) b.add(rec(i), 0);
+    expect(b.queued).toBe(1);
+    expect(b.pendingRecords).toBe(1);
+    const [full] = b.take(1);
+    expect(full.length).toBe(8 + 40 * 36);
+    expect(full.length).toBeLessThanOrEqual(1472);
+  });
+
+  it('drops full buffers beyond sync_qlen_max', () => {
+    const b = new SyncBatcher({ syncId: 5, maxLen: 8 + 36, qlenMax: 2 });
+    for (let i = 0; i < 5; i++) b.add(rec(i), 0);
+    expect(b.queued).toBe(2);
+    expect(b.dropped).toBe(2);
+  });
+});
+
+describe('what the backup accepts (ip_vs_proc_sync_conn / ip_vs_proc_conn)', () => {
+  const base: SyncConn = {
+    family: 4, protocol: 6, flags: 0, state: TCP_S.ESTABLISHED, cport: 40000, vport: 80, dport: 80, fwmark: 0,
+    timeout: 900, caddr: '192.168.1.10', vaddr: '192.168.1.112', daddr: '10.0.0.101',
+  };
+
+  it('masks the flags, adds SYNC and keeps the master INACTIVE bit', () => {
+    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_HASHED | 0x8000 }, { version: 'v1' });
+    expect(r).toMatchObject({ ok: true, conn: { flags: IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_SYNC, inactive: true, stateName: 'ESTABLISHED', forwarding: 'masq' } });
+  });
+
+  it('v0 records keep all flags but HASHED', () => {
+    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_HASHED }, { version: 'v0' });
+    expect(r).toMatchObject({ ok: true, conn: { flags: IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_SYNC } });
+  });
+
+  it('rejects out-of-range states and unknown protocols', () => {
+    expect(acceptRecord({ ...base, state: 11 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 40, message: 'invalid TCP state 11' } });
+    expect(acceptRecord({ ...base, protocol: 17, state: 1 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 40 } });
+    expect(acceptRecord({ ...base, protocol: 47 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 30, message: 'unsupported protocol 47' } });
+    expect(acceptRecord({ ...base, flags: IP_VS_CONN_F_TEMPLATE, state: 2 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { message: 'invalid template state 2' } });
+  });
+
+  it('uses the timeout it is given, else the state default, else 3 min for templates', () => {
+    const get = (rec: SyncConn, timeouts = DEFAULT_PROTO_TIMEOUTS) => {
+      const r = acceptRecord(rec, { version: 'v1', timeouts });
+      if (!r.ok) throw new Error(r.reason.message);
+      return r.conn.timeoutMs;
+    };
+    expect(get(base)).toBe(900_000);
+    expect(get({ ...base, timeout: 0, state: TCP_S.FIN_WAIT })).toBe(120_000);
+    expect(get({ ...base, timeout: 0 }, withSetTimeouts(DEFAULT_PROTO_TIMEOUTS, { tcp: 60, tcpfin: 0, udp: 0 }))).toBe(60_000);
+    expect(get({ ...base, protocol: 17, state: 0, timeout: 0 })).toBe(300_000);
+    expect(get({ ...base, flags: IP_VS_CONN_F_TEMPLATE, state: 0, timeout: 0 })).toBe(180_000);
+  });
+
+  it('refuses pe data without a known pe name, and IPv6 records, with a reason', () => {
+    expect(acceptRecord({ ...base, peData: Uint8Array.from([1]) }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 50 } });
+    expect(acceptRecord({ ...base, peData: Uint8Array.from([1]), peName: 'xyz' }, { version: 'v1' })).toMatchObject({ ok: false, reason: { message: 'no xyz engine found' } });
+    expect(acceptRecord({ ...base, peData: Uint8Array.from([1]), peName: 'sip' }, { version: 'v1' })).toMatchObject({ ok: true, conn: { peName: 'sip' } });
+    expect(acceptRecord({ ...base, family: 6, caddr: '::1', vaddr: '::2', daddr: '::3' }, { version: 'v1' })).toMatchObject({
+      ok: false,
+      reason: { message: expect.stringMatching(/IPv4 only/) },
+    });
+  });
+
+  it('replaces a conn held for another real server unless the record is INACTIVE', () => {
+    const r = acceptRecord(base, { version: 'v1' });
+    const ri = acceptRecord({ ...base, flags: IP_VS_CONN_F_INACTIVE }, { version: 'v1' });
+    if (!r.ok || !ri.ok) throw new Error('accept');
+    expect(existingConnAction({ daddr: '10.0.0.101', dport: 80 }, r.conn)).toBe('update');
+    expect(existingConnAction({ daddr: '10.0.0.102', dport: 80 }, r.conn)).toBe('replace');
+    expect(existingConnAction({ daddr: '10.0.0.102', dport: 80 }, ri.conn)).toBe('ignore');
+    // only INACTIVE and the SEQ bits are updated
+    expect(mergeSyncedFlags(IP_VS_CONN_F_INACTIVE | 0x3, IP_VS_CONN_F_SYNC)).toBe(0x3);
+  });
+});
+
+describe('daemon configuration defaults and clamps (start_sync_thread)', () => {
+  it('master: 1472 bytes whatever the MTU; backup: from the device MTU, at least 1500', () => {
+    expect(resolveDaemonConfig({ state: 'master', mcastInterface: 'eth0', syncId: 1 }, 9000)).toEqual({
+      state: 'master', mcastInterface: 'eth0', syncId: 1, group: '224.0.0.81', port: 8848, ttl: 1, maxLen: 1472,
+    });
+    expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1 }, 9000).maxLen).toBe(8972);
+    expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1 }, 1280).maxLen).toBe(1472);
+    expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1, syncMaxLen: 100 }, 1500).maxLen).toBe(1024);
+    expect(resolveDaemonConfig({ state: 'master', mcastInterface: 'eth0', syncId: 1, syncMaxLen: 100 }, 1500).maxLen).toBe(100);
+  });
+});

@@ -1,0 +1,461 @@
+// The kernel's sync decisions, pure and clock-injected (times are milliseconds from a Clock):
+// - master: when a connection is worth a record (ip_vs_sync_conn_needed + ip_vs_sync_conn's walk up
+//   to the persistence template), and how records are batched into datagrams (sync_buff: full at
+//   sync_maxlen, or flushed once older than 2 s);
+// - backup: which received records are accepted and what connection they describe
+//   (ip_vs_proc_sync_conn / ip_vs_proc_conn), including the flag masks and the timeout fallback.
+import { IPPROTO_TCP, IPPROTO_UDP, type Forwarding } from '../types.js';
+import {
+  IP_VS_CONN_F_BACKUP_MASK,
+  IP_VS_CONN_F_BACKUP_UPD_MASK,
+  IP_VS_CONN_F_DROUTE,
+  IP_VS_CONN_F_FWD_MASK,
+  IP_VS_CONN_F_HASHED,
+  IP_VS_CONN_F_INACTIVE,
+  IP_VS_CONN_F_LOCALNODE,
+  IP_VS_CONN_F_MASQ,
+  IP_VS_CONN_F_NOOUTPUT,
+  IP_VS_CONN_F_ONE_PACKET,
+  IP_VS_CONN_F_SYNC,
+  IP_VS_CONN_F_TEMPLATE,
+  IP_VS_CONN_F_TUNNEL,
+  HEADER_V1_SIZE,
+  SyncMessageBuilder,
+  recordLength,
+  type SeqData,
+  type SyncConn,
+  type SyncDropReason,
+} from './message.js';
+import { DEFAULT_PROTO_TIMEOUTS, TCP_S, TEMPLATE_SYNC_TIMEOUT, TEMPLATE_STATES, protocolStates, stateName, type ProtoTimeouts } from './states.js';
+
+// ---------- settings (net.ipv4.vs.sync_* sysctls) ----------
+
+export interface SyncSettings {
+  /** sync_threshold "3 50": first number */
+  threshold: number;
+  /** sync_threshold "3 50": second number (0 = only once, at the threshold) */
+  period: number;
+  /** sync_refresh_period in ms (0 = off, the default) */
+  refreshPeriodMs: number;
+  /** sync_retries 0..3 */
+  retries: number;
+  /** sync_persist_mode: conns under a persistence template are not synced, only the template */
+  persistMode: boolean;
+}
+
+export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
+  threshold: 3,
+  period: 50,
+  refreshPeriodMs: 0,
+  retries: 0,
+  persistMode: false,
+};
+
+/** IPVS_SYNC_FLUSH_TIME: a partly filled buffer waits at most this long (ms). */
+export const SYNC_FLUSH_TIME_MS = 2000;
+/** IPVS_SYNC_CHECK_PERIOD: the master thread's poll interval when its queue is empty (ms). */
+export const SYNC_CHECK_PERIOD_MS = 1000;
+/** IPVS_SYNC_SEND_DELAY: HZ/50, the delay before the master thread sends a queued full buffer (ms). */
+export const SYNC_SEND_DELAY_MS = 20;
+/** IP + UDP headers taken off the MTU for sync_maxlen */
+export const SYNC_HEADERS_LEN = 28;
+
+// ---------- master: when to send ----------
+
+/** Per-connection bookkeeping the sync rules keep (fields of struct ip_vs_conn). */
+export interface SyncConnState {
+  /** in_pkts: incoming packets counted for the threshold rule */
+  inPkts: number;
+  /** old_state: the state last synced */
+  oldState: number;
+  /** sync_endtime (ms): expiry time at the last sync; its low 2 bits count refresh retries */
+  syncEndtime: number;
+}
+
+/** Fresh bookkeeping for a new connection (ip_vs_conn_new: sync_endtime = jiffies & ~3). */
+export function newSyncState(now: number): SyncConnState {
+  const t = Math.floor(now);
+  return { inPkts: 0, oldState: 0, syncEndtime: t - (t % 4) };
+}
+
+/** Bookkeeping for a connection a backup created from a record (in_pkts = sync_threshold). */
+export function syncedConnState(now: number, state: number, settings: SyncSettings = DEFAULT_SYNC_SETTINGS): SyncConnState {
+  return { ...newSyncState(now), inPkts: settings.threshold, oldState: state };
+}
+
+/** What the rules need to know about one connection of the master's table. */
+export interface SyncCandidate {
+  protocol: number;
+  /** IP_VS_CONN_F_* bits */
+  flags: number;
+  /** state index (states.ts) */
+  state: number;
+  /** cp->timeout: the full timeout of the current state, ms */
+  timeoutMs: number;
+  sync: SyncConnState;
+  /** cp->control: the persistence template this connection was scheduled by, if any */
+  control?: SyncCandidate;
+}
+
+function inPersistence(c: SyncCandidate): boolean {
+  for (let p = c.control; p; p = p.control) if (p.flags & IP_VS_CONN_F_TEMPLATE) return true;
+  return false;
+}
+
+function mod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+/**
+ * ip_vs_sync_conn_needed: whether this connection gets a record now, given `pkts` (its in_pkts
+ * after this packet). Updates the connection's oldState / syncEndtime when it says yes.
+ */
+export function syncConnNeeded(c: SyncCandidate, pkts: number, now: number, s: SyncSettings = DEFAULT_SYNC_SETTINGS): boolean {
+  const orig = c.sync.syncEndtime;
+  const t = Math.floor(now + c.timeoutMs);
+  let n = t - mod(t, 4);
+  let force = false;
+  let send = false;
+  if (c.flags & IP_VS_CONN_F_TEMPLATE) {
+    force = false;
+  } else if (s.persistMode && inPersistence(c)) {
+    return false;
+  } else if (c.protocol === IPPROTO_TCP) {
+    // Only these TCP states are worth a backup's entry: a SYN_RECV conn is not synced at all.
+    const worth = [TCP_S.ESTABLISHED, TCP_S.FIN_WAIT, TCP_S.CLOSE, TCP_S.CLOSE_WAIT, TCP_S.TIME_WAIT];
+    if (!worth.includes(c.state)) return false;
+    force = c.state !== c.sync.oldState;
+    // A change to anything but ESTABLISHED is sent at once; ESTABLISHED waits for the threshold.
+    if (force && c.state !== TCP_S.ESTABLISHED) send = true;
+  }
+  if (!send) {
+    if (s.refreshPeriodMs > 0) {
+      const diff = n - orig;
+      const minDiff = Math.max(Math.floor(c.timeoutMs / 2), 10_000);
+      if (Math.abs(diff) < Math.min(s.refreshPeriodMs, minDiff)) {
+        const retries = mod(orig, 4);
+        if (retries >= s.retries) return false;
+        if (now < orig - c.timeoutMs + s.refreshPeriodMs / 8) return false;
+        n += retries + 1;
+      }
+    }
+    if (s.period > 0) {
+      if (!(c.flags & IP_VS_CONN_F_TEMPLATE) && pkts % s.period !== s.threshold) return false;
+    } else if (!s.refreshPeriodMs && pkts !== s.threshold) {
+      return false;
+    }
+  }
+  c.sync.oldState = c.state;
+  c.sync.syncEndtime = n;
+  // The kernel's cmpxchg always succeeds here: one thread updates a connection at a time.
+  return true;
+}
+
+/**
+ * What the master does after an incoming packet has been handled (ip_vs_in's tail + ip_vs_sync_conn):
+ * counts the packet and returns the connections to put in records, in order (the connection, then
+ * its persistence template when the template's own counter says so). Not master: only the
+ * one-packet template bookkeeping the kernel does.
+ */
+export function recordsForIncomingPacket(c: SyncCandidate, now: number, master: boolean, s: SyncSettings = DEFAULT_SYNC_SETTINGS): SyncCandidate[] {
+  const onePacket = (c.flags & IP_VS_CONN_F_ONE_PACKET) !== 0;
+  const pkts = onePacket ? s.threshold : ++c.sync.inPkts;
+  if (!master) {
+    if (onePacket && c.control) c.control.sync.inPkts++;
+    return [];
+  }
+  const out: SyncCandidate[] = [];
+  let cur: SyncCandidate | undefined = c;
+  let p = pkts;
+  // One-packet connections are never synced themselves, only their template.
+  let skip = onePacket;
+  while (cur) {
+    if (!skip && syncConnNeeded(cur, p, now, s)) out.push(cur);
+    skip = false;
+    const ctl: SyncCandidate | undefined = cur.control;
+    if (!ctl) break;
+    p = ctl.flags & IP_VS_CONN_F_TEMPLATE ? ++ctl.sync.inPkts : s.threshold;
+    cur = ctl;
+  }
+  return out;
+}
+
+// ---------- master: building records ----------
+
+/** A master connection as the record needs it; addresses dotted, ports host order. */
+export interface SyncSource extends SyncCandidate {
+  caddr: string;
+  cport: number;
+  vaddr: string;
+  vport: number;
+  daddr: string;
+  dport: number;
+  fwmark: number;
+  seq?: { in: SeqData; out: SeqData };
+  peName?: string;
+  peData?: Uint8Array;
+}
+
+export function recordFor(c: SyncSource): SyncConn {
+  const rec: SyncConn = {
+    family: 4,
+    protocol: c.protocol,
+    flags: (c.flags & ~IP_VS_CONN_F_HASHED) >>> 0,
+    state: c.state,
+    cport: c.cport,
+    vport: c.vport,
+    dport: c.dport,
+    fwmark: c.fwmark,
+    timeout: Math.floor(c.timeoutMs / 1000),
+    caddr: c.caddr,
+    vaddr: c.vaddr,
+    daddr: c.daddr,
+  };
+  if (c.seq) rec.seq = c.seq;
+  if (c.peData && c.peData.length > 0) {
+    rec.peData = c.peData;
+    if (c.peName) rec.peName = c.peName;
+  }
+  return rec;
+}
+
+const FWD_FLAGS: Record<Forwarding, number> = {
+  masq: IP_VS_CONN_F_MASQ,
+  local: IP_VS_CONN_F_LOCALNODE,
+  tunnel: IP_VS_CONN_F_TUNNEL,
+  route: IP_VS_CONN_F_DROUTE,
+};
+
+/** The IP_VS_CONN_F_* bits of a connection described the way the embedded core describes it. */
+export function connFlags(c: { forwarding: Forwarding; inactive: boolean; template?: boolean; onePacket?: boolean; noOutput?: boolean; synced?: boolean }): number {
+  let f = FWD_FLAGS[c.forwarding];
+  // __ip_vs_update_dest: non-MASQ forwarding never sees replies.
+  if (c.noOutput ?? c.forwarding !== 'masq') f |= IP_VS_CONN_F_NOOUTPUT;
+  if (c.inactive) f |= IP_VS_CONN_F_INACTIVE;
+  if (c.template) f |= IP_VS_CONN_F_TEMPLATE;
+  if (c.onePacket) f |= IP_VS_CONN_F_ONE_PACKET;
+  if (c.synced) f |= IP_VS_CONN_F_SYNC;
+  return f;
+}
+
+export function forwardingOf(flags: number): Forwarding | undefined {
+  switch (flags & IP_VS_CONN_F_FWD_MASK) {
+    case IP_VS_CONN_F_MASQ:
+      return 'masq';
+    case IP_VS_CONN_F_LOCALNODE:
+      return 'local';
+    case IP_VS_CONN_F_TUNNEL:
+      return 'tunnel';
+    case IP_VS_CONN_F_DROUTE:
+      return 'route';
+    default:
+      return undefined; // BYPASS (cache bypass) has no embedded equivalent
+  }
+}
+
+// ---------- master: batching ----------
+
+export interface BatcherOptions {
+  syncId: number;
+  /** sync_maxlen: the largest datagram payload */
+  maxLen: number;
+  /** sync_qlen_max: full buffers waiting to be sent beyond this are dropped */
+  qlenMax?: number;
+}
+
+/**
+ * The master's current sync_buff plus its queue of full buffers. Records go into the current
+ * buffer; a record that does not fit closes it (queued for sending) and starts a new one. The
+ * current buffer is sent on its own once it is SYNC_FLUSH_TIME_MS old.
+ */
+export class SyncBatcher {
+  private current: SyncMessageBuilder | undefined;
+  private firstUse = 0;
+  private readonly queue: Buffer[] = [];
+  /** buffers dropped because the queue was full */
+  dropped = 0;
+
+  constructor(private readonly opts: BatcherOptions) {
+    new SyncMessageBuilder(opts.syncId, Math.max(opts.maxLen, HEADER_V1_SIZE + 1)); // validates
+  }
+
+  add(rec: SyncConn, now: number): void {
+    const len = recordLength(rec);
+    if (this.current && !this.current.fits(len)) this.closeCurrent();
+    if (!this.current) {
+      // ip_vs_sync_buff_create: a record bigger than sync_maxlen gets a buffer of its own size.
+      this.current = new SyncMessageBuilder(this.opts.syncId, Math.min(65535, Math.max(this.opts.maxLen, HEADER_V1_SIZE + len)));
+      this.firstUse = now;
+    }
+    if (!this.current.add(rec)) throw new Error(`sync record of ${len} bytes does not fit an empty buffer`);
+  }
+
+  private closeCurrent(): void {
+    if (!this.current) return;
+    if (this.queue.length < (this.opts.qlenMax ?? Infinity)) this.queue.push(this.current.toBuffer());
+    else this.dropped++;
+    this.current = undefined;
+  }
+
+  /** number of full buffers waiting */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** records in the current, not yet full buffer */
+  get pendingRecords(): number {
+    return this.current?.count ?? 0;
+  }
+
+  /**
+   * next_sync_buff: the queued full buffers, then the current one if it is at least `age` ms old
+   * (SYNC_FLUSH_TIME_MS normally; 0 to flush everything, e.g. when the daemon stops).
+   */
+  take(now: number, age = SYNC_FLUSH_TIME_MS): Buffer[] {
+    const out = this.queue.splice(0);
+    if (this.current && now - this.firstUse >= age) {
+      out.push(this.current.toBuffer());
+      this.current = undefined;
+    }
+    return out;
+  }
+}
+
+// ---------- backup: accepting records ----------
+
+/** Persistence engines the backup knows (the kernel has only "sip"). */
+export const KNOWN_PES: readonly string[] = ['sip'];
+
+/** A received connection, checked and resolved, ready for the core to create or update. */
+export interface SyncedConnImport {
+  protocol: 'tcp' | 'udp';
+  template: boolean;
+  /** IP_VS_CONN_F_* after the backup mask, with IP_VS_CONN_F_SYNC */
+  flags: number;
+  forwarding: Forwarding | undefined;
+  /** the master's INACTIVE bit: decides ActiveConn vs InActConn on the backup */
+  inactive: boolean;
+  state: number;
+  stateName: string;
+  client: { addr: string; port: number };
+  virtual: { addr: string; port: number };
+  dest: { addr: string; port: number };
+  fwmark: number;
+  timeoutMs: number;
+  seq?: { in: SeqData; out: SeqData };
+  peName?: string;
+  peData?: Uint8Array;
+}
+
+export interface AcceptContext {
+  /** which decoder produced the record: v0 records keep all flags but HASHED */
+  version: 'v0' | 'v1';
+  /** the backup's timeouts for records that carry none */
+  timeouts?: ProtoTimeouts;
+  knownPes?: readonly string[];
+}
+
+export type AcceptResult = { ok: true; conn: SyncedConnImport } | { ok: false; reason: SyncDropReason };
+
+/** ip_vs_proc_sync_conn's checks after option parsing, and ip_vs_proc_conn's timeout choice. */
+export function acceptRecord(rec: SyncConn, ctx: AcceptContext): AcceptResult {
+  const skip = (code: number, message: string): AcceptResult => ({ ok: false, reason: { code, message } });
+  const flags =
+    ctx.version === 'v1'
+      ? ((rec.flags & IP_VS_CONN_F_BACKUP_MASK) | IP_VS_CONN_F_SYNC) >>> 0
+      : ((rec.flags | IP_VS_CONN_F_SYNC) & ~IP_VS_CONN_F_HASHED) >>> 0;
+  const template = (flags & IP_VS_CONN_F_TEMPLATE) !== 0;
+  if (!template) {
+    const states = protocolStates(rec.protocol);
+    if (!states) return skip(30, `unsupported protocol ${rec.protocol}`);
+    if (rec.state >= states.length) return skip(40, `invalid ${rec.protocol === IPPROTO_TCP ? 'TCP' : 'UDP'} state ${rec.state}`);
+  } else if (rec.state >= TEMPLATE_STATES.length) {
+    return skip(40, `invalid template state ${rec.state}`);
+  }
+  if (rec.peData && rec.peData.length > 0) {
+    if (!rec.peName) return skip(50, 'invalid PE parameters: pe data without a pe name');
+    if (!(ctx.knownPes ?? KNOWN_PES).includes(rec.peName)) return skip(50, `no ${rec.peName} engine found`);
+  }
+  if (rec.family === 6) return skip(60, 'IPv6 connection: the embedded IPVS handles IPv4 only');
+  if (rec.protocol !== IPPROTO_TCP && rec.protocol !== IPPROTO_UDP) {
+    // A template for a protocol the core cannot serve (e.g. SCTP persistence) is of no use either.
+    return skip(30, `unsupported protocol ${rec.protocol}`);
+  }
+  const t = ctx.timeouts ?? DEFAULT_PROTO_TIMEOUTS;
+  let timeoutS: number;
+  if (rec.timeout) timeoutS = rec.timeout;
+  else if (template) timeoutS = TEMPLATE_SYNC_TIMEOUT;
+  else timeoutS = rec.protocol === IPPROTO_TCP ? t.tcp[rec.state] : t.udp;
+  const conn: SyncedConnImport = {
+    protocol: rec.protocol === IPPROTO_TCP ? 'tcp' : 'udp',
+    template,
+    flags,
+    forwarding: forwardingOf(flags),
+    inactive: (flags & IP_VS_CONN_F_INACTIVE) !== 0,
+    state: rec.state,
+    stateName: stateName(rec.protocol, rec.state, template),
+    client: { addr: rec.caddr, port: rec.cport },
+    virtual: { addr: rec.vaddr, port: rec.vport },
+    dest: { addr: rec.daddr, port: rec.dport },
+    fwmark: rec.fwmark,
+    timeoutMs: timeoutS * 1000,
+  };
+  if (rec.seq) conn.seq = rec.seq;
+  if (rec.peData && rec.peData.length > 0) {
+    conn.peData = rec.peData;
+    conn.peName = rec.peName;
+  }
+  return { ok: true, conn };
+}
+
+/**
+ * ip_vs_proc_conn when the backup already holds a (non-template) connection with this key: a
+ * record naming another real server replaces it unless the record is INACTIVE (then it is the
+ * stale expiry news of a connection already replaced and is ignored); otherwise the existing
+ * entry is updated.
+ */
+export function existingConnAction(existing: { daddr: string; dport: number }, incoming: SyncedConnImport): 'update' | 'replace' | 'ignore' {
+  if (incoming.template) return 'update';
+  if (existing.daddr === incoming.dest.addr && existing.dport === incoming.dest.port) return 'update';
+  return incoming.inactive ? 'ignore' : 'replace';
+}
+
+/** The flags an updated connection ends up with: only INACTIVE and the SEQ bits come from the record. */
+export function mergeSyncedFlags(existing: number, incoming: number): number {
+  return ((incoming & IP_VS_CONN_F_BACKUP_UPD_MASK) | (existing & ~IP_VS_CONN_F_BACKUP_UPD_MASK)) >>> 0;
+}
+
+// ---------- daemon configuration ----------
+
+export interface ResolvedDaemonConfig {
+  state: 'master' | 'backup';
+  mcastInterface: string;
+  syncId: number;
+  group: string;
+  port: number;
+  ttl: number;
+  maxLen: number;
+}
+
+/**
+ * start_sync_thread's defaults and clamps: group 224.0.0.81, port 8848, TTL 1; sync_maxlen from
+ * the MTU (master: 1500; backup: the device MTU clamped to 1500..65535) minus 28, or the given
+ * value clamped to master 1.. / backup 1024.. 65507.
+ */
+export function resolveDaemonConfig(
+  o: { state: 'master' | 'backup'; mcastInterface: string; syncId: number; syncMaxLen?: number; mcastGroup?: string; mcastPort?: number; mcastTtl?: number },
+  deviceMtu: number,
+): ResolvedDaemonConfig {
+  const mtu = o.state === 'backup' ? Math.min(65535, Math.max(1500, deviceMtu)) : 1500;
+  const minMtu = o.state === 'backup' ? 1024 : 1;
+  const maxLen = o.syncMaxLen ? Math.min(65535 - SYNC_HEADERS_LEN, Math.max(minMtu, o.syncMaxLen)) : mtu - SYNC_HEADERS_LEN;
+  return {
+    state: o.state,
+    mcastInterface: o.mcastInterface,
+    syncId: o.syncId,
+    group: o.mcastGroup ?? '224.0.0.81',
+    port: o.mcastPort || 8848,
+    ttl: o.mcastTtl || 1,
+    maxLen,
+  };
+}

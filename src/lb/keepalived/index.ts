@@ -1,0 +1,17 @@
+// keepalived.conf: parse to a typed description, render back, and derive the ipvsadm table and the
+// effective VRRP / sync-daemon settings both backends use.
+export type * from './types.js';
+export { parseKeepalivedConf, type ParseOptions, type ParseResult } from './parse.js';
+export { renderKeepalivedConf } from './render.js';
+export { toIpvsadmCommands, configToIpvsadmCommands, aliveAtStart } from './ipvsadm.js';
+export {
+  KEEPALIVED_DEFAULTS,
+  SCHEDULERS,
+  SCHED_FLAGS,
+  effectiveInstance,
+  effectiveSyncDaemon,
+  type EffectiveVrrpInstance,
+  type EffectiveSyncDaemon,
+} from './defaults.js';
+export { KeepalivedConfError, type ConfDiagnostic, type ConfProblem } from './errors.js';
+export { mapInterfaces } from './interfaces.js';

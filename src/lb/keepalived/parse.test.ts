@@ -1,0 +1,227 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  KeepalivedConfError,
+  effectiveInstance,
+  effectiveSyncDaemon,
+  mapInterfaces,
+  parseKeepalivedConf,
+  renderKeepalivedConf,
+} from './index.js';
+
+const articlePath = fileURLToPath(new URL('../../../scenarios/article/keepalived.conf', import.meta.url));
+const article = readFileSync(articlePath, 'utf8');
+
+function errorsOf(text: string): string[] {
+  try {
+    parseKeepalivedConf(text, { file: 't.conf' });
+  } catch (e) {
+    if (e instanceof KeepalivedConfError) return e.message.split('\n');
+    throw e;
+  }
+  throw new Error('expected a KeepalivedConfError');
+}
+
+describe('the article keepalived.conf', () => {
+  const { config, diagnostics } = parseKeepalivedConf(article, { file: 'keepalived.conf' });
+
+  it('parses to the two-director description', () => {
+    expect(config.globalDefs.routerId).toBe('LVS_DS1');
+    expect(config.vrrpSyncGroups).toEqual([{ name: 'VG1', group: ['VI_1', 'VI_GATEWAY'], smtpAlert: false, passthrough: [] }]);
+    expect(config.vrrpInstances.map((i) => [i.name, i.state, i.interface, i.virtualRouterId, i.priority, i.advertInt])).toEqual([
+      ['VI_1', 'MASTER', 'eth0', 51, 150, 1],
+      ['VI_GATEWAY', 'MASTER', 'eth1', 52, 150, 1],
+    ]);
+    expect(config.vrrpInstances[0].authentication).toEqual({ authType: 'PASS', authPass: 'example' });
+    expect(config.vrrpInstances[0].virtualIpaddress).toEqual([{ address: '192.168.1.112', prefixLength: 24, dev: 'eth0' }]);
+    expect(config.vrrpInstances[1].virtualIpaddress).toEqual([{ address: '10.0.0.105', prefixLength: 24, dev: 'eth1' }]);
+    // the misspelled keyword is ignored, so nothing starts a sync daemon
+    expect(config.vrrpInstances.every((i) => i.lvsSyncDaemonInterface === undefined)).toBe(true);
+    expect(effectiveSyncDaemon(config)).toBeUndefined();
+    const [http, udp] = config.virtualServers;
+    expect(http.target).toEqual({ kind: 'ip', ip: '192.168.1.112', port: 80 });
+    expect([http.lvsSched, http.lvsMethod, http.protocol, http.delayLoop]).toEqual(['rr', 'NAT', 'TCP', 6]);
+    expect(http.realServers.map((r) => [r.ip, r.port, r.weight])).toEqual([
+      ['10.0.0.101', 80, 1],
+      ['10.0.0.102', 80, 1],
+    ]);
+    expect(http.realServers[0].checks).toEqual([{ type: 'TCP_CHECK', connectTimeout: 3, connectPort: 80 }]);
+    expect(udp.protocol).toBe('UDP');
+    expect(udp.realServers[1].checks).toEqual([]);
+  });
+
+  it("warns exactly as keepalived 2.2.7 does, then adds lvslab's note on the cost", () => {
+    const warnings = diagnostics.filter((d) => d.level === 'warning').map((d) => d.text);
+    expect(warnings).toEqual([
+      "(keepalived.conf: Line 7) Unknown keyword 'lvs_id'",
+      "(keepalived.conf: Line 20) Unknown keyword 'lvs_sync_daemon_inteface'",
+      "(keepalived.conf: Line 36) Unknown keyword 'lvs_sync_daemon_inteface'",
+      "(keepalived.conf: Line 53) Unknown keyword 'nat_mask'",
+      "(keepalived.conf: Line 76) Unknown keyword 'nat_mask'",
+    ]);
+    const notes = diagnostics.filter((d) => d.level === 'note');
+    expect(notes).toHaveLength(1);
+    expect(notes[0].line).toBe(20);
+    expect(notes[0].message).toMatch(/misspelling.*established connections will be reset on failover/);
+  });
+
+  it('renders back to text that parses to the same description', () => {
+    const text = renderKeepalivedConf(config);
+    const again = parseKeepalivedConf(text);
+    expect(again.config).toEqual(config);
+    // the unknown keywords are gone, so keepalived would print nothing for the rendered file
+    expect(again.diagnostics.filter((d) => d.level === 'warning')).toEqual([]);
+    expect(text).toContain('vrrp_instance VI_GATEWAY {');
+    expect(text).toContain('192.168.1.112/24 dev eth0');
+  });
+
+  it('fills keepalived defaults into the effective instance', () => {
+    const e = effectiveInstance(config, config.vrrpInstances[0]);
+    expect(e).toMatchObject({ initialState: 'MASTER', vrid: 51, priority: 150, advertInt: 1, version: 2, preempt: true, authPass: 'example' });
+    expect([e.downTimerAdverts, e.garpMasterDelay, e.garpMasterRepeat]).toEqual([3, 5, 5]);
+  });
+
+  it("maps the article's interface names to a lab's", () => {
+    const mapped = mapInterfaces(config, { eth0: 'ext0', eth1: 'int0' });
+    expect(mapped.vrrpInstances.map((i) => i.interface)).toEqual(['ext0', 'int0']);
+    expect(mapped.vrrpInstances[1].virtualIpaddress[0].dev).toBe('int0');
+    expect(config.vrrpInstances[0].interface).toBe('eth0');
+  });
+});
+
+describe('sync daemon settings', () => {
+  const base = 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n 1.2.3.4\n }\n}\n';
+
+  it('reads global lvs_sync_daemon with its options; the sync id defaults to the VRID', () => {
+    const { config } = parseKeepalivedConf(`global_defs {\n lvs_sync_daemon eth0 VI_1 maxlen 1400\n}\n${base}`);
+    expect(config.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth0', instance: 'VI_1', maxlen: 1400 });
+    expect(effectiveSyncDaemon(config)).toEqual({ interface: 'eth0', instance: 'VI_1', syncId: 51, maxlen: 1400, port: 8848, group: '224.0.0.81' });
+    const again = parseKeepalivedConf(renderKeepalivedConf(config)).config;
+    expect(again).toEqual(config);
+  });
+
+  it('accepts the deprecated per-instance keyword with keepalived\'s warning', () => {
+    const text = base.replace('interface eth0', 'interface eth0\n lvs_sync_daemon_interface eth0');
+    const { config, diagnostics } = parseKeepalivedConf(text, { file: 'k.conf' });
+    expect(diagnostics.map((d) => d.text)).toEqual([
+      '(k.conf: Line 3) (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
+      '(k.conf: Line 3)       Please use global lvs_sync_daemon',
+    ]);
+    expect(effectiveSyncDaemon(config)).toMatchObject({ interface: 'eth0', instance: 'VI_1', syncId: 51 });
+  });
+});
+
+describe('the rest of the grammar', () => {
+  const full = `
+# hash comments too
+global_defs {
+   router_id R1   ! trailing comment
+   vrrp_version 3
+   lvs_timeouts tcp 900 tcpfin 120 udp 300
+   vrrp_garp_master_delay 2
+}
+vrrp_instance VI_3 {
+   state BACKUP
+   interface eth0
+   virtual_router_id 7
+   priority 200
+   advert_int 0.1
+   nopreempt
+   preempt_delay 30
+   unicast_src_ip 10.0.0.1
+   unicast_peer {
+      10.0.0.2
+   }
+   garp_master_repeat 3
+   down_timer_adverts 4
+   virtual_ipaddress {
+      192.168.1.200/24 dev eth0 label eth0:vip
+      192.168.1.201
+   }
+   track_interface {
+      eth1
+      eth2 weight -20
+   }
+   notify_master "/usr/local/bin/notify master"
+   notify /usr/local/bin/notify-all
+   track_script {
+      chk_http
+   }
+}
+virtual_server fwmark 5 {
+   lb_algo sh
+   sh-port
+   lb_kind DR
+   persistence_timeout
+   persistence_granularity 255.255.255.0
+   quorum 2
+   sorry_server 10.0.0.9 80
+   real_server 10.0.0.11 80 {
+      weight 3
+      inhibit_on_failure
+      uthreshold 100
+      lthreshold 10
+      HTTP_GET {
+         url {
+            path /health
+            status_code 200
+         }
+         connect_timeout 2
+         nb_get_retry 2
+         delay_before_retry 1
+      }
+   }
+}
+`;
+
+  it('parses and round-trips every supported keyword', () => {
+    const { config, diagnostics } = parseKeepalivedConf(full);
+    const i = config.vrrpInstances[0];
+    expect(i).toMatchObject({ advertInt: 0.1, nopreempt: true, preemptDelay: 30, unicastSrcIp: '10.0.0.1', unicastPeer: ['10.0.0.2'], garpMasterRepeat: 3, downTimerAdverts: 4 });
+    expect(i.virtualIpaddress[0]).toEqual({ address: '192.168.1.200', prefixLength: 24, dev: 'eth0', label: 'eth0:vip' });
+    expect(i.virtualIpaddress[1]).toEqual({ address: '192.168.1.201' });
+    expect(i.trackInterface).toEqual([{ interface: 'eth1' }, { interface: 'eth2', weight: -20 }]);
+    expect(i.notifyMaster).toBe('/usr/local/bin/notify master');
+    expect(i.passthrough).toEqual([{ keyword: 'track_script', args: [], block: [{ keyword: 'chk_http', args: [] }] }]);
+    expect(diagnostics.some((d) => d.level === 'note' && d.message.includes('track_script'))).toBe(true);
+    expect(effectiveInstance(config, i)).toMatchObject({ version: 3, preempt: false, garpMasterDelay: 2, garpMasterRepeat: 3 });
+    const vs = config.virtualServers[0];
+    expect(vs).toMatchObject({ target: { kind: 'fwmark', fwmark: 5 }, lvsSched: 'sh', schedFlags: ['sh-port'], lvsMethod: 'DR', persistenceTimeout: 360, quorum: 2 });
+    expect(vs.realServers[0].checks[0]).toEqual({ type: 'HTTP_GET', urls: [{ path: '/health', statusCode: '200' }], connectTimeout: 2, retry: 2, delayBeforeRetry: 1 });
+    expect(parseKeepalivedConf(renderKeepalivedConf(config)).config).toEqual(config);
+  });
+
+  it('accepts a one-line block opener followed by statements', () => {
+    const { config } = parseKeepalivedConf('virtual_server 1.1.1.1 80 {\n real_server 2.2.2.2 80 { weight 2\n }\n}\n');
+    expect(config.virtualServers[0].realServers[0].weight).toBe(2);
+  });
+});
+
+describe('errors name the line and the problem', () => {
+  it('rejects out-of-range values keepalived would silently replace', () => {
+    const errs = errorsOf('vrrp_instance X {\n interface eth0\n virtual_router_id 300\n priority 0\n virtual_ipaddress {\n 1.2.3\n }\n}\n');
+    expect(errs).toEqual([
+      't.conf line 3: virtual_router_id: 300 is outside 1..255',
+      't.conf line 4: priority: 0 is outside 1..255',
+      "t.conf line 6: 1.2.3: '1.2.3' is not an IPv4 virtual address",
+    ]);
+  });
+
+  it('rejects unbalanced braces and missing required keywords', () => {
+    expect(errorsOf('vrrp_instance X {\n interface eth0\n')).toEqual([
+      "t.conf line 1: block 'vrrp_instance X' is not closed (missing '}')",
+      't.conf line 1: vrrp_instance X: needs \'virtual_router_id\' (1..255)',
+    ]);
+    expect(errorsOf('}\n')).toEqual(["t.conf line 1: unexpected '}' with no open block"]);
+  });
+
+  it('rejects fractional v2 adverts, unknown schedulers and unknown sync-group members', () => {
+    const errs = errorsOf(
+      'vrrp_sync_group G {\n group {\n VI_1\n VI_2\n }\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n advert_int 0.5\n virtual_ipaddress {\n 1.2.3.4\n }\n}\nvirtual_server 1.2.3.4 80 {\n lb_algo foo\n}\n',
+    );
+    expect(errs).toContain("t.conf line 1: vrrp_sync_group G: unknown vrrp_instance 'VI_2'");
+    expect(errs).toContain('t.conf line 7: vrrp_instance VI_1: advert_int 0.5 needs version 3 (VRRPv2 advertises whole seconds)');
+    expect(errs.some((e) => e.startsWith("t.conf line 16: lb_algo: unknown scheduler 'foo'"))).toBe(true);
+  });
+});

@@ -1,0 +1,744 @@
+// keepalived.conf text -> typed description. Unknown keywords are warned about with keepalived
+// 2.2.7's own words and skipped, as keepalived does; values keepalived would silently replace (a VRID
+// of 300, a priority of 0, an unknown scheduler) are errors here, because a lab built on a guess would
+// measure the wrong thing.
+import { KeepalivedConfError, formatDiagnostic, type ConfDiagnostic, type ConfProblem } from './errors.js';
+import { lex, type Statement } from './lexer.js';
+import { ValueReader } from './values.js';
+import { SCHEDULERS, SCHED_FLAGS } from './defaults.js';
+import type {
+  GlobalDefs,
+  HealthCheck,
+  HttpCheck,
+  HttpUrl,
+  KeepalivedConfig,
+  MiscCheck,
+  RawStatement,
+  RealServer,
+  TcpCheck,
+  VirtualIpAddress,
+  VirtualServer,
+  VrrpInstance,
+  VrrpSyncGroup,
+} from './types.js';
+
+export interface ParseOptions {
+  /** the name used in messages; default `keepalived.conf` */
+  file?: string;
+}
+
+export interface ParseResult {
+  config: KeepalivedConfig;
+  /** warnings keepalived prints too, and lvslab's notes on what they cost; sorted by line */
+  diagnostics: ConfDiagnostic[];
+}
+
+// Keywords keepalived knows that lvslab keeps (to render back) but does not act on.
+const GLOBAL_PASSTHROUGH = new Set([
+  'smtp_helo_name', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'checker_log_all_failures',
+  'default_interface', 'dynamic_interfaces', 'vrrp_mcast_group4', 'vrrp_mcast_group6', 'vrrp_iptables',
+  'vrrp_ipsets', 'nftables', 'vrrp_check_unicast_src', 'vrrp_skip_check_adv_addr', 'vrrp_garp_interval',
+  'vrrp_gna_interval', 'vrrp_garp_master_refresh_repeat', 'vrrp_lower_prio_no_advert',
+  'vrrp_higher_prio_send_advert', 'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap',
+  'checker_no_swap', 'vrrp_rt_priority', 'checker_rt_priority', 'vrrp_startup_delay', 'vrrp_min_garp',
+  'max_auto_priority', 'notify_fifo', 'notify_fifo_script', 'vrrp_notify_fifo', 'vrrp_notify_fifo_script',
+  'lvs_notify_fifo', 'lvs_notify_fifo_script', 'use_pid_dir', 'instance', 'net_namespace',
+  'namespace_with_ipsets', 'linkbeat_use_polling', 'snmp_socket', 'enable_traps', 'enable_snmp_vrrp',
+  'enable_snmp_checker', 'enable_snmp_rfc', 'enable_dbus', 'process_names', 'vrrp_netlink_cmd_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs',
+]);
+const INSTANCE_PASSTHROUGH = new Set([
+  'track_script', 'track_process', 'track_file', 'track_bfd', 'virtual_routes', 'virtual_rules',
+  'virtual_ipaddress_excluded', 'accept', 'no_accept', 'debug', 'native_ipv6', 'use_vmac',
+  'vmac_xmit_base', 'strict_mode', 'skip_check_adv_addr', 'check_unicast_src', 'higher_prio_send_advert',
+  'lower_prio_no_advert', 'garp_lower_prio_delay', 'garp_lower_prio_repeat', 'kernel_rx_buf_size',
+  'notify_deleted', 'promote_secondaries', 'linkbeat_use_polling', 'unicast_ttl', 'old_unicast_checksum',
+  'mcast_dst_ip', 'notify_master_rx_lower_pri', 'v3_checksum_as_v2', 'unicast_fault_no_peer',
+]);
+const VS_PASSTHROUGH = new Set(['lvs_timeouts', 'retry', 'delay_before_retry', 'warmup', 'connect_timeout', 'inhibit_on_failure', 'smtp_alert']);
+
+const CHECK_TYPES_UNSUPPORTED = new Set(['UDP_CHECK', 'DNS_CHECK', 'SMTP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
+
+function raw(s: Statement): RawStatement {
+  return s.block ? { keyword: s.keyword, args: [...s.args], block: s.block.map(raw) } : { keyword: s.keyword, args: [...s.args] };
+}
+
+class ConfParser {
+  readonly problems: ConfProblem[] = [];
+  readonly diagnostics: ConfDiagnostic[] = [];
+  readonly v = new ValueReader(this.problems);
+  /** line of the first misspelled `lvs_sync_daemon_inteface`, for the cost note */
+  misspelledSyncLine?: number;
+  instanceLines = new Map<string, number>();
+
+  constructor(readonly file: string) {}
+
+  warn(line: number, message: string, level: 'warning' | 'note' = 'warning'): void {
+    this.diagnostics.push({ level, line, message, text: formatDiagnostic(this.file, line, message) });
+  }
+
+  unknown(s: Statement): void {
+    if (s.keyword === 'lvs_sync_daemon_inteface') this.misspelledSyncLine ??= s.line;
+    this.warn(s.line, `Unknown keyword '${s.keyword}'`);
+  }
+
+  parse(text: string): KeepalivedConfig {
+    const config: KeepalivedConfig = {
+      globalDefs: emptyGlobals(),
+      vrrpSyncGroups: [],
+      vrrpInstances: [],
+      virtualServers: [],
+    };
+    for (const s of lex(text, this.problems)) {
+      switch (s.keyword) {
+        case 'global_defs':
+          this.globalDefs(s, config.globalDefs);
+          break;
+        case 'vrrp_sync_group':
+          config.vrrpSyncGroups.push(this.syncGroup(s));
+          break;
+        case 'vrrp_instance': {
+          const inst = this.instance(s);
+          if (inst) config.vrrpInstances.push(inst);
+          break;
+        }
+        case 'virtual_server': {
+          const vs = this.virtualServer(s);
+          if (vs) config.virtualServers.push(vs);
+          break;
+        }
+        case 'include':
+          this.v.fail(s, "include: lvslab reads one file; paste the included file's blocks into it");
+          break;
+        case 'virtual_server_group':
+        case 'vrrp_script':
+        case 'vrrp_track_file':
+        case 'vrrp_track_process':
+        case 'static_ipaddress':
+        case 'static_routes':
+        case 'static_rules':
+        case 'bfd_instance':
+        case 'linkbeat_interfaces':
+          this.v.fail(s, `${s.keyword}: not supported by lvslab`);
+          break;
+        default:
+          this.unknown(s);
+      }
+    }
+    this.crossCheck(config);
+    return config;
+  }
+
+  globalDefs(s: Statement, g: GlobalDefs): void {
+    for (const c of this.v.needBlock(s)) {
+      switch (c.keyword) {
+        case 'router_id':
+          g.routerId = this.v.word(c);
+          break;
+        case 'vrrp_version': {
+          const n = this.v.int(c, 2, 3);
+          if (n !== undefined) g.vrrpVersion = n as 2 | 3;
+          break;
+        }
+        case 'lvs_sync_daemon':
+          g.lvsSyncDaemon = this.syncDaemon(c);
+          break;
+        case 'lvs_timeouts':
+          g.lvsTimeouts = this.timeouts(c);
+          break;
+        case 'lvs_flush':
+          g.lvsFlush = this.v.flag(c);
+          break;
+        case 'vrrp_strict':
+          g.vrrpStrict = this.v.flag(c);
+          break;
+        case 'vrrp_garp_master_delay':
+          g.vrrpGarpMasterDelay = this.v.int(c, 0, 86400);
+          break;
+        case 'vrrp_garp_master_repeat':
+          g.vrrpGarpMasterRepeat = this.v.int(c, 1, 65535);
+          break;
+        case 'vrrp_garp_master_refresh':
+          g.vrrpGarpMasterRefresh = this.v.int(c, 0, 86400);
+          break;
+        case 'vrrp_garp_lower_prio_delay':
+          g.vrrpGarpLowerPrioDelay = this.v.int(c, 0, 86400);
+          break;
+        case 'vrrp_garp_lower_prio_repeat':
+          g.vrrpGarpLowerPrioRepeat = this.v.int(c, 1, 65535);
+          break;
+        case 'notification_email':
+          g.notificationEmail = this.v.needBlock(c).map((e) => [e.keyword, ...e.args].join(' '));
+          break;
+        case 'notification_email_from':
+          g.notificationEmailFrom = this.v.word(c);
+          break;
+        case 'smtp_server':
+          g.smtpServer = this.v.rest(c);
+          break;
+        case 'smtp_connect_timeout':
+          g.smtpConnectTimeout = this.v.int(c, 1, 3600);
+          break;
+        case 'enable_script_security':
+          g.enableScriptSecurity = this.v.flag(c);
+          break;
+        case 'script_user':
+          g.scriptUser = this.v.rest(c);
+          break;
+        default:
+          if (GLOBAL_PASSTHROUGH.has(c.keyword)) g.passthrough.push(raw(c));
+          else this.unknown(c);
+      }
+    }
+  }
+
+  syncDaemon(c: Statement): GlobalDefs['lvsSyncDaemon'] {
+    const [iface, ...rest] = c.args;
+    if (!iface) return this.v.fail(c, 'lvs_sync_daemon: needs an interface');
+    const d: NonNullable<GlobalDefs['lvsSyncDaemon']> = { interface: iface };
+    for (let i = 0; i < rest.length; i++) {
+      const word = rest[i];
+      const value = rest[i + 1];
+      const numeric = (min: number, max: number) => {
+        i++;
+        return value === undefined ? this.v.fail(c, `lvs_sync_daemon: '${word}' needs a value`) : this.v.numberText(c, value, min, max, true);
+      };
+      switch (word) {
+        case 'inst':
+          if (value === undefined) return this.v.fail(c, "lvs_sync_daemon: 'inst' needs a vrrp_instance name");
+          d.instance = value;
+          i++;
+          break;
+        case 'id':
+          d.syncId = numeric(0, 255);
+          break;
+        case 'maxlen':
+          d.maxlen = numeric(1, 65507);
+          break;
+        case 'port':
+          d.port = numeric(1, 65535);
+          break;
+        case 'ttl':
+          d.ttl = numeric(1, 255);
+          break;
+        case 'group':
+          i++;
+          d.group = this.v.ipv4(c, value, 'multicast group');
+          break;
+        default:
+          // keepalived: the instance name may follow the interface without `inst`
+          if (i === 0) d.instance = word;
+          else return this.v.fail(c, `lvs_sync_daemon: unexpected '${word}'`);
+      }
+    }
+    return d;
+  }
+
+  timeouts(c: Statement): GlobalDefs['lvsTimeouts'] {
+    const t: NonNullable<GlobalDefs['lvsTimeouts']> = {};
+    for (let i = 0; i < c.args.length; i += 2) {
+      const key = c.args[i];
+      if (key !== 'tcp' && key !== 'tcpfin' && key !== 'udp') {
+        return this.v.fail(c, `lvs_timeouts: unknown protocol '${key}' (tcp, tcpfin, udp)`);
+      }
+      const value = c.args[i + 1];
+      if (value === undefined) return this.v.fail(c, `lvs_timeouts: '${key}' needs seconds`);
+      t[key] = this.v.numberText(c, value, 0, 86400 * 31, true);
+    }
+    return t;
+  }
+
+  syncGroup(s: Statement): VrrpSyncGroup {
+    const name = s.args[0] ?? '';
+    if (!name) this.v.fail(s, 'vrrp_sync_group: needs a name');
+    const g: VrrpSyncGroup = { name, group: [], smtpAlert: false, passthrough: [] };
+    for (const c of this.v.needBlock(s)) {
+      switch (c.keyword) {
+        case 'group':
+          g.group = this.v.needBlock(c).map((m) => {
+            if (m.args.length || m.block) this.v.fail(m, `vrrp_sync_group ${name}: group members are one instance name per word`);
+            return m.keyword;
+          });
+          break;
+        case 'notify_master':
+        case 'notify_backup':
+        case 'notify_fault':
+        case 'notify_stop':
+        case 'notify':
+          g[notifyField(c.keyword)] = this.v.rest(c, 'a script');
+          break;
+        case 'smtp_alert':
+          g.smtpAlert = this.v.flag(c);
+          break;
+        case 'global_tracking':
+        case 'sync_group_tracking_weight':
+        case 'track_interface':
+        case 'track_script':
+          g.passthrough.push(raw(c));
+          break;
+        default:
+          this.unknown(c);
+      }
+    }
+    return g;
+  }
+
+  instance(s: Statement): VrrpInstance | undefined {
+    const name = s.args[0];
+    if (!name) return this.v.fail(s, 'vrrp_instance: needs a name');
+    if (this.instanceLines.has(name)) this.v.fail(s, `vrrp_instance ${name}: defined twice (first at line ${this.instanceLines.get(name)})`);
+    this.instanceLines.set(name, s.line);
+    const inst: VrrpInstance = {
+      name,
+      virtualRouterId: 0,
+      nopreempt: false,
+      virtualIpaddress: [],
+      trackInterface: [],
+      unicastPeer: [],
+      dontTrackPrimary: false,
+      smtpAlert: false,
+      passthrough: [],
+    };
+    let vridSeen = false;
+    for (const c of this.v.needBlock(s)) {
+      switch (c.keyword) {
+        case 'state': {
+          const w = this.v.word(c, 'MASTER or BACKUP');
+          if (w === 'MASTER' || w === 'BACKUP') inst.state = w;
+          else if (w !== undefined) this.v.fail(c, `state: '${w}' is not MASTER or BACKUP`);
+          break;
+        }
+        case 'interface':
+          inst.interface = this.v.word(c, 'an interface name');
+          break;
+        case 'virtual_router_id': {
+          vridSeen = true;
+          inst.virtualRouterId = this.v.int(c, 1, 255) ?? 0;
+          break;
+        }
+        case 'priority':
+          inst.priority = this.v.int(c, 1, 255);
+          break;
+        case 'advert_int':
+          inst.advertInt = this.v.num(c, 0.01, 255);
+          break;
+        case 'version': {
+          const n = this.v.int(c, 2, 3);
+          if (n !== undefined) inst.version = n as 2 | 3;
+          break;
+        }
+        case 'nopreempt':
+          inst.nopreempt = this.v.flag(c);
+          break;
+        case 'preempt':
+          this.v.flag(c);
+          inst.nopreempt = false;
+          break;
+        case 'preempt_delay':
+          inst.preemptDelay = this.v.num(c, 0, 1000);
+          break;
+        case 'authentication':
+          inst.authentication = this.authentication(c);
+          break;
+        case 'virtual_ipaddress':
+          inst.virtualIpaddress = this.v.needBlock(c).map((a) => this.vip(a)).filter((a): a is VirtualIpAddress => a !== undefined);
+          break;
+        case 'track_interface':
+          inst.trackInterface = this.v.needBlock(c).map((t) => {
+            const ti: VrrpInstance['trackInterface'][number] = { interface: t.keyword };
+            if (t.args.length) {
+              if (t.args[0] !== 'weight' || t.args.length !== 2) this.v.fail(t, `track_interface ${t.keyword}: expected 'weight N', got '${t.args.join(' ')}'`);
+              else ti.weight = this.v.numberText(t, t.args[1], -253, 253, true);
+            }
+            return ti;
+          });
+          break;
+        case 'notify_master':
+        case 'notify_backup':
+        case 'notify_fault':
+        case 'notify_stop':
+        case 'notify':
+          inst[notifyField(c.keyword)] = this.v.rest(c, 'a script');
+          break;
+        case 'garp_master_delay':
+          inst.garpMasterDelay = this.v.int(c, 0, 86400);
+          break;
+        case 'garp_master_repeat':
+          inst.garpMasterRepeat = this.v.int(c, 1, 65535);
+          break;
+        case 'garp_master_refresh':
+          inst.garpMasterRefresh = this.v.int(c, 0, 86400);
+          break;
+        case 'garp_master_refresh_repeat':
+          inst.garpMasterRefreshRepeat = this.v.int(c, 1, 65535);
+          break;
+        case 'unicast_src_ip':
+          inst.unicastSrcIp = this.v.ipv4(c, this.v.word(c));
+          break;
+        case 'mcast_src_ip':
+          inst.mcastSrcIp = this.v.ipv4(c, this.v.word(c));
+          break;
+        case 'unicast_peer':
+          inst.unicastPeer = this.v.needBlock(c).map((p) => this.v.ipv4(p, p.keyword, 'peer address')).filter((p): p is string => p !== undefined);
+          break;
+        case 'down_timer_adverts':
+          inst.downTimerAdverts = this.v.int(c, 1, 100);
+          break;
+        case 'lvs_sync_daemon_interface':
+          inst.lvsSyncDaemonInterface = this.v.word(c, 'an interface name');
+          this.warn(c.line, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
+          this.warn(c.line, `${' '.repeat(name.length + 2)}Please use global lvs_sync_daemon`);
+          break;
+        case 'dont_track_primary':
+          inst.dontTrackPrimary = this.v.flag(c);
+          break;
+        case 'smtp_alert':
+          inst.smtpAlert = this.v.flag(c);
+          break;
+        default:
+          if (INSTANCE_PASSTHROUGH.has(c.keyword)) {
+            inst.passthrough.push(raw(c));
+            this.warn(c.line, `lvslab keeps '${c.keyword}' in the file but its embedded VRRP does not act on it`, 'note');
+          } else this.unknown(c);
+      }
+    }
+    if (!inst.interface) this.v.fail(s, `vrrp_instance ${name}: needs 'interface'`);
+    if (!vridSeen) this.v.fail(s, `vrrp_instance ${name}: needs 'virtual_router_id' (1..255)`);
+    if (inst.nopreempt && inst.state === 'MASTER') {
+      // keepalived ignores nopreempt unless the initial state is BACKUP
+      this.warn(s.line, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+      inst.nopreempt = false;
+    }
+    return inst;
+  }
+
+  authentication(c: Statement): VrrpInstance['authentication'] {
+    let authType: 'PASS' | 'AH' | undefined;
+    let authPass: string | undefined;
+    for (const a of this.v.needBlock(c)) {
+      if (a.keyword === 'auth_type') {
+        const w = this.v.word(a, 'PASS or AH');
+        if (w === 'PASS' || w === 'AH') authType = w;
+        else if (w !== undefined) this.v.fail(a, `auth_type: '${w}' is not PASS or AH`);
+      } else if (a.keyword === 'auth_pass') {
+        authPass = this.v.word(a, 'a password');
+      } else this.unknown(a);
+    }
+    if (!authType) return this.v.fail(c, 'authentication: needs auth_type PASS or AH');
+    if (authType === 'AH') return this.v.fail(c, 'authentication: auth_type AH (IPsec AH, removed by RFC 3768) is not supported by lvslab');
+    if (authPass === undefined) return this.v.fail(c, 'authentication: auth_type PASS needs auth_pass');
+    return { authType, authPass };
+  }
+
+  vip(a: Statement): VirtualIpAddress | undefined {
+    const [addr, len] = a.keyword.split('/');
+    if (!this.v.ipv4(a, addr, 'virtual address')) return undefined;
+    const vip: VirtualIpAddress = { address: addr };
+    if (len !== undefined) vip.prefixLength = this.v.numberText(a, len, 0, 32, true);
+    for (let i = 0; i < a.args.length; i += 2) {
+      const key = a.args[i];
+      const value = a.args[i + 1];
+      if (value === undefined) return this.v.fail(a, `virtual_ipaddress ${a.keyword}: '${key}' needs a value`);
+      switch (key) {
+        case 'dev':
+          vip.dev = value;
+          break;
+        case 'label':
+          vip.label = value;
+          break;
+        case 'brd':
+          vip.brd = this.v.ipv4(a, value, 'broadcast address');
+          break;
+        case 'scope':
+          vip.scope = value;
+          break;
+        default:
+          return this.v.fail(a, `virtual_ipaddress ${a.keyword}: unknown option '${key}' (dev, label, brd, scope)`);
+      }
+    }
+    return vip;
+  }
+
+  virtualServer(s: Statement): VirtualServer | undefined {
+    let target: VirtualServer['target'] | undefined;
+    if (s.args[0] === 'fwmark') {
+      const n = s.args[1] === undefined ? this.v.fail(s, 'virtual_server fwmark: needs a mark') : this.v.numberText(s, s.args[1], 1, 0xffffffff, true);
+      if (n !== undefined) target = { kind: 'fwmark', fwmark: n };
+    } else if (s.args[0] === 'group') {
+      this.v.fail(s, 'virtual_server group: virtual_server_group is not supported by lvslab');
+    } else {
+      const ip = this.v.ipv4(s, s.args[0] ?? '', 'virtual server address');
+      const port = this.v.port(s, s.args[1]);
+      if (s.args.length > 2) this.v.fail(s, `virtual_server: unexpected '${s.args.slice(2).join(' ')}' after the port`);
+      if (ip !== undefined && port !== undefined) target = { kind: 'ip', ip, port };
+    }
+    const vs: VirtualServer = {
+      target: target ?? { kind: 'ip', ip: '0.0.0.0', port: 0 },
+      ops: false,
+      schedFlags: [],
+      alpha: false,
+      omega: false,
+      haSuspend: false,
+      realServers: [],
+      passthrough: [],
+    };
+    for (const c of this.v.needBlock(s)) {
+      switch (c.keyword) {
+        case 'delay_loop':
+          vs.delayLoop = this.v.num(c, 0.000001, 86400);
+          break;
+        case 'lb_algo':
+        case 'lvs_sched': {
+          const w = this.v.word(c, 'a scheduler');
+          if (w !== undefined && !SCHEDULERS.includes(w)) this.v.fail(c, `${c.keyword}: unknown scheduler '${w}' (${SCHEDULERS.join(', ')})`);
+          else vs.lvsSched = w;
+          break;
+        }
+        case 'lb_kind':
+        case 'lvs_method': {
+          const w = c.args[0];
+          if (w === 'NAT' || w === 'DR' || w === 'TUN') {
+            vs.lvsMethod = w;
+            if (c.args.length > 1) this.v.fail(c, `${c.keyword}: tunnel options ('${c.args.slice(1).join(' ')}') are not supported by lvslab`);
+          } else this.v.fail(c, `${c.keyword}: '${w ?? ''}' is not NAT, DR or TUN`);
+          break;
+        }
+        case 'persistence_timeout':
+          // a bare keyword means keepalived's default of 360 s
+          vs.persistenceTimeout = c.args.length === 0 ? 360 : this.v.int(c, 1, 0x7fffffff);
+          break;
+        case 'persistence_granularity':
+          vs.persistenceGranularity = this.v.ipv4(c, this.v.word(c), 'netmask');
+          break;
+        case 'protocol': {
+          const w = this.v.word(c, 'TCP, UDP or SCTP');
+          if (w === 'TCP' || w === 'UDP' || w === 'SCTP') vs.protocol = w;
+          else if (w !== undefined) this.v.fail(c, `protocol: '${w}' is not TCP, UDP or SCTP`);
+          break;
+        }
+        case 'ops':
+          vs.ops = this.v.flag(c);
+          break;
+        case 'quorum':
+          vs.quorum = this.v.int(c, 1, 0x7fffffff);
+          break;
+        case 'hysteresis':
+          vs.hysteresis = this.v.int(c, 0, 0x7fffffff);
+          break;
+        case 'sorry_server': {
+          const ip = this.v.ipv4(c, c.args[0] ?? '', 'sorry server address');
+          const port = this.v.port(c, c.args[1]);
+          if (ip !== undefined && port !== undefined) vs.sorryServer = { ip, port };
+          break;
+        }
+        case 'alpha':
+          vs.alpha = this.v.flag(c);
+          break;
+        case 'omega':
+          vs.omega = this.v.flag(c);
+          break;
+        case 'ha_suspend':
+          vs.haSuspend = this.v.flag(c);
+          break;
+        case 'virtualhost':
+          vs.virtualhost = this.v.word(c);
+          break;
+        case 'real_server': {
+          const rs = this.realServer(c);
+          if (rs) vs.realServers.push(rs);
+          break;
+        }
+        default:
+          if (SCHED_FLAGS.includes(c.keyword)) {
+            this.v.flag(c);
+            if (!vs.schedFlags.includes(c.keyword)) vs.schedFlags.push(c.keyword);
+          } else if (VS_PASSTHROUGH.has(c.keyword)) vs.passthrough.push(raw(c));
+          else this.unknown(c);
+      }
+    }
+    return target ? vs : undefined;
+  }
+
+  realServer(s: Statement): RealServer | undefined {
+    const ip = this.v.ipv4(s, s.args[0] ?? '', 'real server address');
+    const port = this.v.port(s, s.args[1]);
+    const rs: RealServer = { ip: ip ?? '', port: port ?? 0, inhibitOnFailure: false, checks: [] };
+    for (const c of this.v.needBlock(s)) {
+      switch (c.keyword) {
+        case 'weight':
+          rs.weight = this.v.int(c, 0, 65535);
+          break;
+        case 'inhibit_on_failure':
+          rs.inhibitOnFailure = this.v.flag(c);
+          break;
+        case 'uthreshold':
+          rs.uthreshold = this.v.int(c, 0, 0x7fffffff);
+          break;
+        case 'lthreshold':
+          rs.lthreshold = this.v.int(c, 0, 0x7fffffff);
+          break;
+        case 'notify_up':
+          rs.notifyUp = this.v.rest(c, 'a script');
+          break;
+        case 'notify_down':
+          rs.notifyDown = this.v.rest(c, 'a script');
+          break;
+        case 'TCP_CHECK':
+        case 'HTTP_GET':
+        case 'SSL_GET':
+        case 'MISC_CHECK': {
+          const check = this.check(c);
+          if (check) rs.checks.push(check);
+          break;
+        }
+        default:
+          if (CHECK_TYPES_UNSUPPORTED.has(c.keyword)) this.v.fail(c, `${c.keyword}: not supported by lvslab (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK are)`);
+          else this.unknown(c);
+      }
+    }
+    return ip !== undefined && port !== undefined ? rs : undefined;
+  }
+
+  check(s: Statement): HealthCheck | undefined {
+    if (s.keyword === 'MISC_CHECK') {
+      const m: MiscCheck = { type: 'MISC_CHECK', miscPath: '', miscDynamic: false };
+      for (const c of this.v.needBlock(s)) {
+        if (c.keyword === 'misc_path') m.miscPath = this.v.rest(c, 'a script') ?? '';
+        else if (c.keyword === 'misc_timeout') m.miscTimeout = this.v.int(c, 1, 86400);
+        else if (c.keyword === 'misc_dynamic') m.miscDynamic = this.v.flag(c);
+        else if (c.keyword === 'warmup') m.warmup = this.v.int(c, 0, 86400);
+        else this.unknown(c);
+      }
+      if (!m.miscPath) return this.v.fail(s, 'MISC_CHECK: needs misc_path');
+      return m;
+    }
+    const base: TcpCheck = { type: 'TCP_CHECK' };
+    const http = s.keyword === 'HTTP_GET' || s.keyword === 'SSL_GET';
+    const urls: HttpUrl[] = [];
+    let virtualhost: string | undefined;
+    for (const c of this.v.needBlock(s)) {
+      switch (c.keyword) {
+        case 'connect_timeout':
+          base.connectTimeout = this.v.num(c, 0.000001, 86400);
+          break;
+        case 'connect_port':
+          base.connectPort = this.v.port(c, this.v.word(c, 'a port'));
+          break;
+        case 'connect_ip':
+          base.connectIp = this.v.ipv4(c, this.v.word(c));
+          break;
+        case 'bindto':
+          base.bindto = this.v.ipv4(c, this.v.word(c));
+          break;
+        case 'retry':
+        case 'nb_get_retry':
+          base.retry = this.v.int(c, 0, 0x7fffffff);
+          break;
+        case 'delay_before_retry':
+          base.delayBeforeRetry = this.v.num(c, 0, 86400);
+          break;
+        case 'warmup':
+          base.warmup = this.v.num(c, 0, 86400);
+          break;
+        case 'url':
+          if (!http) this.unknown(c);
+          else urls.push(this.url(c));
+          break;
+        case 'virtualhost':
+          if (!http) this.unknown(c);
+          else virtualhost = this.v.word(c);
+          break;
+        default:
+          this.unknown(c);
+      }
+    }
+    if (!http) return base;
+    if (urls.length === 0) return this.v.fail(s, `${s.keyword}: needs at least one url { path ... }`);
+    const check: HttpCheck = { ...base, type: s.keyword as HttpCheck['type'], urls };
+    if (virtualhost !== undefined) check.virtualhost = virtualhost;
+    return check;
+  }
+
+  url(s: Statement): HttpUrl {
+    const u: HttpUrl = { path: '' };
+    for (const c of this.v.needBlock(s)) {
+      if (c.keyword === 'path') u.path = this.v.word(c, 'a path') ?? '';
+      else if (c.keyword === 'status_code') {
+        const w = this.v.rest(c, 'a status code');
+        if (w !== undefined && !/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(w.replace(/\s+/g, ''))) this.v.fail(c, `status_code: '${w}' is not a status code, range or list`);
+        else u.statusCode = w;
+      } else if (c.keyword === 'digest') u.digest = this.v.word(c, 'an md5 digest');
+      else this.unknown(c);
+    }
+    if (!u.path) this.v.fail(s, 'url: needs path');
+    return u;
+  }
+
+  crossCheck(config: KeepalivedConfig): void {
+    const names = new Set(config.vrrpInstances.map((i) => i.name));
+    for (const g of config.vrrpSyncGroups) {
+      for (const m of g.group) {
+        if (!names.has(m)) this.v.fail(this.instanceLines.get(m) ?? 1, `vrrp_sync_group ${g.name}: unknown vrrp_instance '${m}'`);
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const inst of config.vrrpInstances) {
+      const line = this.instanceLines.get(inst.name) ?? 1;
+      const version = inst.version ?? config.globalDefs.vrrpVersion ?? 2;
+      const adv = inst.advertInt ?? 1;
+      if (version === 2 && !Number.isInteger(adv)) {
+        this.v.fail(line, `vrrp_instance ${inst.name}: advert_int ${adv} needs version 3 (VRRPv2 advertises whole seconds)`);
+      }
+      if (version === 3 && adv > 40.95) this.v.fail(line, `vrrp_instance ${inst.name}: advert_int ${adv} exceeds VRRPv3's 40.95 s`);
+      if (version === 3 && inst.authentication) {
+        this.warn(line, `lvslab: vrrp_instance ${inst.name}: VRRPv3 has no authentication; auth_pass is ignored`, 'note');
+      }
+      const key = `${inst.interface}/${inst.virtualRouterId}`;
+      if (inst.virtualRouterId && seen.has(key)) {
+        this.v.fail(line, `vrrp_instance ${inst.name}: virtual_router_id ${inst.virtualRouterId} on ${inst.interface} is already used by ${seen.get(key)}`);
+      }
+      seen.set(key, inst.name);
+    }
+    const sd = config.globalDefs.lvsSyncDaemon;
+    if (sd?.instance && !names.has(sd.instance)) this.v.fail(1, `lvs_sync_daemon: unknown vrrp_instance '${sd.instance}'`);
+    // The warning keepalived gives for the misspelling says nothing about its cost: spell it out.
+    const syncs = sd !== undefined || config.vrrpInstances.some((i) => i.lvsSyncDaemonInterface);
+    if (!syncs && config.vrrpInstances.length > 0 && config.virtualServers.length > 0) {
+      const line = this.misspelledSyncLine ?? this.instanceLines.get(config.vrrpInstances[0].name) ?? 1;
+      const why = this.misspelledSyncLine
+        ? "'lvs_sync_daemon_inteface' is a misspelling keepalived ignores, so no connection sync daemon runs"
+        : 'no lvs_sync_daemon is configured, so no connection sync daemon runs';
+      this.warn(line, `lvslab: ${why}: established connections will be reset on failover (add 'lvs_sync_daemon <interface> <instance>' to global_defs)`, 'note');
+    }
+  }
+}
+
+function notifyField(k: string): 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify' {
+  switch (k) {
+    case 'notify_master':
+      return 'notifyMaster';
+    case 'notify_backup':
+      return 'notifyBackup';
+    case 'notify_fault':
+      return 'notifyFault';
+    case 'notify_stop':
+      return 'notifyStop';
+    default:
+      return 'notify';
+  }
+}
+
+export function emptyGlobals(): GlobalDefs {
+  return { lvsFlush: false, vrrpStrict: false, notificationEmail: [], enableScriptSecurity: false, passthrough: [] };
+}
+
+/** Parse a keepalived.conf; throws KeepalivedConfError listing every problem with its line. */
+export function parseKeepalivedConf(text: string, options: ParseOptions = {}): ParseResult {
+  const p = new ConfParser(options.file ?? 'keepalived.conf');
+  const config = p.parse(text);
+  if (p.problems.length) {
+    throw new KeepalivedConfError(p.file, [...p.problems].sort((a, b) => a.line - b.line));
+  }
+  const diagnostics = [...p.diagnostics].sort((a, b) => a.line - b.line);
+  return { config, diagnostics };
+}

@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { sampleReport } from './fixture.test-data.js';
+import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
+import { runPassed } from './model.js';
+import { renderTerminal } from './terminal.js';
+
+describe('terminal summary', () => {
+  it('shows the answers, the table, a verdict per check and the totals', () => {
+    const text = renderTerminal(sampleReport());
+    expect(text).toContain('PASS article TCP [embedded, lab article-single, scenarios/article/tcp.yaml]');
+    expect(text).toContain('    answers: RS2 RS1 RS2 RS1');
+    expect(text).toContain('    | TCP  192.168.1.112:80 rr');
+    expect(text).toContain('    PASS answers are RS2 RS1 RS2 RS1');
+    expect(text).toContain('SKIP article TCP [kernel]\n  kernel IPVS unavailable');
+    expect(text).toContain('lvslab run article: PASSED — 1/1 scenarios, 2/2 checks passed, 1 skipped');
+    expect(text).not.toContain('\u001b[');
+  });
+
+  it('shows a failing check with its message', () => {
+    const r = sampleReport({ failing: true });
+    expect(runPassed(r)).toBe(false);
+    const text = renderTerminal(r, { color: true });
+    expect(text).toContain('FAIL\u001b[39m answers are RS2 RS1 RS2 RS1');
+    expect(text).toContain('expected RS2 RS1 RS2 RS1 <got> RS2 RS2 RS1 RS1');
+    expect(text).toContain('FAILED');
+  });
+});
+
+describe('junit', () => {
+  it('has a testcase per check, failures escaped, and skipped scenarios', () => {
+    const xml = renderJunit(sampleReport({ failing: true }));
+    expect(xml).toContain('<testsuites name="lvslab run article" tests="2" failures="1"');
+    expect(xml).toContain('<testsuite name="article TCP [embedded]" tests="2" failures="1" errors="0" skipped="0"');
+    expect(xml).toContain('<failure message="expected RS2 RS1 RS2 RS1 &lt;got&gt; RS2 RS2 RS1 RS1">');
+    expect(xml).toContain('<skipped message="kernel IPVS unavailable: no VM kernel cached"/>');
+    expect(xml.match(/<testcase /g)).toHaveLength(3);
+  });
+});
+
+describe('html', () => {
+  it('is one self-contained page with the topology, a distribution chart, the timeline and the tables', () => {
+    const html = renderHtml(sampleReport());
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|<link |src="http/);
+    expect(html).toContain('data-chart="topology"');
+    expect(html).toContain('data-chart="distribution"');
+    expect(html).toContain('data-chart="timeline"');
+    expect(html).toContain('holds 192.168.1.112, 10.0.0.105');
+    expect(html).toContain('10.0.0.101:80                Masq');
+    expect(html).toContain('data-host="rs2"');
+  });
+
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  it('renders in headless Chromium with its charts drawn', async (ctx) => {
+    if (!chromium) return ctx.skip('chromium is not installed (scripts/setup installs Debian\'s chromium package)');
+    const dir = await mkdtemp(join(tmpdir(), 'lvslab-html-'));
+    try {
+      const page = join(dir, 'report.html');
+      await writeFile(page, renderHtml(sampleReport()));
+      const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`];
+      const run = promisify(execFile);
+      const dom = await run(chromium!, [...flags, '--dump-dom', `file://${page}`], { timeout: 60_000, maxBuffer: 16 << 20 });
+      // The DOM as Chromium parsed it: the SVG elements are real elements, not text.
+      expect(dom.stdout).toMatch(/<svg[^>]*data-chart="topology"/);
+      expect(dom.stdout.match(/<rect data-server=/g)?.length).toBe(2);
+      const png = join(dir, 'shot.png');
+      await run(chromium!, [...flags, `--screenshot=${png}`, '--window-size=1100,1400', `file://${page}`], { timeout: 60_000 });
+      const pixels = decodePng(await readFile(png));
+      // The distribution bars are painted in the first two palette colours; count their pixels.
+      expect(countColor(pixels, [0x2f, 0x6f, 0xdf])).toBeGreaterThan(500);
+      expect(countColor(pixels, [0xe0, 0x8a, 0x1e])).toBeGreaterThan(500);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** Just enough PNG decoding (8-bit RGB/RGBA, non-interlaced) to count pixels of a colour. */
+function decodePng(buf: Buffer): { width: number; height: number; channels: number; data: Buffer } {
+  let off = 8;
+  let width = 0;
+  let height = 0;
+  let channels = 0;
+  const idat: Buffer[] = [];
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('ascii', off + 4, off + 8);
+    const body = buf.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') {
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      if (body[8] !== 8 || body[12] !== 0) throw new Error('unsupported PNG');
+      channels = body[9] === 6 ? 4 : body[9] === 2 ? 3 : 0;
+      if (!channels) throw new Error(`unsupported PNG colour type ${body[9]}`);
+    } else if (type === 'IDAT') idat.push(body);
+    off += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const data = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const v = raw[y * (stride + 1) + 1 + x];
+      const a = x >= channels ? data[y * stride + x - channels] : 0;
+      const b = y > 0 ? data[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? data[(y - 1) * stride + x - channels] : 0;
+      let p = v;
+      if (filter === 1) p = v + a;
+      else if (filter === 2) p = v + b;
+      else if (filter === 3) p = v + ((a + b) >> 1);
+      else if (filter === 4) {
+        const pa = Math.abs(b - c);
+        const pb = Math.abs(a - c);
+        const pc = Math.abs(a + b - 2 * c);
+        p = v + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+      }
+      data[y * stride + x] = p & 0xff;
+    }
+  }
+  return { width, height, channels, data };
+}
+
+function countColor(img: { channels: number; data: Buffer }, rgb: [number, number, number]): number {
+  let n = 0;
+  for (let i = 0; i < img.data.length; i += img.channels) {
+    if (Math.abs(img.data[i] - rgb[0]) < 6 && Math.abs(img.data[i + 1] - rgb[1]) < 6 && Math.abs(img.data[i + 2] - rgb[2]) < 6) n++;
+  }
+  return n;
+}

@@ -1,0 +1,69 @@
+// The terminal summary: what the article shows (the answers in order, the ipvsadm tables) and a
+// verdict per check, readable without colours (CI logs) and coloured on a TTY.
+import { answerSequence } from '../distribution.js';
+import { runPassed, runTotals, scenarioPassed, type RunReport, type ScenarioReport, type StepReport } from './model.js';
+
+export interface TerminalOptions {
+  color?: boolean;
+}
+
+interface Paint {
+  ok: (s: string) => string;
+  bad: (s: string) => string;
+  dim: (s: string) => string;
+  bold: (s: string) => string;
+}
+
+function paint(color: boolean): Paint {
+  const wrap = (a: number, b: number) => (s: string) => (color ? `\u001b[${a}m${s}\u001b[${b}m` : s);
+  return { ok: wrap(32, 39), bad: wrap(31, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
+}
+
+const indent = (text: string, by: string) =>
+  text
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
+
+function step(s: StepReport, p: Paint): string[] {
+  const out = [`  ${p.bold(s.name)} ${p.dim(`— ${s.summary} (${Math.round(s.durationMs)} ms)`)}`];
+  if (s.records && s.kind !== 'probeContinuously') {
+    const seq = answerSequence(s.records);
+    const failed = s.records.length - seq.length;
+    const shown = seq.length > 40 ? `${seq.slice(0, 40).join(' ')} ... (${seq.length - 40} more)` : seq.join(' ');
+    out.push(`    answers: ${shown || '(none)'}${failed ? p.bad(`  (${failed} failed)`) : ''}`);
+  }
+  if (s.counts && Object.keys(s.counts).length > 0) {
+    out.push(`    counts:  ${Object.entries(s.counts).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
+  if (s.output) out.push(indent(s.output, '    | '));
+  if (s.error) out.push(`    ${p.bad('ERROR')} ${s.error}`);
+  for (const c of s.checks) {
+    out.push(`    ${c.pass ? p.ok('PASS') : p.bad('FAIL')} ${c.name}`);
+    if (!c.pass) out.push(indent(c.message, '         '));
+  }
+  return out;
+}
+
+export function renderScenario(s: ScenarioReport, p: Paint): string {
+  const head = `${s.name} ${p.dim(`[${s.backend}${s.lab.preset ? `, lab ${s.lab.preset}` : ''}${s.file ? `, ${s.file}` : ''}]`)}`;
+  if (s.skipped !== undefined) return `${p.dim('SKIP')} ${head}\n  ${s.skipped}`;
+  const lines = [`${scenarioPassed(s) ? p.ok('PASS') : p.bad('FAIL')} ${head}`];
+  if (s.error) lines.push(`  ${p.bad('ERROR')} ${s.error}`);
+  for (const st of s.steps) lines.push(...step(st, p));
+  return lines.join('\n');
+}
+
+export function renderTerminal(r: RunReport, options: TerminalOptions = {}): string {
+  const p = paint(options.color ?? false);
+  const t = runTotals(r);
+  const parts = r.scenarios.map((s) => renderScenario(s, p));
+  const verdict = runPassed(r) ? p.ok('PASSED') : p.bad('FAILED');
+  const skipped = t.skipped ? `, ${t.skipped} skipped` : '';
+  parts.push(
+    `${p.bold(r.title)}: ${verdict} — ${t.scenarios - t.failedScenarios - t.skipped}/${t.scenarios - t.skipped} scenarios, ` +
+      `${t.checks - t.failedChecks}/${t.checks} checks passed${skipped} in ${(r.durationMs / 1000).toFixed(1)} s`,
+  );
+  return parts.join('\n\n') + '\n';
+}

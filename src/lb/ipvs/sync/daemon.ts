@@ -1,0 +1,313 @@
+// The master and backup sync daemons of one director, as the kernel runs them (one thread each,
+// at most one master and one backup): `ipvsadm --start-daemon master|backup`, `--stop-daemon`,
+// keepalived's lvs_sync_daemon. The master turns connection updates into batched v1 datagrams;
+// the backup decodes datagrams, checks them as the kernel does and hands connections to the core.
+//
+// The IPVS core talks to this through two narrow hooks:
+// - master side: call `incomingPacket(conn)` after every client->director packet a connection
+//   handled (ip_vs_in's tail), with the conn's sync view (SyncSource);
+// - backup side: `SyncTarget.importSyncedConn(conn)` receives every accepted record.
+import type { Clock, SyncDaemonOptions } from '../types.js';
+import { decodeMessage } from './message.js';
+import { lookupInterface, type InterfaceLookup, type SyncInterface } from './netif.js';
+import {
+  DEFAULT_SYNC_SETTINGS,
+  SYNC_CHECK_PERIOD_MS,
+  SYNC_SEND_DELAY_MS,
+  SyncBatcher,
+  acceptRecord,
+  recordFor,
+  recordsForIncomingPacket,
+  resolveDaemonConfig,
+  type ResolvedDaemonConfig,
+  type SyncSettings,
+  type SyncSource,
+  type SyncedConnImport,
+} from './rules.js';
+import type { ProtoTimeouts } from './states.js';
+import { dgramTransport, type SyncReceiver, type SyncSender, type SyncTransport } from './transport.js';
+
+/** IPVS_SYNC_WAKEUP_RATE: this many queued full buffers wake the master thread at once. */
+const SYNC_WAKEUP_RATE = 8;
+/** Default sync_qlen_max; the kernel derives it from free memory (pages / 32), i.e. large. */
+const DEFAULT_QLEN_MAX = 4096;
+
+export interface SyncTarget {
+  /** create or update the connection a master sent (ip_vs_proc_conn semantics, see rules.ts) */
+  importSyncedConn(conn: SyncedConnImport): void;
+  /** the backup's current timeout table, for records that carry timeout 0 */
+  protoTimeouts?(): ProtoTimeouts;
+}
+
+export type SyncErrno = 'EEXIST' | 'ESRCH' | 'ENODEV' | 'EINVAL';
+
+/** A start/stop failure, with the errno the kernel returns and the text ipvsadm prints for it. */
+export class SyncDaemonError extends Error {
+  override name = 'SyncDaemonError';
+  constructor(
+    readonly errno: SyncErrno,
+    /** ipvsadm's message (ipvs_strerror) */
+    readonly ipvsadmMessage: string,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export interface SyncDaemonStats {
+  master?: { datagramsSent: number; recordsQueued: number; sendErrors: number; buffersDropped: number };
+  backup?: {
+    datagramsReceived: number;
+    recordsApplied: number;
+    recordsSkipped: number;
+    datagramsDropped: number;
+    /** the last few reasons a record or datagram was refused, newest last */
+    lastDrops: string[];
+  };
+}
+
+export interface SyncDaemonsOptions {
+  target: SyncTarget;
+  clock?: Clock;
+  settings?: SyncSettings;
+  transport?: SyncTransport;
+  lookup?: InterfaceLookup;
+  /** kernel-style log lines ("sync thread started: ...") */
+  log?: (line: string) => void;
+  qlenMax?: number;
+}
+
+interface MasterRun {
+  cfg: ResolvedDaemonConfig;
+  sender: SyncSender;
+  batcher: SyncBatcher;
+  timer: NodeJS.Timeout;
+  wake?: NodeJS.Timeout;
+  sending: Promise<void>;
+  stats: NonNullable<SyncDaemonStats['master']>;
+}
+
+interface BackupRun {
+  cfg: ResolvedDaemonConfig;
+  receiver: SyncReceiver;
+  stats: NonNullable<SyncDaemonStats['backup']>;
+}
+
+const systemClock: Clock = { now: () => performance.now() };
+
+export class SyncDaemons {
+  private master?: MasterRun;
+  private backup?: BackupRun;
+  /** a start in progress holds its slot so a concurrent second start gets EEXIST */
+  private starting = new Set<'master' | 'backup'>();
+  private readonly clock: Clock;
+  private readonly settings: SyncSettings;
+  private readonly transport: SyncTransport;
+  private readonly lookup: InterfaceLookup;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly opts: SyncDaemonsOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.settings = opts.settings ?? DEFAULT_SYNC_SETTINGS;
+    this.transport = opts.transport ?? dgramTransport;
+    this.lookup = opts.lookup ?? lookupInterface;
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** ipvs->sync_state & IP_VS_STATE_MASTER: whether connection updates are being sent */
+  get isMaster(): boolean {
+    return this.master !== undefined;
+  }
+
+  /** The running daemons for the snapshot (`ipvsadm -L --daemon`): master first, with resolved values. */
+  list(): SyncDaemonOptions[] {
+    const out: SyncDaemonOptions[] = [];
+    for (const run of [this.master, this.backup]) {
+      if (!run) continue;
+      const c = run.cfg;
+      out.push({ state: c.state, mcastInterface: c.mcastInterface, syncId: c.syncId, syncMaxLen: c.maxLen, mcastGroup: c.group, mcastPort: c.port, mcastTtl: c.ttl });
+    }
+    return out;
+  }
+
+  stats(): SyncDaemonStats {
+    const s: SyncDaemonStats = {};
+    if (this.master) s.master = { ...this.master.stats };
+    if (this.backup) s.backup = { ...this.backup.stats, lastDrops: [...this.backup.stats.lastDrops] };
+    return s;
+  }
+
+  /** start_sync_thread */
+  async start(o: SyncDaemonOptions): Promise<void> {
+    if (o.state !== 'master' && o.state !== 'backup') throw new SyncDaemonError('EINVAL', 'Invalid operation.  Possibly wrong module version, address not unicast, ...', `sync daemon state '${String(o.state)}' is neither master nor backup`);
+    if (!Number.isInteger(o.syncId) || o.syncId < 0 || o.syncId > 255) throw new SyncDaemonError('EINVAL', 'Invalid operation.  Possibly wrong module version, address not unicast, ...', `syncid ${o.syncId} is outside 0..255`);
+    if ((o.state === 'master' ? this.master : this.backup) || this.starting.has(o.state)) {
+      throw new SyncDaemonError('EEXIST', 'Daemon has already run', `a ${o.state} sync daemon is already running`);
+    }
+    this.starting.add(o.state);
+    try {
+      const iface = await this.lookup(o.mcastInterface);
+      if (!iface) throw new SyncDaemonError('ENODEV', 'No such device', `Unknown mcast interface: ${o.mcastInterface}`);
+      const cfg = resolveDaemonConfig(o, iface.mtu);
+      if (o.state === 'master') await this.startMaster(cfg, iface);
+      else await this.startBackup(cfg, iface);
+      this.log(`sync thread started: state = ${o.state.toUpperCase()}, mcast_ifn = ${cfg.mcastInterface}, syncid = ${cfg.syncId}, id = 0`);
+    } finally {
+      this.starting.delete(o.state);
+    }
+  }
+
+  /** stop_sync_thread; no state stops both (ESRCH only when neither runs). */
+  async stop(state?: 'master' | 'backup'): Promise<void> {
+    const states = state ? [state] : (['master', 'backup'] as const).filter((s) => (s === 'master' ? this.master : this.backup));
+    if (states.length === 0 || (state && !(state === 'master' ? this.master : this.backup))) {
+      throw new SyncDaemonError('ESRCH', 'No daemon is running', `no ${state ?? ''} sync daemon is running`.replace('  ', ' '));
+    }
+    for (const s of states) {
+      if (s === 'master') await this.stopMaster();
+      else await this.stopBackup();
+    }
+  }
+
+  /** Stop whatever runs, without errors (director shutdown). */
+  async close(): Promise<void> {
+    if (this.master) await this.stopMaster();
+    if (this.backup) await this.stopBackup();
+  }
+
+  /**
+   * Call after every incoming (client -> director) packet of a connection, after its state
+   * transition. Counts the packet and, when master, queues the records the kernel would send.
+   */
+  incomingPacket(conn: SyncSource): void {
+    const now = this.clock.now();
+    const m = this.master;
+    const due = recordsForIncomingPacket(conn, now, m !== undefined, this.settings);
+    if (!m || due.length === 0) return;
+    for (const c of due) {
+      // recordsForIncomingPacket walks cp->control; a control that is not a full SyncSource
+      // (no addresses) cannot be described and is skipped.
+      if (!('caddr' in c)) continue;
+      m.batcher.add(recordFor(c as SyncSource), now);
+      m.stats.recordsQueued++;
+    }
+    m.stats.buffersDropped = m.batcher.dropped;
+    if (m.batcher.queued >= SYNC_WAKEUP_RATE) this.pump(m);
+    else if (m.batcher.queued > 0 && !m.wake) {
+      m.wake = setTimeout(() => {
+        m.wake = undefined;
+        this.pump(m);
+      }, SYNC_SEND_DELAY_MS);
+      m.wake.unref();
+    }
+  }
+
+  private async startMaster(cfg: ResolvedDaemonConfig, iface: SyncInterface): Promise<void> {
+    if (!iface.primaryIPv4) this.log('You probably need to specify IP address on multicast interface.');
+    const sender = await this.transport.openSender(cfg, iface);
+    const run: MasterRun = {
+      cfg,
+      sender,
+      batcher: new SyncBatcher({ syncId: cfg.syncId, maxLen: cfg.maxLen, qlenMax: this.opts.qlenMax ?? DEFAULT_QLEN_MAX }),
+      timer: setInterval(() => this.pump(run), SYNC_CHECK_PERIOD_MS),
+      sending: Promise.resolve(),
+      stats: { datagramsSent: 0, recordsQueued: 0, sendErrors: 0, buffersDropped: 0 },
+    };
+    run.timer.unref();
+    this.master = run;
+  }
+
+  /** Send the queued full buffers and the current one if it is old enough (next_sync_buff). */
+  private pump(run: MasterRun, age?: number): Promise<void> {
+    const out = run.batcher.take(this.clock.now(), age);
+    if (out.length === 0) return run.sending;
+    run.sending = run.sending.then(async () => {
+      for (const d of out) {
+        try {
+          await run.sender.send(d);
+          run.stats.datagramsSent++;
+        } catch (e) {
+          run.stats.sendErrors++;
+          this.log(`ip_vs_send_async error ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+      }
+    });
+    return run.sending;
+  }
+
+  private async stopMaster(): Promise<void> {
+    const run = this.master;
+    if (!run) return;
+    this.master = undefined;
+    clearInterval(run.timer);
+    if (run.wake) clearTimeout(run.wake);
+    // The kernel's thread drops what it has not sent when stopped; sending the last partial
+    // buffer would tell the new master about conns it is about to own anyway, so do as it does.
+    await run.sending;
+    await run.sender.close();
+    this.log('stopping master sync thread ...');
+  }
+
+  private async startBackup(cfg: ResolvedDaemonConfig, iface: SyncInterface): Promise<void> {
+    const stats: BackupRun['stats'] = { datagramsReceived: 0, recordsApplied: 0, recordsSkipped: 0, datagramsDropped: 0, lastDrops: [] };
+    const receiver = await this.transport.openReceiver(cfg, iface, (d) => this.receive(cfg, stats, d));
+    this.backup = { cfg, receiver, stats };
+  }
+
+  private receive(cfg: ResolvedDaemonConfig, stats: BackupRun['stats'], datagram: Buffer): void {
+    if (this.backup?.cfg !== cfg) return; // a datagram that raced the daemon's stop
+    stats.datagramsReceived++;
+    const note = (why: string) => {
+      stats.lastDrops.push(why);
+      if (stats.lastDrops.length > 20) stats.lastDrops.shift();
+    };
+    // The kernel receives into a sync_maxlen buffer: anything longer is truncated, then fails
+    // the size check.
+    const data = datagram.length > cfg.maxLen ? datagram.subarray(0, cfg.maxLen) : datagram;
+    const m = decodeMessage(data, { syncId: cfg.syncId });
+    if (m.kind === 'dropped') {
+      stats.datagramsDropped++;
+      note(m.reason.message);
+      return;
+    }
+    const timeouts = this.opts.target.protoTimeouts?.();
+    for (const r of m.records) {
+      if (!r.ok) {
+        stats.recordsSkipped++;
+        note(r.reason.message);
+        continue;
+      }
+      const a = acceptRecord(r.conn, { version: m.kind, ...(timeouts ? { timeouts } : {}) });
+      if (!a.ok) {
+        stats.recordsSkipped++;
+        note(a.reason.message);
+        continue;
+      }
+      try {
+        this.opts.target.importSyncedConn(a.conn);
+        stats.recordsApplied++;
+      } catch (e) {
+        // A core that cannot take a record must not take the daemon down with it.
+        stats.recordsSkipped++;
+        note(`import failed: ${(e as Error).message}`);
+      }
+    }
+    if (m.aborted) {
+      stats.datagramsDropped++;
+      note(m.aborted.message);
+    }
+  }
+
+  private async stopBackup(): Promise<void> {
+    const run = this.backup;
+    if (!run) return;
+    this.backup = undefined;
+    await run.receiver.close();
+    this.log('stopping backup sync thread ...');
+  }
+
+  /** Test and shutdown helper: send everything pending now, whatever its age. */
+  flush(): Promise<void> {
+    return this.master ? this.pump(this.master, 0) : Promise.resolve();
+  }
+}

@@ -1,0 +1,82 @@
+// UDP multicast sockets for the sync daemons, set up as make_send_sock / make_receive_sock do:
+// the master's socket is bound to the interface's primary IPv4, sends to the group with TTL 1 and
+// multicast loop off; the backup's socket binds group:port with address reuse and joins the group
+// on the interface. Sockets are opened in the calling process's network namespace.
+import dgram from 'node:dgram';
+import type { ResolvedDaemonConfig } from './rules.js';
+import type { SyncInterface } from './netif.js';
+
+export interface SyncSender {
+  send(datagram: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SyncReceiver {
+  close(): Promise<void>;
+}
+
+export interface SyncTransport {
+  openSender(cfg: ResolvedDaemonConfig, iface: SyncInterface): Promise<SyncSender>;
+  openReceiver(cfg: ResolvedDaemonConfig, iface: SyncInterface, onDatagram: (d: Buffer) => void): Promise<SyncReceiver>;
+}
+
+function closeSocket(s: dgram.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      s.close(() => resolve());
+    } catch {
+      resolve(); // already closed
+    }
+  });
+}
+
+function bind(s: dgram.Socket, opts: dgram.BindOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    s.once('error', onError);
+    s.bind(opts, () => {
+      s.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export const dgramTransport: SyncTransport = {
+  async openSender(cfg, iface) {
+    const s = dgram.createSocket({ type: 'udp4' });
+    try {
+      // The kernel binds even without an address (to 0.0.0.0, after logging that one is needed).
+      await bind(s, { address: iface.primaryIPv4 ?? '0.0.0.0', port: 0 });
+      // Node sets IP_MULTICAST_IF by address; the address names the same device as the ifindex.
+      if (iface.primaryIPv4) s.setMulticastInterface(iface.primaryIPv4);
+      s.setMulticastTTL(cfg.ttl);
+      s.setMulticastLoopback(false);
+    } catch (e) {
+      await closeSocket(s);
+      throw e;
+    }
+    s.on('error', () => {}); // send errors are reported per datagram
+    return {
+      send: (d) =>
+        new Promise<void>((resolve, reject) => {
+          s.send(d, cfg.port, cfg.group, (err) => (err ? reject(err) : resolve()));
+        }),
+      close: () => closeSocket(s),
+    };
+  },
+
+  async openReceiver(cfg, iface, onDatagram) {
+    const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    try {
+      // Bound to the group address so unicast to the port is not taken for sync traffic.
+      await bind(s, { address: cfg.group, port: cfg.port });
+      s.addMembership(cfg.group, iface.primaryIPv4);
+    } catch (e) {
+      await closeSocket(s);
+      throw e;
+    }
+    s.on('message', (msg) => onDatagram(msg));
+    s.on('error', () => {});
+    return { close: () => closeSocket(s) };
+  },
+};

@@ -1,0 +1,64 @@
+// Reading scenario files: YAML text -> validated Scenario, with every problem as `FILE: PATH: what`,
+// all at once. Relative paths inside a scenario (keepalived.conf, lab files, files to send) are
+// resolved against the scenario file's directory.
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { ZodError } from 'zod';
+import { scenarioSchema, type Scenario } from './schema.js';
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid scenario:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export interface LoadedScenario {
+  file: string;
+  dir: string;
+  scenario: Scenario;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '') || '(top level)';
+}
+
+export function formatZodProblems(error: ZodError): string[] {
+  return error.issues.map((i) => {
+    // Unions report "Invalid input"; name what the union accepts instead of guessing a branch.
+    const message = i.code === 'invalid_union' ? 'not one of the accepted forms (see docs/scenarios.md)' : i.message;
+    return `${issuePath(i.path)}: ${message}`;
+  });
+}
+
+/** Parse and validate scenario text; `file` names it in errors and anchors relative paths. */
+export function parseScenario(text: string, file: string): LoadedScenario {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const parsed = scenarioSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new ScenarioError(file, formatZodProblems(parsed.error));
+  return { file, dir: dirname(resolve(file)), scenario: parsed.data };
+}
+
+export async function loadScenario(file: string): Promise<LoadedScenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(file, [`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+  return parseScenario(text, file);
+}
+
+export function resolveFrom(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path);
+}

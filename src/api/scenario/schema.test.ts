@@ -1,0 +1,65 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario, parseScenario, ScenarioError } from './load.js';
+
+function problems(text: string): string[] {
+  try {
+    parseScenario(text, 'bad.yaml');
+  } catch (err) {
+    if (err instanceof ScenarioError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+const BASE = 'name: x\nlab: article-single\n';
+
+describe('scenario files', () => {
+  it('the shipped article scenarios are valid', async () => {
+    const dir = join(import.meta.dirname, '../../../scenarios/article');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'));
+    expect(files).toEqual(expect.arrayContaining(['tcp.yaml', 'udp.yaml']));
+    for (const f of files) {
+      const { scenario } = await loadScenario(join(dir, f));
+      expect(scenario.steps.length).toBeGreaterThan(3);
+    }
+  });
+
+  it('fills defaults: embedded backend, one probe', () => {
+    const { scenario } = parseScenario(`${BASE}steps:\n  - http: { target: 192.168.1.112 }\n`, 'x.yaml');
+    expect(scenario.backend).toBe('embedded');
+    expect(scenario.steps[0].http?.count).toBe(1);
+    expect(scenario.directors).toEqual({});
+  });
+
+  it('names the path of each problem, all at once', () => {
+    const p = problems(
+      `${BASE}backend: vm\nsteps:\n  - http: { target: 192.168.1.112, count: zero }\n  - ipvsadm: { on: DS1, args: -Ln }\n`,
+    );
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^backend: /),
+        expect.stringMatching(/^steps\[0\]\.http\.count: .*number/i),
+        expect.stringMatching(/^steps\[1\]\.ipvsadm\.on: a host name/),
+      ]),
+    );
+  });
+
+  it('wants exactly one action per step', () => {
+    expect(problems(`${BASE}steps:\n  - name: nothing\n`)).toEqual([expect.stringMatching(/^steps\[0\]: a step needs one of http, udp/)]);
+    expect(problems(`${BASE}steps:\n  - wait: 10\n    http: { target: a }\n`)).toEqual([expect.stringMatching(/this one has http and wait/)]);
+  });
+
+  it('refuses an expectation the step cannot give', () => {
+    expect(problems(`${BASE}steps:\n  - ipvsadm: { on: ds1, args: -Ln }\n    expect: { sequence: [RS1] }\n`)).toEqual([
+      expect.stringMatching(/^steps\[0\]\.expect\.sequence: 'sequence' cannot be expected of a ipvsadm step/),
+    ]);
+  });
+
+  it('refuses unknown keys and bad YAML with their place', () => {
+    expect(problems(`${BASE}steps:\n  - http: { target: a, cuont: 3 }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.http: .*cuont/)]);
+    expect(problems(`${BASE}steps: [\n`)[0]).toMatch(/^line \d+: /);
+    expect(problems(`name: x\nsteps:\n  - wait: 1\n`)).toEqual([expect.stringMatching(/^lab: /)]);
+  });
+});

@@ -1,0 +1,9 @@
+// IPVS connection sync, protocol version 1: wire codec, the kernel's send/receive rules, and the
+// master/backup multicast daemons (see docs/sync.md).
+export * from './message.js';
+export * from './states.js';
+export * from './rules.js';
+export { SyncDaemons, SyncDaemonError, type SyncTarget, type SyncDaemonStats, type SyncDaemonsOptions, type SyncErrno } from './daemon.js';
+export { SyncDaemonFollower, type SyncDaemonPlan, type VrrpStateName } from './follow-vrrp.js';
+export { lookupInterface, interfaceFromIpJson, type SyncInterface, type InterfaceLookup } from './netif.js';
+export { dgramTransport, type SyncTransport, type SyncSender, type SyncReceiver } from './transport.js';

@@ -1,0 +1,300 @@
+// The director daemon: one per director namespace. It holds the IPVS core, feeds it the packets
+// NFQUEUE gives us, keeps the netfilter/routing rules in step with the configured services, answers
+// the control socket, and hosts the modules that share the core (VRRP instances, the sync daemon).
+//
+// Hook points for hosted modules (see docs/director.md):
+//  - `DirectorModule.start(host)` after the core is configured and the data plane runs;
+//  - `host.core` — the same IPVS core the packets go through (the sync engine reads and feeds it);
+//  - `host.onServicesChanged(cb)` — called after any ipvsadm change to the service table;
+//  - `host.ipvsadm(argv)` — change the table as ipvsadm would (rules follow);
+//  - `DirectorModule.control(op, args)` — reached by control requests `{op:"module", module, call, args}`;
+//  - `DirectorModule.status()` — included in the daemon's `status` answer;
+//  - `DirectorModule.stop(how)` — 'graceful' on SIGTERM/stop (VRRP sends priority 0), before the
+//    data plane is taken down.
+import fs from 'node:fs';
+import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
+import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/index.js';
+import { ControlServer, type ControlRequest } from './control.js';
+import { Dataplane, type DataplaneStats, type PacketCore } from './dataplane.js';
+import { DestMarks, DEFAULT_MARK_BASE } from './marks.js';
+import { NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
+import { RulesManager, type DataplaneMode, type RuleService } from './rules.js';
+
+/** What the daemon needs from the IPVS core (src/lb/ipvs/ipvs.ts). */
+export interface IpvsCore extends PacketCore {
+  ipvsadm(argv: string[], stdin?: string): IpvsadmResult;
+  snapshot(): IpvsSnapshot;
+}
+
+export interface ModuleSpec {
+  /** an absolute module path or package specifier whose default export is a DirectorModuleFactory */
+  import: string;
+  options?: unknown;
+}
+
+export interface DaemonConfig {
+  /** the lab's director host name (ds1, ds2) */
+  director: string;
+  /** control socket path (in the lab's run directory) */
+  socket: string;
+  /** NFQUEUE number; queues are per network namespace, so 0 suits every director */
+  queue?: number;
+  dataplane?: DataplaneMode;
+  /** ipvsadm argument lines applied at start, after the keepalived.conf's virtual servers */
+  ipvsadm?: string[];
+  /** keepalived.conf text: its virtual_server blocks configure the core at start */
+  keepalivedConf?: string;
+  markBase?: number;
+  modules?: ModuleSpec[];
+}
+
+export interface DirectorHost {
+  readonly config: DaemonConfig;
+  readonly core: IpvsCore;
+  log(msg: string): void;
+  ipvsadm(argv: string[], stdin?: string): Promise<IpvsadmResult>;
+  onServicesChanged(cb: (services: RuleService[]) => void): void;
+}
+
+export interface DirectorModule {
+  readonly name: string;
+  start(host: DirectorHost): Promise<void> | void;
+  stop(how: 'graceful' | 'kill'): Promise<void> | void;
+  status?(): unknown;
+  control?(call: string, args: unknown): Promise<unknown> | unknown;
+}
+
+export type DirectorModuleFactory = (options: unknown) => DirectorModule;
+
+/** The queue side, abstracted so tests can drive the daemon without a kernel. */
+export interface QueueLike {
+  readonly stats: NfQueueStats;
+  close(): void;
+}
+export type QueueOpener = (queue: number, handler: PacketHandler) => Promise<QueueLike>;
+
+export interface DaemonDeps {
+  rules?: Pick<RulesManager, 'apply' | 'remove'>;
+  openQueue?: QueueOpener;
+  log?: (msg: string) => void;
+  /** read /proc/net/netfilter/nfnetlink_queue (our netns) for the kernel's drop counters */
+  readProcQueue?: () => string;
+}
+
+export interface DaemonStatus {
+  director: string;
+  pid: number;
+  mode: DataplaneMode;
+  queue: number;
+  uptimeSeconds: number;
+  dataplane: DataplaneStats;
+  nfqueue: NfQueueStats;
+  /** the kernel's view: packets waiting, dropped because the queue was full, dropped delivering to us */
+  kernelQueue: KernelQueueCounters | null;
+  marks: Array<{ dest: string; mark: number }>;
+  rulesError: string | null;
+  services: RuleService[];
+  modules: Record<string, unknown>;
+}
+
+/** Split an ipvsadm line into argv (no shell: ipvsadm arguments never need quoting). */
+export function splitArgs(line: string): string[] {
+  return line.trim().split(/\s+/).filter(Boolean).filter((a, i) => !(i === 0 && a === 'ipvsadm'));
+}
+
+export function servicesOf(s: IpvsSnapshot): RuleService[] {
+  return s.services.map((svc) => ({
+    key: svc.key,
+    dests: svc.dests.map((d) => ({ addr: d.addr, port: d.port, forwarding: d.options.forwarding })),
+  }));
+}
+
+export class DirectorDaemon implements DirectorHost {
+  private readonly started = Date.now();
+  private readonly marks: DestMarks;
+  private readonly dataplane: Dataplane;
+  private readonly rules: Pick<RulesManager, 'apply' | 'remove'>;
+  private queue: QueueLike | null = null;
+  private control: ControlServer | null = null;
+  private modules: DirectorModule[] = [];
+  private servicesFp = '';
+  private services: RuleService[] = [];
+  private rulesError: string | null = null;
+  private rulesChain: Promise<void> = Promise.resolve();
+  private changeListeners: Array<(s: RuleService[]) => void> = [];
+  private stopping: Promise<void> | null = null;
+  readonly log: (msg: string) => void;
+
+  private constructor(
+    readonly config: DaemonConfig,
+    readonly core: IpvsCore,
+    private readonly deps: DaemonDeps,
+  ) {
+    this.marks = new DestMarks(config.markBase ?? DEFAULT_MARK_BASE);
+    this.dataplane = new Dataplane(core, this.marks, this.mode);
+    this.rules = deps.rules ?? new RulesManager();
+    this.log = deps.log ?? ((m) => process.stderr.write(`[director ${config.director}] ${m}\n`));
+  }
+
+  get mode(): DataplaneMode {
+    return this.config.dataplane ?? 'per-packet';
+  }
+
+  /** Configure the core, start the data plane and the modules, then open the control socket. */
+  static async start(config: DaemonConfig, core: IpvsCore, deps: DaemonDeps = {}): Promise<DirectorDaemon> {
+    const d = new DirectorDaemon(config, core, deps);
+    try {
+      d.configure();
+      const open: QueueOpener = deps.openQueue ?? ((queue, handler) => NfQueue.open({ queue }, handler));
+      d.queue = await open(config.queue ?? 0, d.dataplane.handle);
+      await d.syncRules(true);
+      for (const spec of config.modules ?? []) await d.loadModule(spec);
+      d.control = await ControlServer.listen(config.socket, (req) => d.onControl(req));
+      d.log(`ready: ${d.mode} data plane, queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
+      return d;
+    } catch (err) {
+      await d.teardown('kill');
+      throw err;
+    }
+  }
+
+  private configure(): void {
+    const lines: Array<{ line: string; from: string }> = [];
+    if (this.config.keepalivedConf !== undefined) {
+      const { config, diagnostics } = parseKeepalivedConf(this.config.keepalivedConf);
+      for (const dg of diagnostics) this.log(`keepalived.conf: ${JSON.stringify(dg)}`);
+      for (const line of configToIpvsadmCommands(config)) lines.push({ line, from: 'keepalived.conf virtual_server' });
+    }
+    for (const line of this.config.ipvsadm ?? []) lines.push({ line, from: 'ipvsadm' });
+    for (const { line, from } of lines) {
+      const r = this.core.ipvsadm(splitArgs(line));
+      if (r.status !== 0) throw new Error(`${from}: 'ipvsadm ${line}' failed (status ${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
+    }
+  }
+
+  async ipvsadm(argv: string[], stdin?: string): Promise<IpvsadmResult> {
+    const r = this.core.ipvsadm(argv, stdin);
+    await this.syncRules(false);
+    return r;
+  }
+
+  onServicesChanged(cb: (services: RuleService[]) => void): void {
+    this.changeListeners.push(cb);
+  }
+
+  /** Re-derive the rules if the service table changed; serialized, and errors are kept for status. */
+  private syncRules(first: boolean): Promise<void> {
+    const run = async () => {
+      const services = servicesOf(this.core.snapshot());
+      const fp = JSON.stringify(services);
+      if (!first && fp === this.servicesFp) return;
+      this.marks.sync(services);
+      try {
+        await this.rules.apply({
+          queue: this.config.queue ?? 0,
+          mode: this.mode,
+          services,
+          rejectMark: this.marks.rejectMark,
+          destMarks: this.marks.forRules(services),
+        });
+        this.rulesError = null;
+      } catch (err) {
+        this.rulesError = (err as Error).message;
+        this.log(`rules: ${this.rulesError}`);
+        if (first) throw err;
+      }
+      this.servicesFp = fp;
+      this.services = services;
+      if (!first) for (const cb of this.changeListeners) cb(services);
+    };
+    this.rulesChain = this.rulesChain.then(run, run);
+    return this.rulesChain;
+  }
+
+  private async loadModule(spec: ModuleSpec): Promise<void> {
+    const mod = (await import(spec.import)) as { default?: DirectorModuleFactory };
+    if (typeof mod.default !== 'function') throw new Error(`module ${spec.import}: no default export factory`);
+    const m = mod.default(spec.options);
+    await m.start(this);
+    this.modules.push(m);
+    this.log(`module ${m.name} started`);
+  }
+
+  status(): DaemonStatus {
+    let kernelQueue: KernelQueueCounters | null = null;
+    try {
+      const text = (this.deps.readProcQueue ?? (() => fs.readFileSync('/proc/net/netfilter/nfnetlink_queue', 'utf8')))();
+      kernelQueue = parseProcQueue(text, this.config.queue ?? 0);
+    } catch {
+      kernelQueue = null;
+    }
+    const modules: Record<string, unknown> = {};
+    for (const m of this.modules) modules[m.name] = m.status?.() ?? {};
+    return {
+      director: this.config.director,
+      pid: process.pid,
+      mode: this.mode,
+      queue: this.config.queue ?? 0,
+      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      dataplane: { ...this.dataplane.stats },
+      nfqueue: { ...(this.queue?.stats ?? { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0 }) },
+      kernelQueue,
+      marks: this.marks.describe(),
+      rulesError: this.rulesError,
+      services: this.services,
+      modules,
+    };
+  }
+
+  private async onControl(req: ControlRequest): Promise<unknown> {
+    switch (req.op) {
+      case 'ipvsadm': {
+        const argv = req.argv;
+        if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new Error('ipvsadm: "argv" must be an array of strings');
+        if (req.stdin !== undefined && typeof req.stdin !== 'string') throw new Error('ipvsadm: "stdin" must be a string');
+        return await this.ipvsadm(argv as string[], req.stdin as string | undefined);
+      }
+      case 'status':
+        return this.status();
+      case 'snapshot':
+        return this.core.snapshot();
+      case 'ping':
+        return { pid: process.pid };
+      case 'module': {
+        const m = this.modules.find((x) => x.name === req.module);
+        if (!m) throw new Error(`no module '${String(req.module)}' (running: ${this.modules.map((x) => x.name).join(', ') || 'none'})`);
+        if (!m.control) throw new Error(`module '${m.name}' takes no control calls`);
+        return await m.control(String(req.call ?? ''), req.args);
+      }
+      case 'stop':
+        // answer first, then stop: the caller waits for the process to exit
+        setImmediate(() => void this.stop().then(() => process.exit(0)));
+        return { stopping: true };
+      default:
+        throw new Error(`unknown op '${req.op}' (ipvsadm, status, snapshot, ping, module, stop)`);
+    }
+  }
+
+  /** Graceful stop: modules first (VRRP resigns), then control socket, rules, queue. */
+  stop(): Promise<void> {
+    this.stopping ??= this.teardown('graceful');
+    return this.stopping;
+  }
+
+  private async teardown(how: 'graceful' | 'kill'): Promise<void> {
+    for (const m of [...this.modules].reverse()) {
+      try {
+        await m.stop(how);
+      } catch (err) {
+        this.log(`module ${m.name} stop: ${(err as Error).message}`);
+      }
+    }
+    this.modules = [];
+    await this.control?.close().catch(() => undefined);
+    this.control = null;
+    const problems = await this.rules.remove().catch((e: Error) => [e.message]);
+    for (const p of problems) this.log(`rules removal: ${p}`);
+    this.queue?.close();
+    this.queue = null;
+  }
+}

@@ -1,0 +1,229 @@
+// The per-packet path: a queued packet is parsed, handed to the IPVS core (inbound at PREROUTING,
+// outbound at POSTROUTING), and the core's verdict is carried out — NAT rewrite, DR mark, reject
+// mark, drop — and answered to the kernel. Nothing a packet contains may throw out of here: what we
+// cannot handle is accepted untouched and counted.
+import type { PacketHeaders, Verdict } from '../ipvs/types.js';
+import { HOOK_POST_ROUTING, HOOK_PRE_ROUTING, NF_ACCEPT, NF_DROP, type QueuedPacket } from './nfqueue-codec.js';
+import type { VerdictSink } from './nfqueue.js';
+import { parsePacket, numberToIp, type Parsed } from './packet.js';
+import { rewriteDestination, rewriteIcmpErrorIn, rewriteIcmpErrorOut, rewriteSource } from './rewrite.js';
+import type { DataplaneMode } from './rules.js';
+
+/** The part of the IPVS core the data plane drives (src/lb/ipvs/ipvs.ts implements it). */
+export interface PacketCore {
+  inbound(h: PacketHeaders): Verdict;
+  outbound(h: PacketHeaders): Verdict;
+}
+
+export interface DataplaneStats {
+  packets: number;
+  inbound: number;
+  outbound: number;
+  /** rewritten by NAT (either direction) */
+  natted: number;
+  /** sent on with a DR mark */
+  routed: number;
+  dropped: number;
+  rejected: number;
+  /** accepted untouched: not IPVS traffic, or the core said accept */
+  untouched: number;
+  malformed: number;
+  fragments: number;
+  icmpErrors: number;
+  icmpNatted: number;
+  /** verdicts we could not carry out (no mark for a destination yet, tunnel mode) */
+  unsupported: number;
+  /** the core threw: packet accepted untouched */
+  coreErrors: number;
+  lastError?: string;
+}
+
+/** Marks the kernel side understands: see rules.ts. */
+export interface MarkTable {
+  readonly rejectMark: number;
+  /** the mark routing to (DR) or DNATing to (offload NAT) a destination, if the rules know it */
+  markFor(forwarding: 'masq' | 'route', addr: number, port: number): number | undefined;
+}
+
+interface Binding {
+  vaddr: number;
+  vport: number;
+  daddr: number;
+  dport: number;
+  routed: boolean;
+}
+
+/**
+ * NAT bindings seen on the way in, keyed by protocol + client address + port, so ICMP errors about
+ * a connection can be translated without touching the core's state machine. Bounded: the oldest
+ * entries go first.
+ */
+class Bindings {
+  private map = new Map<number, Binding>();
+  constructor(private readonly max = 1 << 18) {}
+  static key(proto: number, caddr: number, cport: number): number {
+    return (proto === 6 ? 0x1000000000000 : 0) + caddr * 0x10000 + cport;
+  }
+  note(key: number, vaddr: number, vport: number, daddr: number, dport: number, routed: boolean): void {
+    const b = this.map.get(key);
+    if (b && b.vaddr === vaddr && b.vport === vport && b.daddr === daddr && b.dport === dport && b.routed === routed) return;
+    if (b) this.map.delete(key);
+    else if (this.map.size >= this.max) {
+      let n = this.max >> 4;
+      for (const k of this.map.keys()) {
+        this.map.delete(k);
+        if (--n <= 0) break;
+      }
+    }
+    this.map.set(key, { vaddr, vport, daddr, dport, routed });
+  }
+  get(key: number): Binding | undefined {
+    return this.map.get(key);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+export class Dataplane {
+  readonly stats: DataplaneStats = {
+    packets: 0, inbound: 0, outbound: 0, natted: 0, routed: 0, dropped: 0, rejected: 0, untouched: 0,
+    malformed: 0, fragments: 0, icmpErrors: 0, icmpNatted: 0, unsupported: 0, coreErrors: 0,
+  };
+  private readonly bindings = new Bindings();
+
+  constructor(
+    private readonly core: PacketCore,
+    private readonly marks: MarkTable,
+    private readonly mode: DataplaneMode,
+  ) {}
+
+  get bindingCount(): number {
+    return this.bindings.size;
+  }
+
+  /** Handle one queued packet; always answers it. */
+  handle = (q: QueuedPacket, sink: VerdictSink): void => {
+    this.stats.packets++;
+    const p = q.payload;
+    if (!p) return this.untouched(q, sink);
+    let parsed: Parsed;
+    try {
+      parsed = parsePacket(p, q.mark);
+    } catch (err) {
+      this.stats.malformed++;
+      this.stats.lastError = `parse: ${(err as Error).message}`;
+      return this.untouched(q, sink);
+    }
+    switch (parsed.kind) {
+      case 'l4':
+        return this.l4(q, parsed.h, parsed.ihl, p, sink);
+      case 'icmp-error':
+        this.stats.icmpErrors++;
+        return this.icmpError(q, parsed, p, sink);
+      case 'fragment':
+        this.stats.fragments++;
+        return this.untouched(q, sink);
+      case 'malformed':
+        this.stats.malformed++;
+        return this.untouched(q, sink);
+      default:
+        return this.untouched(q, sink);
+    }
+  };
+
+  private untouched(q: QueuedPacket, sink: VerdictSink): void {
+    this.stats.untouched++;
+    sink.verdict(q.id, NF_ACCEPT, null, null);
+  }
+
+  private l4(q: QueuedPacket, h: PacketHeaders, ihl: number, p: Buffer, sink: VerdictSink): void {
+    const outbound = q.hook === HOOK_POST_ROUTING;
+    if (!outbound && q.hook !== HOOK_PRE_ROUTING) return this.untouched(q, sink);
+    let v: Verdict;
+    try {
+      if (outbound) {
+        this.stats.outbound++;
+        v = this.core.outbound(h);
+      } else {
+        this.stats.inbound++;
+        v = this.core.inbound(h);
+      }
+    } catch (err) {
+      this.stats.coreErrors++;
+      this.stats.lastError = `core: ${(err as Error).message}`;
+      return this.untouched(q, sink);
+    }
+    switch (v.action) {
+      case 'accept':
+        return this.untouched(q, sink);
+      case 'drop':
+        this.stats.dropped++;
+        return sink.verdict(q.id, NF_DROP, null, null);
+      case 'reject':
+        // filter/INPUT answers marked packets with ICMP port unreachable (the kernel's icmp_send)
+        this.stats.rejected++;
+        return sink.verdict(q.id, NF_ACCEPT, this.marks.rejectMark, null);
+      case 'dnat': {
+        const key = Bindings.key(h.proto, h.saddr, h.sport);
+        this.bindings.note(key, h.daddr, h.dport, v.daddr, v.dport, false);
+        if (this.mode === 'offload') {
+          const mark = this.marks.markFor('masq', v.daddr, v.dport);
+          if (mark === undefined) return this.unsupported(q, sink, `no DNAT mark for ${numberToIp(v.daddr)}:${v.dport}`);
+          this.stats.natted++;
+          return sink.verdict(q.id, NF_ACCEPT, mark, null);
+        }
+        rewriteDestination(p, ihl, h.proto, v.daddr, v.dport);
+        this.stats.natted++;
+        return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, h.length));
+      }
+      case 'snat':
+        rewriteSource(p, ihl, h.proto, v.saddr, v.sport);
+        this.stats.natted++;
+        return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, h.length));
+      case 'route': {
+        const mark = this.marks.markFor('route', v.daddr, h.dport);
+        if (mark === undefined) return this.unsupported(q, sink, `no route mark for ${numberToIp(v.daddr)}`);
+        this.bindings.note(Bindings.key(h.proto, h.saddr, h.sport), h.daddr, h.dport, v.daddr, h.dport, true);
+        this.stats.routed++;
+        return sink.verdict(q.id, NF_ACCEPT, mark, null);
+      }
+      case 'tunnel':
+        return this.unsupported(q, sink, 'tunnel forwarding is not implemented by the embedded data plane');
+    }
+  }
+
+  /** A verdict we cannot carry out: drop, so the client retransmits rather than reach the wrong place. */
+  private unsupported(q: QueuedPacket, sink: VerdictSink, why: string): void {
+    this.stats.unsupported++;
+    this.stats.lastError = why;
+    sink.verdict(q.id, NF_DROP, null, null);
+  }
+
+  private icmpError(q: QueuedPacket, e: Extract<Parsed, { kind: 'icmp-error' }>, p: Buffer, sink: VerdictSink): void {
+    const i = e.inner;
+    if (q.hook === HOOK_POST_ROUTING) {
+      // from a real server: it quotes client -> RIP:rport
+      const b = this.bindings.get(Bindings.key(i.proto, i.saddr, i.sport));
+      if (!b || b.routed || b.daddr !== i.daddr || b.dport !== i.dport) return this.untouched(q, sink);
+      rewriteIcmpErrorOut(p, e.ihl, i, b.vaddr, b.vport);
+      this.stats.icmpNatted++;
+      return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, e.length));
+    }
+    if (q.hook === HOOK_PRE_ROUTING) {
+      // for the VIP: it quotes VIP:vport -> client
+      const b = this.bindings.get(Bindings.key(i.proto, i.daddr, i.dport));
+      if (!b || b.vaddr !== i.saddr || b.vport !== i.sport) return this.untouched(q, sink);
+      if (b.routed) {
+        const mark = this.marks.markFor('route', b.daddr, b.dport);
+        if (mark === undefined) return this.untouched(q, sink);
+        this.stats.icmpNatted++;
+        return sink.verdict(q.id, NF_ACCEPT, mark, null);
+      }
+      rewriteIcmpErrorIn(p, e.ihl, i, b.daddr, b.dport);
+      this.stats.icmpNatted++;
+      return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, e.length));
+    }
+    return this.untouched(q, sink);
+  }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The director daemon's process entry: `node dist/lb/director/main.js --config FILE`, started by the
+// embedded backend inside a director's namespace (`ip netns exec lvs-<id>-<director>`). It runs
+// until SIGTERM/SIGINT or a control `stop`, and removes its rules on the way out.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { DirectorDaemon, type DaemonConfig, type IpvsCore } from './daemon.js';
+import { createCore } from './core.js';
+
+const ConfigSchema = z.object({
+  director: z.string().min(1),
+  socket: z.string().min(1),
+  queue: z.number().int().min(0).max(65535).optional(),
+  dataplane: z.enum(['per-packet', 'offload']).optional(),
+  ipvsadm: z.array(z.string()).optional(),
+  keepalivedConf: z.string().optional(),
+  markBase: z.number().int().positive().optional(),
+  modules: z.array(z.object({ import: z.string().min(1), options: z.unknown().optional() })).optional(),
+  /** test seam: a module whose default export builds the IPVS core (default: the embedded IPVS) */
+  coreModule: z.string().optional(),
+});
+
+function fail(msg: string): never {
+  process.stderr.write(`lvslab director: ${msg}\n`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({ options: { config: { type: 'string' } }, allowPositionals: false });
+if (!values.config) fail('usage: main.js --config FILE.json');
+let raw: unknown;
+try {
+  raw = JSON.parse(fs.readFileSync(values.config, 'utf8'));
+} catch (err) {
+  fail(`config ${values.config}: ${(err as Error).message}`);
+}
+const parsed = ConfigSchema.safeParse(raw);
+if (!parsed.success) {
+  fail(`config ${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+}
+const { coreModule, ...config } = parsed.data as DaemonConfig & { coreModule?: string };
+
+let core: IpvsCore;
+if (coreModule) {
+  const m = (await import(coreModule)) as { default: () => IpvsCore };
+  core = m.default();
+} else {
+  core = await createCore();
+}
+
+// A packet or a module must never take the data plane down: log and carry on.
+process.on('uncaughtException', (err) => process.stderr.write(`[director ${config.director}] uncaught: ${err.stack ?? err}\n`));
+process.on('unhandledRejection', (err) => process.stderr.write(`[director ${config.director}] unhandled rejection: ${String(err)}\n`));
+
+let daemon: DirectorDaemon;
+try {
+  daemon = await DirectorDaemon.start(config, core);
+} catch (err) {
+  fail((err as Error).message);
+}
+let stopping = false;
+const stop = (sig: string) => {
+  if (stopping) return;
+  stopping = true;
+  daemon.log(`${sig}: stopping`);
+  void daemon.stop().then(() => process.exit(0));
+  setTimeout(() => process.exit(1), 10_000).unref();
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));

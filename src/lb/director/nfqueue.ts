@@ -1,0 +1,179 @@
+// An NFQUEUE consumer over a raw NETLINK_NETFILTER socket (the `netlink` package's
+// RawNetlinkSocket). Binds one queue, hands each queued packet to a handler, and sends the verdicts
+// back batched: verdicts produced while handling the datagrams of one event-loop turn go out in
+// one sendmsg.
+import { createRequire } from 'node:module';
+import {
+  NETLINK_NETFILTER,
+  NFQNL_CFG_CMD_BIND,
+  NFQNL_CFG_CMD_UNBIND,
+  decodeDatagram,
+  encodeBindCommand,
+  encodeParams,
+  encodeVerdict,
+  type QueuedPacket,
+} from './nfqueue-codec.js';
+
+export interface NfQueueOptions {
+  queue: number;
+  /** packets the kernel holds for us before it drops (counted in /proc/net/netfilter/nfnetlink_queue) */
+  maxlen?: number;
+  /** socket buffers, bytes */
+  socketBuffer?: number;
+}
+
+export interface VerdictSink {
+  /** answer packet `id`: NF_ACCEPT/NF_DROP, optional mark, optional replacement payload */
+  verdict(id: number, verdict: number, mark: number | null, payload: Uint8Array | null): void;
+}
+
+export type PacketHandler = (p: QueuedPacket, sink: VerdictSink) => void;
+
+export interface NfQueueStats {
+  received: number;
+  verdicts: number;
+  /** netlink errors reported by the kernel for our verdicts */
+  verdictErrors: number;
+  /** ENOBUFS on the socket: the kernel could not deliver packets to us (they were dropped) */
+  enobufs: number;
+  socketErrors: number;
+}
+
+interface RawSocket {
+  on(ev: 'message', cb: (b: Buffer) => void): void;
+  on(ev: 'error', cb: (e: { code?: string; errno?: number; message: string }) => void): void;
+  send(msg: Uint8Array | Uint8Array[], options?: object, cb?: (e?: Error) => void): void;
+  close(): void;
+}
+
+const require = createRequire(import.meta.url);
+
+export class NfQueue implements VerdictSink {
+  readonly stats: NfQueueStats = { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0 };
+  private seq = 1;
+  private pending: Buffer[] = [];
+  private flushScheduled = false;
+  private acks = new Map<number, (error: number) => void>();
+  private closed = false;
+
+  private constructor(
+    private readonly sock: RawSocket,
+    private readonly queue: number,
+    private readonly handler: PacketHandler,
+  ) {}
+
+  /** Open the socket and bind the queue; rejects with a clear error if the queue is taken. */
+  static async open(opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
+    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => RawSocket };
+    const buf = opts.socketBuffer ?? 8 << 20;
+    // msgBufferSize bounds one received datagram: a queued packet is at most one MTU-sized segment
+    // (the kernel segments GSO packets before queueing unless asked not to) plus headers.
+    const sock = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: 70000, recvBufferSize: buf, sendBufferSize: buf });
+    const q = new NfQueue(sock, opts.queue, handler);
+    sock.on('message', (b) => q.onDatagram(b));
+    sock.on('error', (e) => q.onError(e));
+    try {
+      // unbind first: harmless when unbound, and clears a stale binding of ours
+      await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_UNBIND), 'unbind', true);
+      await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_BIND), 'bind');
+      await q.request(encodeParams(q.seq++, opts.queue, 0xffff, opts.maxlen ?? 4096), 'set copy mode');
+    } catch (err) {
+      q.close();
+      throw err;
+    }
+    return q;
+  }
+
+  verdict(id: number, verdict: number, mark: number | null, payload: Uint8Array | null): void {
+    this.pending.push(encodeVerdict(this.seq++, this.queue, id, verdict, mark, payload));
+    this.stats.verdicts++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    try {
+      this.sock.close();
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.sock.send(batch.length === 1 ? batch[0] : batch, {}, (err) => {
+      if (err) this.stats.socketErrors++;
+    });
+  }
+
+  private request(msg: Buffer, what: string, tolerateError = false): Promise<void> {
+    const seq = msg.readUInt32LE(8);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.acks.delete(seq);
+        reject(new Error(`nfqueue ${this.queue}: no answer from the kernel to ${what}`));
+      }, 3000);
+      this.acks.set(seq, (error) => {
+        clearTimeout(timer);
+        if (error === 0 || tolerateError) resolve();
+        else {
+          const hint = error === -1 ? ' (EPERM: another process owns this queue number, or no CAP_NET_ADMIN)' : '';
+          reject(new Error(`nfqueue ${this.queue}: ${what} failed with errno ${-error}${hint}`));
+        }
+      });
+      this.sock.send(msg, {}, (err) => {
+        if (err) {
+          clearTimeout(timer);
+          this.acks.delete(seq);
+          reject(new Error(`nfqueue ${this.queue}: sending ${what}: ${err.message}`));
+        }
+      });
+    });
+  }
+
+  private onDatagram(b: Buffer): void {
+    decodeDatagram(b, (m) => {
+      if (m.type === 'packet') {
+        this.stats.received++;
+        if (m.packet.id < 0) return; // no packet header: nothing we can answer
+        this.handler(m.packet, this);
+      } else if (m.type === 'ack') {
+        const cb = this.acks.get(m.seq);
+        if (cb) {
+          this.acks.delete(m.seq);
+          cb(m.error);
+        } else if (m.error !== 0) this.stats.verdictErrors++;
+      }
+    });
+  }
+
+  private onError(e: { code?: string; errno?: number }): void {
+    // ENOBUFS: our receive buffer overflowed and the kernel dropped packets for us. Keep going.
+    if (e.code === 'ENOBUFS') this.stats.enobufs++;
+    else this.stats.socketErrors++;
+  }
+}
+
+/** The kernel's own counters for a queue, from /proc/net/netfilter/nfnetlink_queue of our netns. */
+export interface KernelQueueCounters {
+  queueTotal: number;
+  queueDropped: number;
+  userDropped: number;
+}
+
+export function parseProcQueue(text: string, queue: number): KernelQueueCounters | null {
+  // columns: queue_number peer_portid queue_total copy_mode copy_range queue_dropped user_dropped id_sequence 1
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/).map(Number);
+    if (f.length >= 7 && f[0] === queue) return { queueTotal: f[2], queueDropped: f[5], userDropped: f[6] };
+  }
+  return null;
+}

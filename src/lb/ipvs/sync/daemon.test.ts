@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SyncDaemons, SyncDaemonError } from './daemon.js';
 import type { SyncInterface } from './netif.js';
-import { newSyncState, type SyncSource, type SyncedConnImport } from './rules.js';
+import { type SyncSource, type SyncedConnImport } from './rules.js';
 import { TCP_S } from './states.js';
 import type { SyncTransport } from './transport.js';
 
@@ -34,7 +34,7 @@ const lookup = async (name: string) => (name === 'eth0' ? eth0 : undefined);
 
 function conn(cport: number, state = TCP_S.ESTABLISHED): SyncSource {
   return {
-    protocol: 6, flags: 0, state, timeoutMs: 900_000, sync: newSyncState(0),
+    protocol: 6, flags: 0, state, timeout: 900_000, inPkts: 0,
     caddr: '192.168.1.10', cport, vaddr: '192.168.1.112', vport: 80, daddr: '10.0.0.101', dport: 80, fwmark: 0,
   };
 }

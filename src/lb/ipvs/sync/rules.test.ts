@@ -16,7 +16,6 @@ import {
   connFlags,
   existingConnAction,
   mergeSyncedFlags,
-  newSyncState,
   recordFor,
   recordsForIncomingPacket,
   resolveDaemonConfig,
@@ -30,8 +29,8 @@ const tcp = (state: number, extra: Partial<SyncCandidate> = {}): SyncCandidate =
   protocol: 6,
   flags: 0,
   state,
-  timeoutMs: 900_000,
-  sync: newSyncState(0),
+  timeout: 900_000,
+  inPkts: 0,
   ...extra,
 });
 
@@ -65,23 +64,23 @@ describe('when the master sends (ip_vs_sync_conn_needed)', () => {
   });
 
   it('sends a single-datagram UDP flow never, and a UDP flow on its 3rd packet', () => {
-    const one = { protocol: 17, flags: IP_VS_CONN_F_INACTIVE, state: 0, timeoutMs: 300_000, sync: newSyncState(0) };
+    const one = { protocol: 17, flags: IP_VS_CONN_F_INACTIVE, state: 0, timeout: 300_000, inPkts: 0 };
     expect(syncedAt(one, 1)).toEqual([]);
-    const many = { ...one, sync: newSyncState(0) };
+    const many = { ...one, inPkts: 0 };
     expect(syncedAt(many, 60)).toEqual([3, 53]);
   });
 
   it('never sends one-packet (--ops) conns, but does count their template', () => {
-    const tpl = tcp(0, { protocol: 17, flags: IP_VS_CONN_F_TEMPLATE, timeoutMs: 360_000 });
-    const c = { protocol: 17, flags: IP_VS_CONN_F_ONE_PACKET, state: 0, timeoutMs: 300_000, sync: newSyncState(0), control: tpl };
+    const tpl = tcp(0, { protocol: 17, flags: IP_VS_CONN_F_TEMPLATE, timeout: 360_000 });
+    const c = { protocol: 17, flags: IP_VS_CONN_F_ONE_PACKET, state: 0, timeout: 300_000, inPkts: 0, control: tpl };
     const recs = recordsForIncomingPacket(c, 0, true);
     expect(recs).toEqual([tpl]); // templates have no threshold rule
-    expect(tpl.sync.inPkts).toBe(1);
-    expect(c.sync.inPkts).toBe(0);
+    expect(tpl.inPkts).toBe(1);
+    expect(c.inPkts).toBe(0);
   });
 
   it('sends a persistence template along with its conn', () => {
-    const tpl = tcp(0, { flags: IP_VS_CONN_F_TEMPLATE, timeoutMs: 360_000 });
+    const tpl = tcp(0, { flags: IP_VS_CONN_F_TEMPLATE, timeout: 360_000 });
     const c = tcp(TCP_S.ESTABLISHED, { control: tpl });
     const seen: SyncCandidate[][] = [];
     for (let i = 1; i <= 3; i++) seen.push(recordsForIncomingPacket(c, i, true));
@@ -106,7 +105,7 @@ describe('when the master sends (ip_vs_sync_conn_needed)', () => {
 
   it('with sync_refresh_period suppresses resyncs until the expiry moved enough', () => {
     const s = { ...DEFAULT_SYNC_SETTINGS, period: 0, refreshPeriodMs: 60_000 };
-    const c = tcp(TCP_S.ESTABLISHED, { sync: { inPkts: 0, oldState: TCP_S.ESTABLISHED, syncEndtime: 0 } });
+    const c = tcp(TCP_S.ESTABLISHED);
     // first packet at t=0: expiry moved 900 s from 0 -> sent
     expect(syncConnNeeded(c, 5, 0, s)).toBe(true);
     expect(syncConnNeeded(c, 6, 30_000, s)).toBe(false); // expiry moved 30 s < 60 s
@@ -116,14 +115,14 @@ describe('when the master sends (ip_vs_sync_conn_needed)', () => {
   it('does nothing but count when not master', () => {
     const c = tcp(TCP_S.ESTABLISHED);
     for (let i = 0; i < 5; i++) expect(recordsForIncomingPacket(c, i, false)).toEqual([]);
-    expect(c.sync.inPkts).toBe(5);
+    expect(c.inPkts).toBe(5);
   });
 });
 
 describe('records from the master table', () => {
   it('carries the state timeout in seconds and the flags without HASHED', () => {
     const src: SyncSource = {
-      ...tcp(TCP_S.FIN_WAIT, { flags: IP_VS_CONN_F_HASHED | IP_VS_CONN_F_INACTIVE, timeoutMs: 120_500 }),
+      ...tcp(TCP_S.FIN_WAIT, { flags: IP_VS_CONN_F_HASHED | IP_VS_CONN_F_INACTIVE, timeout: 120_500 }),
       caddr: '192.168.1.10', cport: 40000, vaddr: '192.168.1.112', vport: 80, daddr: '10.0.0.101', dport: 80, fwmark: 0,
     };
     expect(recordFor(src)).toEqual({
@@ -241,5 +240,17 @@ describe('daemon configuration defaults and clamps (start_sync_thread)', () => {
     expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1 }, 1280).maxLen).toBe(1472);
     expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1, syncMaxLen: 100 }, 1500).maxLen).toBe(1024);
     expect(resolveDaemonConfig({ state: 'master', mcastInterface: 'eth0', syncId: 1, syncMaxLen: 100 }, 1500).maxLen).toBe(100);
+  });
+});
+
+describe('conns a backup got from a master', () => {
+  it('are resent on the period rule when this director becomes master, not at once', async () => {
+    const { markSyncedConn } = await import('./rules.js');
+    const c = tcp(TCP_S.FIN_WAIT);
+    markSyncedConn(c, 0);
+    expect(c.inPkts).toBe(3);
+    const at: number[] = [];
+    for (let i = 4; i <= 60; i++) if (recordsForIncomingPacket(c, i, true).length) at.push(c.inPkts);
+    expect(at).toEqual([53]);
   });
 });

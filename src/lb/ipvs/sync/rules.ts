@@ -62,28 +62,10 @@ export const SYNC_HEADERS_LEN = 28;
 
 // ---------- master: when to send ----------
 
-/** Per-connection bookkeeping the sync rules keep (fields of struct ip_vs_conn). */
-export interface SyncConnState {
-  /** in_pkts: incoming packets counted for the threshold rule */
-  inPkts: number;
-  /** old_state: the state last synced */
-  oldState: number;
-  /** sync_endtime (ms): expiry time at the last sync; its low 2 bits count refresh retries */
-  syncEndtime: number;
-}
-
-/** Fresh bookkeeping for a new connection (ip_vs_conn_new: sync_endtime = jiffies & ~3). */
-export function newSyncState(now: number): SyncConnState {
-  const t = Math.floor(now);
-  return { inPkts: 0, oldState: 0, syncEndtime: t - (t % 4) };
-}
-
-/** Bookkeeping for a connection a backup created from a record (in_pkts = sync_threshold). */
-export function syncedConnState(now: number, state: number, settings: SyncSettings = DEFAULT_SYNC_SETTINGS): SyncConnState {
-  return { ...newSyncState(now), inPkts: settings.threshold, oldState: state };
-}
-
-/** What the rules need to know about one connection of the master's table. */
+/**
+ * What the rules need to know about one connection of the master's table. The field names are
+ * the embedded core's Conn fields (src/lb/ipvs/conn.ts), so a Conn is passed as it is.
+ */
 export interface SyncCandidate {
   protocol: number;
   /** IP_VS_CONN_F_* bits */
@@ -91,10 +73,42 @@ export interface SyncCandidate {
   /** state index (states.ts) */
   state: number;
   /** cp->timeout: the full timeout of the current state, ms */
-  timeoutMs: number;
-  sync: SyncConnState;
+  timeout: number;
+  /** in_pkts: incoming packets counted for the threshold rule (recordsForIncomingPacket counts) */
+  inPkts: number;
   /** cp->control: the persistence template this connection was scheduled by, if any */
-  control?: SyncCandidate;
+  control?: SyncCandidate | null;
+}
+
+/** cp->old_state and cp->sync_endtime, kept beside the core's connection objects. */
+interface SyncMarks {
+  /** the state last synced */
+  oldState: number;
+  /** ms: expiry time at the last sync; its low 2 bits count refresh retries */
+  syncEndtime: number;
+}
+
+const marks = new WeakMap<object, SyncMarks>();
+
+function marksOf(c: SyncCandidate, now: number): SyncMarks {
+  let m = marks.get(c);
+  if (!m) {
+    // ip_vs_conn_new: old_state 0, sync_endtime = jiffies & ~3 (first seen ~ created)
+    const t = Math.floor(now);
+    m = { oldState: 0, syncEndtime: t - mod(t, 4) };
+    marks.set(c, m);
+  }
+  return m;
+}
+
+/**
+ * A backup created or updated this connection from a record (ip_vs_proc_conn): in_pkts is set to
+ * sync_threshold and old_state to the synced state, so that when this director becomes master the
+ * conn is resent on the period rule rather than at once.
+ */
+export function markSyncedConn(c: SyncCandidate, now: number, settings: SyncSettings = DEFAULT_SYNC_SETTINGS): void {
+  c.inPkts = settings.threshold;
+  marksOf(c, now).oldState = c.state;
 }
 
 function inPersistence(c: SyncCandidate): boolean {
@@ -111,8 +125,9 @@ function mod(a: number, b: number): number {
  * after this packet). Updates the connection's oldState / syncEndtime when it says yes.
  */
 export function syncConnNeeded(c: SyncCandidate, pkts: number, now: number, s: SyncSettings = DEFAULT_SYNC_SETTINGS): boolean {
-  const orig = c.sync.syncEndtime;
-  const t = Math.floor(now + c.timeoutMs);
+  const mk = marksOf(c, now);
+  const orig = mk.syncEndtime;
+  const t = Math.floor(now + c.timeout);
   let n = t - mod(t, 4);
   let force = false;
   let send = false;
@@ -124,18 +139,18 @@ export function syncConnNeeded(c: SyncCandidate, pkts: number, now: number, s: S
     // Only these TCP states are worth a backup's entry: a SYN_RECV conn is not synced at all.
     const worth = [TCP_S.ESTABLISHED, TCP_S.FIN_WAIT, TCP_S.CLOSE, TCP_S.CLOSE_WAIT, TCP_S.TIME_WAIT];
     if (!worth.includes(c.state)) return false;
-    force = c.state !== c.sync.oldState;
+    force = c.state !== mk.oldState;
     // A change to anything but ESTABLISHED is sent at once; ESTABLISHED waits for the threshold.
     if (force && c.state !== TCP_S.ESTABLISHED) send = true;
   }
   if (!send) {
     if (s.refreshPeriodMs > 0) {
       const diff = n - orig;
-      const minDiff = Math.max(Math.floor(c.timeoutMs / 2), 10_000);
+      const minDiff = Math.max(Math.floor(c.timeout / 2), 10_000);
       if (Math.abs(diff) < Math.min(s.refreshPeriodMs, minDiff)) {
         const retries = mod(orig, 4);
         if (retries >= s.retries) return false;
-        if (now < orig - c.timeoutMs + s.refreshPeriodMs / 8) return false;
+        if (now < orig - c.timeout + s.refreshPeriodMs / 8) return false;
         n += retries + 1;
       }
     }
@@ -145,8 +160,8 @@ export function syncConnNeeded(c: SyncCandidate, pkts: number, now: number, s: S
       return false;
     }
   }
-  c.sync.oldState = c.state;
-  c.sync.syncEndtime = n;
+  mk.oldState = c.state;
+  mk.syncEndtime = n;
   // The kernel's cmpxchg always succeeds here: one thread updates a connection at a time.
   return true;
 }
@@ -159,22 +174,22 @@ export function syncConnNeeded(c: SyncCandidate, pkts: number, now: number, s: S
  */
 export function recordsForIncomingPacket(c: SyncCandidate, now: number, master: boolean, s: SyncSettings = DEFAULT_SYNC_SETTINGS): SyncCandidate[] {
   const onePacket = (c.flags & IP_VS_CONN_F_ONE_PACKET) !== 0;
-  const pkts = onePacket ? s.threshold : ++c.sync.inPkts;
+  const pkts = onePacket ? s.threshold : ++c.inPkts;
   if (!master) {
-    if (onePacket && c.control) c.control.sync.inPkts++;
+    if (onePacket && c.control) c.control.inPkts++;
     return [];
   }
   const out: SyncCandidate[] = [];
-  let cur: SyncCandidate | undefined = c;
+  let cur: SyncCandidate | null | undefined = c;
   let p = pkts;
   // One-packet connections are never synced themselves, only their template.
   let skip = onePacket;
   while (cur) {
     if (!skip && syncConnNeeded(cur, p, now, s)) out.push(cur);
     skip = false;
-    const ctl: SyncCandidate | undefined = cur.control;
+    const ctl: SyncCandidate | null | undefined = cur.control;
     if (!ctl) break;
-    p = ctl.flags & IP_VS_CONN_F_TEMPLATE ? ++ctl.sync.inPkts : s.threshold;
+    p = ctl.flags & IP_VS_CONN_F_TEMPLATE ? ++ctl.inPkts : s.threshold;
     cur = ctl;
   }
   return out;
@@ -182,18 +197,27 @@ export function recordsForIncomingPacket(c: SyncCandidate, now: number, master: 
 
 // ---------- master: building records ----------
 
-/** A master connection as the record needs it; addresses dotted, ports host order. */
+/**
+ * A master connection as the record needs it. Addresses are dotted strings or u32/int32 numbers
+ * (the core's int32 views), ports host order.
+ */
 export interface SyncSource extends SyncCandidate {
-  caddr: string;
+  caddr: string | number;
   cport: number;
-  vaddr: string;
+  vaddr: string | number;
   vport: number;
-  daddr: string;
+  daddr: string | number;
   dport: number;
   fwmark: number;
   seq?: { in: SeqData; out: SeqData };
   peName?: string;
   peData?: Uint8Array;
+}
+
+function dotted(a: string | number): string {
+  if (typeof a === 'string') return a;
+  const n = a >>> 0;
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 export function recordFor(c: SyncSource): SyncConn {
@@ -206,10 +230,10 @@ export function recordFor(c: SyncSource): SyncConn {
     vport: c.vport,
     dport: c.dport,
     fwmark: c.fwmark,
-    timeout: Math.floor(c.timeoutMs / 1000),
-    caddr: c.caddr,
-    vaddr: c.vaddr,
-    daddr: c.daddr,
+    timeout: Math.floor(c.timeout / 1000),
+    caddr: dotted(c.caddr),
+    vaddr: dotted(c.vaddr),
+    daddr: dotted(c.daddr),
   };
   if (c.seq) rec.seq = c.seq;
   if (c.peData && c.peData.length > 0) {

@@ -37,6 +37,16 @@ export interface DestOptions {
   weight: number;
   uThreshold: number;
   lThreshold: number;
+  /** tunnel encapsulation of a 'tunnel' dest (ipvsadm --tun-type ...); absent means plain ipip */
+  tunnel?: TunnelOptions;
+}
+
+/** ipvsadm 1.31's --tun-type/--tun-port/--tun-{no,,rem}csum (kernel >= 5.2). */
+export interface TunnelOptions {
+  type: 'ipip' | 'gue' | 'gre';
+  /** gue only: the UDP port of the encapsulation */
+  port?: number;
+  csum: 'nocsum' | 'csum' | 'remcsum';
 }
 
 export interface ListOptions {
@@ -65,7 +75,15 @@ export interface SyncDaemonOptions {
 
 /** One parsed ipvsadm invocation. Fields left out mean "not given" (edit keeps the old value). */
 export type IpvsCommand =
-  | { op: 'add-service' | 'edit-service'; service: ServiceKey; options: Partial<ServiceOptions> }
+  | {
+      op: 'add-service' | 'edit-service';
+      service: ServiceKey;
+      options: Partial<ServiceOptions>;
+      /** Set by the ipvsadm parser: `options` is the whole service as ipvsadm sends it (absent
+       * persistence/pe mean none). The kernel's edit replaces every field, so `-E` without `-p`
+       * makes a service non-persistent and without `-s` sets wlc. */
+      complete?: boolean;
+    }
   | { op: 'delete-service'; service: ServiceKey }
   | { op: 'clear' }
   | { op: 'add-dest' | 'edit-dest'; service: ServiceKey; dest: { addr: string; port: number }; options: Partial<DestOptions> }

@@ -30,7 +30,7 @@ function bus() {
 }
 
 const eth0: SyncInterface = { name: 'eth0', ifindex: 2, mtu: 1500, primaryIPv4: '192.168.1.105' };
-const lookup = async (name: string) => (name === 'eth0' ? eth0 : undefined);
+const lookup = (name: string) => (name === 'eth0' ? eth0 : undefined);
 
 function conn(cport: number, state = TCP_S.ESTABLISHED): SyncSource {
   return {
@@ -49,8 +49,9 @@ describe('SyncDaemons', () => {
     const imported: SyncedConnImport[] = [];
     const master = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup, clock });
     const backup = new SyncDaemons({ target: { importSyncedConn: (c) => imported.push(c) }, transport, lookup, clock });
-    await master.start({ state: 'master', mcastInterface: 'eth0', syncId: 51 });
-    await backup.start({ state: 'backup', mcastInterface: 'eth0', syncId: 51 });
+    master.start({ state: 'master', mcastInterface: 'eth0', syncId: 51 });
+    backup.start({ state: 'backup', mcastInterface: 'eth0', syncId: 51 });
+    await backup.idle();
 
     const c = conn(40000);
     master.incomingPacket(c);
@@ -73,8 +74,9 @@ describe('SyncDaemons', () => {
     const imported: SyncedConnImport[] = [];
     const master = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup });
     const backup = new SyncDaemons({ target: { importSyncedConn: (c) => imported.push(c) }, transport, lookup });
-    await master.start({ state: 'master', mcastInterface: 'eth0', syncId: 1 });
-    await backup.start({ state: 'backup', mcastInterface: 'eth0', syncId: 2 });
+    master.start({ state: 'master', mcastInterface: 'eth0', syncId: 1 });
+    backup.start({ state: 'backup', mcastInterface: 'eth0', syncId: 2 });
+    await backup.idle();
     const c = conn(1);
     for (let i = 0; i < 3; i++) master.incomingPacket(c);
     await master.flush();
@@ -89,7 +91,7 @@ describe('SyncDaemons', () => {
     const { transport, sent } = bus();
     const clock = { now: () => Date.now() };
     const master = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup, clock });
-    await master.start({ state: 'master', mcastInterface: 'eth0', syncId: 1 });
+    master.start({ state: 'master', mcastInterface: 'eth0', syncId: 1 });
     const c = conn(1);
     for (let i = 0; i < 3; i++) master.incomingPacket(c);
     await vi.advanceTimersByTimeAsync(1000);
@@ -103,7 +105,7 @@ describe('SyncDaemons', () => {
     vi.useFakeTimers();
     const { transport, sent } = bus();
     const master = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup, clock: { now: () => Date.now() } });
-    await master.start({ state: 'master', mcastInterface: 'eth0', syncId: 1 });
+    master.start({ state: 'master', mcastInterface: 'eth0', syncId: 1 });
     for (let p = 0; p < 41; p++) {
       const c = conn(1000 + p);
       for (let i = 0; i < 3; i++) master.incomingPacket(c);
@@ -116,27 +118,39 @@ describe('SyncDaemons', () => {
   it('reports running daemons with the kernel defaults, and refuses what the kernel refuses', async () => {
     const { transport } = bus();
     const d = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup });
-    await d.start({ state: 'backup', mcastInterface: 'eth0', syncId: 7 });
-    await d.start({ state: 'master', mcastInterface: 'eth0', syncId: 7 });
+    d.start({ state: 'backup', mcastInterface: 'eth0', syncId: 7 });
+    d.start({ state: 'master', mcastInterface: 'eth0', syncId: 7 });
     expect(d.list()).toEqual([
       { state: 'master', mcastInterface: 'eth0', syncId: 7, syncMaxLen: 1472, mcastGroup: '224.0.0.81', mcastPort: 8848, mcastTtl: 1 },
       { state: 'backup', mcastInterface: 'eth0', syncId: 7, syncMaxLen: 1472, mcastGroup: '224.0.0.81', mcastPort: 8848, mcastTtl: 1 },
     ]);
-    await expect(d.start({ state: 'master', mcastInterface: 'eth0', syncId: 7 })).rejects.toMatchObject({ errno: 'EEXIST', ipvsadmMessage: 'Daemon has already run' });
-    await d.stop('master');
-    await expect(d.stop('master')).rejects.toMatchObject({ errno: 'ESRCH', ipvsadmMessage: 'No daemon is running' });
-    await d.stop();
+    const err = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(SyncDaemonError);
+        return e;
+      }
+      throw new Error('no error');
+    };
+    expect(err(() => d.start({ state: 'master', mcastInterface: 'eth0', syncId: 7 }))).toMatchObject({ errno: 'EEXIST', ipvsadmMessage: 'Daemon has already run' });
+    d.stop('master');
+    expect(err(() => d.stop('master'))).toMatchObject({ errno: 'ESRCH', ipvsadmMessage: 'No daemon is running' });
+    d.stop();
     expect(d.list()).toEqual([]);
-    await expect(d.start({ state: 'master', mcastInterface: 'eth9', syncId: 7 })).rejects.toBeInstanceOf(SyncDaemonError);
-    await expect(d.start({ state: 'master', mcastInterface: 'eth9', syncId: 7 })).rejects.toMatchObject({ errno: 'ENODEV', message: 'Unknown mcast interface: eth9' });
+    expect(err(() => d.stop())).toMatchObject({ errno: 'ESRCH' });
+    expect(err(() => d.start({ state: 'master', mcastInterface: 'eth9', syncId: 7 }))).toMatchObject({ errno: 'ENODEV', message: 'Unknown mcast interface: eth9' });
+    expect(err(() => d.start({ state: 'backup', mcastInterface: 'eth0', syncId: 256 }))).toMatchObject({ errno: 'EINVAL' });
+    await d.idle();
   });
 
   it('a backup survives a core that throws on import', async () => {
     const { transport } = bus();
     const master = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup });
     const backup = new SyncDaemons({ target: { importSyncedConn: () => { throw new Error('no such service'); } }, transport, lookup });
-    await master.start({ state: 'master', mcastInterface: 'eth0', syncId: 0 });
-    await backup.start({ state: 'backup', mcastInterface: 'eth0', syncId: 0 });
+    master.start({ state: 'master', mcastInterface: 'eth0', syncId: 0 });
+    backup.start({ state: 'backup', mcastInterface: 'eth0', syncId: 0 });
+    await backup.idle();
     const c = conn(1);
     for (let i = 0; i < 3; i++) master.incomingPacket(c);
     await master.flush();

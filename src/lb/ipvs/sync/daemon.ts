@@ -9,7 +9,7 @@
 // - backup side: `SyncTarget.importSyncedConn(conn)` receives every accepted record.
 import type { Clock, SyncDaemonOptions } from '../types.js';
 import { decodeMessage } from './message.js';
-import { lookupInterface, type InterfaceLookup, type SyncInterface } from './netif.js';
+import { lookupInterfaceSync, type SyncInterface } from './netif.js';
 import {
   DEFAULT_SYNC_SETTINGS,
   SYNC_CHECK_PERIOD_MS,
@@ -71,7 +71,8 @@ export interface SyncDaemonsOptions {
   clock?: Clock;
   settings?: SyncSettings;
   transport?: SyncTransport;
-  lookup?: InterfaceLookup;
+  /** find the multicast interface in this namespace (default lookupInterfaceSync) */
+  lookup?: (name: string) => SyncInterface | undefined;
   /** kernel-style log lines ("sync thread started: ...") */
   log?: (line: string) => void;
   qlenMax?: number;
@@ -79,7 +80,8 @@ export interface SyncDaemonsOptions {
 
 interface MasterRun {
   cfg: ResolvedDaemonConfig;
-  sender: SyncSender;
+  /** the socket opens in the background; records queue meanwhile */
+  sender: Promise<SyncSender | undefined>;
   batcher: SyncBatcher;
   timer: NodeJS.Timeout;
   wake?: NodeJS.Timeout;
@@ -89,7 +91,7 @@ interface MasterRun {
 
 interface BackupRun {
   cfg: ResolvedDaemonConfig;
-  receiver: SyncReceiver;
+  receiver: Promise<SyncReceiver | undefined>;
   stats: NonNullable<SyncDaemonStats['backup']>;
 }
 
@@ -98,19 +100,19 @@ const systemClock: Clock = { now: () => performance.now() };
 export class SyncDaemons {
   private master?: MasterRun;
   private backup?: BackupRun;
-  /** a start in progress holds its slot so a concurrent second start gets EEXIST */
-  private starting = new Set<'master' | 'backup'>();
+  /** socket opens and closes in flight */
+  private readonly pending = new Set<Promise<void>>();
   private readonly clock: Clock;
   private readonly settings: SyncSettings;
   private readonly transport: SyncTransport;
-  private readonly lookup: InterfaceLookup;
+  private readonly lookup: (name: string) => SyncInterface | undefined;
   private readonly log: (line: string) => void;
 
   constructor(private readonly opts: SyncDaemonsOptions) {
     this.clock = opts.clock ?? systemClock;
     this.settings = opts.settings ?? DEFAULT_SYNC_SETTINGS;
     this.transport = opts.transport ?? dgramTransport;
-    this.lookup = opts.lookup ?? lookupInterface;
+    this.lookup = opts.lookup ?? lookupInterfaceSync;
     this.log = opts.log ?? (() => {});
   }
 
@@ -137,42 +139,57 @@ export class SyncDaemons {
     return s;
   }
 
-  /** start_sync_thread */
-  async start(o: SyncDaemonOptions): Promise<void> {
-    if (o.state !== 'master' && o.state !== 'backup') throw new SyncDaemonError('EINVAL', 'Invalid operation.  Possibly wrong module version, address not unicast, ...', `sync daemon state '${String(o.state)}' is neither master nor backup`);
-    if (!Number.isInteger(o.syncId) || o.syncId < 0 || o.syncId > 255) throw new SyncDaemonError('EINVAL', 'Invalid operation.  Possibly wrong module version, address not unicast, ...', `syncid ${o.syncId} is outside 0..255`);
-    if ((o.state === 'master' ? this.master : this.backup) || this.starting.has(o.state)) {
+  /**
+   * start_sync_thread. Synchronous like the kernel's setsockopt: the daemon counts as running (and
+   * is listed) at once; its socket opens in the background (`idle()` waits for that).
+   */
+  start(o: SyncDaemonOptions): void {
+    const einval = (why: string) => new SyncDaemonError('EINVAL', 'Invalid operation.  Possibly wrong module version, address not unicast, ...', why);
+    if (o.state !== 'master' && o.state !== 'backup') throw einval(`sync daemon state '${String(o.state)}' is neither master nor backup`);
+    if (!Number.isInteger(o.syncId) || o.syncId < 0 || o.syncId > 255) throw einval(`syncid ${o.syncId} is outside 0..255`);
+    if (o.state === 'master' ? this.master : this.backup) {
       throw new SyncDaemonError('EEXIST', 'Daemon has already run', `a ${o.state} sync daemon is already running`);
     }
-    this.starting.add(o.state);
-    try {
-      const iface = await this.lookup(o.mcastInterface);
-      if (!iface) throw new SyncDaemonError('ENODEV', 'No such device', `Unknown mcast interface: ${o.mcastInterface}`);
-      const cfg = resolveDaemonConfig(o, iface.mtu);
-      if (o.state === 'master') await this.startMaster(cfg, iface);
-      else await this.startBackup(cfg, iface);
-      this.log(`sync thread started: state = ${o.state.toUpperCase()}, mcast_ifn = ${cfg.mcastInterface}, syncid = ${cfg.syncId}, id = 0`);
-    } finally {
-      this.starting.delete(o.state);
-    }
+    const iface = this.lookup(o.mcastInterface);
+    if (!iface) throw new SyncDaemonError('ENODEV', 'No such device', `Unknown mcast interface: ${o.mcastInterface}`);
+    const cfg = resolveDaemonConfig(o, iface.mtu);
+    if (o.state === 'master') this.startMaster(cfg, iface);
+    else this.startBackup(cfg, iface);
+    this.log(`sync thread started: state = ${o.state.toUpperCase()}, mcast_ifn = ${cfg.mcastInterface}, syncid = ${cfg.syncId}, id = 0`);
   }
 
   /** stop_sync_thread; no state stops both (ESRCH only when neither runs). */
-  async stop(state?: 'master' | 'backup'): Promise<void> {
-    const states = state ? [state] : (['master', 'backup'] as const).filter((s) => (s === 'master' ? this.master : this.backup));
-    if (states.length === 0 || (state && !(state === 'master' ? this.master : this.backup))) {
-      throw new SyncDaemonError('ESRCH', 'No daemon is running', `no ${state ?? ''} sync daemon is running`.replace('  ', ' '));
+  stop(state?: 'master' | 'backup'): void {
+    const running = (s: 'master' | 'backup') => (s === 'master' ? this.master : this.backup) !== undefined;
+    const states = state ? [state] : (['master', 'backup'] as const).filter(running);
+    if (states.length === 0 || !states.every(running)) {
+      throw new SyncDaemonError('ESRCH', 'No daemon is running', state ? `no ${state} sync daemon is running` : 'no sync daemon is running');
     }
     for (const s of states) {
-      if (s === 'master') await this.stopMaster();
-      else await this.stopBackup();
+      if (s === 'master') this.stopMaster();
+      else this.stopBackup();
     }
   }
 
-  /** Stop whatever runs, without errors (director shutdown). */
+  /** Stop whatever runs and wait for the sockets to close (director shutdown). */
   async close(): Promise<void> {
-    if (this.master) await this.stopMaster();
-    if (this.backup) await this.stopBackup();
+    if (this.master) this.stopMaster();
+    if (this.backup) this.stopBackup();
+    await this.idle();
+  }
+
+  /** Wait until every socket being opened or closed is done. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(t);
+    void t.finally(() => this.pending.delete(t));
   }
 
   /**
@@ -202,9 +219,13 @@ export class SyncDaemons {
     }
   }
 
-  private async startMaster(cfg: ResolvedDaemonConfig, iface: SyncInterface): Promise<void> {
+  private startMaster(cfg: ResolvedDaemonConfig, iface: SyncInterface): void {
     if (!iface.primaryIPv4) this.log('You probably need to specify IP address on multicast interface.');
-    const sender = await this.transport.openSender(cfg, iface);
+    const sender = this.transport.openSender(cfg, iface).catch((e: Error) => {
+      this.log(`Error during creation of the master sync socket: ${e.message}`);
+      return undefined;
+    });
+    this.track(sender);
     const run: MasterRun = {
       cfg,
       sender,
@@ -222,9 +243,11 @@ export class SyncDaemons {
     const out = run.batcher.take(this.clock.now(), age);
     if (out.length === 0) return run.sending;
     run.sending = run.sending.then(async () => {
+      const sender = await run.sender;
       for (const d of out) {
         try {
-          await run.sender.send(d);
+          if (!sender) throw new Error('no socket');
+          await sender.send(d);
           run.stats.datagramsSent++;
         } catch (e) {
           run.stats.sendErrors++;
@@ -235,22 +258,25 @@ export class SyncDaemons {
     return run.sending;
   }
 
-  private async stopMaster(): Promise<void> {
+  private stopMaster(): void {
     const run = this.master;
     if (!run) return;
     this.master = undefined;
     clearInterval(run.timer);
     if (run.wake) clearTimeout(run.wake);
-    // The kernel's thread drops what it has not sent when stopped; sending the last partial
-    // buffer would tell the new master about conns it is about to own anyway, so do as it does.
-    await run.sending;
-    await run.sender.close();
+    // The kernel's thread drops what it has not sent yet when stopped (only a send in progress
+    // completes), so the current partial buffer is discarded here too.
+    this.track(run.sending.then(async () => (await run.sender)?.close()));
     this.log('stopping master sync thread ...');
   }
 
-  private async startBackup(cfg: ResolvedDaemonConfig, iface: SyncInterface): Promise<void> {
+  private startBackup(cfg: ResolvedDaemonConfig, iface: SyncInterface): void {
     const stats: BackupRun['stats'] = { datagramsReceived: 0, recordsApplied: 0, recordsSkipped: 0, datagramsDropped: 0, lastDrops: [] };
-    const receiver = await this.transport.openReceiver(cfg, iface, (d) => this.receive(cfg, stats, d));
+    const receiver = this.transport.openReceiver(cfg, iface, (d) => this.receive(cfg, stats, d)).catch((e: Error) => {
+      this.log(`Error during creation of the backup sync socket: ${e.message}`);
+      return undefined;
+    });
+    this.track(receiver);
     this.backup = { cfg, receiver, stats };
   }
 
@@ -298,15 +324,15 @@ export class SyncDaemons {
     }
   }
 
-  private async stopBackup(): Promise<void> {
+  private stopBackup(): void {
     const run = this.backup;
     if (!run) return;
     this.backup = undefined;
-    await run.receiver.close();
+    this.track(run.receiver.then((r) => r?.close()));
     this.log('stopping backup sync thread ...');
   }
 
-  /** Test and shutdown helper: send everything pending now, whatever its age. */
+  /** Send everything pending now, whatever its age (tests; `ipvsadm` has no equivalent). */
   flush(): Promise<void> {
     return this.master ? this.pump(this.master, 0) : Promise.resolve();
   }

@@ -39,9 +39,9 @@ export class SyncDaemonFollower {
     return o;
   }
 
-  private async quietly(what: string, f: () => Promise<void>): Promise<void> {
+  private quietly(what: string, f: () => void): void {
     try {
-      await f();
+      f();
     } catch (e) {
       // ESRCH on stopping a daemon that is not running is the normal case for keepalived.
       if (e instanceof SyncDaemonError && e.errno === 'ESRCH') return;
@@ -59,9 +59,10 @@ export class SyncDaemonFollower {
     if (this.plan.instance) return this.chain;
     return this.enqueue(async () => {
       // checker: "If we are running both master and backup, start them now" — syncid 0 when unset
-      await this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
-      await this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
+      this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
+      this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
       this.mode = 'both';
+      await this.daemons.idle();
     });
   }
 
@@ -72,29 +73,31 @@ export class SyncDaemonFollower {
     return this.enqueue(async () => {
       if (want === this.mode) return;
       if (want === 'master') {
-        await this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
-        await this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
+        this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
+        this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
       } else if (want === 'backup') {
-        await this.quietly('stop master daemon', () => this.daemons.stop('master'));
-        await this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
+        this.quietly('stop master daemon', () => this.daemons.stop('master'));
+        this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
       } else {
-        await this.stopOwn();
+        this.stopOwn();
       }
       this.mode = want;
+      await this.daemons.idle();
     });
   }
 
   /** keepalived stop: the daemons it started go away. */
   stop(): Promise<void> {
     return this.enqueue(async () => {
-      await this.stopOwn();
+      this.stopOwn();
       this.mode = 'none';
+      await this.daemons.idle();
     });
   }
 
   /** Stop the daemons this follower started (not ones started by hand with ipvsadm). */
-  private async stopOwn(): Promise<void> {
-    if (this.mode === 'master' || this.mode === 'both') await this.quietly('stop master daemon', () => this.daemons.stop('master'));
-    if (this.mode === 'backup' || this.mode === 'both') await this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
+  private stopOwn(): void {
+    if (this.mode === 'master' || this.mode === 'both') this.quietly('stop master daemon', () => this.daemons.stop('master'));
+    if (this.mode === 'backup' || this.mode === 'both') this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
   }
 }

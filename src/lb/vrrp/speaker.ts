@@ -1,0 +1,284 @@
+// A VRRP speaker: every vrrp_instance and vrrp_sync_group of one keepalived.conf, wired to real I/O
+// (raw VRRP sockets, rtnetlink VIPs and link events, gratuitous ARP, notify scripts). The state
+// machines stay pure; this is the only place that touches the network.
+import { EventEmitter } from 'node:events';
+import { effectiveInstance, type KeepalivedConfig, type VrrpInstance } from '../keepalived/index.js';
+import { vrrpEvents, type VrrpTransitionEvent } from './events.js';
+import { VrrpInstanceMachine, type InstanceSettings, type Transition, type VrrpState } from './instance.js';
+import { GarpSender } from './io/garp.js';
+import { notifyCommands, runNotify } from './io/notify.js';
+import { Rtnl, type VipSpec } from './io/rtnl.js';
+import { VrrpSocket } from './io/vrrp-socket.js';
+import { checkAdvert, decodeIpPacket, encodeAdvert, passAuthData, VRRP_GROUP, type DropReason, type VrrpAdvert } from './packet.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
+import { VrrpSyncGroup } from './sync-group.js';
+import { wireAdvertInt } from './timers.js';
+
+export interface VrrpSpeakerOptions {
+  /** interface names as they exist in this namespace (see keepalived mapInterfaces) */
+  config: KeepalivedConfig;
+  scheduler?: Scheduler;
+  log?: (line: string) => void;
+  /** emit on the process-wide `vrrpEvents` too (default true) */
+  publish?: boolean;
+}
+
+export interface InstanceStatus {
+  name: string;
+  state: VrrpState;
+  interface: string;
+  vrid: number;
+  version: 2 | 3;
+  priority: number;
+  effectivePriority: number;
+  primaryAddress: string;
+  masterAddress?: string;
+  vips: string[];
+  advertsSent: number;
+  advertsReceived: number;
+  becameMaster: number;
+}
+
+export interface SpeakerStatus {
+  instances: InstanceStatus[];
+  groups: { name: string; state?: VrrpState; members: string[] }[];
+  dropped: Partial<Record<DropReason, number>>;
+  garpsSent: number;
+  transitions: VrrpTransitionEvent[];
+}
+
+interface Wired {
+  cfg: VrrpInstance;
+  machine: VrrpInstanceMachine;
+  vips: VipSpec[];
+  socket: VrrpSocket;
+  peers: string[];
+  /** VIP changes run in order: a quick MASTER->BACKUP->MASTER must not end without the VIP */
+  vipChain: Promise<void>;
+}
+
+export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent] }> {
+  private readonly wired: Wired[] = [];
+  private readonly groups: VrrpSyncGroup[] = [];
+  private readonly sockets = new Map<string, VrrpSocket>();
+  private readonly garps = new Map<string, GarpSender>();
+  private readonly rtnl = new Rtnl();
+  private readonly dropped: Partial<Record<DropReason, number>> = {};
+  private readonly transitions: VrrpTransitionEvent[] = [];
+  private readonly log: (line: string) => void;
+  private readonly scheduler: Scheduler;
+  private stopped = false;
+
+  private constructor(private readonly opts: VrrpSpeakerOptions) {
+    super();
+    this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.scheduler = opts.scheduler ?? realScheduler();
+  }
+
+  static async start(opts: VrrpSpeakerOptions): Promise<VrrpSpeaker> {
+    const s = new VrrpSpeaker(opts);
+    try {
+      await s.setup();
+    } catch (e) {
+      s.closeIo();
+      throw e;
+    }
+    return s;
+  }
+
+  private async setup(): Promise<void> {
+    const { config } = this.opts;
+    const links = await this.rtnl.links();
+    for (const inst of config.vrrpInstances) {
+      const e = effectiveInstance(config, inst);
+      if (!links.has(e.interface)) throw new Error(`vrrp_instance ${inst.name}: interface '${e.interface}' does not exist in this namespace`);
+      const primary = inst.unicastSrcIp ?? inst.mcastSrcIp ?? (await this.rtnl.addresses(e.interface)).find((a) => !a.secondary)?.address;
+      if (!primary) throw new Error(`vrrp_instance ${inst.name}: interface '${e.interface}' has no IPv4 address to advertise from`);
+      const tracked = [...(inst.dontTrackPrimary ? [] : [{ interface: e.interface }]), ...inst.trackInterface.map((t) => ({ interface: t.interface, weight: t.weight }))];
+      for (const t of tracked) if (!links.has(t.interface)) throw new Error(`vrrp_instance ${inst.name}: track_interface '${t.interface}' does not exist in this namespace`);
+      const settings: InstanceSettings = {
+        name: inst.name,
+        vrid: e.vrid,
+        version: e.version,
+        priority: e.priority,
+        advertInt: e.advertInt,
+        preempt: e.preempt,
+        preemptDelay: e.preemptDelay,
+        downTimerAdverts: e.downTimerAdverts,
+        garpMasterDelay: e.garpMasterDelay,
+        garpMasterRepeat: e.garpMasterRepeat,
+        garpMasterRefresh: e.garpMasterRefresh,
+        garpMasterRefreshRepeat: e.garpMasterRefreshRepeat,
+        primaryAddress: primary,
+        tracked,
+      };
+      const vips: VipSpec[] = inst.virtualIpaddress.map((v) => ({
+        address: v.address,
+        prefixLength: v.prefixLength ?? 32,
+        dev: v.dev ?? e.interface,
+        ...(v.label ? { label: v.label } : {}),
+        ...(v.brd ? { brd: v.brd } : {}),
+      }));
+      for (const v of vips) if (!links.has(v.dev)) throw new Error(`vrrp_instance ${inst.name}: VIP ${v.address} names interface '${v.dev}', which does not exist`);
+      const socket = this.socketFor(e.interface);
+      const w = { cfg: inst, vips, socket, peers: e.unicastPeers, vipChain: Promise.resolve() } as Wired;
+      const authPass = e.authPass;
+      w.machine = new VrrpInstanceMachine(settings, this.scheduler, {
+        sendAdvert: (priority) => this.sendAdvert(w, priority, authPass),
+        setVips: (present) => this.setVips(w, present),
+        garp: (count) => this.sendGarps(w, count),
+        notify: (state, priority) => runNotify(notifyCommands(inst, 'INSTANCE', inst.name, state, priority), this.log),
+      });
+      w.machine.onTransition((t) => this.recordTransition(w, t));
+      this.wired.push(w);
+    }
+    for (const g of config.vrrpSyncGroups) {
+      const group = new VrrpSyncGroup(g.name, (state) => {
+        this.log(`(${g.name}) Sync group entering ${state} state`);
+        runNotify(notifyCommands(g, 'GROUP', g.name, state), this.log);
+      });
+      for (const m of g.group) {
+        const w = this.wired.find((x) => x.cfg.name === m);
+        if (w) group.add(w.machine);
+      }
+      this.groups.push(group);
+    }
+    this.rtnl.watchLinks((ifname, up) => {
+      if (this.stopped) return;
+      for (const w of this.wired) w.machine.linkChanged(ifname, up);
+    });
+    // start after everything is wired, so sync-group propagation finds every member
+    for (const w of this.wired) w.machine.start(Object.fromEntries(links));
+  }
+
+  private socketFor(ifname: string): VrrpSocket {
+    let s = this.sockets.get(ifname);
+    if (!s) {
+      s = new VrrpSocket(ifname, (p) => this.onPacket(ifname, p));
+      this.sockets.set(ifname, s);
+    }
+    return s;
+  }
+
+  private drop(reason: DropReason): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
+  }
+
+  private onPacket(ifname: string, p: Buffer): void {
+    if (this.stopped) return;
+    const r = decodeIpPacket(p);
+    if (!r.ok) return this.drop(r.reason);
+    const { advert, src } = r.packet;
+    const w = this.wired.find((x) => x.socket.ifname === ifname && x.machine.settings.vrid === advert.vrid);
+    if (!w) return this.drop('vrid');
+    if (this.wired.some((x) => x.machine.settings.primaryAddress === src)) return; // our own, looped back
+    const reason = checkAdvert(advert, {
+      version: w.machine.settings.version,
+      advertInt: wireAdvertInt(w.machine.settings.version, w.machine.settings.advertInt),
+      authPass: effectiveInstance(this.opts.config, w.cfg).authPass,
+      vips: w.vips.map((v) => v.address),
+    });
+    if (reason) return this.drop(reason);
+    w.machine.receive({ src, priority: advert.priority, advertInt: advert.advertInt });
+  }
+
+  private sendAdvert(w: Wired, priority: number, authPass: string | undefined): void {
+    const s = w.machine.settings;
+    const a: VrrpAdvert = {
+      version: s.version,
+      vrid: s.vrid,
+      priority,
+      addresses: w.vips.map((v) => v.address),
+      advertInt: wireAdvertInt(s.version, s.advertInt),
+    };
+    if (s.version === 2) {
+      a.authType = authPass !== undefined ? 1 : 0;
+      if (authPass !== undefined) a.authData = passAuthData(authPass);
+    }
+    const dsts = w.peers.length ? w.peers : [VRRP_GROUP];
+    for (const dst of dsts) w.socket.send(encodeAdvert(a, { src: s.primaryAddress, dst }), dst);
+  }
+
+  private setVips(w: Wired, present: boolean): void {
+    w.vipChain = w.vipChain.then(async () => {
+      for (const v of w.vips) {
+        try {
+          if (present) await this.rtnl.addVip(v);
+          else await this.rtnl.removeVip(v);
+        } catch (e) {
+          this.log(`(${w.cfg.name}) ${(e as Error).message}`);
+        }
+      }
+    });
+  }
+
+  private sendGarps(w: Wired, count: number): void {
+    const byDev = new Map<string, string[]>();
+    for (const v of w.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
+    for (const [dev, ips] of byDev) {
+      let g = this.garps.get(dev);
+      if (!g) {
+        g = new GarpSender(dev);
+        this.garps.set(dev, g);
+      }
+      for (let i = 0; i < count; i++) g.send(ips);
+    }
+  }
+
+  private recordTransition(w: Wired, t: Transition): void {
+    const group = this.groups.find((g) => g.instances.includes(w.machine))?.name;
+    const ev: VrrpTransitionEvent = { ...t, wall: Date.now(), ...(group ? { group } : {}) };
+    this.transitions.push(ev);
+    if (this.transitions.length > 1000) this.transitions.shift();
+    this.log(`(${t.instance}) Entering ${t.to} STATE (${t.reason})`);
+    this.emit('transition', ev);
+    if (this.opts.publish !== false) vrrpEvents.emit('transition', ev);
+  }
+
+  /** wait until queued VIP changes are applied */
+  async settled(): Promise<void> {
+    await Promise.all(this.wired.map((w) => w.vipChain));
+  }
+
+  status(): SpeakerStatus {
+    return {
+      instances: this.wired.map((w) => ({
+        name: w.cfg.name,
+        state: w.machine.state,
+        interface: w.socket.ifname,
+        vrid: w.machine.settings.vrid,
+        version: w.machine.settings.version,
+        priority: w.machine.settings.priority,
+        effectivePriority: w.machine.effectivePriority,
+        primaryAddress: w.machine.settings.primaryAddress,
+        ...(w.machine.masterAddress ? { masterAddress: w.machine.masterAddress } : {}),
+        vips: w.vips.map((v) => `${v.address}/${v.prefixLength}`),
+        ...w.machine.stats,
+      })),
+      groups: this.groups.map((g) => ({ name: g.name, ...(g.state ? { state: g.state } : {}), members: g.instances.map((m) => m.name) })),
+      dropped: { ...this.dropped },
+      garpsSent: [...this.garps.values()].reduce((n, g) => n + g.sent, 0),
+      transitions: [...this.transitions],
+    };
+  }
+
+  state(instance: string): VrrpState | undefined {
+    return this.wired.find((w) => w.cfg.name === instance)?.machine.state;
+  }
+
+  /** graceful: masters resign with priority 0 and drop their VIPs; then the I/O closes */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    for (const w of this.wired) w.machine.shutdown();
+    this.stopped = true;
+    await this.settled();
+    this.closeIo();
+  }
+
+  private closeIo(): void {
+    this.stopped = true;
+    for (const s of this.sockets.values()) s.close();
+    for (const g of this.garps.values()) g.close();
+    this.rtnl.close();
+  }
+}

@@ -1,0 +1,261 @@
+// The client's probes, run inside its namespace: HTTP through undici, UDP through dgram. Every loop
+// is bounded in count and time, and every result names the real server that answered.
+import { createSocket, type Socket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Pool, buildConnector } from 'undici';
+import {
+  identityFromBody,
+  type ContinuousProbeOptions,
+  type HttpProbeOptions,
+  type HttpProbeResult,
+  type Timeline,
+  type TimelineEntry,
+  type UdpFileOptions,
+  type UdpFileResult,
+  type UdpProbeOptions,
+  type UdpProbeResult,
+} from './protocol.js';
+
+export class ProbeOptionError extends Error {
+  override name = 'ProbeOptionError';
+}
+
+function bounded(name: string, value: number | undefined, dflt: number, min: number, max: number): number {
+  const v = value ?? dflt;
+  if (!Number.isFinite(v) || v < min || v > max) throw new ProbeOptionError(`${name} must be between ${min} and ${max} (got ${value})`);
+  return v;
+}
+
+function addressList(a: string | string[] | undefined): Array<string | undefined> {
+  if (a === undefined) return [undefined];
+  const list = Array.isArray(a) ? a : [a];
+  return list.length > 0 ? list : [undefined];
+}
+
+function errorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = e.cause?.code ?? e.code;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  return code ? `${code}` : (e.message ?? String(err));
+}
+
+/** Run `count` tasks with at most `concurrency` at once. */
+async function pooled<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return out;
+}
+
+type Connector = ReturnType<typeof buildConnector>;
+
+/** A connector that tells us which local port each new connection got. */
+function trackingConnector(timeoutMs: number, localAddress: string | undefined, onSocket: (port: number) => void): Connector {
+  const base = buildConnector({ timeout: timeoutMs, ...(localAddress ? { localAddress } : {}) } as buildConnector.BuildOptions);
+  return (opts, cb) =>
+    base(opts, (err, sock) => {
+      if (sock) onSocket((sock as unknown as { localPort: number }).localPort);
+      cb(err as Error, sock as never);
+    });
+}
+
+export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]> {
+  const count = bounded('count', o.count, 1, 1, 10_000);
+  const concurrency = bounded('concurrency', o.concurrency, 1, 1, 64);
+  const timeoutMs = bounded('timeoutMs', o.timeoutMs, 2000, 1, 60_000);
+  const port = bounded('port', o.port, 80, 1, 65535);
+  const path = o.path ?? '/';
+  if (!path.startsWith('/')) throw new ProbeOptionError(`path must start with '/' (got '${path}')`);
+  const origin = `http://${o.target}:${port}`;
+  const sources = addressList(o.localAddress);
+
+  // Keep-alive: one pool per source address, reused by every request from that address.
+  const pools = new Map<string, Pool>();
+  const poolFor = (src: string | undefined) => {
+    const key = src ?? '';
+    let p = pools.get(key);
+    if (!p) {
+      p = new Pool(origin, { connections: concurrency, connect: buildConnector({ timeout: timeoutMs, ...(src ? { localAddress: src } : {}) } as buildConnector.BuildOptions) });
+      pools.set(key, p);
+    }
+    return p;
+  };
+
+  try {
+    return await pooled(count, concurrency, async (index) => {
+      const src = sources[index % sources.length];
+      const start = Date.now();
+      const t0 = performance.now();
+      let localPort: number | undefined;
+      let client: Client | undefined;
+      try {
+        const dispatcher = o.keepAlive
+          ? poolFor(src)
+          : (client = new Client(origin, { pipelining: 1, connect: trackingConnector(timeoutMs, src, (p) => (localPort = p)) }));
+        const res = await dispatcher.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+        const body = await res.body.text();
+        const server = identityFromBody(body);
+        return {
+          index, start, latencyMs: performance.now() - t0, ok: res.statusCode < 500, status: res.statusCode,
+          body: body.length <= 512 ? body : body.slice(0, 512),
+          ...(server ? { server } : {}), ...(src ? { localAddress: src } : {}), ...(localPort ? { localPort } : {}),
+        };
+      } catch (err) {
+        return { index, start, latencyMs: performance.now() - t0, ok: false, error: errorText(err), ...(src ? { localAddress: src } : {}), ...(localPort ? { localPort } : {}) };
+      } finally {
+        // A fresh connection per request, closed like curl closes it (FIN, not RST).
+        if (client) await client.close().catch(() => client?.destroy());
+      }
+    });
+  } finally {
+    await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
+  }
+}
+
+function bindSocket(localAddress: string | undefined, port: number): Promise<Socket> {
+  const sock = createSocket('udp4');
+  return new Promise((resolve, reject) => {
+    sock.once('error', (err) => {
+      sock.close();
+      reject(err);
+    });
+    sock.bind({ port, ...(localAddress ? { address: localAddress } : {}), exclusive: true }, () => {
+      sock.removeAllListeners('error');
+      sock.on('error', () => {}); // ICMP port unreachable surfaces as errors on some kernels; the wait times out instead
+      resolve(sock);
+    });
+  });
+}
+
+function sendTo(sock: Socket, data: string | Buffer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => sock.send(data, port, host, (err) => (err ? reject(err) : resolve())));
+}
+
+function nextMessage(sock: Socket, timeoutMs: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sock.off('message', onMsg);
+      resolve(undefined);
+    }, timeoutMs);
+    const onMsg = (msg: Buffer) => {
+      clearTimeout(timer);
+      sock.off('message', onMsg);
+      resolve(msg);
+    };
+    sock.on('message', onMsg);
+  });
+}
+
+export async function udpProbes(o: UdpProbeOptions): Promise<UdpProbeResult[]> {
+  const count = bounded('count', o.count, 1, 1, 10_000);
+  const timeoutMs = bounded('timeoutMs', o.timeoutMs, 1000, 1, 60_000);
+  const intervalMs = bounded('intervalMs', o.intervalMs, 0, 0, 60_000);
+  const port = bounded('port', o.port, 9999, 1, 65535);
+  if (o.sourcePort !== undefined) bounded('sourcePort', o.sourcePort, 0, 1, 65535);
+  const sources = addressList(o.localAddress);
+  if (o.sourcePort !== undefined && sources.length > 1) throw new ProbeOptionError('a fixed sourcePort takes a single localAddress');
+  const shared = o.sourcePort !== undefined ? await bindSocket(sources[0], o.sourcePort) : undefined;
+  const out: UdpProbeResult[] = [];
+  try {
+    for (let index = 0; index < count; index++) {
+      if (index > 0 && intervalMs > 0) await sleep(intervalMs);
+      const src = sources[index % sources.length];
+      const start = Date.now();
+      const t0 = performance.now();
+      let sock: Socket | undefined;
+      try {
+        sock = shared ?? (await bindSocket(src, 0));
+        const localPort = sock.address().port;
+        const replyP = o.waitReply ? nextMessage(sock, timeoutMs) : undefined;
+        await sendTo(sock, o.payload ?? `probe ${index}\n`, port, o.target);
+        const base = { index, start, ...(src ? { localAddress: src } : {}), localPort };
+        if (!replyP) {
+          out.push({ ...base, latencyMs: performance.now() - t0, ok: true });
+        } else {
+          const reply = await replyP;
+          const latencyMs = performance.now() - t0;
+          if (!reply) out.push({ ...base, latencyMs, ok: false, error: 'timeout' });
+          else {
+            const text = reply.toString('utf8');
+            out.push({ ...base, latencyMs, ok: true, reply: text, server: text.trim().split('\n')[0] });
+          }
+        }
+      } catch (err) {
+        out.push({ index, start, latencyMs: performance.now() - t0, ok: false, error: errorText(err), ...(src ? { localAddress: src } : {}) });
+      } finally {
+        if (sock && !shared) sock.close();
+      }
+    }
+  } finally {
+    shared?.close();
+  }
+  return out;
+}
+
+/** Like `nc -u -w 1 TARGET PORT < file`: the file's bytes as datagrams from one source port. */
+export async function udpFile(o: UdpFileOptions): Promise<UdpFileResult> {
+  const port = bounded('port', o.port, 9999, 1, 65535);
+  const chunk = bounded('chunkSize', o.chunkSize, 1024, 1, 65_507);
+  const waitMs = bounded('waitMs', o.waitMs, 1000, 0, 60_000);
+  let data: Buffer;
+  try {
+    data = await readFile(o.file);
+  } catch (err) {
+    throw new ProbeOptionError(`cannot read '${o.file}': ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  if (data.length > 64 << 20) throw new ProbeOptionError(`'${o.file}' is larger than 64 MiB`);
+  const sock = await bindSocket(o.localAddress, o.sourcePort ?? 0);
+  const replies: string[] = [];
+  sock.on('message', (m) => replies.length < 10_000 && replies.push(m.toString('utf8')));
+  try {
+    let datagrams = 0;
+    for (let off = 0; off < data.length || datagrams === 0; off += chunk) {
+      await sendTo(sock, data.subarray(off, off + chunk), port, o.target);
+      datagrams++;
+      if (data.length === 0) break;
+    }
+    if (waitMs > 0) await sleep(waitMs);
+    const server = replies[0]?.trim().split('\n')[0];
+    return { bytes: data.length, datagrams, localAddress: sock.address().address, localPort: sock.address().port, replies, ...(server ? { server } : {}) };
+  } finally {
+    sock.close();
+  }
+}
+
+/**
+ * A probe every `everyMs` for `forMs`, each on a fresh connection (HTTP) or fresh source port (UDP,
+ * needs an echoing service), started on schedule whether or not earlier ones finished, so an
+ * outage shows as a run of errors at the right times rather than as a gap.
+ */
+export async function probeContinuously(target: string, o: ContinuousProbeOptions): Promise<Timeline> {
+  const everyMs = bounded('everyMs', o.everyMs, 100, 5, 60_000);
+  const forMs = bounded('forMs', o.forMs, 1000, 1, 600_000);
+  const timeoutMs = bounded('timeoutMs', o.timeoutMs, Math.min(1000, 10 * everyMs), 1, 60_000);
+  const protocol = o.protocol ?? 'http';
+  const port = o.port ?? (protocol === 'http' ? 80 : 9999);
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const pending: Array<Promise<TimelineEntry>> = [];
+  const one = async (): Promise<TimelineEntry> => {
+    const t = performance.now() - t0;
+    const [r] =
+      protocol === 'http'
+        ? await httpProbes({ target, port, path: o.path, timeoutMs, localAddress: o.localAddress })
+        : await udpProbes({ target, port, timeoutMs, waitReply: true, localAddress: o.localAddress });
+    return { t: Math.round(t * 10) / 10, start: r.start, latencyMs: r.latencyMs, ok: r.ok, ...(r.server ? { server: r.server } : {}), ...(r.error ? { error: r.error } : {}) };
+  };
+  for (let k = 0; k * everyMs < forMs; k++) {
+    const due = k * everyMs - (performance.now() - t0);
+    if (due > 0) await sleep(due);
+    pending.push(one());
+  }
+  const probes = await Promise.all(pending);
+  return { target, protocol, startedAt, everyMs, probes };
+}

@@ -1,0 +1,73 @@
+// Building a lab: gc first (labs whose owner died), reserve an id and its run directory, run the
+// plan's iproute2 batches, start the agents. On any failure everything built so far is removed.
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { Lab } from './lab.js';
+import { resolveTopology, type LabSource } from './load.js';
+import { runStages } from './netns.js';
+import { planBuild } from './plan.js';
+import { selfRef } from './procs.js';
+import { KEPT_OWNER, createRunDir, runDirOf, runRoot } from './rundir.js';
+import { gc, teardownLab } from './teardown.js';
+
+export interface BuildOptions {
+  /** start every host's agent before returning (default true); else they start on first use */
+  agents?: boolean;
+  /** 'self' (default): this process owns the lab, gc removes it once this process is gone.
+   *  'kept': the lab stays until `lvslab down` (what `lvslab up` does). */
+  owner?: 'self' | 'kept';
+  /** run gc before building (default true) */
+  gc?: boolean;
+  /** a name for the lab's record (default: the preset/file name or the description's name) */
+  source?: string;
+}
+
+export class LabPermissionError extends Error {
+  override name = 'LabPermissionError';
+}
+
+/** Lab ids: short (they are in every namespace name), no '-' (it separates id from host). */
+function newId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(6);
+  return 'l' + [...bytes.subarray(0, 5)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+export async function buildLab(source: LabSource, opts: BuildOptions = {}): Promise<Lab> {
+  const topology = await resolveTopology(source);
+  if (process.getuid?.() !== 0) throw new LabPermissionError('building a lab needs root (network namespaces)');
+  if (opts.gc ?? true) {
+    await gc().catch((err: Error) => process.emitWarning(`lvslab gc before build: ${err.message}`));
+  }
+  await mkdir(runRoot(), { recursive: true });
+  let id = newId();
+  // mkdir without recursive is the atomic reservation of the id across concurrent builders.
+  for (;;) {
+    try {
+      await mkdir(runDirOf(id));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      id = newId();
+    }
+  }
+  const plan = planBuild(topology, id);
+  const owner = opts.owner === 'kept' ? { pid: KEPT_OWNER } : await selfRef();
+  await createRunDir({
+    id,
+    source: opts.source ?? (typeof source === 'string' ? source : topology.name),
+    owner,
+    createdAt: new Date().toISOString(),
+    namespaces: plan.namespaces,
+    topology,
+  });
+  const lab = new Lab(id, topology);
+  try {
+    await runStages(plan.stages);
+    if (opts.agents ?? true) await lab.startAgents();
+  } catch (err) {
+    await lab.teardown().catch(() => teardownLab(id, plan.namespaces));
+    throw err;
+  }
+  return lab;
+}

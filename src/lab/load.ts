@@ -1,0 +1,55 @@
+// Where descriptions come from: a preset name, a YAML or JSON file, or a TS object. All end in
+// validateDescription, so every source gets the same errors.
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { LabDescriptionError, validateDescription } from './validate.js';
+import { preset, presetNames } from './presets.js';
+import type { LabDescription, Topology } from './topology.js';
+
+/** Parse YAML (JSON is YAML) text into a description object; `source` names it in errors. */
+export function parseDescriptionText(text: string, source: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new LabDescriptionError(
+      doc.errors.map((e) => {
+        const line = e.linePos?.[0]?.line;
+        const where = line !== undefined ? `${source}:${line}` : source;
+        if (e.code === 'DUPLICATE_KEY') {
+          const key = text.slice(e.pos[0], e.pos[1]).trim().replace(/:$/, '');
+          return `${where}: duplicate key '${key}' (a host, segment or field given twice)`;
+        }
+        return `${where}: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  return doc.toJS();
+}
+
+/** A preset name or a path to a .yaml/.yml/.json file -> validated topology. */
+export async function loadTopology(spec: string): Promise<Topology> {
+  const p = preset(spec);
+  if (p) return validateDescription(p, spec);
+  if (!/[./]/.test(spec)) {
+    throw new LabDescriptionError([`'${spec}' is neither a preset (${presetNames().join(', ')}) nor a description file`]);
+  }
+  let text: string;
+  try {
+    text = await readFile(spec, 'utf8');
+  } catch (err) {
+    throw new LabDescriptionError([`${spec}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+  return validateDescription(parseDescriptionText(text, spec), spec);
+}
+
+/** A description given as a preset name, an object, or an already validated topology. */
+export type LabSource = string | LabDescription | Topology;
+
+export async function resolveTopology(source: LabSource): Promise<Topology> {
+  if (typeof source === 'string') return loadTopology(source);
+  if (isTopology(source)) return source;
+  return validateDescription(source);
+}
+
+function isTopology(x: LabDescription | Topology): x is Topology {
+  return Array.isArray((x as Topology).segments);
+}

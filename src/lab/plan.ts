@@ -1,0 +1,121 @@
+// A topology compiled into iproute2 batches: the one source of truth for building a lab, printing it
+// as a shell script (`lvslab script`) and benchmarking against that script. A few processes per lab:
+// one batch creates the namespaces, one (run inside the switch namespace, so no lab interface ever
+// exists in the root namespace) creates bridges and veth pairs, then one batch per host plus one
+// sysctl call per host that has sysctls, all in parallel.
+import { SWITCH_HOST, type Topology, type TopologyHost } from './topology.js';
+
+export const NS_PREFIX = 'lvs-';
+
+export function namespaceName(labId: string, host: string): string {
+  return `${NS_PREFIX}${labId}-${host}`;
+}
+
+export type PlanStep =
+  /** `ip [-n netns] -batch -` fed these lines */
+  | { kind: 'ip-batch'; netns?: string; lines: string[] }
+  /** `ip netns exec NETNS sysctl -qw k=v ...` */
+  | { kind: 'sysctl'; netns: string; settings: string[] };
+
+export interface BuildPlan {
+  labId: string;
+  /** every namespace of the lab, the switch's first */
+  namespaces: string[];
+  /** stages run one after another; the steps of a stage run in parallel */
+  stages: PlanStep[][];
+}
+
+export function planBuild(t: Topology, labId: string): BuildPlan {
+  const sw = namespaceName(labId, SWITCH_HOST);
+  const hostNs = (h: string) => namespaceName(labId, h);
+  const namespaces = [sw, ...t.hosts.map((h) => hostNs(h.name))];
+
+  const create: PlanStep = { kind: 'ip-batch', lines: namespaces.map((n) => `netns add ${n}`) };
+
+  // Bridges without STP or forwarding delay, so ports forward at once; no multicast snooping, so
+  // VRRP and sync multicast reach every port without IGMP. `addrgenmode none` keeps IPv6 link-local
+  // chatter (RS, DAD, MLD) off the lab's wires and out of captures.
+  const switchLines: string[] = [];
+  for (const s of t.segments) {
+    switchLines.push(`link add ${s.bridge} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`);
+    switchLines.push(`link set ${s.bridge} addrgenmode none up`);
+  }
+  for (const h of t.hosts) {
+    for (const i of h.interfaces) {
+      const bridge = t.segments.find((s) => s.name === i.segment)!.bridge;
+      // Created from inside the switch namespace: the host end is born in the host's namespace.
+      switchLines.push(`link add ${i.name} netns ${hostNs(h.name)} type veth peer name ${i.peer}`);
+      switchLines.push(`link set ${i.peer} addrgenmode none master ${bridge} up`);
+    }
+  }
+  const wire: PlanStep = { kind: 'ip-batch', netns: sw, lines: switchLines };
+
+  const perHost: PlanStep[] = [];
+  for (const h of t.hosts) {
+    perHost.push({ kind: 'ip-batch', netns: hostNs(h.name), lines: hostLines(h) });
+    const settings = Object.entries(h.sysctls).map(([k, v]) => `${k}=${v}`);
+    if (settings.length > 0) perHost.push({ kind: 'sysctl', netns: hostNs(h.name), settings });
+  }
+  return { labId, namespaces, stages: [[create], [wire], perHost] };
+}
+
+function hostLines(h: TopologyHost): string[] {
+  const lines = ['link set lo up'];
+  for (const a of h.loopback) lines.push(`addr add ${a} dev lo`);
+  for (const i of h.interfaces) {
+    lines.push(`link set ${i.name} addrgenmode none`);
+    for (const a of [...i.addresses, ...i.extraAddresses]) lines.push(`addr add ${a} dev ${i.name}`);
+    lines.push(`link set ${i.name} up`);
+  }
+  for (const r of h.routes) {
+    lines.push(['route add', r.to, r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' '));
+  }
+  return lines;
+}
+
+/** Deleting the namespaces deletes every veth and bridge in them; the switch goes first. */
+export function planTeardown(namespaces: string[]): PlanStep {
+  return { kind: 'ip-batch', lines: namespaces.map((n) => `netns del ${n}`) };
+}
+
+/** argv and stdin for one step. */
+export function stepCommand(step: PlanStep): { file: string; args: string[]; input?: string } {
+  if (step.kind === 'ip-batch') {
+    return {
+      file: 'ip',
+      args: [...(step.netns ? ['-n', step.netns] : []), '-batch', '-'],
+      input: step.lines.join('\n') + '\n',
+    };
+  }
+  return { file: 'ip', args: ['netns', 'exec', step.netns, 'sysctl', '-qw', ...step.settings] };
+}
+
+function stepShell(step: PlanStep, background = false): string {
+  const bg = background ? ' &' : '';
+  if (step.kind === 'sysctl') return `ip netns exec ${step.netns} sysctl -qw ${step.settings.join(' ')}${bg}`;
+  const head = `ip ${step.netns ? `-n ${step.netns} ` : ''}-batch - <<'EOF'${bg}`;
+  return [head, ...step.lines, 'EOF'].join('\n');
+}
+
+/** The plan as a POSIX shell script with `up` and `down` (what `lvslab script` prints). */
+export function renderScript(plan: BuildPlan, title: string): string {
+  const out: string[] = [
+    '#!/bin/sh',
+    `# ${title}: lab ${plan.labId}, built with the same iproute2 batches lvslab runs.`,
+    `# usage: sh THIS up|down   (as root; everything lives in namespaces ${NS_PREFIX}${plan.labId}-*)`,
+    'set -e',
+    'up() {',
+  ];
+  for (const stage of plan.stages) {
+    if (stage.length === 1) out.push(stepShell(stage[0]));
+    else {
+      // Parallel steps: each in the background, then wait for all and fail if any failed.
+      out.push('pids=""');
+      for (const s of stage) out.push(stepShell(s, true), 'pids="$pids $!"');
+      out.push('for p in $pids; do wait "$p"; done');
+    }
+  }
+  out.push('}', 'down() {', stepShell(planTeardown(plan.namespaces)), '}');
+  out.push('case "$1" in', '  up) up ;;', '  down) down ;;', '  *) echo "usage: $0 up|down" >&2; exit 2 ;;', 'esac');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,93 @@
+// Processes as the lab tracks them: a pid plus its start time (field 22 of /proc/PID/stat), so a pid
+// the kernel has reused for someone else's process is never mistaken for ours and never killed.
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ProcessRef {
+  pid: number;
+  /** start time in clock ticks since boot; undefined when it could not be read */
+  start?: number;
+}
+
+/** Start time of a live process, or undefined when it does not exist. */
+export async function processStart(pid: number): Promise<number | undefined> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19]); // field 22 overall = index 19 after pid and comm
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the process exists, is not a zombie, and (if known) started when recorded. */
+export async function isAlive(ref: ProcessRef): Promise<boolean> {
+  if (ref.pid <= 0) return false;
+  let text: string;
+  try {
+    text = await readFile(`/proc/${ref.pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return false;
+  return ref.start === undefined || Number(fields[19]) === ref.start;
+}
+
+export async function selfRef(): Promise<ProcessRef> {
+  return { pid: process.pid, start: await processStart(process.pid) };
+}
+
+/** Pids of the processes whose network namespace is the named one (like `ip netns pids`). */
+export async function pidsInNamespace(nsName: string): Promise<number[]> {
+  let ino: number;
+  try {
+    ino = (await stat(`/run/netns/${nsName}`)).ino;
+  } catch {
+    return [];
+  }
+  const want = `net:[${ino}]`;
+  const out: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if ((await readlink(`/proc/${entry}/ns/net`)) === want) out.push(Number(entry));
+    } catch {
+      // exited meanwhile, or a kernel thread
+    }
+  }
+  return out;
+}
+
+/** SIGTERM the live ones, wait up to graceMs, SIGKILL what is left. Never touches a reused pid. */
+export async function terminate(refs: ProcessRef[], graceMs = 1500): Promise<void> {
+  const live: ProcessRef[] = [];
+  for (const r of refs) if (await isAlive(r)) live.push(r);
+  for (const r of live) signal(r.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  let left = live;
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(20);
+    const still: ProcessRef[] = [];
+    for (const r of left) if (await isAlive(r)) still.push(r);
+    left = still;
+  }
+  for (const r of left) signal(r.pid, 'SIGKILL');
+  // Wait (bounded) for SIGKILLed processes to be gone so namespaces can be deleted cleanly.
+  const hardDeadline = Date.now() + 1000;
+  while (left.length > 0 && Date.now() < hardDeadline) {
+    await sleep(10);
+    const still: ProcessRef[] = [];
+    for (const r of left) if (await isAlive(r)) still.push(r);
+    left = still;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}

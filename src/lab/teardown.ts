@@ -1,0 +1,89 @@
+// Tearing a lab down and collecting labs whose owner died. Both work from the run directory alone,
+// so any process (a later build, `lvslab gc`, `lvslab down`) can clean up after any other.
+import { NS_PREFIX } from './plan.js';
+import { deleteNamespaces, listLabNamespaces } from './netns.js';
+import { isAlive, pidsInNamespace, terminate, type ProcessRef } from './procs.js';
+import { KEPT_OWNER, listLabIds, readPids, readRecord, removeRunDir, type LabRecord } from './rundir.js';
+
+/**
+ * Kill the processes the lab started (checked by start time), then anything still running inside
+ * its namespaces (only lab code runs there), delete the namespaces, remove the run directory.
+ */
+export async function teardownLab(labId: string, knownNamespaces: string[] = []): Promise<void> {
+  const rec = await readRecord(labId);
+  const namespaces = [...new Set([...(rec?.namespaces ?? []), ...knownNamespaces, ...(await namespacesOfId(labId))])];
+  const refs: ProcessRef[] = (await readPids(labId)).map(({ pid, start }) => ({ pid, start }));
+  await terminate(refs);
+  const stragglers: ProcessRef[] = [];
+  for (const ns of namespaces) for (const pid of await pidsInNamespace(ns)) stragglers.push({ pid });
+  if (stragglers.length > 0) await terminate(stragglers, 500);
+  await deleteNamespaces(namespaces);
+  await removeRunDir(labId);
+}
+
+async function namespacesOfId(labId: string): Promise<string[]> {
+  return (await listLabNamespaces()).map((n) => n.name).filter((n) => n.startsWith(`${NS_PREFIX}${labId}-`));
+}
+
+export type LabState = 'owned' | 'kept' | 'orphaned';
+
+export async function labState(rec: LabRecord): Promise<LabState> {
+  if (rec.owner.pid === KEPT_OWNER) return 'kept';
+  return (await isAlive(rec.owner)) ? 'owned' : 'orphaned';
+}
+
+export interface GcOptions {
+  /** also remove labs kept by `lvslab up` (owner 0) and labs whose owner is alive */
+  all?: boolean;
+  /** never touch these lab ids (the caller's own) */
+  except?: string[];
+  /** namespaces with no run directory are removed once older than this (default 10 s) */
+  orphanNamespaceAgeMs?: number;
+}
+
+export interface GcResult {
+  removed: string[];
+  namespaces: string[];
+}
+
+/** Remove labs whose owner is dead (and with `all`, every lab), plus stray `lvs-*` namespaces. */
+export async function gc(opts: GcOptions = {}): Promise<GcResult> {
+  const except = new Set(opts.except ?? []);
+  const removed: string[] = [];
+  const ids = await listLabIds();
+  for (const id of ids) {
+    if (except.has(id)) continue;
+    const rec = await readRecord(id);
+    // No readable record: a lab being created this instant writes it first, so only a crash during
+    // mkdir leaves this; treat as orphaned only when asked for everything or nothing lives there.
+    if (!rec) {
+      if (opts.all || (await namespacesOfId(id)).length === 0) {
+        await teardownLab(id);
+        removed.push(id);
+      }
+      continue;
+    }
+    if (opts.all || (await labState(rec)) === 'orphaned') {
+      await teardownLab(id);
+      removed.push(id);
+    }
+  }
+  // Namespaces whose lab has no run directory (a teardown killed midway, or run dirs wiped by a
+  // reboot of /run... which also wipes namespaces, so mostly the former).
+  const known = new Set(await listLabIds());
+  const minAge = opts.orphanNamespaceAgeMs ?? 10_000;
+  const stray: string[] = [];
+  for (const ns of await listLabNamespaces()) {
+    const id = ns.name.slice(NS_PREFIX.length).split('-')[0];
+    if (known.has(id) || except.has(id)) continue;
+    if (opts.all || Date.now() - ns.createdMs > minAge) stray.push(ns.name);
+  }
+  if (stray.length > 0) {
+    for (const ns of stray) {
+      const refs = (await pidsInNamespace(ns)).map((pid) => ({ pid }));
+      if (refs.length > 0) await terminate(refs, 500);
+    }
+    await deleteNamespaces(stray);
+  }
+  return { removed, namespaces: stray };
+}

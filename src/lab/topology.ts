@@ -1,0 +1,118 @@
+// The lab description: what a user writes (LabDescription, a TS object or a YAML/JSON file) and the
+// validated, normalized form the builder and everyone else reads (Topology). Topology is plain JSON
+// so it can be stored in the run directory and read back by other processes (`lvslab exec`, gc).
+
+export type Role = 'client' | 'director' | 'real' | 'router';
+export const ROLES: readonly Role[] = ['client', 'director', 'real', 'router'];
+
+export interface InterfaceDescription {
+  /** name inside the host, at most 15 characters (the kernel's IFNAMSIZ - 1) */
+  name: string;
+  /** the segment (L2 network) this interface is plugged into */
+  segment: string;
+  /** "a.b.c.d/len" or "a.b.c.d" (takes the segment's prefix) */
+  addresses?: string[];
+}
+
+export interface RouteDescription {
+  /** "default" or a destination prefix "a.b.c.d/len" */
+  to: string;
+  via?: string;
+  dev?: string;
+}
+
+export interface HostDescription {
+  role: Role;
+  interfaces?: InterfaceDescription[];
+  /** shorthand for a default route via this address */
+  gateway?: string;
+  routes?: RouteDescription[];
+  /** namespaced sysctls only (keys start with "net."), applied with `sysctl -w` inside the host */
+  sysctls?: Record<string, string | number | boolean>;
+  /** addresses on lo, e.g. the VIP of an LVS-DR real server ("a.b.c.d" means /32) */
+  loopback?: string[];
+  /** extra addresses to emulate many clients; each goes on the interface whose segment holds it */
+  extraAddresses?: string[];
+  /** what the real server's HTTP page and UDP echo say; default: the host name upper-cased */
+  identity?: string;
+}
+
+export interface SegmentDescription {
+  subnet: string;
+}
+
+export interface ServiceDescription {
+  protocol: 'tcp' | 'udp';
+  port: number;
+}
+
+export interface LabDescription {
+  name?: string;
+  segments: Record<string, SegmentDescription>;
+  /** keyed by host name, or a list of hosts each with a `name` */
+  hosts: Record<string, HostDescription> | Array<HostDescription & { name: string }>;
+  /** the virtual service address (metadata: VRRP or a static address puts it on a director) */
+  vip?: string;
+  /** the directors' internal address the real servers route through (metadata, like vip) */
+  dip?: string;
+  /** the load-balanced services; real servers' agents serve them (tcp: HTTP, udp: datagram sink) */
+  services?: ServiceDescription[];
+}
+
+// ---- normalized form ----
+
+export interface TopologyInterface {
+  name: string;
+  segment: string;
+  /** "a.b.c.d/len", primary first */
+  addresses: string[];
+  /** extra client addresses on this interface ("a.b.c.d/len"), after the primary ones */
+  extraAddresses: string[];
+  /** the veth peer's name inside the switch namespace */
+  peer: string;
+}
+
+export interface TopologyRoute {
+  to: string;
+  via?: string;
+  dev?: string;
+}
+
+export interface TopologyHost {
+  name: string;
+  role: Role;
+  identity: string;
+  interfaces: TopologyInterface[];
+  routes: TopologyRoute[];
+  sysctls: Record<string, string>;
+  loopback: string[];
+}
+
+export interface TopologySegment {
+  name: string;
+  /** canonical "network/len" */
+  subnet: string;
+  /** the bridge's name inside the switch namespace */
+  bridge: string;
+}
+
+export interface Topology {
+  name: string;
+  segments: TopologySegment[];
+  hosts: TopologyHost[];
+  vip?: string;
+  dip?: string;
+  services: ServiceDescription[];
+}
+
+/** The name of the namespace that holds every segment's bridge. Reserved as a host name. */
+export const SWITCH_HOST = 'sw';
+
+export function hostsWithRole(t: Topology, role: Role): TopologyHost[] {
+  return t.hosts.filter((h) => h.role === role);
+}
+
+/** Every address a host holds on its interfaces (without prefix), primary ones first. */
+export function hostAddresses(h: TopologyHost): string[] {
+  return h.interfaces.flatMap((i) => [...i.addresses, ...i.extraAddresses]).map((a) => a.split('/')[0]);
+}

@@ -1,2 +1,2 @@
 // lvslab's library API. Each area exports from its own module; this file only gathers them.
-export {};
+export * from './lab/index.js';

@@ -119,13 +119,24 @@ export function renderNft(spec: RulesSpec): string {
   if (spec.mode !== 'offload') return lines.join('\n') + '\n';
   const ours = [spec.rejectMark, ...spec.destMarks.values()];
   const markSet = `{ ${ours.map((m) => `0x${m.toString(16)}`).join(', ')} }`;
-  const natMap: string[] = [];
+  // One DNAT rule per service: nft maps to a port only after a transport protocol match, and the
+  // match keeps a mark from DNATing traffic of another service.
+  const natRules: string[] = [];
   for (const s of spec.services) {
+    const withPort: string[] = [];
+    const addrOnly: string[] = [];
     for (const d of s.dests) {
       const m = spec.destMarks.get(destKey(d.addr, d.port));
       if (d.forwarding !== 'masq' || m === undefined) continue;
       // a fwmark service's dest port 0 means "the port the client used": DNAT the address only
-      natMap.push(`0x${m.toString(16)} : ${d.addr} . ${d.port || 0}`);
+      if (d.port) withPort.push(`0x${m.toString(16)} : ${d.addr} . ${d.port}`);
+      else addrOnly.push(`0x${m.toString(16)} : ${d.addr}`);
+    }
+    const protos = s.key.kind === 'fwmark' ? ['tcp', 'udp'] : [s.key.kind];
+    for (const proto of protos) {
+      const match = s.key.kind === 'fwmark' ? `meta l4proto ${proto}` : `ip daddr ${s.key.addr} ${proto} dport ${s.key.port}`;
+      if (withPort.length) natRules.push(`${match} dnat ip to meta mark map { ${[...new Set(withPort)].join(', ')} }`);
+      if (addrOnly.length && proto === protos[0]) natRules.push(`${s.key.kind === 'fwmark' ? '' : `ip daddr ${s.key.addr} `}dnat ip to meta mark map { ${[...new Set(addrOnly)].join(', ')} }`.trim());
     }
   }
   lines.push(`table ip ${NFT_TABLE} {`);
@@ -136,11 +147,7 @@ export function renderNft(spec: RulesSpec): string {
   lines.push('  }');
   lines.push('  chain dnat_by_mark {');
   lines.push('    type nat hook prerouting priority dstnat; policy accept;');
-  const uniq = [...new Set(natMap)];
-  const withPort = uniq.filter((e) => !e.endsWith(' . 0'));
-  const addrOnly = uniq.filter((e) => e.endsWith(' . 0')).map((e) => e.slice(0, -4));
-  if (withPort.length) lines.push(`    dnat ip to meta mark map { ${withPort.join(', ')} }`);
-  if (addrOnly.length) lines.push(`    dnat ip to meta mark map { ${addrOnly.join(', ')} }`);
+  for (const r of natRules) lines.push(`    ${r}`);
   lines.push('  }');
   lines.push('}');
   return lines.join('\n') + '\n';

@@ -1,0 +1,47 @@
+// Destination hashing (ip_vs_dh.c): 256 buckets filled one dest per bucket in list order (weights do
+// not multiply), looked up by hash_32(daddr, 8). No fallback. dh has no upd_dest hook, so a weight
+// change does not rebuild the table.
+import type { Dest } from '../dest.js';
+import type { Service } from '../service.js';
+import type { PacketHeaders } from '../types.js';
+import { hash32 } from './hash.js';
+import type { Scheduler } from './scheduler.js';
+
+export const DH_TAB_BITS = 8;
+export const DH_TAB_SIZE = 1 << DH_TAB_BITS;
+
+export class DestinationHashing implements Scheduler {
+  readonly name = 'dh';
+  readonly buckets: (Dest | null)[] = new Array<Dest | null>(DH_TAB_SIZE).fill(null);
+
+  constructor(svc: Service) {
+    this.reassign(svc);
+  }
+
+  private reassign(svc: Service): void {
+    const dests = svc.dests;
+    const n = dests.length;
+    let p = 0;
+    for (let i = 0; i < DH_TAB_SIZE; i++) {
+      if (n === 0) {
+        this.buckets[i] = null;
+        continue;
+      }
+      if (p === n) p = 0;
+      this.buckets[i] = dests[p++];
+    }
+  }
+
+  addDest(svc: Service): void {
+    this.reassign(svc);
+  }
+  delDest(svc: Service): void {
+    this.reassign(svc);
+  }
+
+  schedule(_svc: Service, h: PacketHeaders): Dest | null {
+    const d = this.buckets[hash32(h.daddr >>> 0, DH_TAB_BITS)];
+    if (d === null || !d.available || d.weight <= 0 || d.overload) return null;
+    return d;
+  }
+}

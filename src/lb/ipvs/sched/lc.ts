@@ -1,0 +1,22 @@
+// Least-connection (ip_vs_lc.c): least active*256+inactive, weight only matters as 0 / non-0; ties go
+// to the earlier dest in list order.
+import type { Dest } from '../dest.js';
+import type { Service } from '../service.js';
+import type { Scheduler } from './scheduler.js';
+
+export class LeastConnection implements Scheduler {
+  readonly name = 'lc';
+  schedule(svc: Service): Dest | null {
+    let least: Dest | null = null;
+    let loh = 0;
+    for (const d of svc.dests) {
+      if (d.overload || d.weight === 0) continue;
+      const doh = d.activeConns * 256 + d.inactConns;
+      if (least === null || doh < loh) {
+        least = d;
+        loh = doh;
+      }
+    }
+    return least;
+  }
+}

@@ -1,0 +1,79 @@
+// Source hashing (ip_vs_sh.c): a 256-bucket table tiled with the dests in list order, `weight`
+// consecutive buckets each, looked up by hash_32(port + saddr, 8). Unavailable (weight 0 or
+// overloaded) means no destination, unless sh-fallback walks the table the kernel's way.
+import type { Dest } from '../dest.js';
+import { IP_VS_SVC_F_SCHED_SH_FALLBACK, IP_VS_SVC_F_SCHED_SH_PORT } from '../flags.js';
+import type { Service } from '../service.js';
+import type { PacketHeaders } from '../types.js';
+import { hash32 } from './hash.js';
+import type { Scheduler } from './scheduler.js';
+
+export const SH_TAB_BITS = 8;
+export const SH_TAB_SIZE = 1 << SH_TAB_BITS;
+const SH_TAB_MASK = SH_TAB_SIZE - 1;
+
+function hashkey(addr: number, port: number, offset: number): number {
+  return (offset + hash32((port + addr) >>> 0, SH_TAB_BITS)) & SH_TAB_MASK;
+}
+
+function unavailable(d: Dest): boolean {
+  return d.weight <= 0 || d.overload;
+}
+
+export class SourceHashing implements Scheduler {
+  readonly name = 'sh';
+  readonly buckets: (Dest | null)[] = new Array<Dest | null>(SH_TAB_SIZE).fill(null);
+
+  constructor(svc: Service) {
+    this.reassign(svc);
+  }
+
+  /** ip_vs_sh_reassign: walk the buckets, moving to the next dest after `weight` of them. */
+  private reassign(svc: Service): void {
+    const dests = svc.dests;
+    const n = dests.length;
+    let p = 0;
+    let count = 0;
+    for (let i = 0; i < SH_TAB_SIZE; i++) {
+      if (n === 0) {
+        this.buckets[i] = null;
+        continue;
+      }
+      if (p === n) p = 0;
+      const d = dests[p];
+      this.buckets[i] = d;
+      if (++count >= d.weight) {
+        p++;
+        count = 0;
+      }
+    }
+  }
+
+  addDest(svc: Service): void {
+    this.reassign(svc);
+  }
+  delDest(svc: Service): void {
+    this.reassign(svc);
+  }
+  updDest(svc: Service): void {
+    this.reassign(svc);
+  }
+
+  schedule(svc: Service, h: PacketHeaders): Dest | null {
+    const port = svc.flags & IP_VS_SVC_F_SCHED_SH_PORT ? h.sport : 0;
+    const addr = h.saddr >>> 0;
+    const ihash = hashkey(addr, port, 0);
+    const d = this.buckets[ihash];
+    if (d === null) return null;
+    if (!unavailable(d)) return d;
+    if (!(svc.flags & IP_VS_SVC_F_SCHED_SH_FALLBACK)) return null;
+    // loop around the table starting from ihash to find a new dest
+    for (let offset = 0; offset < SH_TAB_SIZE; offset++) {
+      const roffset = (offset + ihash) % SH_TAB_SIZE;
+      const alt = this.buckets[hashkey(addr, port, roffset)];
+      if (alt === null) break;
+      if (!unavailable(alt)) return alt;
+    }
+    return null;
+  }
+}

@@ -34,7 +34,7 @@ const lookup = (name: string) => (name === 'eth0' ? eth0 : undefined);
 
 function conn(cport: number, state = TCP_S.ESTABLISHED): SyncSource {
   return {
-    protocol: 6, flags: 0, state, timeout: 900_000, inPkts: 0,
+    protocol: 6, flags: 0, state, timeout: 900_000,
     caddr: '192.168.1.10', cport, vaddr: '192.168.1.112', vport: 80, daddr: '10.0.0.101', dport: 80, fwmark: 0,
   };
 }

@@ -74,14 +74,14 @@ export interface SyncCandidate {
   state: number;
   /** cp->timeout: the full timeout of the current state, ms */
   timeout: number;
-  /** in_pkts: incoming packets counted for the threshold rule (recordsForIncomingPacket counts) */
-  inPkts: number;
   /** cp->control: the persistence template this connection was scheduled by, if any */
   control?: SyncCandidate | null;
 }
 
-/** cp->old_state and cp->sync_endtime, kept beside the core's connection objects. */
+/** cp->in_pkts, cp->old_state and cp->sync_endtime, kept beside the core's connection objects. */
 interface SyncMarks {
+  /** incoming packets counted for the threshold rule */
+  inPkts: number;
   /** the state last synced */
   oldState: number;
   /** ms: expiry time at the last sync; its low 2 bits count refresh retries */
@@ -95,7 +95,7 @@ function marksOf(c: SyncCandidate, now: number): SyncMarks {
   if (!m) {
     // ip_vs_conn_new: old_state 0, sync_endtime = jiffies & ~3 (first seen ~ created)
     const t = Math.floor(now);
-    m = { oldState: 0, syncEndtime: t - mod(t, 4) };
+    m = { inPkts: 0, oldState: 0, syncEndtime: t - mod(t, 4) };
     marks.set(c, m);
   }
   return m;
@@ -107,8 +107,14 @@ function marksOf(c: SyncCandidate, now: number): SyncMarks {
  * conn is resent on the period rule rather than at once.
  */
 export function markSyncedConn(c: SyncCandidate, now: number, settings: SyncSettings = DEFAULT_SYNC_SETTINGS): void {
-  c.inPkts = settings.threshold;
-  marksOf(c, now).oldState = c.state;
+  const m = marksOf(c, now);
+  m.inPkts = settings.threshold;
+  m.oldState = c.state;
+}
+
+/** The connection's in_pkts as the sync rules count it (0 before its first packet). */
+export function syncInPkts(c: SyncCandidate): number {
+  return marks.get(c)?.inPkts ?? 0;
 }
 
 function inPersistence(c: SyncCandidate): boolean {
@@ -174,9 +180,9 @@ export function syncConnNeeded(c: SyncCandidate, pkts: number, now: number, s: S
  */
 export function recordsForIncomingPacket(c: SyncCandidate, now: number, master: boolean, s: SyncSettings = DEFAULT_SYNC_SETTINGS): SyncCandidate[] {
   const onePacket = (c.flags & IP_VS_CONN_F_ONE_PACKET) !== 0;
-  const pkts = onePacket ? s.threshold : ++c.inPkts;
+  const pkts = onePacket ? s.threshold : ++marksOf(c, now).inPkts;
   if (!master) {
-    if (onePacket && c.control) c.control.inPkts++;
+    if (onePacket && c.control) marksOf(c.control, now).inPkts++;
     return [];
   }
   const out: SyncCandidate[] = [];
@@ -189,7 +195,7 @@ export function recordsForIncomingPacket(c: SyncCandidate, now: number, master: 
     skip = false;
     const ctl: SyncCandidate | null | undefined = cur.control;
     if (!ctl) break;
-    p = ctl.flags & IP_VS_CONN_F_TEMPLATE ? ++ctl.inPkts : s.threshold;
+    p = ctl.flags & IP_VS_CONN_F_TEMPLATE ? ++marksOf(ctl, now).inPkts : s.threshold;
     cur = ctl;
   }
   return out;
@@ -401,7 +407,10 @@ export function acceptRecord(rec: SyncConn, ctx: AcceptContext): AcceptResult {
     if (!(ctx.knownPes ?? KNOWN_PES).includes(rec.peName)) return skip(50, `no ${rec.peName} engine found`);
   }
   if (rec.family === 6) return skip(60, 'IPv6 connection: the embedded IPVS handles IPv4 only');
-  if (rec.protocol !== IPPROTO_TCP && rec.protocol !== IPPROTO_UDP) {
+  // Templates of fwmark services carry protocol IPPROTO_IP (0) and the mark as vaddr; the core
+  // recognises them by fwmark != 0 and vport 0, so any protocol name does for them.
+  const fwmarkTemplate = template && rec.protocol === 0 && rec.fwmark !== 0;
+  if (rec.protocol !== IPPROTO_TCP && rec.protocol !== IPPROTO_UDP && !fwmarkTemplate) {
     // A template for a protocol the core cannot serve (e.g. SCTP persistence) is of no use either.
     return skip(30, `unsupported protocol ${rec.protocol}`);
   }

@@ -15,7 +15,8 @@ export function parseDescriptionText(text: string, source: string): unknown {
         const line = e.linePos?.[0]?.line;
         const where = line !== undefined ? `${source}:${line}` : source;
         if (e.code === 'DUPLICATE_KEY') {
-          const key = text.slice(e.pos[0], e.pos[1]).trim().replace(/:$/, '');
+          const lineText = line !== undefined ? (text.split('\n')[line - 1] ?? '') : '';
+          const key = /^\s*-?\s*["']?([^"':]+)/.exec(lineText)?.[1]?.trim() ?? '?';
           return `${where}: duplicate key '${key}' (a host, segment or field given twice)`;
         }
         return `${where}: ${e.message.split('\n')[0]}`;

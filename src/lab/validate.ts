@@ -53,7 +53,8 @@ const namedHostSchema = z.strictObject({ name: str, ...hostFields });
 const descriptionSchema = z.strictObject({
   name: str.optional(),
   segments: z.record(str, z.strictObject({ subnet: str })),
-  hosts: z.union([z.record(str, hostSchema), z.array(namedHostSchema)]),
+  // Checked below by its own schema (map or list), so errors point into the form actually used.
+  hosts: z.unknown(),
   vip: str.optional(),
   dip: str.optional(),
   services: z
@@ -68,23 +69,14 @@ function pathText(root: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
-function zodProblems(root: string, error: z.ZodError): string[] {
+function zodProblems(root: string, error: z.ZodError, prefix: PropertyKey[] = []): string[] {
   return error.issues.map((issue) => {
+    const path = pathText(root, [...prefix, ...issue.path]);
     if (issue.code === 'unrecognized_keys') {
-      return `${pathText(root, issue.path)}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+      return `${path}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
     }
-    if (issue.code === 'invalid_union' && issue.path.at(-1) === 'hosts') {
-      return `${pathText(root, issue.path)}: expected a map of host name -> host, or a list of hosts with 'name' (${unionDetail(root, issue)})`;
-    }
-    return `${pathText(root, issue.path)}: ${issue.message}`;
+    return `${path}: ${issue.message}`;
   });
-}
-
-// A union failure says little by itself; show the first problem of the alternative the input resembles.
-function unionDetail(root: string, issue: z.core.$ZodIssueInvalidUnion): string {
-  const branches = issue.errors.map((issues) => issues.map((i) => `${pathText(root, [...issue.path, ...i.path])}: ${i.message}`));
-  const best = branches.reduce((a, b) => (b.length < a.length ? b : a), branches[0] ?? []);
-  return best.slice(0, 3).join('; ');
 }
 
 /**
@@ -93,7 +85,20 @@ function unionDetail(root: string, issue: z.core.$ZodIssueInvalidUnion): string 
  */
 export function validateDescription(input: unknown, root = 'lab'): Topology {
   const parsed = descriptionSchema.safeParse(input);
-  if (!parsed.success) throw new LabDescriptionError(zodProblems(root, parsed.error));
+  const problems = parsed.success ? [] : zodProblems(root, parsed.error);
+  const rawHosts = (input as { hosts?: unknown } | null)?.hosts;
+  if (rawHosts === undefined) {
+    if (parsed.success) problems.push(`${root}.hosts: missing`);
+  } else if (Array.isArray(rawHosts)) {
+    const h = z.array(namedHostSchema).safeParse(rawHosts);
+    if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts']));
+  } else if (typeof rawHosts === 'object' && rawHosts !== null) {
+    const h = z.record(str, hostSchema).safeParse(rawHosts);
+    if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts']));
+  } else {
+    problems.push(`${root}.hosts: expected a map of host name -> host, or a list of hosts each with a 'name'`);
+  }
+  if (problems.length > 0) throw new LabDescriptionError(problems);
   return checkSemantics(parsed.data as LabDescription, root);
 }
 
@@ -150,6 +155,8 @@ function checkSemantics(d: LabDescription, root: string): Topology {
     else if (name.length > 32) bad(hp, `host name '${name}' is longer than 32 characters`);
 
     const ifaces: TopologyInterface[] = [];
+    // An interface on an unknown segment is already reported; on-link checks would only add noise.
+    let unresolved = false;
     const ifSubnets: Array<{ iface: TopologyInterface; subnet: Cidr }> = [];
     (h.interfaces ?? []).forEach((itf, j) => {
       const ip = `${hp}.interfaces[${j}]`;
@@ -159,6 +166,7 @@ function checkSemantics(d: LabDescription, root: string): Topology {
       if (ifaces.some((o) => o.name === itf.name)) bad(`${ip}.name`, `duplicate interface '${itf.name}' on host '${name}'`);
       const seg = segments.get(itf.segment);
       if (!seg) {
+        unresolved = true;
         if (!(itf.segment in d.segments)) bad(`${ip}.segment`, `unknown segment '${itf.segment}'${known(Object.keys(d.segments))}`);
       }
       const addresses: string[] = [];
@@ -180,9 +188,13 @@ function checkSemantics(d: LabDescription, root: string): Topology {
       const ap = `${hp}.extraAddresses[${k}]`;
       const bare = a.split('/')[0];
       const home = ifSubnets.find((s) => inSubnet(bare, s.subnet));
+      if (!home && isIpv4(bare)) {
+        if (!unresolved) bad(ap, `${bare} is not inside the subnet of any interface of '${name}'${subnetsText(ifSubnets)}`);
+        return;
+      }
       const c = parseCidr(a, home?.subnet.prefix);
       if (typeof c === 'string') return bad(ap, c);
-      if (!home) return bad(ap, `${c.address} is not inside the subnet of any interface of '${name}'${subnetsText(ifSubnets)}`);
+      if (!home) return;
       checkInSegment(c, home.subnet, home.iface.segment, ap, bad);
       claim(c.address, ap, name);
       home.iface.extraAddresses.push(cidrText(c));
@@ -201,6 +213,7 @@ function checkSemantics(d: LabDescription, root: string): Topology {
       if (!isIpv4(via)) return void bad(path, `'${via}' is not an IPv4 address`);
       if (ownAddresses.has(via)) return void bad(path, `${via} is an address of '${name}' itself`);
       const candidates = dev ? ifSubnets.filter((s) => s.iface.name === dev) : ifSubnets;
+      if (unresolved) return;
       if (!candidates.some((s) => inSubnet(via, s.subnet))) {
         bad(path, `gateway ${via} is not reachable on any interface of '${name}'${subnetsText(candidates)}`);
       }
@@ -246,7 +259,7 @@ function checkSemantics(d: LabDescription, root: string): Topology {
     }
 
     const identity = h.identity ?? name.toUpperCase();
-    if (!IDENTITY.test(identity)) bad(`${hp}.identity`, `identity '${identity}' must be 1-64 letters, digits, '_', '.', '-'`);
+    if ((h.identity !== undefined || NAME.test(name)) && !IDENTITY.test(identity)) bad(`${hp}.identity`, `identity '${identity}' must be 1-64 letters, digits, '_', '.', '-'`);
 
     hosts.push({ name, role: h.role, identity, interfaces: ifaces, routes, sysctls, loopback });
   });

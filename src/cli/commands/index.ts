@@ -1,4 +1,6 @@
 // Every `lvslab` subcommand, in the order `lvslab --help` lists them. Add one line per command.
 import type { Command } from '../command.js';
+import { runCommand } from './run.js';
+import { ipvsadmCommand } from './ipvsadm.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [ipvsadmCommand];

@@ -428,6 +428,11 @@ export class LvsLab {
     return r;
   }
 
+  /** Probes from any host (the client's extra addresses aside, every host can send them). */
+  probesFrom(name: string): ClientHandle {
+    return name === this.client.name ? this.client : new ClientHandle(this, this.lab.host(name));
+  }
+
   /** Any host by name. */
   host(name: string): HostHandle {
     if (this.client.name === name) return this.client;

@@ -2,5 +2,6 @@
 import type { Command } from '../command.js';
 import { runCommand } from './run.js';
 import { ipvsadmCommand } from './ipvsadm.js';
+import { simulateCommand } from './simulate.js';
 
-export const commands: Command[] = [ipvsadmCommand];
+export const commands: Command[] = [ipvsadmCommand, simulateCommand];

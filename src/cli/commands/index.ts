@@ -4,4 +4,4 @@ import { runCommand } from './run.js';
 import { ipvsadmCommand } from './ipvsadm.js';
 import { simulateCommand } from './simulate.js';
 
-export const commands: Command[] = [ipvsadmCommand, simulateCommand];
+export const commands: Command[] = [runCommand, ipvsadmCommand, simulateCommand];

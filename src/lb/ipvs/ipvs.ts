@@ -165,6 +165,8 @@ export class Ipvs {
   /** result of the last scheduling attempt: 1 accept untouched, 0 reject (ICMP), -1 drop */
   private ignored = 0;
   private lastNow: number;
+  /** no timer fires before this (ms): packets run advance() themselves once it has passed */
+  private nextDue = -Infinity;
 
   constructor(opts: IpvsOptions = {}) {
     this.clock = opts.clock ?? defaultClock;
@@ -299,6 +301,7 @@ export class Ipvs {
     this.setServiceOptions(svc, o, true);
     svc.stats.est.reset(svc.stats);
     this.services.push(svc);
+    this.nextDue = -Infinity;
   }
 
   private setServiceOptions(svc: Service, o: Partial<ServiceOptions>, complete: boolean): void {
@@ -341,6 +344,7 @@ export class Ipvs {
       const sched = createScheduler(name, svc, this.schedEnv);
       if (!sched) throw new KernelError('edit-service', 'ENOENT');
       svc.scheduler = sched;
+      this.nextDue = -Infinity;
     }
     this.setServiceOptions(svc, o, complete);
   }
@@ -425,7 +429,10 @@ export class Ipvs {
     svc.dests.splice(index, 1);
     d.available = false;
     svc.scheduler.delDest?.(svc, d, index);
-    if (this.trash.length === 0) this.nextTrash = this.lastNow + DEST_TRASH_PERIOD_MS / 2;
+    if (this.trash.length === 0) {
+      this.nextTrash = this.lastNow + DEST_TRASH_PERIOD_MS / 2;
+      this.nextDue = Math.min(this.nextDue, this.nextTrash);
+    }
     d.idleStart = -1;
     this.trash.unshift(d);
   }
@@ -498,6 +505,7 @@ export class Ipvs {
     const proto = h.proto;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return ACCEPT;
     const now = this.now();
+    if (now >= this.nextDue) this.advance();
     this.lastNow = now;
     const caddr = h.saddr | 0;
     const vaddr = h.daddr | 0;
@@ -802,6 +810,7 @@ export class Ipvs {
     const proto = h.proto;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return ACCEPT;
     const now = this.now();
+    if (now >= this.nextDue) this.advance();
     this.lastNow = now;
     const cp = this.conns.outGet(proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
     if (cp === null) return ACCEPT;
@@ -845,6 +854,7 @@ export class Ipvs {
     const a = this.wheel.get(s);
     if (a === undefined) this.wheel.set(s, [cp]);
     else a.push(cp);
+    if (s * 1000 < this.nextDue) this.nextDue = s * 1000;
   }
 
   /** ip_vs_conn_expire at time `at`: a template still in use retries in 60 s, anything else goes. */
@@ -891,7 +901,10 @@ export class Ipvs {
         const a = svc.scheduler.nextTimer?.();
         if (a !== undefined && a < t) t = a;
       }
-      if (t > now) break;
+      if (t > now) {
+        this.nextDue = t;
+        break;
+      }
       this.lastNow = Math.max(this.lastNow, t);
       if (tConn !== Infinity && tConn * 1000 === t) this.runSlot(tConn, now);
       else if (this.nextEst === t) this.runEstimator(now);

@@ -1,6 +1,7 @@
 // VRRP hosted by the director daemon (src/lb/director/daemon.ts module hook): started when the
 // director's keepalived.conf has vrrp_instances, stopped gracefully (priority 0) before the data
 // plane goes down. Options: { keepalivedConf?: string (default: the daemon's), interfaces?: map }.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DirectorHost, DirectorModule, DirectorModuleFactory, ModuleSpec } from '../director/daemon.js';
 import { hasVrrpInstances, loadVrrpConfig } from './load.js';
@@ -40,5 +41,13 @@ export default factory;
 /** The module spec the embedded backend adds to a director's daemon config when it needs VRRP. */
 export function vrrpModuleSpec(keepalivedConf: string | undefined, options: VrrpModuleOptions = {}): ModuleSpec | undefined {
   if (!keepalivedConf || !hasVrrpInstances(keepalivedConf)) return undefined;
-  return { import: fileURLToPath(import.meta.url), options };
+  return { import: compiledSelf(), options };
+}
+
+/** The daemon runs compiled JS: under vitest this module is src/…/director-module.ts, point at dist/. */
+function compiledSelf(): string {
+  const here = fileURLToPath(import.meta.url);
+  const dist = here.replace(/\/src\/lb\/vrrp\/director-module\.ts$/, '/dist/lb/vrrp/director-module.js');
+  if (dist !== here && !existsSync(dist)) throw new Error(`lvslab VRRP module not built: ${dist} is missing (run 'npm run build')`);
+  return dist;
 }

@@ -296,7 +296,8 @@ export function parseIpvsadm(argv: readonly string[], program = 'ipvsadm'): Ipvs
       case 'm': setOption('forwarding-method'); ce.dest.forwarding = 'masq'; break;
       case 'w':
         setOption('weight');
-        ce.dest.weight = stringToNumber(optarg, 0, 65535);
+        // upstream 1.31 allows 0..65535; Debian's build (the one recorded in goldens/) allows 0..INT_MAX
+        ce.dest.weight = stringToNumber(optarg, 0, 2 ** 31 - 1);
         if (ce.dest.weight === -1) fail('illegal weight specified');
         break;
       case 'x':

@@ -19,6 +19,8 @@ function paint(color: boolean): Paint {
   return { ok: wrap(32, 39), bad: wrap(31, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }
 
+const MAX_OUTPUT_LINES = 16;
+
 const indent = (text: string, by: string) =>
   text
     .replace(/\s+$/, '')
@@ -37,7 +39,12 @@ function step(s: StepReport, p: Paint): string[] {
   if (s.counts && Object.keys(s.counts).length > 0) {
     out.push(`    counts:  ${Object.entries(s.counts).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
-  if (s.output) out.push(indent(s.output, '    | '));
+  if (s.output) {
+    // Long tables (a busy -Lnc) are cut here; --json and --html carry them whole.
+    const lines = s.output.replace(/\s+$/, '').split('\n');
+    const cut = lines.length > MAX_OUTPUT_LINES ? [...lines.slice(0, MAX_OUTPUT_LINES), `... ${lines.length - MAX_OUTPUT_LINES} more lines (--json or --html show them all)`] : lines;
+    out.push(indent(cut.join('\n'), '    | '));
+  }
   if (s.error) out.push(`    ${p.bad('ERROR')} ${s.error}`);
   for (const c of s.checks) {
     out.push(`    ${c.pass ? p.ok('PASS') : p.bad('FAIL')} ${c.name}`);

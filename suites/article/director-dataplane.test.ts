@@ -20,10 +20,10 @@ d.send(process.argv[1], 9999, '192.168.1.112');
 setTimeout(() => { console.log('timeout'); process.exit(1); }, 2000);
 `;
 
-async function startDaemon(lab: HandLab, name: string, extra: object) {
+async function startDaemon(lab: HandLab, name: string, extra: object, core: 'fixture' | 'ipvs' = 'fixture') {
   const socket = path.join(lab.dir, `${name}.sock`);
   const cfg = path.join(lab.dir, `${name}.json`);
-  fs.writeFileSync(cfg, JSON.stringify({ director: 'ds', socket, coreModule: fixtureCore, ...extra }));
+  fs.writeFileSync(cfg, JSON.stringify({ director: 'ds', socket, ...(core === 'fixture' ? { coreModule: fixtureCore } : {}), ...extra }));
   const log = path.join(lab.dir, `${name}.log`);
   const proc = lab.spawn(lab.ns('ds'), ['node', mainJs, '--config', cfg], log);
   try {
@@ -40,7 +40,7 @@ async function curl(lab: HandLab, url = 'http://192.168.1.112/'): Promise<string
 }
 
 describe.skipIf(!isRoot || !fs.existsSync(mainJs))('director data plane (fixture core, hand-built lab)', () => {
-  describe('NAT per packet', () => {
+  describe.each(['fixture', 'ipvs'] as const)('NAT per packet (%s core)', (core) => {
     const lab = new HandLab();
     let socket = '';
     let proc: ReturnType<HandLab['spawn']>;
@@ -49,7 +49,7 @@ describe.skipIf(!isRoot || !fs.existsSync(mainJs))('director data plane (fixture
       ({ socket, proc } = await startDaemon(lab, 'nat', {
         ipvsadm: ['-A -t 192.168.1.112:80 -s rr', '-a -t 192.168.1.112:80 -r 10.0.0.101:80 -m', '-a -t 192.168.1.112:80 -r 10.0.0.102:80 -m',
           '-A -u 192.168.1.112:9999 -s rr', '-a -u 192.168.1.112:9999 -r 10.0.0.101:9999 -m', '-a -u 192.168.1.112:9999 -r 10.0.0.102:9999 -m'],
-      }));
+      }, core));
     });
     afterAll(async () => {
       await lab.destroy();

@@ -1,16 +1,22 @@
-// Builds the embedded IPVS core the daemon drives (src/lb/ipvs/ipvs.ts, written alongside).
-import type { IpvsCore } from './daemon.js';
-import { createSyncedCore, type DaemonControlLike, type SyncableCore } from '../ipvs/sync/attach.js';
+// Builds the embedded IPVS core the daemon drives, with the IPVS sync daemons attached the way the
+// kernel wires them (ipvsadm --start-daemon reaches them through the core). The sync engine is
+// hosted as the daemon's built-in `sync` module: its status shows in the daemon's status, and it
+// stops with the daemon.
+import { Ipvs } from '../ipvs/ipvs.js';
+import { createSyncedCore } from '../ipvs/sync/attach.js';
+import type { DirectorModule, IpvsCore } from './daemon.js';
 
-export async function createCore(): Promise<IpvsCore> {
-  // Resolved at run time so the daemon's own layers build and test on their own.
-  const mod = (await import(new URL('../ipvs/ipvs.js', import.meta.url).href)) as {
-    Ipvs?: new (opts?: { daemons?: DaemonControlLike }) => IpvsCore & SyncableCore;
+export function createCore(log: (line: string) => void = () => undefined): { core: IpvsCore; modules: DirectorModule[] } {
+  const { core, sync } = createSyncedCore((daemons) => new Ipvs({ daemons }), { log: (l) => log(`sync: ${l}`) });
+  const syncModule: DirectorModule = {
+    name: 'sync',
+    start() {},
+    stop() {
+      sync.stop();
+    },
+    status() {
+      return { daemons: sync.list(), stats: sync.stats() };
+    },
   };
-  const Ipvs = mod.Ipvs;
-  if (!Ipvs) throw new Error('the embedded IPVS core (lb/ipvs/ipvs.js) does not export Ipvs');
-  // The sync daemons (ipvsadm --start-daemon, keepalived lvs_sync_daemon) live beside the core in
-  // this process; their sockets open in the director's namespace.
-  const { core } = createSyncedCore((daemons) => new Ipvs({ daemons }), { log: (l) => process.stderr.write(`IPVS: ${l}\n`) });
-  return core;
+  return { core, modules: [syncModule] };
 }

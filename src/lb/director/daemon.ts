@@ -24,6 +24,8 @@ import { RulesManager, type DataplaneMode, type RuleService } from './rules.js';
 export interface IpvsCore extends PacketCore {
   ipvsadm(argv: string[], stdin?: string): IpvsadmResult;
   snapshot(): IpvsSnapshot;
+  /** run the timers that are due (expiry, rate estimator); the core also runs them on packets */
+  advance?(): void;
 }
 
 export interface ModuleSpec {
@@ -79,6 +81,8 @@ export interface DaemonDeps {
   log?: (msg: string) => void;
   /** read /proc/net/netfilter/nfnetlink_queue (our netns) for the kernel's drop counters */
   readProcQueue?: () => string;
+  /** modules built with the core (the sync engine), started before the configured ones */
+  builtinModules?: DirectorModule[];
 }
 
 export interface DaemonStatus {
@@ -123,6 +127,7 @@ export class DirectorDaemon implements DirectorHost {
   private rulesChain: Promise<void> = Promise.resolve();
   private changeListeners: Array<(s: RuleService[]) => void> = [];
   private stopping: Promise<void> | null = null;
+  private ticker: NodeJS.Timeout | null = null;
   readonly log: (msg: string) => void;
 
   private constructor(
@@ -148,8 +153,12 @@ export class DirectorDaemon implements DirectorHost {
       const open: QueueOpener = deps.openQueue ?? ((queue, handler) => NfQueue.open({ queue }, handler));
       d.queue = await open(config.queue ?? 0, d.dataplane.handle);
       await d.syncRules(true);
+      for (const m of deps.builtinModules ?? []) await d.startModule(m);
       for (const spec of config.modules ?? []) await d.loadModule(spec);
       d.control = await ControlServer.listen(config.socket, (req) => d.onControl(req));
+      // timers also run on packets and on ipvsadm; this keeps expiry and the rate estimator on
+      // time while the director is idle
+      if (core.advance) d.ticker = setInterval(() => core.advance!(), 1000);
       d.log(`ready: ${d.mode} data plane, queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
       return d;
     } catch (err) {
@@ -214,7 +223,10 @@ export class DirectorDaemon implements DirectorHost {
   private async loadModule(spec: ModuleSpec): Promise<void> {
     const mod = (await import(spec.import)) as { default?: DirectorModuleFactory };
     if (typeof mod.default !== 'function') throw new Error(`module ${spec.import}: no default export factory`);
-    const m = mod.default(spec.options);
+    await this.startModule(mod.default(spec.options));
+  }
+
+  private async startModule(m: DirectorModule): Promise<void> {
     await m.start(this);
     this.modules.push(m);
     this.log(`module ${m.name} started`);
@@ -282,6 +294,7 @@ export class DirectorDaemon implements DirectorHost {
   }
 
   private async teardown(how: 'graceful' | 'kill'): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
     for (const m of [...this.modules].reverse()) {
       try {
         await m.stop(how);

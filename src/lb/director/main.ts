@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DirectorDaemon, type DaemonConfig, type IpvsCore } from './daemon.js';
+import { DirectorDaemon, type DaemonConfig, type DirectorModule, type IpvsCore } from './daemon.js';
 import { createCore } from './core.js';
 
 const ConfigSchema = z.object({
@@ -40,12 +40,14 @@ if (!parsed.success) {
 }
 const { coreModule, ...config } = parsed.data as DaemonConfig & { coreModule?: string };
 
+const log = (m: string) => process.stderr.write(`[director ${config.director}] ${m}\n`);
 let core: IpvsCore;
+let builtin: DirectorModule[] = [];
 if (coreModule) {
   const m = (await import(coreModule)) as { default: () => IpvsCore };
   core = m.default();
 } else {
-  core = await createCore();
+  ({ core, modules: builtin } = createCore(log));
 }
 
 // A packet or a module must never take the data plane down: log and carry on.
@@ -54,7 +56,7 @@ process.on('unhandledRejection', (err) => process.stderr.write(`[director ${conf
 
 let daemon: DirectorDaemon;
 try {
-  daemon = await DirectorDaemon.start(config, core);
+  daemon = await DirectorDaemon.start(config, core, { builtinModules: builtin, log });
 } catch (err) {
   fail((err as Error).message);
 }

@@ -9,6 +9,7 @@ import { runDirOf } from '../../lab/rundir.js';
 import type { BackendSession, DirectorConfig } from '../backend.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
 import { vrrpModuleSpec } from '../vrrp/director-module.js';
+import { syncModuleSpec } from '../ipvs/sync/director-module.js';
 import { controlRequest } from './control.js';
 import type { DaemonConfig, DaemonStatus } from './daemon.js';
 
@@ -57,7 +58,8 @@ export class EmbeddedSession implements BackendSession {
       dataplane: config.dataplane ?? 'per-packet',
       ipvsadm: config.ipvsadm,
       keepalivedConf: config.keepalivedConf,
-      modules: vrrp ? [vrrp] : [],
+      // sync first: it follows the VRRP instance's transitions from the very first one
+      modules: [syncModuleSpec(), ...(vrrp ? [vrrp] : [])],
       ...this.opts.daemon,
     };
     const cfgFile = path.join(this.lab.runDir, `director-${director}.json`);

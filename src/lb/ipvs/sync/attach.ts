@@ -33,6 +33,13 @@ function int32(dotted: string): number {
 
 const IPPROTO_IP = 0;
 
+const daemonsByCore = new WeakMap<object, SyncDaemons>();
+
+/** The sync daemons attached to a core by createSyncedCore (for status and tests). */
+export function syncDaemonsOf(core: object): SyncDaemons | undefined {
+  return daemonsByCore.get(core);
+}
+
 /**
  * Build a core with live sync daemons: `make` receives the daemon control to pass as the core's
  * `daemons` option. Returns the core and the daemons (for status and shutdown).
@@ -67,5 +74,6 @@ export function createSyncedCore<ConnT extends SyncSource, C extends SyncableCor
   });
   core = make(sync);
   core.observe({ inbound: (c) => sync.incomingPacket(c) });
+  daemonsByCore.set(core, sync);
   return { core, sync };
 }

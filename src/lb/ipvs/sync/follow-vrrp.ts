@@ -4,7 +4,18 @@
 // the other first). Without an instance, keepalived's checker starts both daemons at once with
 // syncid 0. keepalived ignores (logs) start/stop errors; so does this.
 import type { SyncDaemonOptions } from '../types.js';
-import { SyncDaemonError, type SyncDaemons } from './daemon.js';
+import { SyncDaemonError } from './daemon.js';
+
+/**
+ * What the follower drives: the SyncDaemons themselves, or `ipvsadm --start-daemon/--stop-daemon`
+ * (what keepalived really does, through the director's ipvsadm entry point).
+ */
+export interface SyncDaemonControl {
+  start(o: SyncDaemonOptions): void | Promise<void>;
+  stop(state: 'master' | 'backup'): void | Promise<void>;
+  /** resolves when sockets are open/closed, if the control knows */
+  idle?(): Promise<void>;
+}
 
 /** The effective lvs_sync_daemon settings (src/lb/keepalived effectiveSyncDaemon gives this shape). */
 export interface SyncDaemonPlan {
@@ -25,7 +36,7 @@ export class SyncDaemonFollower {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly daemons: SyncDaemons,
+    private readonly daemons: SyncDaemonControl,
     private readonly plan: SyncDaemonPlan,
     private readonly log: (line: string) => void = () => {},
   ) {}
@@ -39,9 +50,9 @@ export class SyncDaemonFollower {
     return o;
   }
 
-  private quietly(what: string, f: () => void): void {
+  private async quietly(what: string, f: () => void | Promise<void>): Promise<void> {
     try {
-      f();
+      await f();
     } catch (e) {
       // ESRCH on stopping a daemon that is not running is the normal case for keepalived.
       if (e instanceof SyncDaemonError && e.errno === 'ESRCH') return;
@@ -59,10 +70,10 @@ export class SyncDaemonFollower {
     if (this.plan.instance) return this.chain;
     return this.enqueue(async () => {
       // checker: "If we are running both master and backup, start them now" — syncid 0 when unset
-      this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
-      this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
+      await this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
+      await this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
       this.mode = 'both';
-      await this.daemons.idle();
+      await this.daemons.idle?.();
     });
   }
 
@@ -73,31 +84,31 @@ export class SyncDaemonFollower {
     return this.enqueue(async () => {
       if (want === this.mode) return;
       if (want === 'master') {
-        this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
-        this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
+        await this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
+        await this.quietly('start master daemon', () => this.daemons.start(this.options('master')));
       } else if (want === 'backup') {
-        this.quietly('stop master daemon', () => this.daemons.stop('master'));
-        this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
+        await this.quietly('stop master daemon', () => this.daemons.stop('master'));
+        await this.quietly('start backup daemon', () => this.daemons.start(this.options('backup')));
       } else {
-        this.stopOwn();
+        await this.stopOwn();
       }
       this.mode = want;
-      await this.daemons.idle();
+      await this.daemons.idle?.();
     });
   }
 
   /** keepalived stop: the daemons it started go away. */
   stop(): Promise<void> {
     return this.enqueue(async () => {
-      this.stopOwn();
+      await this.stopOwn();
       this.mode = 'none';
-      await this.daemons.idle();
+      await this.daemons.idle?.();
     });
   }
 
   /** Stop the daemons this follower started (not ones started by hand with ipvsadm). */
-  private stopOwn(): void {
-    if (this.mode === 'master' || this.mode === 'both') this.quietly('stop master daemon', () => this.daemons.stop('master'));
-    if (this.mode === 'backup' || this.mode === 'both') this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
+  private async stopOwn(): Promise<void> {
+    if (this.mode === 'master' || this.mode === 'both') await this.quietly('stop master daemon', () => this.daemons.stop('master'));
+    if (this.mode === 'backup' || this.mode === 'both') await this.quietly('stop backup daemon', () => this.daemons.stop('backup'));
   }
 }

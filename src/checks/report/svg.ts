@@ -92,7 +92,7 @@ export function distributionSvg(counts: Record<string, number>, servers: readonl
   const weightSum = weights ? Object.values(weights).reduce((s, w) => s + w, 0) : 0;
   const barW = 56;
   const gap = 28;
-  const chartH = 160;
+  const chartH = 110;
   const width = 60 + names.length * (barW + gap);
   const height = chartH + 60;
   const parts: string[] = [`<line x1="40" y1="${chartH + 20}" x2="${width - 10}" y2="${chartH + 20}" stroke="#333"/>`];

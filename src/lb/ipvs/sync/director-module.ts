@@ -93,5 +93,7 @@ export default factory;
  * effective lvs_sync_daemon, and in any case reports the sync daemons' counters in the status.
  */
 export function syncModuleSpec(options: SyncModuleOptions = {}): ModuleSpec {
-  return { import: fileURLToPath(import.meta.url), options };
+  // The daemon runs compiled code: under vitest this file is src/...ts, the daemon loads dist/...js.
+  const self = fileURLToPath(import.meta.url).replace(/\/src\/(.*)\.ts$/, '/dist/$1.js');
+  return { import: self, options };
 }

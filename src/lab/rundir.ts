@@ -95,3 +95,11 @@ export async function removeRunDir(labId: string): Promise<void> {
 export function logPath(labId: string, name: string): string {
   return join(runDirOf(labId), 'logs', `${name}.log`);
 }
+
+/** A lab id from what a user typed: the full id, or a prefix of exactly one lab's id. */
+export async function resolveLabId(typed: string): Promise<string | undefined> {
+  const ids = await listLabIds();
+  if (ids.includes(typed)) return typed;
+  const matches = ids.filter((id) => id.startsWith(typed));
+  return matches.length === 1 ? matches[0] : undefined;
+}

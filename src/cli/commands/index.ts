@@ -1,7 +1,14 @@
 // Every `lvslab` subcommand, in the order `lvslab --help` lists them. Add one line per command.
 import type { Command } from '../command.js';
+import { upCommand } from './up.js';
+import { downCommand } from './down.js';
+import { lsCommand } from './ls.js';
+import { gcCommand } from './gc.js';
+import { execCommand } from './exec.js';
+import { scriptCommand } from './script.js';
+import { probeCommand } from './probe.js';
 import { runCommand } from './run.js';
 import { ipvsadmCommand } from './ipvsadm.js';
 import { simulateCommand } from './simulate.js';
 
-export const commands: Command[] = [runCommand, ipvsadmCommand, simulateCommand];
+export const commands: Command[] = [runCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand];

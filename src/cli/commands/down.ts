@@ -1,0 +1,34 @@
+// `lvslab down <lab>...`: tear labs down (kill what they started, delete their namespaces).
+import { parseArgs } from 'node:util';
+import { UsageError, wantsHelp, type Command } from '../command.js';
+import { listLabIds } from '../../lab/rundir.js';
+import { teardownLab } from '../../lab/teardown.js';
+import { labIdFrom, requireRoot } from './lab-args.js';
+
+const usage = `usage: lvslab down <lab>... | --all
+
+Tear labs down: kill every process a lab started, delete its namespaces and its run directory.
+<lab> is a lab id as 'lvslab up' and 'lvslab ls' print it, or a unique prefix of one.
+--all removes every lab, including those other processes are still using.`;
+
+export const downCommand: Command = {
+  name: 'down',
+  summary: 'tear a lab down',
+  usage,
+  async run(argv) {
+    if (wantsHelp(argv)) {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: 'boolean' } } });
+    if (!values.all && positionals.length === 0) throw new UsageError('needs a lab id (or --all)');
+    if (values.all && positionals.length > 0) throw new UsageError('give lab ids or --all, not both');
+    const ids = values.all ? await listLabIds() : await Promise.all(positionals.map(labIdFrom));
+    requireRoot('lvslab down');
+    for (const id of ids) {
+      await teardownLab(id);
+      process.stdout.write(`${id} down\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,56 @@
+// `lvslab ls`: the labs on this machine, who owns them and whether the owner still lives.
+import { parseArgs } from 'node:util';
+import { UsageError, wantsHelp, type Command } from '../command.js';
+import { listLabIds, readRecord, KEPT_OWNER } from '../../lab/rundir.js';
+import { labState } from '../../lab/teardown.js';
+
+const usage = `usage: lvslab ls [--json]
+
+List the labs on this machine: id, what it was built from, its owner (a pid, or 'kept' for labs
+from 'lvslab up'), state (owned, kept, orphaned: its owner died and the next gc removes it),
+age and hosts.`;
+
+export const lsCommand: Command = {
+  name: 'ls',
+  summary: 'list labs',
+  usage,
+  async run(argv) {
+    if (wantsHelp(argv)) {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const rows = [];
+    for (const id of await listLabIds()) {
+      const rec = await readRecord(id);
+      if (!rec) {
+        rows.push({ id, source: '?', owner: '?', state: 'unreadable', age: '', hosts: '' });
+        continue;
+      }
+      const ageS = Math.round((Date.now() - Date.parse(rec.createdAt)) / 1000);
+      rows.push({
+        id,
+        source: rec.source,
+        owner: rec.owner.pid === KEPT_OWNER ? 'kept' : String(rec.owner.pid),
+        state: await labState(rec),
+        age: ageS < 120 ? `${ageS}s` : ageS < 7200 ? `${Math.round(ageS / 60)}m` : `${Math.round(ageS / 3600)}h`,
+        hosts: rec.topology.hosts.map((h) => h.name).join(','),
+      });
+    }
+    if (values.json) {
+      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      return 0;
+    }
+    if (rows.length === 0) {
+      process.stdout.write('no labs\n');
+      return 0;
+    }
+    const header = { id: 'LAB', source: 'SOURCE', owner: 'OWNER', state: 'STATE', age: 'AGE', hosts: 'HOSTS' };
+    const all = [header, ...rows];
+    const keys = Object.keys(header) as Array<keyof typeof header>;
+    const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
+    for (const r of all) process.stdout.write(keys.map((k, i) => (i === keys.length - 1 ? r[k] : r[k].padEnd(widths[i]))).join('  ') + '\n');
+    return 0;
+  },
+};

@@ -894,6 +894,7 @@ export class Ipvs {
   /** Run every timer due by the clock's now: conn expiry, the 2 s estimator, trash purge, lblc(r). */
   advance(): void {
     const now = this.now();
+    const deferred: Conn[] = [];
     for (;;) {
       const tConn = this.nextWheelSlot();
       let t = Math.min(this.nextEst, this.nextTrash, tConn === Infinity ? Infinity : tConn * 1000);
@@ -906,11 +907,12 @@ export class Ipvs {
         break;
       }
       this.lastNow = Math.max(this.lastNow, t);
-      if (tConn !== Infinity && tConn * 1000 === t) this.runSlot(tConn, now);
+      if (tConn !== Infinity && tConn * 1000 === t) this.runSlot(tConn, now, deferred);
       else if (this.nextEst === t) this.runEstimator(now);
       else if (this.nextTrash === t) this.runTrash(t);
       else for (const svc of this.services) svc.scheduler.advance?.(svc, t);
     }
+    for (const cp of deferred) if (!cp.dead && cp.slot < 0) this.file(cp);
     this.lastNow = now;
   }
 
@@ -920,15 +922,21 @@ export class Ipvs {
     return min;
   }
 
-  private runSlot(slot: number, now: number): void {
+  /**
+   * Expire the conns of one wheel slot (one second). Conns whose expiry moved to a later second are
+   * re-filed there, so every conn expires in its own second's turn, in time order with the other
+   * timers; a conn due later within the current (partly elapsed) second waits in `deferred`.
+   */
+  private runSlot(slot: number, now: number, deferred: Conn[]): void {
     const list = this.wheel.get(slot)!;
     this.wheel.delete(slot);
     list.sort((a, b) => a.expires - b.expires);
     for (const cp of list) {
       if (cp.dead || cp.slot !== slot) continue;
       cp.slot = -1;
-      if (cp.expires <= now) this.expire(cp, cp.expires);
-      else this.file(cp);
+      if (Math.floor(cp.expires / 1000) > slot) this.file(cp);
+      else if (cp.expires <= now) this.expire(cp, cp.expires);
+      else deferred.push(cp);
     }
   }
 

@@ -21,7 +21,7 @@ import {
   tunnelOptCheck,
 } from './matrix.js';
 import { inetAton, inetPton4, ntoa, stringToNumber, strtolExact } from './numbers.js';
-import { IPV6_HINT, NAME_HINT, parseService } from './service-address.js';
+import { IPV6_HINT, NAME_HINT, looksLikeName, parseService } from './service-address.js';
 import { PoptContext, POPT_ERRORS } from './popt.js';
 import { isIPv6 } from 'node:net';
 
@@ -271,7 +271,7 @@ export function parseIpvsadm(argv: readonly string[], program = 'ipvsadm'): Ipvs
         const mask = inetAton(optarg);
         if (mask === undefined) {
           const msg = 'illegal virtual server persistent mask specified';
-          if (/[A-Za-z]/.test(optarg)) failWithHint(msg, NAME_HINT);
+          if (looksLikeName(optarg)) failWithHint(msg, NAME_HINT);
           fail(msg);
         }
         ce.svc.netmask = mask;

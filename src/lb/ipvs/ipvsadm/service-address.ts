@@ -21,6 +21,11 @@ function isInet6(s: string): boolean {
   return isIPv6(s) && !s.includes('%');
 }
 
+/** Text gethostbyname()/getservbyname() could have answered: a name with at least one letter. */
+export function looksLikeName(s: string): boolean {
+  return /[A-Za-z]/.test(s) && /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(s);
+}
+
 export function parseService(buf: string): ServiceParse {
   if (strIsDigit(buf)) return { result: 0, reason: 'invalid' };
   if (buf[0] === '[' || isInet6(buf)) return { result: 0, reason: 'ipv6' };
@@ -29,12 +34,12 @@ export function parseService(buf: string): ServiceParse {
   const addr = inetAton(host);
   if (addr === undefined) {
     // gethostbyname() would have been asked; say so when the text could be a name.
-    return { result: 0, reason: /[A-Za-z]/.test(host) ? 'name' : 'invalid' };
+    return { result: 0, reason: looksLikeName(host) ? 'name' : 'invalid' };
   }
   if (colon < 0) return { result: 1, addr };
   const portText = buf.slice(colon + 1);
   const port = stringToNumber(portText, 0, 65535);
-  if (port === -1) return { result: 0, reason: /[A-Za-z]/.test(portText) ? 'name' : 'invalid' };
+  if (port === -1) return { result: 0, reason: looksLikeName(portText) ? 'name' : 'invalid' };
   return { result: 3, addr, port };
 }
 

@@ -56,3 +56,44 @@ export const article = (): IpvsSnapshot =>
       dest('10.0.0.1', 80, {}, { activeConns: 7, inactConns: 48 }),
     ]),
   ]);
+
+const counters = (conns: number, inPkts: number, outPkts: number, inBytes: number, outBytes: number): Counters => ({
+  conns,
+  inPkts,
+  outPkts,
+  inBytes,
+  outBytes,
+});
+
+/** Busy services: counters across every print_largenum range, thresholds, persistence, tunnels. */
+export const busy = (): IpvsSnapshot =>
+  snapshot([
+    service(
+      { kind: 'tcp', addr: '10.0.0.100', port: 80 },
+      { scheduler: 'wrr', persistence: { timeout: 600, netmask: '255.255.255.0' } },
+      [
+        dest('10.0.1.12', 80, { weight: 3, uThreshold: 500, lThreshold: 100 }, {
+          activeConns: 1234,
+          inactConns: 56,
+          persistConns: 78,
+          stats: counters(99999999, 100000000, 999999999, 1000000000, 99999999999),
+          rate: counters(123, 4567, 4321, 100000000, 123456789012),
+        }),
+        dest('10.0.1.11', 8080, { forwarding: 'route', weight: 0 }, {
+          activeConns: 0,
+          inactConns: 2,
+          persistConns: 1,
+          stats: counters(100000000000, 99999999999999, 100000000000000, 18446744073709, 7),
+          rate: counters(0, 0, 0, 0, 0),
+        }),
+      ],
+      { stats: counters(123456789, 987654321, 5, 123456789012345, 1e15), rate: counters(1, 2, 3, 4, 5) },
+    ),
+    service({ kind: 'fwmark', fwmark: 3000000000 }, { scheduler: 'sh', schedFlags: ['sh-port'] }, [
+      dest('10.0.2.1', 0, { forwarding: 'tunnel', tunnel: { type: 'gue', port: 6080, csum: 'remcsum' } }),
+      dest('10.0.2.2', 0, { forwarding: 'tunnel' }),
+    ]),
+    service({ kind: 'udp', addr: '10.0.0.100', port: 53 }, { scheduler: 'rr', ops: true, pe: 'sip', persistence: { timeout: 60, netmask: '255.255.255.255' } }, [
+      dest('10.0.1.11', 53, { uThreshold: 10, lThreshold: 5 }, { inactConns: 4294967295 }),
+    ]),
+  ]);

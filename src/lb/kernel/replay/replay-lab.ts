@@ -1,0 +1,121 @@
+// The small lab a kernel trace replay runs in: a client namespace holding every client address of the
+// trace, a director namespace holding the VIPs (kernel IPVS lives there), and one namespace per real
+// server. Point-to-point veths and /32 routes, so any addresses a trace names work without planning
+// subnets. Everything is created inside namespaces named lvs-<id>-<host>; nothing touches the
+// namespace this process runs in.
+import { randomBytes } from 'node:crypto';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { killPid, run, start, type RunResult } from '../proc.js';
+import { NamespaceShell } from '../ns-shell.js';
+import type { TraceAddresses } from './trace.js';
+
+/** the director's address towards the real servers (their default gateway, reached on-link) */
+const DIP = '10.255.255.254';
+
+export interface ReplayLab {
+  id: string;
+  clientNs: string;
+  directorNs: string;
+  /** real server address -> namespace */
+  realNs: Map<string, string>;
+  /** run a command in a namespace; never throws for a non-zero status */
+  exec(ns: string, file: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string; status: number }>;
+  /** start a long-lived process in a namespace; the lab kills it (by its pid) on teardown */
+  spawn(ns: string, file: string, args: string[]): ChildProcessWithoutNullStreams;
+  /** run ipvsadm in the director namespace (through a shell kept there) */
+  ipvsadm(args: string[]): Promise<RunResult>;
+  /** a fresh director namespace (empty IPVS state), relinked to the same client and real servers */
+  resetDirector(): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+export function newLabId(prefix = 'k'): string {
+  return prefix + randomBytes(3).toString('hex');
+}
+
+async function ipBatch(ns: string | undefined, lines: string[]): Promise<void> {
+  const args = ns ? ['-n', ns, '-batch', '-'] : ['-batch', '-'];
+  const r = await run('ip', args, { input: lines.join('\n') + '\n', timeoutMs: 60_000 });
+  if (r.status !== 0) throw new Error(`replay lab: ip ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim()}\n${lines.join('\n')}`);
+}
+
+export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Promise<ReplayLab> {
+  if (addrs.reals.length === 0) throw new Error('replay lab: the trace names no real server (-r ADDR:PORT)');
+  if (addrs.reals.length > 32) throw new Error(`replay lab: ${addrs.reals.length} real servers, at most 32 supported`);
+  const clientNs = `lvs-${id}-client`;
+  const directorNs = `lvs-${id}-ds`;
+  const realNs = new Map(addrs.reals.map((addr, i) => [addr, `lvs-${id}-rs${i + 1}`]));
+  const hosts = [clientNs, ...realNs.values()];
+  const children: Array<{ pid?: number }> = [];
+  let shell: NamespaceShell | undefined;
+
+  const sysctls = async (ns: string, settings: string[]) => {
+    const r = await lab.exec(ns, 'sysctl', ['-qw', ...settings]);
+    if (r.status !== 0) throw new Error(`replay lab: sysctl in ${ns}: ${r.stderr.trim()}`);
+  };
+
+  /** The director namespace and every link to it; deleting the namespace removes all of them. */
+  const connectDirector = async () => {
+    await ipBatch(undefined, [`netns add ${directorNs}`]);
+    const links = [`link add c0 netns ${clientNs} type veth peer name dc netns ${directorNs}`];
+    let i = 0;
+    for (const ns of realNs.values()) links.push(`link add e0 netns ${ns} type veth peer name r${++i} netns ${directorNs}`);
+    await ipBatch(undefined, links);
+    const director = ['link set lo up', 'link set dc up', `addr add ${DIP}/32 dev lo`, ...addrs.vips.map((v) => `addr add ${v}/32 dev dc`)];
+    director.push(...addrs.clients.map((a) => `route add ${a}/32 dev dc`));
+    i = 0;
+    for (const real of realNs.keys()) director.push(`link set r${++i} up`, `route add ${real}/32 dev r${i}`);
+    await Promise.all([
+      ipBatch(directorNs, director),
+      // the client reaches every VIP on-link: the director answers ARP for its local addresses
+      ipBatch(clientNs, ['link set c0 up', ...addrs.clients.map((a) => `addr add ${a}/32 dev c0`), 'route add default dev c0']),
+      ...[...realNs].map(([real, ns]) =>
+        ipBatch(ns, ['link set e0 up', `addr add ${real}/32 dev e0`, `route add ${DIP}/32 dev e0`, `route add default via ${DIP} dev e0`]),
+      ),
+    ]);
+    await sysctls(directorNs, ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']);
+  };
+
+  const lab: ReplayLab = {
+    id,
+    clientNs,
+    directorNs,
+    realNs,
+    async exec(ns, file, args, input) {
+      return run('ip', ['netns', 'exec', ns, file, ...args], { input, timeoutMs: 120_000 });
+    },
+    spawn(ns, file, args) {
+      const p = start('ip', ['netns', 'exec', ns, file, ...args]);
+      children.push(p);
+      return p;
+    },
+    ipvsadm(args) {
+      shell ??= new NamespaceShell(directorNs);
+      return shell.run('ipvsadm', args);
+    },
+    async resetDirector() {
+      shell?.close();
+      shell = undefined;
+      // IPVS state is per namespace: a new director namespace starts with empty tables, no
+      // lingering connections and no trashed destinations from the previous trace
+      await ipBatch(undefined, [`netns delete ${directorNs}`]);
+      await connectDirector();
+    },
+    async teardown() {
+      shell?.close();
+      for (const c of children) killPid(c.pid);
+      for (const ns of [directorNs, ...hosts]) await ipBatch(undefined, [`netns delete ${ns}`]).catch(() => undefined);
+    },
+  };
+
+  try {
+    await ipBatch(undefined, hosts.map((ns) => `netns add ${ns}`));
+    await Promise.all(hosts.map((ns) => ipBatch(ns, ['link set lo up'])));
+    await Promise.all(hosts.map((ns) => sysctls(ns, ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'])));
+    await connectDirector();
+  } catch (err) {
+    await lab.teardown();
+    throw err;
+  }
+  return lab;
+}

@@ -1,0 +1,29 @@
+// Real-server side of the kernel trace replay, run inside a real server's namespace:
+// `node server-agent.js ADDR PORT[,PORT...]`. On every port it answers TCP and UDP with its own
+// `ADDR:PORT`, which after IPVS NAT is how the client learns which real server took a connection.
+// TCP connections stay open until the client closes them (then this side closes too).
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+
+const [addr, portList] = process.argv.slice(2);
+if (!addr || !portList) {
+  process.stderr.write('usage: server-agent ADDR PORT[,PORT...]\n');
+  process.exit(2);
+}
+const ports = portList.split(',').map(Number);
+let pending = ports.length * 2;
+const ready = () => {
+  if (--pending === 0) process.stdout.write('ready\n');
+};
+
+for (const port of ports) {
+  const tcp = createServer({ allowHalfOpen: false }, (sock) => {
+    sock.on('error', () => sock.destroy());
+    sock.write(`${addr}:${port}\n`);
+  });
+  tcp.listen(port, addr, ready);
+  const udp = createSocket('udp4');
+  udp.on('message', (_msg, rinfo) => udp.send(`${addr}:${port}\n`, rinfo.port, rinfo.address));
+  udp.bind(port, addr, ready);
+}
+process.on('SIGTERM', () => process.exit(0));

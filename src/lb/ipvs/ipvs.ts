@@ -30,7 +30,7 @@ import { UDP_DEFAULT_TIMEOUTS, UDP_S_NORMAL } from './proto_udp.js';
 import { createScheduler, type SchedEnv } from './sched/index.js';
 import { Service } from './service.js';
 import { Stats } from './stats.js';
-import type { SyncedConnImport } from './sync/rules.js';
+import { resolveDaemonConfig, type SyncedConnImport } from './sync/rules.js';
 import {
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -463,7 +463,9 @@ export class Ipvs {
       return;
     }
     if (this.daemons.some((d) => d.state === o.state)) throw new KernelError('start-daemon', 'EEXIST');
-    this.daemons.push({ ...o });
+    // the kernel's defaults as it reports them, for an interface with the usual 1500-byte MTU
+    const c = resolveDaemonConfig(o, 1500);
+    this.daemons.push({ state: c.state, mcastInterface: c.mcastInterface, syncId: c.syncId, syncMaxLen: c.maxLen, mcastGroup: c.group, mcastPort: c.port, mcastTtl: c.ttl });
   }
 
   private stopDaemon(state: 'master' | 'backup' | undefined): void {

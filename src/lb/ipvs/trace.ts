@@ -86,11 +86,33 @@ function stripComment(line: string): string {
   return (i < 0 ? line : line.slice(0, i)).trim();
 }
 
+/** One trace item and what it printed. */
+export interface TraceItem {
+  /** 1-based line number */
+  line: number;
+  /** the item without its comment */
+  text: string;
+  output: string;
+  /** ipvsadm's exit status for ipvsadm lines, else 0 */
+  status: number;
+}
+
 export function runTrace(text: string, opts: TraceOptions = {}): TraceResult {
-  const clock = new ManualClock(0);
-  const ipvs = new Ipvs({ clock, random: seededRandom(opts.seed ?? 1), sysctl: opts.sysctl });
+  const state: { ipvs?: Ipvs } = {};
   let output = '';
   let status = 0;
+  for (const item of runTraceItems(text, opts, state)) {
+    output += item.output;
+    if (item.status > status) status = item.status;
+  }
+  return { output, status, ipvs: state.ipvs! };
+}
+
+/** The trace item by item (lazily: a bad line throws when reached). */
+export function* runTraceItems(text: string, opts: TraceOptions = {}, state: { ipvs?: Ipvs } = {}): Generator<TraceItem> {
+  const clock = new ManualClock(0);
+  const ipvs = new Ipvs({ clock, random: seededRandom(opts.seed ?? 1), sysctl: opts.sysctl });
+  state.ipvs = ipvs;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const n = i + 1;
@@ -98,6 +120,8 @@ export function runTrace(text: string, opts: TraceOptions = {}): TraceResult {
     if (body === '') continue;
     const words = body.split(/\s+/);
     const verb = words[0];
+    let output = '';
+    let status = 0;
     if (verb === 'conn') {
       const proto = parseProto(words[1], n);
       const c = parseEndpoint(words[2], 'client', n);
@@ -159,8 +183,8 @@ export function runTrace(text: string, opts: TraceOptions = {}): TraceResult {
       if (!argv[0]?.startsWith('-')) throw new TraceError(n, `unknown item '${verb}' (expected an ipvsadm command line, conn, packet or advance)`);
       const r = ipvs.ipvsadm(argv);
       output += r.stdout + r.stderr;
-      if (r.status > status) status = r.status;
+      status = r.status;
     }
+    yield { line: n, text: body, output, status };
   }
-  return { output, status, ipvs };
 }

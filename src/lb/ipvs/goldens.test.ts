@@ -1,0 +1,84 @@
+// The embedded core against goldens recorded from the real kernel IPVS (goldens/README.md): every
+// trace in goldens/traces with a recorded .out is replayed and compared item by item. What is live
+// in a kernel recording is compared loosely, as the README says: -Lnc rows as a set with expiry
+// within a few seconds, --rate by layout only, --stats without the byte columns (the replay's
+// payloads are not in the trace).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { lab } from './testkit.js';
+import { runTraceItems } from './trace.js';
+
+const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'goldens');
+const traces = fs.existsSync(path.join(DIR, 'traces'))
+  ? fs.readdirSync(path.join(DIR, 'traces')).filter((f) => f.endsWith('.trace') && fs.existsSync(path.join(DIR, 'traces', f.replace(/\.trace$/, '.out'))))
+  : [];
+
+function expirySeconds(mmss: string): number {
+  const [m, s] = mmss.split(':').map(Number);
+  return m * 60 + s;
+}
+
+/** Compare one item's output with the golden lines, by what kind of listing it is. */
+function compare(args: string, mine: string[], gold: string[], where: string): void {
+  const words = args.split(/\s+/);
+  const has = (...opts: string[]) => opts.some((o) => words.includes(o) || words.some((w) => /^-[a-zA-Z]+$/.test(w) && o.length === 2 && w.includes(o[1])));
+  if (has('-c', '--connection')) {
+    // header lines exactly, rows as a set with the expiry column within 3 s
+    expect(mine.slice(0, 2), where).toEqual(gold.slice(0, 2));
+    const key = (l: string) => l.slice(0, 4) + l.slice(11);
+    const g = new Map(gold.slice(2).map((l) => [key(l), l]));
+    for (const l of mine.slice(2)) {
+      const other = g.get(key(l));
+      expect(other, `${where}: kernel has no row like '${l}'`).toBeDefined();
+      expect(Math.abs(expirySeconds(l.slice(4, 9)) - expirySeconds(other!.slice(4, 9))), `${where}: expiry of '${l}'`).toBeLessThanOrEqual(3);
+    }
+    expect(mine.length, where).toBe(gold.length);
+    return;
+  }
+  if (has('--rate')) {
+    // numbers depend on the recording's timing: same shape, same zero / non-zero
+    expect(mine.map((l) => l.replace(/\d+[KMGT]?/g, (n) => (n === '0' ? '0' : 'N'))), where).toEqual(gold.map((l) => l.replace(/\d+[KMGT]?/g, (n) => (n === '0' ? '0' : 'N'))));
+    return;
+  }
+  if (has('--stats')) {
+    // Conns / InPkts / OutPkts columns (the byte counts carry the replay's payloads)
+    const cut = (l: string) => (l.startsWith('  -> ') || /^(TCP|UDP|FWM)/.test(l) ? l.slice(0, 33 + 27) : l);
+    expect(mine.map(cut), where).toEqual(gold.map(cut));
+    return;
+  }
+  expect(mine, where).toEqual(gold);
+}
+
+describe('kernel goldens: traces', () => {
+  it.skipIf(traces.length === 0)('at least one golden trace is present', () => expect(traces.length).toBeGreaterThan(0));
+  for (const file of traces) {
+    it(file, () => {
+      const text = fs.readFileSync(path.join(DIR, 'traces', file), 'utf8');
+      const gold = fs.readFileSync(path.join(DIR, 'traces', file.replace(/\.trace$/, '.out')), 'utf8').split('\n');
+      let at = 0;
+      for (const item of runTraceItems(text)) {
+        if (item.output === '') continue;
+        const mine = item.output.replace(/\n$/, '').split('\n');
+        const slice = gold.slice(at, at + mine.length);
+        compare(item.text, mine, slice, `${file}:${item.line} (${item.text})`);
+        at += mine.length;
+      }
+      expect(gold.slice(at).join('\n').trim(), `${file}: the kernel printed more`).toBe('');
+    });
+  }
+});
+
+describe('kernel goldens: ipvsadm errors', () => {
+  const file = path.join(DIR, 'ipvsadm-errors.json');
+  it.skipIf(!fs.existsSync(file))('every bad command gives the kernel-recorded stdout, stderr and status', () => {
+    const g = JSON.parse(fs.readFileSync(file, 'utf8')) as { setup: string[]; results: { args: string; stdout: string; stderr: string; status: number }[] };
+    const l = lab();
+    l.run(...g.setup);
+    for (const r of g.results) {
+      const got = l.ipvs.ipvsadm(r.args.split(/\s+/));
+      expect({ args: r.args, ...got }).toEqual(r);
+    }
+  });
+});

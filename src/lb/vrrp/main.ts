@@ -52,6 +52,8 @@ speaker.on('transition', (t) => {
   void speaker.settled().then(writeState);
 });
 writeState();
+// counters and learned masters change without a transition: refresh the file a few times a second
+if (values.state) setInterval(writeState, 200).unref();
 out({ event: 'ready', pid: process.pid });
 
 let stopping = false;

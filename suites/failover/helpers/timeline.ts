@@ -1,0 +1,23 @@
+// The failover timeline a scenario prints: VRRP state changes (from the embedded speakers' state
+// files) interleaved with the client's first lost and first recovered probe, in ms from the fault.
+import { formatTimeline } from '../../../src/checks/outage.js';
+import type { Timeline } from '../../../src/lab/agent/protocol.js';
+import type { DirectorVrrp } from './directors.js';
+import { records, summarize } from './probes.js';
+
+export function failoverTimeline(title: string, faultAt: number, timeline: Timeline, directors: DirectorVrrp[]): string {
+  const events: { at: number; text: string }[] = [{ at: faultAt, text: 'fault injected' }];
+  for (const d of directors) {
+    for (const t of d.status()?.transitions ?? []) {
+      if (t.wall >= faultAt - 1000) events.push({ at: t.wall, text: `${d.director} ${t.instance} ${t.from} -> ${t.to} (${t.reason})` });
+    }
+  }
+  const s = summarize(timeline);
+  for (const w of s.windows) {
+    events.push({ at: w.firstLost, text: `client: first lost probe (${w.lostProbes} lost${w.serverBefore ? `, last answer from ${w.serverBefore}` : ''})` });
+    if (w.firstRecovered !== undefined) events.push({ at: w.firstRecovered, text: `client: first recovered probe (${w.serverAfter ?? '?'}), outage ${Math.round(w.durationMs)} ms` });
+  }
+  events.sort((a, b) => a.at - b.at);
+  const lines = events.map((e) => `  ${String(Math.round(e.at - faultAt)).padStart(6)} ms  ${e.text}`);
+  return `${title}\n${lines.join('\n')}\nprobes:\n${formatTimeline(records(timeline), faultAt)}`;
+}

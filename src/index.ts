@@ -1,3 +1,5 @@
 // lvslab's library API. Each area exports from its own module; this file only gathers them.
 export * from './lab/index.js';
 export * from './api/index.js';
+export { Ipvs, ManualClock, seededRandom, runTrace, runTraceItems, TraceError, SCHEDULER_NAMES } from './lb/ipvs/index.js';
+export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceOptions, TraceResult, TraceItem } from './lb/ipvs/index.js';

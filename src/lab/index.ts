@@ -10,6 +10,6 @@ export { loadTopology, parseDescriptionText, resolveTopology, type LabSource } f
 export { PRESETS, preset, presetNames } from './presets.js';
 export { planBuild, renderScript, namespaceName, NS_PREFIX, type BuildPlan, type PlanStep } from './plan.js';
 export { gc, teardownLab, labState, type GcOptions, type GcResult, type LabState } from './teardown.js';
-export { listLabIds, readRecord, resolveLabId, runDirOf, runRoot, logPath, KEPT_OWNER, type LabRecord, type PidRecord } from './rundir.js';
+export { listLabIds, readRecord, readPids, resolveLabId, runDirOf, runRoot, logPath, KEPT_OWNER, type LabRecord, type PidRecord } from './rundir.js';
 export { LabBuildError } from './netns.js';
 export * from './topology.js';

@@ -56,9 +56,10 @@ async function pooled<T>(count: number, concurrency: number, task: (i: number) =
 
 type Connector = ReturnType<typeof buildConnector>;
 
-/** A connector that tells us which local port each new connection got. */
-function trackingConnector(timeoutMs: number, localAddress: string | undefined, onSocket: (port: number) => void): Connector {
-  const base = buildConnector({ timeout: timeoutMs, ...(localAddress ? { localAddress } : {}) } as buildConnector.BuildOptions);
+/** A connector that tells us which local port each new connection got. (The source address is a
+ *  Client/Pool option: undici passes it per connection, overriding the connector's own.) */
+function trackingConnector(timeoutMs: number, onSocket: (port: number) => void): Connector {
+  const base = buildConnector({ timeout: timeoutMs });
   return (opts, cb) =>
     base(opts, (err, sock) => {
       if (sock) onSocket((sock as unknown as { localPort: number }).localPort);
@@ -82,7 +83,7 @@ export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]
     const key = src ?? '';
     let p = pools.get(key);
     if (!p) {
-      p = new Pool(origin, { connections: concurrency, connect: buildConnector({ timeout: timeoutMs, ...(src ? { localAddress: src } : {}) } as buildConnector.BuildOptions) });
+      p = new Pool(origin, { connections: concurrency, connect: buildConnector({ timeout: timeoutMs }), ...(src ? { localAddress: src } : {}) });
       pools.set(key, p);
     }
     return p;
@@ -98,7 +99,7 @@ export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]
       try {
         const dispatcher = o.keepAlive
           ? poolFor(src)
-          : (client = new Client(origin, { pipelining: 1, connect: trackingConnector(timeoutMs, src, (p) => (localPort = p)) }));
+          : (client = new Client(origin, { pipelining: 1, connect: trackingConnector(timeoutMs, (p) => (localPort = p)), ...(src ? { localAddress: src } : {}) }));
         const res = await dispatcher.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
         const body = await res.body.text();
         const server = identityFromBody(body);

@@ -1,0 +1,38 @@
+// What the lab suites check after a teardown: nothing of the lab is left on the machine.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { runDirOf } from '../../src/lab/rundir.js';
+
+export function namespacesOf(labId: string): string[] {
+  try {
+    return readdirSync('/run/netns').filter((n) => n.startsWith(`lvs-${labId}-`));
+  } catch {
+    return [];
+  }
+}
+
+/** Processes whose command line mentions the lab id (agents carry their run directory in argv). */
+export function processesMentioning(labId: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(`/lvslab/${labId}/`)) out.push(Number(e));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+export function leftovers(labId: string): { namespaces: string[]; processes: number[]; runDir: boolean } {
+  return { namespaces: namespacesOf(labId), processes: processesMentioning(labId), runDir: existsSync(runDirOf(labId)) };
+}

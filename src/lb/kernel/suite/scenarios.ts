@@ -1,0 +1,137 @@
+// What the kernel suites observe on the kernel backend. Each scenario runs where kernel IPVS is —
+// natively, or inside the kernel VM through suite/main.ts — and returns plain observations; the
+// vitest files in suites/kernel/ hold the expectations, so the in-VM part stays small (no test
+// runner under emulation) and a failure shows the observed values.
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../../lab/vm/kernel-cache.js';
+import { openKernelReplay } from '../replay/replay.js';
+import { schedulerTraces, formatTraces, type GoldenTrace } from '../goldens/cases.js';
+
+const VIP = '192.168.1.112';
+const ARTICLE_TCP = [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 10.0.0.101:80 -m -w 1`, `-a -t ${VIP}:80 -r 10.0.0.102:80 -m -w 1`];
+const ARTICLE_UDP = [`-A -u ${VIP}:9999 -s rr`, `-a -u ${VIP}:9999 -r 10.0.0.101:9999 -m -w 1`, `-a -u ${VIP}:9999 -r 10.0.0.102:9999 -m -w 1`];
+
+/** The library API, loaded when a lab scenario runs (it is large: under emulation loading costs). */
+async function api() {
+  return import('../../../api/up.js');
+}
+
+export interface ArticleObservation {
+  tcpSequence: string[];
+  tcpFailed: number;
+  ln: string;
+  lnc: Array<{ proto: string; state: string; client: string; destination: string }>;
+  udpSequence: Array<string | undefined>;
+  udpIntact: boolean[];
+  udpLnc: Array<{ proto: string; state: string; destination: string; expiresIn: number }>;
+}
+
+/** The article's TCP and UDP scenarios on article-single with the kernel backend. */
+async function article(): Promise<ArticleObservation> {
+  const { up } = await api();
+  const lab = await up('article-single', { backend: 'kernel', directors: { ds1: { ipvsadm: [...ARTICLE_TCP, ...ARTICLE_UDP] } } });
+  const dir = mkdtempSync(join(tmpdir(), 'lvslab-kernel-article-'));
+  try {
+    const tcp = await lab.client.http(`http://${VIP}/`, { count: 4, timeoutMs: 10_000 });
+    const ds1 = lab.director('ds1');
+    const ln = (await ds1.ipvsadm('-Ln')).text;
+    const lnc = (await ds1.connections()).map((c) => ({ proto: c.proto, state: c.state, client: c.client.addr, destination: `${c.destination.addr}:${c.destination.port}` }));
+    const files = [join(dir, '1.txt'), join(dir, '2.txt')];
+    writeFileSync(files[0], Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256)));
+    writeFileSync(files[1], 'the second file\n'.repeat(200));
+    const udp = await lab.client.sendFile(`${VIP}:9999`, files);
+    const udpLnc = (await ds1.connections())
+      .filter((c) => c.proto === 'UDP')
+      .map((c) => ({ proto: c.proto, state: c.state, destination: `${c.destination.addr}:${c.destination.port}`, expiresIn: c.expiresIn }));
+    return {
+      tcpSequence: tcp.sequence,
+      tcpFailed: tcp.failed,
+      ln,
+      lnc,
+      udpSequence: udp.deliveries.map((d) => d.server),
+      udpIntact: udp.deliveries.map((d) => d.intact),
+      udpLnc,
+    };
+  } finally {
+    await lab.down();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface KeepalivedObservation {
+  /** ipvsadm -Ln on ds1 once keepalived programmed it */
+  ln: string;
+  tcpSequence: string[];
+  /** seconds from killing rs1's HTTP server until keepalived's TCP_CHECK removed it */
+  removedAfterS: number | null;
+  lnAfterRemoval: string;
+  log: string;
+}
+
+/** The article's virtual_server blocks run by real keepalived: it programs IPVS and health-checks. */
+async function keepalivedHealth(): Promise<KeepalivedObservation> {
+  const { up } = await api();
+  const text = readFileSync(join(repoRoot(), 'scenarios/article/keepalived.conf'), 'utf8');
+  // one director, no VRRP: only the virtual_server blocks, with a 1 s check interval
+  const conf = text.slice(text.indexOf('virtual_server')).replace(/delay_loop 6/g, 'delay_loop 1').replace(/connect_timeout 3/g, 'connect_timeout 1');
+  const lab = await up('article-single', { backend: 'kernel', directors: { ds1: { keepalivedConf: conf } } });
+  try {
+    const ds1 = lab.director('ds1');
+    const masq = (t: string) => t.split('\n').filter((l) => l.includes('Masq') && l.includes(':80 ')).length;
+    let ln = '';
+    for (let i = 0; i < 120; i++) {
+      ln = (await ds1.ipvsadm('-Ln')).text;
+      if (masq(ln) === 2) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const tcp = await lab.client.http(`http://${VIP}/`, { count: 4, timeoutMs: 10_000 });
+    await lab.real('rs1').kill();
+    const killedAt = Date.now();
+    let removedAfterS: number | null = null;
+    let lnAfterRemoval = '';
+    for (let i = 0; i < 120; i++) {
+      lnAfterRemoval = (await ds1.ipvsadm('-Ln')).text;
+      if (masq(lnAfterRemoval) === 1) {
+        removedAfterS = (Date.now() - killedAt) / 1000;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return { ln, tcpSequence: tcp.sequence, removedAfterS, lnAfterRemoval, log: '' };
+  } finally {
+    await lab.down();
+  }
+}
+
+export interface ReplayObservation {
+  traces: Array<{ name: string; text: string; output: string }>;
+}
+
+/** Kernel replays of golden traces (the differential suite runs the same ones through the core). */
+async function replays(names: string[]): Promise<ReplayObservation> {
+  const all: GoldenTrace[] = [...schedulerTraces(), ...formatTraces()];
+  const chosen = names.length === 0 ? all : names.map((n) => {
+    const t = all.find((x) => x.name === n);
+    if (!t) throw new Error(`replays: unknown trace '${n}' (known: ${all.map((x) => x.name).join(', ')})`);
+    return t;
+  });
+  const session = await openKernelReplay(chosen, { connTimeoutMs: 15_000 });
+  try {
+    const traces: ReplayObservation['traces'] = [];
+    for (const t of chosen) traces.push({ name: t.name, text: t.text, output: (await session.replay(t.text, t.name)).output });
+    return { traces };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Scenario name -> runner. `replay:a,b,c` replays those golden traces. */
+export async function runScenario(name: string): Promise<unknown> {
+  if (name === 'article') return article();
+  if (name === 'keepalived-health') return keepalivedHealth();
+  if (name.startsWith('replay:')) return replays(name.slice('replay:'.length).split(',').filter((n) => n !== ''));
+  throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, replay:TRACE,...)`);
+}

@@ -1,0 +1,87 @@
+// The article's scenarios on the kernel backend (kernel IPVS via ipvsadm, real keepalived): the same
+// expectations as the embedded article suites. Runs natively where the kernel has IPVS, else inside
+// the kernel VM (src/lb/kernel/suite), else skips saying why.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
+import { runKernelScenarios, type KernelRun } from '../../src/lb/kernel/suite/run.js';
+import type { ArticleObservation, KeepalivedObservation } from '../../src/lb/kernel/suite/scenarios.js';
+
+const isRoot = process.getuid?.() === 0;
+const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };
+const skip = cap.mode === 'skip' ? cap.reason : undefined;
+if (skip) console.warn(`kernel article suite skipped: ${skip}`);
+
+function value<T>(run: KernelRun | undefined, name: string): T {
+  if (!run || run.mode === 'skip') throw new Error(`kernel run skipped: ${run?.mode === 'skip' ? run.reason : 'not run'}`);
+  const r = run.results[name];
+  if (!r?.ok) throw new Error(`kernel scenario ${name} failed (${run.mode}):\n${r?.error ?? 'no result'}`);
+  return r.value as T;
+}
+
+describe.skipIf(skip !== undefined)(`article on the kernel backend (${cap.mode})`, () => {
+  let run: KernelRun;
+  beforeAll(async () => {
+    run = await runKernelScenarios(['article', 'keepalived-health'], { timeoutMs: 270_000 });
+  }, 300_000);
+
+  it('HTTP requests alternate RS2, RS1, RS2, RS1 (newest real server first)', () => {
+    const a = value<ArticleObservation>(run, 'article');
+    expect(a.tcpFailed).toBe(0);
+    expect(a.tcpSequence).toEqual(['RS2', 'RS1', 'RS2', 'RS1']);
+  });
+
+  it('-Ln lists the TCP and UDP services with both real servers as Masq, weight 1', () => {
+    const lines = value<ArticleObservation>(run, 'article').ln.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'IP Virtual Server version 1.2.1 (size=4096)',
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+    ]);
+    expect(lines[3]).toBe('TCP  192.168.1.112:80 rr');
+    expect(lines[4]).toMatch(/^ {2}-> 10\.0\.0\.101:80 {16}Masq {4}1 {6}\d+ +\d+ *$/);
+    expect(lines[5]).toMatch(/^ {2}-> 10\.0\.0\.102:80 {16}Masq {4}1 {6}\d+ +\d+ *$/);
+    expect(lines[6]).toBe('UDP  192.168.1.112:9999 rr');
+  });
+
+  it('-Lnc shows the four TCP connections from the client itself, two to each real server', () => {
+    const tcp = value<ArticleObservation>(run, 'article').lnc.filter((c) => c.proto === 'TCP');
+    expect(tcp).toHaveLength(4);
+    expect(new Set(tcp.map((c) => c.client))).toEqual(new Set(['192.168.1.100']));
+    expect(tcp.filter((c) => c.destination === '10.0.0.101:80')).toHaveLength(2);
+    expect(tcp.filter((c) => c.destination === '10.0.0.102:80')).toHaveLength(2);
+  });
+
+  it('UDP: two files from fresh source ports land on RS2 then RS1, intact', () => {
+    const a = value<ArticleObservation>(run, 'article');
+    expect(a.udpSequence).toEqual(['RS2', 'RS1']);
+    expect(a.udpIntact).toEqual([true, true]);
+  });
+
+  it('UDP: -Lnc shows one UDP entry per real server, expiring within 5 minutes', () => {
+    const udp = value<ArticleObservation>(run, 'article').udpLnc;
+    expect(udp).toHaveLength(2);
+    expect(new Set(udp.map((c) => c.destination))).toEqual(new Set(['10.0.0.101:9999', '10.0.0.102:9999']));
+    for (const c of udp) {
+      expect(c.state).toBe('UDP');
+      expect(c.expiresIn).toBeLessThanOrEqual(300);
+      expect(c.expiresIn).toBeGreaterThan(200);
+    }
+  });
+
+  it("keepalived programs IPVS from the article's virtual_server blocks and the requests alternate", () => {
+    const k = value<KeepalivedObservation>(run, 'keepalived-health');
+    expect(k.ln).toContain('TCP  192.168.1.112:80 rr');
+    expect(k.ln).toMatch(/-> 10\.0\.0\.101:80 +Masq/);
+    expect(k.ln).toMatch(/-> 10\.0\.0\.102:80 +Masq/);
+    expect(new Set(k.tcpSequence)).toEqual(new Set(['RS1', 'RS2']));
+  });
+
+  it("keepalived's TCP_CHECK removes a dead real server (delay_loop 1 + connect_timeout 1, emulation-scaled bound)", () => {
+    const k = value<KeepalivedObservation>(run, 'keepalived-health');
+    expect(k.removedAfterS).not.toBeNull();
+    expect(k.lnAfterRemoval).not.toMatch(/-> 10\.0\.0\.101:80 /);
+    expect(k.lnAfterRemoval).toMatch(/-> 10\.0\.0\.102:80 +Masq/);
+    // the check interval is 1 s; emulation stretches it, but not past a minute
+    expect(k.removedAfterS!).toBeLessThan(60);
+  });
+});

@@ -1,5 +1,7 @@
-// Packet capture of a lab's segments: tcpdump on each bridge inside the switch namespace, so it sees
-// every frame between hosts. Bounded in packets and bytes; started and recorded as the lab's
+// Packet capture of a lab's segments, inside the switch namespace. A bridge device itself only sees
+// what is delivered to it (floods), not frames it forwards between ports, so each segment is
+// captured on its ports: `-i any -Q in` filtered by the ports' ifindex, each frame once as it enters
+// the bridge (Linux cooked v2 headers name the port, i.e. the host). Bounded in packets and bytes; started and recorded as the lab's
 // process so teardown and gc stop it even if this process dies.
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,14 +19,22 @@ export interface Capture {
 
 const MAX_PACKETS = 200_000;
 const SNAPLEN = 256; // headers plus the start of each payload: enough to read a probe, small on disk
+// --immediate-mode: without it TPACKET_V3 hands packets over a block at a time (1 s timeout), and
+// the block still filling when tcpdump is stopped is lost — exactly the last second before a failure.
+// -Z root: Debian's tcpdump otherwise opens the file as user tcpdump, who cannot write our 0700 dir.
 
 export async function startCapture(labId: string, topology: Topology, dir: string): Promise<Capture> {
   await mkdir(dir, { recursive: true });
   const ns = namespaceName(labId, SWITCH_HOST);
+  const links = JSON.parse(String((await execa('ip', ['-n', ns, '-j', 'link', 'show'], { timeout: 10_000 })).stdout)) as { ifname: string; ifindex: number }[];
+  const ifindex = new Map(links.map((l) => [l.ifname, l.ifindex]));
   const procs: { segment: string; path: string; sub: ResultPromise }[] = [];
   for (const s of topology.segments) {
+    const ports = topology.hosts.flatMap((h) => h.interfaces.filter((i) => i.segment === s.name).map((i) => ifindex.get(i.peer)));
+    if (ports.length === 0 || ports.some((p) => p === undefined)) continue;
+    const filter = ports.map((p) => `ifindex ${p}`).join(' or ');
     const path = join(dir, `${s.name}.pcap`);
-    const sub = execa('ip', ['netns', 'exec', ns, 'tcpdump', '-i', s.bridge, '-U', '-n', '-s', String(SNAPLEN), '-c', String(MAX_PACKETS), '-w', path], {
+    const sub = execa('ip', ['netns', 'exec', ns, 'tcpdump', '-i', 'any', '-Q', 'in', '--immediate-mode', '-Z', 'root', '-U', '-n', '-s', String(SNAPLEN), '-c', String(MAX_PACKETS), '-w', path, filter], {
       reject: false,
       stdin: 'ignore',
       stdout: 'ignore',

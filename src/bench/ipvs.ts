@@ -150,7 +150,10 @@ export async function run(args: string[]): Promise<void> {
   const load = (await import('node:os')).loadavg()[0];
   console.log(`load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs: figures scale down with a busy machine\n`);
   const ms = quick ? 100 : 300;
-  decisions(ms);
-  newConns(ms);
-  table(quick ? 100_000 : 1_000_000, ms);
+  // optional section names run only those: decisions, conns, table
+  const only = args.filter((a) => !a.startsWith('--'));
+  const want = (name: string): boolean => only.length === 0 || only.includes(name);
+  if (want('decisions')) decisions(ms);
+  if (want('conns')) newConns(ms);
+  if (want('table')) table(quick ? 100_000 : 1_000_000, ms);
 }

@@ -7,46 +7,68 @@ import { IP_VS_CONN_F_TEMPLATE } from './flags.js';
 import type { Verdict } from './types.js';
 
 export class Conn {
+  // The fields a lookup compares come first, so a chain walk touches one cache line per conn.
+  /** IPPROTO_TCP / IPPROTO_UDP, or 0 (IPPROTO_IP) for fwmark persistence templates */
+  readonly protocol: number;
+  /** int32 views of the u32 addresses */
+  readonly caddr: number;
+  cport: number;
+  readonly vaddr: number;
+  vport: number;
+  readonly daddr: number;
+  dport: number;
+  /** IP_VS_CONN_F_* */
+  flags: number;
   /** next conn in the same hash chain */
   hnext: Conn | null = null;
+  /** absolute ms on the core's clock */
+  expires = 0;
+  /** ms */
+  timeout = 3000;
+  /** IP_VS_TCP_S_* / IP_VS_UDP_S_* (templates: 0 NONE, 1 ASSURED) */
+  state = 0;
+  dest: Dest | null;
+  /** verdicts applied to every client packet / NAT reply of this conn */
+  inVerdict: Verdict;
+  outVerdict: Verdict;
+  /** timer-wheel slot (second) the conn is filed in; -1 when not filed */
+  slot = -1;
   /** persistence template controlling this conn, if any */
   control: Conn | null = null;
   /** conns this template controls */
   nControl = 0;
-  /** IP_VS_TCP_S_* / IP_VS_UDP_S_* (templates: 0 NONE, 1 ASSURED) */
-  state = 0;
-  /** ms */
-  timeout = 3000;
-  /** absolute ms on the core's clock */
-  expires = 0;
-  /** timer-wheel slot (second) the conn is filed in; -1 when not filed */
-  slot = -1;
+  readonly fwmark: number;
   /** unhashed and counted out */
   dead = false;
   /** expired early (expire_now: conn reuse, gone dest), which also drops an unassured template */
   killed = false;
   /** free for the sync daemon's per-conn bookkeeping (in_pkts, old_state, sync_endtime) */
   ext: unknown = undefined;
-  /** verdicts applied to every client packet / NAT reply of this conn */
-  inVerdict: Verdict;
-  outVerdict: Verdict;
 
   constructor(
-    /** IPPROTO_TCP / IPPROTO_UDP, or 0 (IPPROTO_IP) for fwmark persistence templates */
-    readonly protocol: number,
-    /** int32 views of the u32 addresses */
-    readonly caddr: number,
-    public cport: number,
-    readonly vaddr: number,
-    public vport: number,
-    readonly daddr: number,
-    public dport: number,
-    public flags: number,
-    public dest: Dest | null,
-    readonly fwmark: number,
+    protocol: number,
+    caddr: number,
+    cport: number,
+    vaddr: number,
+    vport: number,
+    daddr: number,
+    dport: number,
+    flags: number,
+    dest: Dest | null,
+    fwmark: number,
     inVerdict: Verdict,
     outVerdict: Verdict,
   ) {
+    this.protocol = protocol;
+    this.caddr = caddr;
+    this.cport = cport;
+    this.vaddr = vaddr;
+    this.vport = vport;
+    this.daddr = daddr;
+    this.dport = dport;
+    this.flags = flags;
+    this.dest = dest;
+    this.fwmark = fwmark;
     this.inVerdict = inVerdict;
     this.outVerdict = outVerdict;
   }

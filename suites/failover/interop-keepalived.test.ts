@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { buildLab, type Lab } from '../../src/lab/index.js';
-import { directorConf, type ConfKnobs } from './helpers/confs.js';
-import { DIP, DirectorVrrp, holders, keepalivedAvailable, sleep, VIP, vrrpMain, waitHolder, type Impl } from './helpers/directors.js';
+import { directorConf, type ConfKnobs } from '../../src/lb/vrrp/harness/confs.js';
+import { DIP, DirectorVrrp, holders, keepalivedAvailable, sleep, VIP, vrrpMain, waitHolder, type Impl } from '../../src/lb/vrrp/harness/directors.js';
 
 const isRoot = process.getuid?.() === 0;
 

@@ -4,9 +4,9 @@
 // and rendered, so each variant is what keepalived itself would read.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseKeepalivedConf, renderKeepalivedConf, type KeepalivedConfig } from '../../../src/lb/keepalived/index.js';
+import { parseKeepalivedConf, renderKeepalivedConf, type KeepalivedConfig } from '../../keepalived/index.js';
 
-export const ARTICLE_CONF = fileURLToPath(new URL('../../../scenarios/article/keepalived.conf', import.meta.url));
+export const ARTICLE_CONF = fileURLToPath(new URL('../../../../scenarios/article/keepalived.conf', import.meta.url));
 
 export interface ConfKnobs {
   version?: 2 | 3;

@@ -4,12 +4,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lab, SpawnedProcess } from '../../../src/lab/index.js';
-import type { SpeakerStatus } from '../../../src/lb/vrrp/speaker.js';
+import type { Lab, SpawnedProcess } from '../../../lab/index.js';
+import type { SpeakerStatus } from '../speaker.js';
 
 export const VIP = '192.168.1.112';
 export const DIP = '10.0.0.105';
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const vrrpMain = path.join(repoRoot, 'dist/lb/vrrp/main.js');
 
 export type Impl = 'embedded' | 'keepalived';

@@ -1,10 +1,10 @@
 // Client-visible service through the VIP while VRRP moves it: each director's agent serves HTTP on
 // port 80 (answering with its own name), the client probes http://VIP/ continuously, and the outage
 // is read from the probe timeline. This measures VRRP + gratuitous ARP alone, without IPVS.
-import type { Lab } from '../../../src/lab/index.js';
-import type { Timeline } from '../../../src/lab/agent/protocol.js';
-import { outageWindows, type OutageWindow } from '../../../src/checks/outage.js';
-import type { ProbeRecord } from '../../../src/checks/probe-record.js';
+import type { Lab } from '../../../lab/index.js';
+import type { Timeline } from '../../../lab/agent/protocol.js';
+import { outageWindows, type OutageWindow } from '../../../checks/outage.js';
+import type { ProbeRecord } from '../../../checks/probe-record.js';
 import { VIP } from './directors.js';
 
 export async function serveOnDirectors(lab: Lab): Promise<void> {

@@ -1,7 +1,7 @@
 // The failover timeline a scenario prints: VRRP state changes (from the embedded speakers' state
 // files) interleaved with the client's first lost and first recovered probe, in ms from the fault.
-import { formatTimeline } from '../../../src/checks/outage.js';
-import type { Timeline } from '../../../src/lab/agent/protocol.js';
+import { formatTimeline } from '../../../checks/outage.js';
+import type { Timeline } from '../../../lab/agent/protocol.js';
 import type { DirectorVrrp } from './directors.js';
 import { records, summarize } from './probes.js';
 

@@ -47,3 +47,33 @@ export function timelineRecords(t: Timeline, source?: string): ProbeRecord[] {
     ...(source ? { source: { addr: source, port: 0 } } : {}),
   }));
 }
+
+export type PeerCounts = Map<string, Map<string, number>>; // "addr:port" -> server -> datagrams
+
+/** Give records without a server the server that received datagrams from their source. */
+export function attributeUdp(records: ProbeRecord[], before: PeerCounts, after: PeerCounts): ProbeRecord[] {
+  const delta = new Map<string, Map<string, number>>();
+  for (const [key, servers] of after) {
+    for (const [server, n] of servers) {
+      const d = n - (before.get(key)?.get(server) ?? 0);
+      if (d > 0) delta.set(key, new Map([...(delta.get(key) ?? new Map<string, number>()), [server, d]]));
+    }
+  }
+  const used = new Map<string, Map<string, number>>();
+  return records.map((r) => {
+    if (!r.ok || r.server !== undefined || !r.source) return r;
+    const key = `${r.source.addr}:${r.source.port}`;
+    const servers = delta.get(key);
+    if (!servers) return { ...r, ok: false, error: 'no real server received it' };
+    // Shared source port: hand out each server's datagrams in turn (order within a port is unknown).
+    const taken = used.get(key) ?? new Map<string, number>();
+    used.set(key, taken);
+    for (const [server, n] of servers) {
+      if ((taken.get(server) ?? 0) < n) {
+        taken.set(server, (taken.get(server) ?? 0) + 1);
+        return { ...r, server };
+      }
+    }
+    return { ...r, ok: false, error: 'no real server received it' };
+  });
+}

@@ -5,3 +5,17 @@ export { Ipvs, ManualClock, seededRandom, runTrace, runTraceItems, TraceError, S
 export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceOptions, TraceResult, TraceItem } from './lb/ipvs/index.js';
 export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError } from './lb/ipvs/ipvsadm/index.js';
 export type { IpvsadmTarget } from './lb/ipvs/ipvsadm/index.js';
+export {
+  parseKeepalivedConf,
+  renderKeepalivedConf,
+  toIpvsadmCommands,
+  configToIpvsadmCommands,
+  effectiveInstance,
+  effectiveSyncDaemon,
+  mapInterfaces,
+  KeepalivedConfError,
+  KEEPALIVED_DEFAULTS,
+} from './lb/keepalived/index.js';
+export type { KeepalivedConfig, VrrpInstance, VirtualServer, RealServer, ConfDiagnostic, EffectiveVrrpInstance, EffectiveSyncDaemon } from './lb/keepalived/index.js';
+export { VrrpSpeaker, VrrpInstanceMachine, VrrpSyncGroup, ManualScheduler, vrrpEvents, vrrpModuleSpec, loadVrrpConfig, skewUs, masterDownUs } from './lb/vrrp/index.js';
+export type { VrrpState, VrrpTransitionEvent, SpeakerStatus, Transition } from './lb/vrrp/index.js';

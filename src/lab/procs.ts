@@ -39,20 +39,23 @@ export async function selfRef(): Promise<ProcessRef> {
   return { pid: process.pid, start: await processStart(process.pid) };
 }
 
-/** Pids of the processes whose network namespace is the named one (like `ip netns pids`). */
-export async function pidsInNamespace(nsName: string): Promise<number[]> {
-  let ino: number;
-  try {
-    ino = (await stat(`/run/netns/${nsName}`)).ino;
-  } catch {
-    return [];
+/** Pids of the processes living in any of the named namespaces (like `ip netns pids`, for several
+ *  at once: one pass over /proc, which is what costs). */
+export async function pidsInNamespaces(nsNames: string[]): Promise<number[]> {
+  const wanted = new Set<string>();
+  for (const ns of nsNames) {
+    try {
+      wanted.add(`net:[${(await stat(`/run/netns/${ns}`)).ino}]`);
+    } catch {
+      // already deleted
+    }
   }
-  const want = `net:[${ino}]`;
+  if (wanted.size === 0) return [];
   const out: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if ((await readlink(`/proc/${entry}/ns/net`)) === want) out.push(Number(entry));
+      if (wanted.has(await readlink(`/proc/${entry}/ns/net`))) out.push(Number(entry));
     } catch {
       // exited meanwhile, or a kernel thread
     }

@@ -2,7 +2,7 @@
 // so any process (a later build, `lvslab gc`, `lvslab down`) can clean up after any other.
 import { NS_PREFIX } from './plan.js';
 import { deleteNamespaces, listLabNamespaces } from './netns.js';
-import { isAlive, pidsInNamespace, terminate, type ProcessRef } from './procs.js';
+import { isAlive, pidsInNamespaces, terminate, type ProcessRef } from './procs.js';
 import { KEPT_OWNER, listLabIds, readPids, readRecord, removeRunDir, type LabRecord } from './rundir.js';
 
 /**
@@ -14,8 +14,7 @@ export async function teardownLab(labId: string, knownNamespaces: string[] = [])
   const namespaces = [...new Set([...(rec?.namespaces ?? []), ...knownNamespaces, ...(await namespacesOfId(labId))])];
   const refs: ProcessRef[] = (await readPids(labId)).map(({ pid, start }) => ({ pid, start }));
   await terminate(refs);
-  const stragglers: ProcessRef[] = [];
-  for (const ns of namespaces) for (const pid of await pidsInNamespace(ns)) stragglers.push({ pid });
+  const stragglers = (await pidsInNamespaces(namespaces)).map((pid) => ({ pid }));
   if (stragglers.length > 0) await terminate(stragglers, 500);
   await deleteNamespaces(namespaces);
   await removeRunDir(labId);
@@ -79,10 +78,8 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
     if (opts.all || Date.now() - ns.createdMs > minAge) stray.push(ns.name);
   }
   if (stray.length > 0) {
-    for (const ns of stray) {
-      const refs = (await pidsInNamespace(ns)).map((pid) => ({ pid }));
-      if (refs.length > 0) await terminate(refs, 500);
-    }
+    const refs = (await pidsInNamespaces(stray)).map((pid) => ({ pid }));
+    if (refs.length > 0) await terminate(refs, 500);
     await deleteNamespaces(stray);
   }
   return { removed, namespaces: stray };

@@ -98,6 +98,9 @@ describe('NAT replies', () => {
     expect(l.packet('tcp', '10.9.0.1:1', VIP, 'out', 'SA', 60)).toEqual({ action: 'snat', saddr: 0xc0a80170, sport: 80 });
     const v = l.ipvs.outbound({ proto: 6, saddr: 0x0a000066, sport: 80, daddr: 0x0a090009, dport: 9, tcpFlags: 0x10, length: 40, fwmark: 0 });
     expect(v).toEqual({ action: 'accept' });
+    // ipvsadm's counters are the estimator's copy: they show up within 2 s, as the kernel's do
+    expect(l.ipvs.snapshot().services[0].stats.conns).toBe(0);
+    l.advance(2);
     const s = l.ipvs.snapshot();
     expect(s.services[0].stats).toEqual({ conns: 1, inPkts: 1, outPkts: 1, inBytes: 60, outBytes: 60 });
     expect(s.totals.stats).toEqual({ conns: 1, inPkts: 1, outPkts: 1, inBytes: 60, outBytes: 60 });
@@ -244,6 +247,7 @@ describe('the dest trash', () => {
     const l = rr();
     expect(l.conn('tcp', '10.9.0.1:1', VIP)).toBe('10.0.0.102:80');
     l.packet('tcp', '10.9.0.1:1', VIP, 'in', 'A');
+    l.advance(2);
     l.run(`-d -t ${VIP} -r 10.0.0.102:80`);
     expect(l.packet('tcp', '10.9.0.1:1', VIP, 'in', 'A').action).toBe('drop');
     l.run(`-a -t ${VIP} -r 10.0.0.102:80 -m`);
@@ -255,14 +259,17 @@ describe('the dest trash', () => {
   it('an idle deleted dest is purged after the trash period; re-adding then starts from zero', () => {
     const l = rr();
     l.conn('tcp', '10.9.0.1:1', VIP);
+    l.advance(2); // the estimator picks up the conn count
+    expect(l.ipvs.snapshot().services[0].dests[0].stats.conns).toBe(1);
     l.run(`-d -t ${VIP} -r 10.0.0.102:80`);
     expect(l.ipvs.trash).toHaveLength(1);
-    l.advance(60); // the SYN_RECV conn expires; the first trash check marks it idle
-    l.advance(60);
+    l.advance(60); // t=62: the SYN_RECV conn expired at 60; the first trash check marks it idle
+    l.advance(60); // t=122: idle for 60 s only
     expect(l.ipvs.trash).toHaveLength(1);
-    l.advance(120);
+    l.advance(60); // t=182: idle for 120 s, freed
     expect(l.ipvs.trash).toHaveLength(0);
     l.run(`-a -t ${VIP} -r 10.0.0.102:80 -m`);
+    l.advance(2);
     expect(l.ipvs.snapshot().services[0].dests[0].stats.conns).toBe(0);
   });
 
@@ -283,6 +290,7 @@ describe('one-packet scheduling', () => {
     expect([l.conn('udp', '10.9.0.1:7', VIP), l.conn('udp', '10.9.0.1:7', VIP)]).toEqual(['10.0.0.102:80', '10.0.0.101:80']);
     expect(l.ipvs.snapshot().connections).toHaveLength(0);
     expect(l.counts('10.0.0.101:80')).toEqual({ active: 0, inact: 0, persist: 0 });
+    l.advance(2);
     expect(l.ipvs.snapshot().services[0].stats.conns).toBe(6);
   });
 });

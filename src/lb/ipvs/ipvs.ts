@@ -299,7 +299,7 @@ export class Ipvs {
     if (o.pe !== undefined && o.pe !== '' && o.pe !== 'sip') throw new KernelError('add-service', 'ENOENT');
     svc.scheduler = sched;
     this.setServiceOptions(svc, o, true);
-    svc.stats.est.reset(svc.stats);
+    svc.stats.startEstimator();
     this.services.push(svc);
     this.nextDue = -Infinity;
   }
@@ -392,7 +392,7 @@ export class Ipvs {
       }
     } else {
       dest = new Dest(addr, port, svc);
-      dest.stats.est.reset(dest.stats);
+      dest.stats.startEstimator();
     }
     dest.tunnel = o.tunnel;
     dest.update(opts, true);
@@ -835,7 +835,11 @@ export class Ipvs {
       ts.outBytes += len;
     }
     if (proto === IPPROTO_TCP) this.tcpTransition(cp, TCP_DIR_OUTPUT, h.tcpFlags);
-    else cp.timeout = this.udpTimeouts[UDP_S_NORMAL];
+    else {
+      cp.timeout = this.udpTimeouts[UDP_S_NORMAL];
+      // udp_state_transition: a reply assures the persistence template
+      this.assureTemplate(cp);
+    }
     this.touch(cp, now);
     return cp.outVerdict;
   }
@@ -957,11 +961,14 @@ export class Ipvs {
     while (this.nextEst <= now) {
       // counters do not move while time is advanced, so after enough idle ticks every rate is 0
       if (ticks === EST_IDLE_TICKS) {
-        for (const s of stats) s.est.reset(s);
+        for (const s of stats) {
+          s.tick(); // picks up the counters once; later idle ticks would only decay the rates
+          s.est.reset(s.live());
+        }
         this.nextEst += Math.floor((now - this.nextEst) / EST_PERIOD_MS + 1) * EST_PERIOD_MS;
         break;
       }
-      for (const s of stats) s.est.tick(s);
+      for (const s of stats) s.tick();
       this.nextEst += EST_PERIOD_MS;
       ticks++;
       // stop early so conn timers between ticks still run in time order

@@ -30,7 +30,7 @@ export interface EmbeddedBackendOptions {
   /** how long a daemon may take to answer its control socket after start (default 15 s) */
   startTimeoutMs?: number;
   /** extra daemon settings for every director (tests: a fixture core, another queue number) */
-  daemon?: Partial<Pick<DaemonConfig, 'queue' | 'markBase'>> & { coreModule?: string };
+  daemon?: Partial<Pick<DaemonConfig, 'queue' | 'queueMaxlen' | 'markBase'>> & { coreModule?: string };
 }
 
 export class EmbeddedSession implements BackendSession {
@@ -41,6 +41,11 @@ export class EmbeddedSession implements BackendSession {
     readonly lab: Lab,
     private readonly opts: EmbeddedBackendOptions = {},
   ) {}
+
+  /** The daemon's pid on a director, if this session started one that still runs. */
+  pidOf(director: string): number | undefined {
+    return this.procs.get(director)?.pid;
+  }
 
   socketOf(director: string): string {
     return directorSocketPath(this.lab.id, director);

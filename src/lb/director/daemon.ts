@@ -41,6 +41,8 @@ export interface DaemonConfig {
   socket: string;
   /** NFQUEUE number; queues are per network namespace, so 0 suits every director */
   queue?: number;
+  /** packets the kernel holds for us before dropping (default 4096); drops show in status */
+  queueMaxlen?: number;
   dataplane?: DataplaneMode;
   /** ipvsadm argument lines applied at start, after the keepalived.conf's virtual servers */
   ipvsadm?: string[];
@@ -73,7 +75,7 @@ export interface QueueLike {
   readonly stats: NfQueueStats;
   close(): void;
 }
-export type QueueOpener = (queue: number, handler: PacketHandler) => Promise<QueueLike>;
+export type QueueOpener = (queue: number, handler: PacketHandler, maxlen?: number) => Promise<QueueLike>;
 
 export interface DaemonDeps {
   rules?: Pick<RulesManager, 'apply' | 'remove'>;
@@ -150,8 +152,8 @@ export class DirectorDaemon implements DirectorHost {
     const d = new DirectorDaemon(config, core, deps);
     try {
       d.configure();
-      const open: QueueOpener = deps.openQueue ?? ((queue, handler) => NfQueue.open({ queue }, handler));
-      d.queue = await open(config.queue ?? 0, d.dataplane.handle);
+      const open: QueueOpener = deps.openQueue ?? ((queue, handler, maxlen) => NfQueue.open({ queue, maxlen }, handler));
+      d.queue = await open(config.queue ?? 0, d.dataplane.handle, config.queueMaxlen);
       await d.syncRules(true);
       for (const m of deps.builtinModules ?? []) await d.startModule(m);
       for (const spec of config.modules ?? []) await d.loadModule(spec);

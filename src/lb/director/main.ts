@@ -12,6 +12,7 @@ const ConfigSchema = z.object({
   director: z.string().min(1),
   socket: z.string().min(1),
   queue: z.number().int().min(0).max(65535).optional(),
+  queueMaxlen: z.number().int().min(1).max(1 << 20).optional(),
   dataplane: z.enum(['per-packet', 'offload']).optional(),
   ipvsadm: z.array(z.string()).optional(),
   keepalivedConf: z.string().optional(),

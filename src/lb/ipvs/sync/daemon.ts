@@ -55,6 +55,8 @@ export class SyncDaemonError extends Error {
 }
 
 export interface SyncDaemonStats {
+  /** counters of the daemons stopped last (a VRRP switch stops one and starts the other) */
+  stopped?: { master?: NonNullable<SyncDaemonStats['master']>; backup?: NonNullable<SyncDaemonStats['backup']> };
   master?: { datagramsSent: number; recordsQueued: number; sendErrors: number; buffersDropped: number };
   backup?: {
     datagramsReceived: number;
@@ -132,8 +134,11 @@ export class SyncDaemons {
     return out;
   }
 
+  private readonly stopped: NonNullable<SyncDaemonStats['stopped']> = {};
+
   stats(): SyncDaemonStats {
     const s: SyncDaemonStats = {};
+    if (this.stopped.master || this.stopped.backup) s.stopped = structuredClone(this.stopped);
     if (this.master) s.master = { ...this.master.stats };
     if (this.backup) s.backup = { ...this.backup.stats, lastDrops: [...this.backup.stats.lastDrops] };
     return s;
@@ -262,6 +267,7 @@ export class SyncDaemons {
     const run = this.master;
     if (!run) return;
     this.master = undefined;
+    this.stopped.master = run.stats;
     clearInterval(run.timer);
     if (run.wake) clearTimeout(run.wake);
     // The kernel's thread drops what it has not sent yet when stopped (only a send in progress
@@ -328,6 +334,7 @@ export class SyncDaemons {
     const run = this.backup;
     if (!run) return;
     this.backup = undefined;
+    this.stopped.backup = run.stats;
     this.track(run.receiver.then((r) => r?.close()));
     this.log('stopping backup sync thread ...');
   }

@@ -109,6 +109,25 @@ describe('sync between two embedded cores', () => {
     await ds2.sync.close();
   });
 
+  it('a conn for a real server the backup does not have is kept unbound, and still listed', async () => {
+    const t = segment();
+    const clock = { now: () => 0 };
+    const ds1 = director(t, clock);
+    const { core: bare, sync: bareSync } = createSyncedCore((daemons) => new Ipvs({ daemons, clock }), { transport: t, lookup: () => eth0, clock });
+    // the backup has the service but only one of the two real servers
+    bare.ipvsadm(['-A', '-t', '192.168.1.112:80', '-s', 'rr']);
+    bare.ipvsadm(['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.199:80', '-m']);
+    ds1.sync.start({ state: 'master', mcastInterface: 'eth0', syncId: 0 });
+    bareSync.start({ state: 'backup', mcastInterface: 'eth0', syncId: 0 });
+    await bareSync.idle();
+    for (const f of [SYN, ACK, ACK]) ds1.core.inbound(pkt(6, 40000, 80, f));
+    await ds1.sync.flush();
+    expect(bare.ipvsadm(['-L', '-n', '-c']).stdout).toMatch(/ESTABLISHED +192\.168\.1\.100:40000 +192\.168\.1\.112:80 +10\.0\.0\.10[12]:80/);
+    expect(bare.snapshot().services[0].dests.map((d) => d.activeConns + d.inactConns)).toEqual([0]);
+    await ds1.sync.close();
+    await bareSync.close();
+  });
+
   it('with no sync daemon the backup has no entry and leaves a mid-stream segment to the local stack', () => {
     const t = segment();
     const clock = { now: () => 0 };

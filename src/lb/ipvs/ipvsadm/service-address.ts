@@ -4,9 +4,7 @@
 import { isIPv6 } from 'node:net';
 import { inetAton, stringToNumber } from './numbers.js';
 
-export const SERVICE_ADDR = 1;
-export const SERVICE_PORT = 2;
-
+/** parse_service()'s result: 0 nothing, 1 address, 3 address and port (SERVICE_ADDR|SERVICE_PORT). */
 export type ServiceParse =
   | { result: 0; reason: 'invalid' | 'name' | 'ipv6' }
   | { result: 1 | 3; addr: number; port?: number };

@@ -62,11 +62,16 @@ const descriptionSchema = z.strictObject({
     .optional(),
 });
 
-/** "hosts.rs1.interfaces[0].segment" from a zod path. */
+/** "lab.hosts.rs1.interfaces[0].segment" for objects and presets; "file.yaml: hosts.rs1..." for files. */
+function label(root: string, path: string): string {
+  if (!/[/.]/.test(root)) return path ? `${root}${path.startsWith('[') ? '' : '.'}${path}` : root;
+  return path ? `${root}: ${path}` : root;
+}
+
 function pathText(root: string, path: readonly PropertyKey[]): string {
-  let out = root;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
-  return out;
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return label(root, out);
 }
 
 function zodProblems(root: string, error: z.ZodError, prefix: PropertyKey[] = []): string[] {
@@ -88,7 +93,7 @@ export function validateDescription(input: unknown, root = 'lab'): Topology {
   const problems = parsed.success ? [] : zodProblems(root, parsed.error);
   const rawHosts = (input as { hosts?: unknown } | null)?.hosts;
   if (rawHosts === undefined) {
-    if (parsed.success) problems.push(`${root}.hosts: missing`);
+    if (parsed.success) problems.push(`${label(root, 'hosts')}: missing`);
   } else if (Array.isArray(rawHosts)) {
     const h = z.array(namedHostSchema).safeParse(rawHosts);
     if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts']));
@@ -96,7 +101,7 @@ export function validateDescription(input: unknown, root = 'lab'): Topology {
     const h = z.record(str, hostSchema).safeParse(rawHosts);
     if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts']));
   } else {
-    problems.push(`${root}.hosts: expected a map of host name -> host, or a list of hosts each with a 'name'`);
+    problems.push(`${label(root, 'hosts')}: expected a map of host name -> host, or a list of hosts each with a 'name'`);
   }
   if (problems.length > 0) throw new LabDescriptionError(problems);
   return checkSemantics(parsed.data as LabDescription, root);
@@ -109,7 +114,7 @@ interface AddressOwner {
 
 function checkSemantics(d: LabDescription, root: string): Topology {
   const problems: string[] = [];
-  const bad = (path: string, msg: string) => problems.push(`${root}.${path}: ${msg}`);
+  const bad = (path: string, msg: string) => problems.push(`${label(root, path)}: ${msg}`);
 
   // Segments and their bridges (all bridges share the one switch namespace).
   const segments = new Map<string, { subnet: Cidr; seg: TopologySegment }>();
@@ -144,7 +149,7 @@ function checkSemantics(d: LabDescription, root: string): Topology {
   const claim = (addr: string, path: string, host: string) => {
     const prev = addressOwners.get(addr);
     if (prev) bad(path, `duplicate address ${addr} (already on ${prev.path})`);
-    else addressOwners.set(addr, { path: `${root}.${path}`, host });
+    else addressOwners.set(addr, { path: label(root, path), host });
   };
 
   const hosts: TopologyHost[] = [];

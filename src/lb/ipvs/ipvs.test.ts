@@ -273,12 +273,16 @@ describe('the dest trash', () => {
     expect(l.ipvs.snapshot().services[0].dests[0].stats.conns).toBe(0);
   });
 
-  it('expire_nodest_conn=1 expires conns of a deleted dest on their next packet', () => {
-    const l = rr('t', '', { expireNodestConn: 1 });
+  it('expire_nodest_conn=1 flushes the conns (and their templates) of a deleted dest', () => {
+    const l = rr('t', '-p 300', { expireNodestConn: 1 });
     l.conn('tcp', '10.9.0.1:1', VIP);
+    l.conn('tcp', '10.9.0.2:1', VIP);
+    expect(l.ipvs.snapshot().connections).toHaveLength(4);
     l.run(`-d -t ${VIP} -r 10.0.0.102:80`);
+    // only the other dest's conn and template remain; the deleted dest is free of conns
+    expect(l.ipvs.snapshot().connections.map((c) => c.dest.addr)).toEqual(['10.0.0.101', '10.0.0.101']);
+    expect(l.ipvs.trash[0].totalConns()).toBe(0);
     expect(l.packet('tcp', '10.9.0.1:1', VIP, 'in', 'A').action).toBe('accept');
-    expect(l.ipvs.snapshot().connections).toHaveLength(0);
   });
 });
 

@@ -435,6 +435,25 @@ export class Ipvs {
     }
     d.idleStart = -1;
     this.trash.unshift(d);
+    // ip_vs_enqueue_expire_nodest_conns: with expire_nodest_conn the dest's conns go at once
+    if (this.sysctl.expireNodestConn) this.expireNodestConnFlush();
+  }
+
+  /** ip_vs_expire_nodest_conn_flush: delete conns (and then-unused templates) of unavailable dests. */
+  private expireNodestConnFlush(): void {
+    const now = this.lastNow;
+    const victims: Conn[] = [];
+    for (const cp of this.conns) {
+      const d = cp.dest;
+      if (d === null || d.available || cp.nControl > 0) continue;
+      victims.push(cp);
+    }
+    for (const cp of victims) {
+      if (cp.dead) continue;
+      const ct = cp.control;
+      this.expireNow(cp, now);
+      if (ct !== null && !ct.dead && ct.nControl === 0) this.expireNow(ct, now);
+    }
   }
 
   private zero(key: ServiceKey | undefined): void {

@@ -422,17 +422,18 @@ export class LvsLab {
     return heal(this.id);
   }
 
-  /** Which host holds each of the lab's virtual addresses (VIP, DIP) right now. */
-  async addressHolders(): Promise<Record<string, string | undefined>> {
+  /**
+   * Which directors hold each of the lab's virtual addresses (VIP, DIP) right now. More than one is a
+   * split brain — or a SIGKILLed keepalived, which leaves its addresses behind as the real one does.
+   */
+  async addressHolders(): Promise<Record<string, string[]>> {
     const wanted = [this.topology.vip, this.topology.dip].filter((a): a is string => !!a);
-    const out: Record<string, string | undefined> = Object.fromEntries(wanted.map((a) => [a, undefined]));
+    const out: Record<string, string[]> = Object.fromEntries(wanted.map((a) => [a, []]));
     if (wanted.length === 0) return out;
-    await Promise.all(
-      this.lab.directors.map(async (h) => {
-        const r = await h.exec(['ip', '-o', '-4', 'addr', 'show'], { check: false });
-        for (const a of wanted) if (new RegExp(`inet ${a.replace(/\./g, '\\.')}/`).test(r.stdout)) out[a] = h.name;
-      }),
-    );
+    const listings = await Promise.all(this.lab.directors.map(async (h) => ({ name: h.name, text: (await h.exec(['ip', '-o', '-4', 'addr', 'show'], { check: false })).stdout })));
+    for (const { name, text } of listings) {
+      for (const a of wanted) if (text.includes(`inet ${a}/`)) out[a].push(name);
+    }
     return out;
   }
 

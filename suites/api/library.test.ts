@@ -75,5 +75,5 @@ test('a partition between client and director stops service until healed', async
   await lab.heal();
   const healed = await lab.client.http(VIP, { count: 2 });
   expect(healed).toBeRoundRobin(['RS1', 'RS2']);
-  expect(await lab.addressHolders()).toEqual({ [VIP]: 'ds1', '10.0.0.105': 'ds1' });
+  expect(await lab.addressHolders()).toEqual({ [VIP]: ['ds1'], '10.0.0.105': ['ds1'] });
 });

@@ -16,7 +16,7 @@ export function sampleReport(options: { failing?: boolean } = {}): RunReport {
         name: 'article TCP',
         file: 'scenarios/article/tcp.yaml',
         backend: 'embedded',
-        lab: { id: 'abc123', preset: 'article-single', topology, addressHolders: { '192.168.1.112': 'ds1', '10.0.0.105': 'ds1' } },
+        lab: { id: 'abc123', preset: 'article-single', topology, addressHolders: { '192.168.1.112': ['ds1'], '10.0.0.105': ['ds1'] } },
         durationMs: 2000,
         steps: [
           {

@@ -1,6 +1,7 @@
 // The HTML report: one self-contained page per run (inline CSS and SVG, no script, no external
 // resource), so it can be attached to a CI run and opened anywhere.
 import { answerSequence } from '../distribution.js';
+import { describeOutages } from './terminal.js';
 import { runPassed, runTotals, scenarioPassed, type RunReport, type ScenarioReport, type StepReport } from './model.js';
 import { distributionSvg, esc, timelineSvg, topologySvg } from './svg.js';
 
@@ -28,7 +29,10 @@ function stepHtml(st: StepReport, all: string[]): string {
     out.push(`<p class="seq">${esc(seq.slice(0, 60).join(' '))}${seq.length > 60 ? ` … (${seq.length - 60} more)` : ''}</p>`);
   }
   if (st.counts && Object.keys(st.counts).length) out.push(distributionSvg(st.counts, all, st.weights));
-  if (st.kind === 'probeContinuously' && st.records) out.push(timelineSvg(st.records, all));
+  if (st.kind === 'probeContinuously' && st.records) {
+    out.push(timelineSvg(st.records, all));
+    out.push(`<pre>${esc(describeOutages(st.records).join('\n'))}</pre>`);
+  }
   if (st.output) out.push(`<pre>${esc(st.output)}</pre>`);
   if (st.error) out.push(`<p class="fail">error: ${esc(st.error)}</p>`);
   if (st.checks.length) {

@@ -43,8 +43,8 @@ export interface ScenarioReport {
     id?: string;
     preset?: string;
     topology?: Topology;
-    /** the host holding each virtual address at the end of the run (VIP, DIP) */
-    addressHolders?: Record<string, string | undefined>;
+    /** the hosts holding each virtual address at the end of the run (VIP, DIP); two is a split brain or a killed holder */
+    addressHolders?: Record<string, string[]>;
   };
   steps: StepReport[];
   durationMs: number;

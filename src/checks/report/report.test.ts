@@ -24,6 +24,11 @@ describe('terminal summary', () => {
     expect(text).not.toContain('\u001b[');
   });
 
+  it('summarises a probe timeline as its outages', () => {
+    const text = renderTerminal(sampleReport());
+    expect(text).toContain('    timeline: 3 probes, 1 lost, 1 outage\n      outage 100 ms: lost at +100 ms, back at +200 ms; 1 lost (timeout ×1); RS1 -> RS2');
+  });
+
   it('shows a failing check with its message', () => {
     const r = sampleReport({ failing: true });
     expect(runPassed(r)).toBe(false);

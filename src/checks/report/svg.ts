@@ -17,8 +17,8 @@ export function serverColor(server: string, all: readonly string[]): string {
 }
 
 const ROLE_ROW: Record<string, number> = { client: 0, router: 1, director: 2, real: 3 };
-const BOX_W = 150;
-const BOX_H = 44;
+const BOX_W = 160;
+const BOX_H = 48;
 const COL = 190;
 const ROW = 150;
 
@@ -27,7 +27,7 @@ const ROW = 150;
  * first two rows it joins, every interface a line from its host to its bus labelled with its
  * addresses. `holders` maps a virtual address (VIP, DIP) to the host holding it, which is outlined.
  */
-export function topologySvg(t: Topology, holders: Record<string, string | undefined> = {}): string {
+export function topologySvg(t: Topology, holders: Record<string, readonly string[]> = {}): string {
   const rows = [...new Set(t.hosts.map((h) => ROLE_ROW[h.role]))].sort((a, b) => a - b);
   const rowOf = (h: TopologyHost) => rows.indexOf(ROLE_ROW[h.role]);
   const perRow = rows.map((_, r) => t.hosts.filter((h) => rowOf(h) === r));
@@ -50,7 +50,7 @@ export function topologySvg(t: Topology, holders: Record<string, string | undefi
     busY.set(s.name, 40 + top * ROW + BOX_H + 40 + k * 22);
   }
   const holderOf = new Map<string, string[]>();
-  for (const [addr, host] of Object.entries(holders)) if (host) holderOf.set(host, [...(holderOf.get(host) ?? []), addr]);
+  for (const [addr, hosts] of Object.entries(holders)) for (const host of hosts) holderOf.set(host, [...(holderOf.get(host) ?? []), addr]);
 
   const parts: string[] = [];
   for (const s of t.segments) {
@@ -74,12 +74,11 @@ export function topologySvg(t: Topology, holders: Record<string, string | undefi
     const stroke = held.length ? '#d4202a' : '#333';
     parts.push(
       `<g data-host="${esc(h.name)}"><rect x="${p.x - BOX_W / 2}" y="${p.y - BOX_H / 2}" width="${BOX_W}" height="${BOX_H}" rx="6" fill="#f4f6fa" stroke="${stroke}" stroke-width="${held.length ? 3 : 1.2}"/>` +
-        `<text x="${p.x}" y="${p.y - 3}" font-size="14" text-anchor="middle" font-weight="bold">${esc(h.name)}</text>` +
-        `<text x="${p.x}" y="${p.y + 13}" font-size="10" text-anchor="middle" fill="#555">${esc(h.role)}${h.role === 'real' ? ` (${esc(h.identity)})` : ''}</text></g>`,
+        `<text x="${p.x}" y="${p.y - (held.length ? 7 : 3)}" font-size="14" text-anchor="middle" font-weight="bold">${esc(h.name)}</text>` +
+        `<text x="${p.x}" y="${p.y + (held.length ? 8 : 13)}" font-size="10" text-anchor="middle" fill="#555">${esc(h.role)}${h.role === 'real' ? ` (${esc(h.identity)})` : ''}</text>` +
+        (held.length ? `<text x="${p.x}" y="${p.y + 20}" font-size="9" text-anchor="middle" fill="#d4202a">holds ${esc(held.join(', '))}</text>` : '') +
+        '</g>',
     );
-    if (held.length) {
-      parts.push(`<text x="${p.x + BOX_W / 2 + 6}" y="${p.y + 4}" font-size="11" fill="#d4202a">holds ${esc(held.join(', '))}</text>`);
-    }
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" data-chart="topology" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="lab topology">${parts.join('')}</svg>`;
 }

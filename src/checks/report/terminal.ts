@@ -1,6 +1,8 @@
 // The terminal summary: what the article shows (the answers in order, the ipvsadm tables) and a
 // verdict per check, readable without colours (CI logs) and coloured on a TTY.
 import { answerSequence } from '../distribution.js';
+import { outageWindows, type OutageWindow } from '../outage.js';
+import type { ProbeRecord } from '../probe-record.js';
 import { runPassed, runTotals, scenarioPassed, type RunReport, type ScenarioReport, type StepReport } from './model.js';
 
 export interface TerminalOptions {
@@ -36,6 +38,7 @@ function step(s: StepReport, p: Paint): string[] {
     const shown = seq.length > 40 ? `${seq.slice(0, 40).join(' ')} ... (${seq.length - 40} more)` : seq.join(' ');
     out.push(`    answers: ${shown || '(none)'}${failed ? p.bad(`  (${failed} failed)`) : ''}`);
   }
+  if (s.records && s.kind === 'probeContinuously') out.push(...describeOutages(s.records).map((l) => `    ${l}`));
   if (s.counts && Object.keys(s.counts).length > 0) {
     out.push(`    counts:  ${Object.entries(s.counts).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
@@ -51,6 +54,22 @@ function step(s: StepReport, p: Paint): string[] {
     if (!c.pass) out.push(indent(c.message, '         '));
   }
   return out;
+}
+
+/** One line per outage of a timeline, times relative to its first probe. */
+export function describeOutages(records: readonly ProbeRecord[]): string[] {
+  const windows = outageWindows(records);
+  if (records.length === 0) return ['timeline: no probes'];
+  const t0 = Math.min(...records.map((r) => r.at));
+  const lost = records.filter((r) => !r.ok).length;
+  const head = `timeline: ${records.length} probes, ${lost} lost, ${windows.length} outage${windows.length === 1 ? '' : 's'}`;
+  return [head, ...windows.map((w) => `  ${outageLine(w, t0)}`)];
+}
+
+function outageLine(w: OutageWindow, t0: number): string {
+  const errors = Object.entries(w.errors).map(([e, n]) => `${e} ×${n}`).join(', ');
+  const end = w.firstRecovered === undefined ? 'never recovered' : `back at +${Math.round(w.firstRecovered - t0)} ms`;
+  return `outage ${Math.round(w.durationMs)} ms: lost at +${Math.round(w.firstLost - t0)} ms, ${end}; ${w.lostProbes} lost (${errors}); ${w.serverBefore ?? '?'} -> ${w.serverAfter ?? '-'}`;
 }
 
 export function renderScenario(s: ScenarioReport, p: Paint): string {

@@ -2,7 +2,7 @@
 // (through the director daemon's control socket) with ipvsadm's own output and exit status.
 import fs from 'node:fs';
 import { UsageError, wantsHelp, type Command } from '../command.js';
-import { directorSocketPath } from '../../lb/director/backend.js';
+import { directorSocketPath, ensureDirectorDaemon } from '../../lb/director/backend.js';
 import { controlRequest } from '../../lb/director/control.js';
 import type { DaemonStatus } from '../../lb/director/daemon.js';
 import type { IpvsadmResult } from '../../lb/ipvs/types.js';
@@ -11,9 +11,10 @@ import { runDirOf } from '../../lab/rundir.js';
 const usage = `usage: lvslab ipvsadm <lab> <director> ARGS...
        lvslab ipvsadm <lab> <director> --director-status
 
-Run ipvsadm on a director of a running lab whose embedded director daemon is up: the arguments
-are ipvsadm's own (the article's commands work as written), stdin is passed on for -R, and the
-output and exit status are ipvsadm's.
+Run ipvsadm on a director of a running lab (see 'lvslab up') against its embedded IPVS: the
+arguments are ipvsadm's own (the article's commands work as written), stdin is passed on for -R,
+and the output and exit status are ipvsadm's. If the director has no embedded director daemon
+yet, one is started with an empty table (it runs until 'lvslab down').
 
   lvslab ipvsadm 3f9a2c ds1 -A -t 192.168.1.112:80 -s rr
   lvslab ipvsadm 3f9a2c ds1 -a -t 192.168.1.112:80 -r 10.0.0.101:80 -m -w 1
@@ -44,9 +45,9 @@ export const ipvsadmCommand: Command = {
     if (!lab || !director || args.length === 0) throw new UsageError('needs a lab id, a director and ipvsadm arguments');
     if (!fs.existsSync(runDirOf(lab))) throw new UsageError(`no lab '${lab}' (see 'lvslab ls')`);
     const socket = directorSocketPath(lab, director);
-    if (!fs.existsSync(socket)) {
-      throw new Error(`lab ${lab}: director '${director}' has no embedded director daemon running (no socket ${socket})`);
-    }
+    // a lab kept by `lvslab up` has no load balancer yet: the first ipvsadm starts the embedded one
+    const { started, pid } = await ensureDirectorDaemon(lab, director);
+    if (started) process.stderr.write(`lvslab: started the embedded director daemon on ${director} (pid ${pid})\n`);
     if (args.length === 1 && args[0] === '--director-status') {
       const s = await controlRequest<DaemonStatus>(socket, { op: 'status' });
       process.stdout.write(JSON.stringify(s, null, 2) + '\n');

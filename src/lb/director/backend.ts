@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lab, SpawnedProcess } from '../../lab/index.js';
+import { attachLab, type Lab, type SpawnedProcess } from '../../lab/index.js';
 import { runDirOf } from '../../lab/rundir.js';
 import type { BackendSession, DirectorConfig } from '../backend.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
@@ -31,6 +31,8 @@ export interface EmbeddedBackendOptions {
   startTimeoutMs?: number;
   /** extra daemon settings for every director (tests: a fixture core, another queue number) */
   daemon?: Partial<Pick<DaemonConfig, 'queue' | 'queueMaxlen' | 'markBase'>> & { coreModule?: string };
+  /** let the daemons outlive this process (labs kept by `lvslab up`; teardown still kills them) */
+  detached?: boolean;
 }
 
 export class EmbeddedSession implements BackendSession {
@@ -69,7 +71,7 @@ export class EmbeddedSession implements BackendSession {
     };
     const cfgFile = path.join(this.lab.runDir, `director-${director}.json`);
     fs.writeFileSync(cfgFile, JSON.stringify(daemonConfig, null, 2));
-    const proc = await host.spawn([process.execPath, directorEntry(), '--config', cfgFile], { logName: `director-${director}` });
+    const proc = await host.spawn([process.execPath, directorEntry(), '--config', cfgFile], { logName: `director-${director}`, outliveOwner: this.opts.detached ?? false });
     this.procs.set(director, proc);
     let exited = false;
     void proc.exited.then(() => {
@@ -139,4 +141,23 @@ export class EmbeddedSession implements BackendSession {
 /** The embedded backend bound to a built lab. */
 export function openEmbeddedBackend(lab: Lab, opts: EmbeddedBackendOptions = {}): EmbeddedSession {
   return new EmbeddedSession(lab, opts);
+}
+
+/**
+ * Make sure a director of a running lab (built by another process, e.g. `lvslab up`) has a daemon:
+ * start one with an empty table if its socket does not answer. The daemon outlives the caller; the
+ * lab's teardown kills it (its pid is recorded).
+ */
+export async function ensureDirectorDaemon(labId: string, director: string): Promise<{ started: boolean; pid?: number }> {
+  const socket = directorSocketPath(labId, director);
+  try {
+    await controlRequest(socket, { op: 'ping' }, 1000);
+    return { started: false };
+  } catch {
+    // not running (or a stale socket from a killed daemon): start one
+  }
+  const lab = await attachLab(labId);
+  const session = new EmbeddedSession(lab, { detached: true });
+  await session.startDirector(director, {});
+  return { started: true, pid: session.pidOf(director) };
 }

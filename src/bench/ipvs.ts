@@ -119,29 +119,37 @@ function table(count: number, ms: number): void {
     cport[k] = 1024 + (i & 0x3fff);
   }
   let hits = 0;
-  const lk = rate(ms, (i) => {
+  const lookup = (i: number): void => {
     const k = i & 0xffff;
     if (ipvs.conns.inGet(IPPROTO_UDP, caddr[k], cport[k], VIP | 0, 80) !== null) hits++;
-  });
-  if (hits === 0) throw new Error('lookups found nothing');
-  console.log(`  lookups (ConnTable.inGet, random keys): ${fmt(lk)}/s`);
-  // the machine's own speed for the same access pattern: a bare Map of 1M numbers, random keys
+  };
+  // the machine's own speed for the same access pattern: a bare Map of as many numbers, random keys
   const bare = new Map<number, number>();
   for (let i = 0; i < count; i++) bare.set(Math.imul(i, 0x9e3779b1) >> 1, i);
   const bareKeys = new Int32Array(65536);
   for (let k = 0; k < 65536; k++) bareKeys[k] = Math.imul(Math.floor(rnd() * count), 0x9e3779b1) >> 1;
   let bareHits = 0;
-  const bm = rate(ms, (i) => {
+  const bareLookup = (i: number): void => {
     if (bare.get(bareKeys[i & 0xffff]) !== undefined) bareHits++;
-  });
-  if (bareHits === 0) throw new Error('bare map found nothing');
-  console.log(`  for scale, a bare Map<number, number> of the same size with random keys: ${fmt(bm)}/s`);
-  const pk = rate(ms, (i) => {
+  };
+  // alternate the two and keep the best of three, so a busy machine hurts both alike
+  let lk = 0;
+  let bm = 0;
+  for (let round = 0; round < 3; round++) {
+    lk = Math.max(lk, rate(ms, lookup));
+    bm = Math.max(bm, rate(ms, bareLookup));
+  }
+  if (hits === 0 || bareHits === 0) throw new Error('lookups found nothing');
+  console.log(`  lookups (ConnTable.inGet, random keys): ${fmt(lk)}/s`);
+  console.log(`  for scale, a bare Map<number, number> of the same size with random keys: ${fmt(bm)}/s (inGet at ${((lk / bm) * 100).toFixed(0)}%)`);
+  const packet = (i: number): void => {
     const k = i & 0xffff;
     h.saddr = caddr[k] >>> 0;
     h.sport = cport[k];
     ipvs.inbound(h);
-  });
+  };
+  let pk = 0;
+  for (let round = 0; round < 3; round++) pk = Math.max(pk, rate(ms, packet));
   console.log(`  packets of existing conns (inbound(): lookup, counters, timer): ${fmt(pk)}/s`);
 }
 

@@ -19,3 +19,19 @@ export {
 export type { KeepalivedConfig, VrrpInstance, VirtualServer, RealServer, ConfDiagnostic, EffectiveVrrpInstance, EffectiveSyncDaemon } from './lb/keepalived/index.js';
 export { VrrpSpeaker, VrrpInstanceMachine, VrrpSyncGroup, ManualScheduler, vrrpEvents, vrrpModuleSpec, loadVrrpConfig, skewUs, masterDownUs } from './lb/vrrp/index.js';
 export type { VrrpState, VrrpTransitionEvent, SpeakerStatus, Transition } from './lb/vrrp/index.js';
+export {
+  SyncDaemons,
+  SyncDaemonError,
+  SyncDaemonFollower,
+  createSyncedCore,
+  syncDaemonsOf,
+  syncModuleSpec,
+  encodeMessage,
+  decodeMessage,
+  SyncMessageBuilder,
+  acceptRecord,
+  SyncBatcher,
+  SYNC_GROUP,
+  SYNC_PORT,
+} from './lb/ipvs/sync/index.js';
+export type { SyncConn, DecodedMessage, SyncedConnImport, SyncDaemonStats, SyncSettings, SyncTarget } from './lb/ipvs/sync/index.js';

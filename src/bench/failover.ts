@@ -12,6 +12,7 @@ import type { Lab } from '../lab/index.js';
 import { directorConf, type ConfKnobs } from '../lb/vrrp/harness/confs.js';
 import { DIP, DirectorVrrp, keepalivedAvailable, setLink, sleep, VIP, waitHolder, type Impl } from '../lb/vrrp/harness/directors.js';
 import { probeVip, serveOnDirectors, summarize } from '../lb/vrrp/harness/probes.js';
+import { failoverTimeline } from '../lb/vrrp/harness/timeline.js';
 
 type Scenario = 'kill' | 'graceful' | 'link-cut';
 const SCENARIOS: Scenario[] = ['kill', 'graceful', 'link-cut'];
@@ -34,7 +35,7 @@ async function reset(lab: Lab): Promise<void> {
   }
 }
 
-async function once(lab: Lab, impl: Impl, scenario: Scenario, run: number, knobs: ConfKnobs): Promise<RunResult> {
+async function once(lab: Lab, impl: Impl, scenario: Scenario, run: number, knobs: ConfKnobs, verbose: boolean): Promise<RunResult> {
   const k = { ...knobs, ...(scenario === 'link-cut' ? { trackInterface: ['eth0'] } : {}) };
   const ds1 = new DirectorVrrp(lab, 'ds1', impl, directorConf('ds1', k), `-b${run}`);
   const ds2 = new DirectorVrrp(lab, 'ds2', impl, directorConf('ds2', k), `-b${run}`);
@@ -60,6 +61,7 @@ async function once(lab: Lab, impl: Impl, scenario: Scenario, run: number, knobs
     const r: RunResult = { impl, scenario, run, outageMs: w ? Math.round(w.durationMs) : 0, lostProbes: w?.lostProbes ?? 0 };
     if (!s.recovered) r.problem = 'service did not come back';
     else if (after.length > 1) r.problem = `${after.length} outage windows after the fault`;
+    if (verbose || r.problem) process.stderr.write(failoverTimeline(`${impl} ${scenario} run ${run + 1}`, faultAt, timeline, [ds2]) + '\n');
     return r;
   } catch (e) {
     return { impl, scenario, run, outageMs: NaN, lostProbes: 0, problem: (e as Error).message };
@@ -79,7 +81,7 @@ function median(xs: number[]): number {
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { runs: { type: 'string', default: '5' }, version: { type: 'string', default: '2' }, advert: { type: 'string' }, scenarios: { type: 'string' } },
+    options: { runs: { type: 'string', default: '5' }, version: { type: 'string', default: '2' }, advert: { type: 'string' }, scenarios: { type: 'string' }, verbose: { type: 'boolean' } },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`--runs: '${values.runs}' is not 1..50`);
@@ -103,7 +105,7 @@ export async function run(args: string[]): Promise<void> {
         // alternate which implementation goes first, so drift in machine load is shared
         const order = i % 2 ? [...impls].reverse() : impls;
         for (const impl of order) {
-          const r = await once(lab, impl, scenario, i, knobs);
+          const r = await once(lab, impl, scenario, i, knobs, values.verbose ?? false);
           results.push(r);
           process.stderr.write(`${scenario.padEnd(9)} run ${i + 1}/${runs} ${impl.padEnd(10)} outage ${String(r.outageMs).padStart(5)} ms${r.problem ? `  (${r.problem})` : ''}\n`);
         }

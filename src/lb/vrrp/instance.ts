@@ -53,6 +53,8 @@ export interface Transition {
 export interface SyncGroupLink {
   /** false while any member has a fault of its own: nobody in the group may become master */
   allowsMaster(): boolean;
+  /** keepalived's vrrp_sync_can_goto_master: every other member wants master too (or is master) */
+  canGotoMaster(inst: VrrpInstanceMachine): boolean;
   transitioned(inst: VrrpInstanceMachine, t: Transition): void;
   faultChanged(inst: VrrpInstanceMachine): void;
 }
@@ -70,6 +72,8 @@ export class VrrpInstanceMachine {
   /** the current master's address as last heard (or ours) */
   masterAddress?: string;
   group?: SyncGroupLink;
+  /** the master-down timer ran out (keepalived's wantstate MASTER); a sync group waits for all */
+  wantMaster = false;
   private masterAdverUs: number;
   private readonly ownAdverUs: number;
   private downTimer?: TimerHandle;
@@ -155,6 +159,7 @@ export class VrrpInstanceMachine {
         }
         if (this.settings.version === 3) this.masterAdverUs = advUs;
         this.masterAddress = a.src;
+        this.wantMaster = false;
         this.armDownTimer(this.masterDownUs());
       }
       // else: a lower priority master while we may preempt: ignore it and let the timer run out
@@ -229,6 +234,7 @@ export class VrrpInstanceMachine {
   private becomeBackup(reason: string, masterAdverUs: number): void {
     this.masterAdverUs = masterAdverUs;
     this.preemptUntil = undefined;
+    this.wantMaster = false;
     this.clearTimer('adver');
     this.armDownTimer(this.masterDownUs());
     this.setState('BACKUP', reason);
@@ -240,6 +246,7 @@ export class VrrpInstanceMachine {
       return;
     }
     this.clearTimer('down');
+    this.wantMaster = false;
     this.masterAddress = this.settings.primaryAddress;
     this.stats.becameMaster++;
     this.sendAdvert();
@@ -295,8 +302,20 @@ export class VrrpInstanceMachine {
     this.clearTimer('down');
     this.downTimer = this.clock.setTimer(us / 1000, () => {
       this.downTimer = undefined;
-      if (this.state === 'BACKUP') this.becomeMaster('master-down timer expired');
+      this.downTimerExpired();
     });
+  }
+
+  private downTimerExpired(): void {
+    if (this.state !== 'BACKUP') return;
+    this.wantMaster = true;
+    if (this.group && !this.group.canGotoMaster(this)) {
+      // keepalived: "only sync to master if everyone wants to, prefer backup to avoid thrashing";
+      // wait another interval: the last member's timer takes the whole group over
+      this.armDownTimer(this.masterDownUs());
+      return;
+    }
+    this.becomeMaster('master-down timer expired');
   }
 
   private armAdverTimer(): void {

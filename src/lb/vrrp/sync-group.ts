@@ -30,6 +30,11 @@ export class VrrpSyncGroup implements SyncGroupLink {
     return !this.members.some((m) => m.ownFault);
   }
 
+  canGotoMaster(inst: VrrpInstanceMachine): boolean {
+    if (!this.allowsMaster()) return false;
+    return this.members.every((m) => m === inst || m.wantMaster || m.state === 'MASTER');
+  }
+
   /** the group's state once all members agree; undefined while they differ */
   get state(): VrrpState | undefined {
     const s = this.members[0]?.state;

@@ -34,8 +34,9 @@ export class GarpSender {
 
   constructor(readonly ifname: string, mac?: Buffer) {
     const c = loadLibc();
-    // htons(ETH_P_ARP) as the protocol: we only send, but the kernel wants a valid one
-    this.fd = check(c.socket(AF_PACKET, SOCK_RAW, 0x0608), 'socket(AF_PACKET)');
+    // protocol 0: a send-only packet socket (it receives nothing, so no ARP frames queue up unread);
+    // the frame's type comes from sockaddr_ll.sll_protocol below
+    this.fd = check(c.socket(AF_PACKET, SOCK_RAW, 0), 'socket(AF_PACKET)');
     this.mac = mac ?? interfaceMac(ifname);
     this.sll = Buffer.alloc(20); // sockaddr_ll
     this.sll.writeUInt16LE(AF_PACKET, 0);

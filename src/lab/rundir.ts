@@ -7,8 +7,10 @@ import type { ProcessRef } from './procs.js';
 import type { Topology } from './topology.js';
 
 /** Root of all run directories; LVSLAB_RUN_DIR overrides it (tests of gc logic, non-root use). */
+export const DEFAULT_RUN_ROOT = '/run/lvslab';
+
 export function runRoot(): string {
-  return process.env.LVSLAB_RUN_DIR ?? '/run/lvslab';
+  return process.env.LVSLAB_RUN_DIR ?? DEFAULT_RUN_ROOT;
 }
 
 export function runDirOf(labId: string): string {

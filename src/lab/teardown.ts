@@ -1,9 +1,18 @@
 // Tearing a lab down and collecting labs whose owner died. Both work from the run directory alone,
 // so any process (a later build, `lvslab gc`, `lvslab down`) can clean up after any other.
+import { stat } from 'node:fs/promises';
 import { NS_PREFIX } from './plan.js';
 import { deleteNamespaces, listLabNamespaces } from './netns.js';
 import { isAlive, pidsInNamespaces, terminate, type ProcessRef } from './procs.js';
-import { KEPT_OWNER, listLabIds, readPids, readRecord, removeRunDir, type LabRecord } from './rundir.js';
+import { DEFAULT_RUN_ROOT, KEPT_OWNER, listLabIds, readPids, readRecord, removeRunDir, runDirOf, runRoot, type LabRecord } from './rundir.js';
+
+async function ageMs(path: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Kill the processes the lab started (checked by start time), then anything still running inside
@@ -53,10 +62,10 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
   for (const id of ids) {
     if (except.has(id)) continue;
     const rec = await readRecord(id);
-    // No readable record: a lab being created this instant writes it first, so only a crash during
-    // mkdir leaves this; treat as orphaned only when asked for everything or nothing lives there.
+    // No readable record: either a build reserved the id this instant and is about to write it, or
+    // a crash right after mkdir. Only a record-less directory that has aged is an orphan.
     if (!rec) {
-      if (opts.all || (await namespacesOfId(id)).length === 0) {
+      if (opts.all || ((await ageMs(runDirOf(id))) > 30_000 && (await namespacesOfId(id)).length === 0)) {
         await teardownLab(id);
         removed.push(id);
       }
@@ -67,8 +76,9 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
       removed.push(id);
     }
   }
-  // Namespaces whose lab has no run directory (a teardown killed midway, or run dirs wiped by a
-  // reboot of /run... which also wipes namespaces, so mostly the former).
+  // Namespaces whose lab has no run directory (a teardown killed midway). Only judged against the
+  // real run root: with LVSLAB_RUN_DIR pointing elsewhere every real lab would look orphaned.
+  if (runRoot() !== DEFAULT_RUN_ROOT && !opts.all) return { removed, namespaces: [] };
   const known = new Set(await listLabIds());
   const minAge = opts.orphanNamespaceAgeMs ?? 10_000;
   const stray: string[] = [];

@@ -54,11 +54,12 @@ function replay(kernel: FakeKernel, c: Recorded): { got: Outcome; want: Outcome 
 
 /**
  * The kernel lists services in hash-table order salted by a pointer of that boot, and ipvsadm's
- * non-transitive sort makes that order show through. Find the salt under which the whole recording
- * replays; the per-case tests below then use it.
+ * non-transitive sort (and --nosort) makes that order show through. Find the salt under which the
+ * whole recording replays; the per-case tests below then use it.
  */
 function findSalt(): number {
-  for (let salt = 0; salt < 256; salt++) {
+  // the boot of the current recording had 112 (and no other salt fits it): try that first
+  for (const salt of [112, ...Array.from({ length: 256 }, (_, i) => i).filter((i) => i !== 112)]) {
     const kernel = new FakeKernel(salt);
     if (recording.cases.every((c) => {
       const { got, want } = replay(kernel, c);

@@ -146,6 +146,7 @@ export const KERNEL_CASES: KernelCase[] = [
   c('-Ln --tun-info'),
   c('-Ln --stats --rate'),
   c('-Ln --tun-info --thresholds'),
+  c('-Ln --nosort'),
   c('-Ln --nosort -t 192.168.1.112:80'),
   c('-Ln --nosort -t 10.0.0.1:80'),
   c('-L -n -t 10.0.0.100:443'),
@@ -238,6 +239,7 @@ export const KERNEL_CASES: KernelCase[] = [
   c('-e -t 10.0.0.20:80 -r 10.0.0.6 -m -w 7x'),
   c('-Ln --thresholds -t 10.0.0.20:80'),
   c('-Ln'),
+  c('-Ln --nosort'),
   c('-Sn'),
   c('-C'),
 ];

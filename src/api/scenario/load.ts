@@ -29,8 +29,8 @@ function issuePath(path: readonly PropertyKey[]): string {
 
 export function formatZodProblems(error: ZodError): string[] {
   return error.issues.map((i) => {
-    // Unions report "Invalid input"; name what the union accepts instead of guessing a branch.
-    const message = i.code === 'invalid_union' ? 'not one of the accepted forms (see docs/scenarios.md)' : i.message;
+    // A union without its own message says only "Invalid input": point at the format instead.
+    const message = i.code === 'invalid_union' && /^Invalid input$/.test(i.message) ? 'not one of the accepted forms (see docs/scenarios.md)' : i.message;
     return `${issuePath(i.path)}: ${message}`;
   });
 }

@@ -44,7 +44,7 @@ export const udpStep = z.strictObject({
 const fileSpec = z.union([
   z.string().min(1), // a path, relative to the scenario file
   z.strictObject({ name: z.string().min(1), bytes: z.number().int().min(1).max(1 << 20) }), // generated, random content
-]);
+], { error: 'expected a file path or { name, bytes } (1 to 1048576 bytes)' });
 
 export const sendFileStep = z.strictObject({
   ...probeFrom,
@@ -63,7 +63,7 @@ export const faultSpec = z.union([
   z.strictObject({ linkUp: z.string().regex(/^[a-z][a-z0-9-]*(:[A-Za-z0-9_.-]+)?$/, 'HOST or HOST:INTERFACE') }),
   z.strictObject({ partition: z.tuple([z.array(hostName).min(1), z.array(hostName).min(1)]) }),
   z.strictObject({ heal: z.literal(true) }),
-]);
+], { error: 'expected one of { kill: HOST }, { stop: HOST }, { linkDown: HOST[:IF] }, { linkUp: HOST[:IF] }, { partition: [[HOSTS], [HOSTS]] }, { heal: true }' });
 
 export const continuousStep = z.strictObject({
   ...probeFrom,
@@ -99,7 +99,7 @@ const connectionPattern = z.strictObject({
   expiresBelow: z.number().min(0).optional(),
 });
 
-const roundRobin = z.union([serverList, z.strictObject({ servers: serverList, exactOrder: z.boolean().optional() })]);
+const roundRobin = z.union([serverList, z.strictObject({ servers: serverList, exactOrder: z.boolean().optional() })], { error: 'expected a list of servers or { servers, exactOrder }' });
 
 export const expectSchema = z.strictObject({
   // probes
@@ -198,8 +198,8 @@ export const scenarioSchema = z.strictObject({
   name,
   description: z.string().optional(),
   /** a preset name, a lab description file (relative to the scenario), or a description inline */
-  lab: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
-  backend: z.union([z.enum(['embedded', 'kernel', 'both']), z.array(z.enum(['embedded', 'kernel'])).min(1)]).default('embedded'),
+  lab: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'expected a preset name, a lab description file, or a description' }),
+  backend: z.union([z.enum(['embedded', 'kernel', 'both']), z.array(z.enum(['embedded', 'kernel'])).min(1)], { error: 'expected embedded, kernel, both, or a list of embedded and kernel' }).default('embedded'),
   directors: z.record(hostName, directorSchema).default({}),
   steps: z.array(stepSchema).min(1),
 });

@@ -5,7 +5,7 @@
 // timers when advance() (or a packet) looks at it, so tests advance time instead of sleeping.
 import { formatIPv4, parseIPv4 } from './addr.js';
 import { Conn, ConnTable } from './conn.js';
-import { Dest, fwdName } from './dest.js';
+import { Dest } from './dest.js';
 import { EST_PERIOD_MS } from './est.js';
 import {
   IP_VS_CONN_F_DROUTE,
@@ -36,7 +36,6 @@ import {
   IPPROTO_UDP,
   type Clock,
   type ConnSnapshot,
-  type Counters,
   type DestOptions,
   type DestSnapshot,
   type IpvsadmResult,
@@ -1145,15 +1144,5 @@ export class Ipvs {
     // a fwmark template (IPPROTO_IP) carries the mark in its virtual address
     if (c.protocol === IPPROTO_IP) snap.fwmark = c.vaddr >>> 0;
     return snap;
-  }
-
-  /** Forwarding of a conn, from its flags. */
-  static forwardingOf(c: Conn): ReturnType<typeof fwdName> {
-    return fwdName(c.flags);
-  }
-
-  /** Counters of one dest/service/total, for tools: same numbers the snapshot has. */
-  static counters(s: Stats): Counters {
-    return s.counters();
   }
 }

@@ -226,7 +226,7 @@ export class SyncDaemons {
 
   private startMaster(cfg: ResolvedDaemonConfig, iface: SyncInterface): void {
     if (!iface.primaryIPv4) this.log('You probably need to specify IP address on multicast interface.');
-    const sender = this.transport.openSender(cfg, iface).catch((e: Error) => {
+    const sender = this.transport.openSender(cfg, iface, this.log).catch((e: Error) => {
       this.log(`Error during creation of the master sync socket: ${e.message}`);
       return undefined;
     });
@@ -278,7 +278,7 @@ export class SyncDaemons {
 
   private startBackup(cfg: ResolvedDaemonConfig, iface: SyncInterface): void {
     const stats: BackupRun['stats'] = { datagramsReceived: 0, recordsApplied: 0, recordsSkipped: 0, datagramsDropped: 0, lastDrops: [] };
-    const receiver = this.transport.openReceiver(cfg, iface, (d) => this.receive(cfg, stats, d)).catch((e: Error) => {
+    const receiver = this.transport.openReceiver(cfg, iface, (d) => this.receive(cfg, stats, d), this.log).catch((e: Error) => {
       this.log(`Error during creation of the backup sync socket: ${e.message}`);
       return undefined;
     });

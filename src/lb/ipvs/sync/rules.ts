@@ -117,6 +117,10 @@ export function syncInPkts(c: SyncCandidate): number {
   return marks.get(c)?.inPkts ?? 0;
 }
 
+/** The TCP states a master syncs, as a bit set (ip_vs_sync_conn_needed). */
+const TCP_SYNC_STATES =
+  (1 << TCP_S.ESTABLISHED) | (1 << TCP_S.FIN_WAIT) | (1 << TCP_S.CLOSE) | (1 << TCP_S.CLOSE_WAIT) | (1 << TCP_S.TIME_WAIT);
+
 function inPersistence(c: SyncCandidate): boolean {
   for (let p = c.control; p; p = p.control) if (p.flags & IP_VS_CONN_F_TEMPLATE) return true;
   return false;
@@ -143,8 +147,7 @@ export function syncConnNeeded(c: SyncCandidate, pkts: number, now: number, s: S
     return false;
   } else if (c.protocol === IPPROTO_TCP) {
     // Only these TCP states are worth a backup's entry: a SYN_RECV conn is not synced at all.
-    const worth = [TCP_S.ESTABLISHED, TCP_S.FIN_WAIT, TCP_S.CLOSE, TCP_S.CLOSE_WAIT, TCP_S.TIME_WAIT];
-    if (!worth.includes(c.state)) return false;
+    if (!((1 << c.state) & TCP_SYNC_STATES)) return false;
     force = c.state !== mk.oldState;
     // A change to anything but ESTABLISHED is sent at once; ESTABLISHED waits for the threshold.
     if (force && c.state !== TCP_S.ESTABLISHED) send = true;

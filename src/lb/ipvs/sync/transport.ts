@@ -16,8 +16,8 @@ export interface SyncReceiver {
 }
 
 export interface SyncTransport {
-  openSender(cfg: ResolvedDaemonConfig, iface: SyncInterface): Promise<SyncSender>;
-  openReceiver(cfg: ResolvedDaemonConfig, iface: SyncInterface, onDatagram: (d: Buffer) => void): Promise<SyncReceiver>;
+  openSender(cfg: ResolvedDaemonConfig, iface: SyncInterface, log?: (line: string) => void): Promise<SyncSender>;
+  openReceiver(cfg: ResolvedDaemonConfig, iface: SyncInterface, onDatagram: (d: Buffer) => void, log?: (line: string) => void): Promise<SyncReceiver>;
 }
 
 function closeSocket(s: dgram.Socket): Promise<void> {
@@ -42,7 +42,7 @@ function bind(s: dgram.Socket, opts: dgram.BindOptions): Promise<void> {
 }
 
 export const dgramTransport: SyncTransport = {
-  async openSender(cfg, iface) {
+  async openSender(cfg, iface, log) {
     const s = dgram.createSocket({ type: 'udp4' });
     try {
       // The kernel binds even without an address (to 0.0.0.0, after logging that one is needed).
@@ -55,7 +55,8 @@ export const dgramTransport: SyncTransport = {
       await closeSocket(s);
       throw e;
     }
-    s.on('error', () => {}); // send errors are reported per datagram
+    // send errors are reported per datagram; anything else is logged, never thrown
+    s.on('error', (e) => log?.(`master sync socket: ${e.message}`));
     return {
       send: (d) =>
         new Promise<void>((resolve, reject) => {
@@ -65,7 +66,7 @@ export const dgramTransport: SyncTransport = {
     };
   },
 
-  async openReceiver(cfg, iface, onDatagram) {
+  async openReceiver(cfg, iface, onDatagram, log) {
     const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     try {
       // Bound to the group address so unicast to the port is not taken for sync traffic.
@@ -76,7 +77,7 @@ export const dgramTransport: SyncTransport = {
       throw e;
     }
     s.on('message', (msg) => onDatagram(msg));
-    s.on('error', () => {});
+    s.on('error', (e) => log?.(`receiving message error: ${e.message}`));
     return { close: () => closeSocket(s) };
   },
 };

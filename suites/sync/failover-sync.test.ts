@@ -95,8 +95,9 @@ describe.skipIf(!isRoot)('connection sync across a VRRP failover (embedded, arti
       return m.startsWith('master sync daemon (mcast=eth0, syncid=51') && b.startsWith('backup sync daemon (mcast=eth0, syncid=51') ? true : undefined;
     }, 5000);
 
-    // a busy keep-alive connection: a request every 10 ms for 24 s
-    const client = lab.client.exec(['node', '-e', keepAliveClient(VIP, 10, 24_000)], { timeoutMs: 60_000 });
+    // a busy keep-alive connection: a request every 10 ms for 30 s (the failback can take 15 s
+    // on a loaded machine: director start, preempt_delay 5 s, master-down)
+    const client = lab.client.exec(['node', '-e', keepAliveClient(VIP, 10, 30_000)], { timeoutMs: 70_000 });
     const est = await waitFor('the connection on DS1', async () => (await lab.director('ds1').connections()).find((r) => r.proto === 'TCP' && r.state === 'ESTABLISHED'), 5000);
     const synced = await waitFor('the connection on DS2 before the failure', async () => (await lab.director('ds2').connections()).find((r) => r.proto === 'TCP' && r.client.port === est.client.port), 4000);
     expect(synced.state).toBe('ESTABLISHED');
@@ -125,7 +126,7 @@ describe.skipIf(!isRoot)('connection sync across a VRRP failover (embedded, arti
     const learned = await waitFor('DS1 to learn the connection from DS2', async () => (await lab.director('ds1').connections()).find((r) => r.client.port === est.client.port), 8000);
     expect(learned.state).toBe('ESTABLISHED');
     expect(await holds('ds2', VIP)).toBe(true); // still DS2's: DS1 learned it while backup
-    await waitFor('DS1 to take the VIP back', async () => ((await holds('ds1', VIP)) && !(await holds('ds2', VIP)) ? true : undefined), 10_000, 100);
+    await waitFor('DS1 to take the VIP back', async () => ((await holds('ds1', VIP)) && !(await holds('ds2', VIP)) ? true : undefined), 20_000, 100);
     const back = Date.now();
     const onDs1 = (await lab.director('ds1').connections()).find((r) => r.client.port === est.client.port);
     console.log('sync status at failback', JSON.stringify({ ds1: await syncStatus('ds1'), ds2: await syncStatus('ds2') }));

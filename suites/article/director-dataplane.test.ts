@@ -122,6 +122,27 @@ describe.skipIf(!isRoot || !fs.existsSync(mainJs))('director data plane (fixture
       expect(String(rules.stdout)).not.toContain('fwmark');
     });
 
+    it('offload DR: the first packet decides, conntrack keeps routing the flow by its mark', async () => {
+      const { socket, proc } = await startDaemon(lab, 'offdr', {
+        dataplane: 'offload',
+        ipvsadm: ['-A -t 192.168.1.112:80 -s rr', '-a -t 192.168.1.112:80 -r 10.0.0.101:80 -g', '-a -t 192.168.1.112:80 -r 10.0.0.102:80 -g'],
+      }, 'ipvs');
+      try {
+        const got = [];
+        for (let i = 0; i < 4; i++) got.push(await curl(lab));
+        expect(got).toEqual(['RS2 192.168.1.100', 'RS1 192.168.1.100', 'RS2 192.168.1.100', 'RS1 192.168.1.100']);
+        const s = await controlRequest<DaemonStatus>(socket, { op: 'status' });
+        expect(s.dataplane.inbound).toBe(4);
+        expect(s.dataplane.routed).toBe(4);
+      } finally {
+        proc.kill('SIGTERM');
+        await proc;
+      }
+      const rules = await lab.exec('ds', ['ip', 'rule', 'show']);
+      expect(String(rules.stdout)).not.toContain('fwmark');
+      await lab.exec('ds', ['conntrack', '-F']);
+    });
+
     it('offload NAT: only the first packet crosses, conntrack DNAT does the rest', async () => {
       // the RS have the VIP on lo for DR; NAT still works since the director rewrites to the RIP
       const { socket, proc } = await startDaemon(lab, 'off', {

@@ -60,7 +60,7 @@ describe('renderNft', () => {
   });
   it('offload maps verdict marks to DNAT targets and keeps the mark in conntrack', () => {
     const s = renderNft({ ...nat, mode: 'offload' });
-    expect(s).toContain('ct mark 0 meta mark { 0x100, 0x101, 0x102 } ct mark set meta mark');
+    expect(s).toContain('ct direction original ct mark 0 meta mark { 0x100, 0x101, 0x102 } ct mark set meta mark');
     expect(s).toContain('ip daddr 192.168.1.112 tcp dport 80 dnat ip to meta mark map { 0x102 : 10.0.0.102 . 80, 0x101 : 10.0.0.101 . 80 }');
   });
 });

@@ -142,8 +142,10 @@ export function renderNft(spec: RulesSpec): string {
   lines.push(`table ip ${NFT_TABLE} {`);
   lines.push('  chain keep_mark {');
   lines.push('    type filter hook prerouting priority -140; policy accept;');
-  lines.push(`    ct mark 0 meta mark ${markSet} ct mark set meta mark`);
-  lines.push(`    ct mark ${markSet} meta mark set ct mark`);
+  // original direction only: a DR reply that comes back through the director (as the real servers'
+  // gateway) matches the entry's reply tuple and must not be routed to the real server again
+  lines.push(`    ct direction original ct mark 0 meta mark ${markSet} ct mark set meta mark`);
+  lines.push(`    ct direction original ct mark ${markSet} meta mark set ct mark`);
   lines.push('  }');
   lines.push('  chain dnat_by_mark {');
   lines.push('    type nat hook prerouting priority dstnat; policy accept;');

@@ -3,7 +3,8 @@
 // the kernel VM (src/lb/kernel/suite), else skips saying why.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
-import { runKernelScenarios, type KernelRun } from '../../src/lb/kernel/suite/run.js';
+import type { KernelRun } from '../../src/lb/kernel/suite/run.js';
+import { kernelPass } from '../../src/lb/kernel/suite/pass.js';
 import type { ArticleObservation, KeepalivedObservation } from '../../src/lb/kernel/suite/scenarios.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -21,8 +22,8 @@ function value<T>(run: KernelRun | undefined, name: string): T {
 describe.skipIf(skip !== undefined)(`article on the kernel backend (${cap.mode})`, () => {
   let run: KernelRun;
   beforeAll(async () => {
-    run = await runKernelScenarios(['article', 'keepalived-health'], { timeoutMs: 270_000 });
-  }, 300_000);
+    run = await kernelPass({ timeoutMs: 540_000 });
+  }, 600_000);
 
   it('HTTP requests alternate RS2, RS1, RS2, RS1 (newest real server first)', () => {
     const a = value<ArticleObservation>(run, 'article');

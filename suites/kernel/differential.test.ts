@@ -5,13 +5,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
 import { diffLines } from '../../src/lb/kernel/diff.js';
-import { runKernelScenarios, type KernelRun } from '../../src/lb/kernel/suite/run.js';
+import type { KernelRun } from '../../src/lb/kernel/suite/run.js';
+import { kernelPass, liveTraces } from '../../src/lb/kernel/suite/pass.js';
 import type { ReplayObservation } from '../../src/lb/kernel/suite/scenarios.js';
 import { runTrace } from '../../src/lb/ipvs/trace.js';
 
-// Traces replayed live: every scheduler with changes mid-trace (the goldens hold them all,
-// recorded; the live set is what fits the 5-minute VM budget with the article suite).
-const LIVE = (process.env.LVSLAB_DIFF_TRACES ?? 'sched-rr,sched-wrr,sched-wlc,sched-nq,sched-sh,sched-mh,sched-lblc,persistence').split(',');
+// Traces replayed live (LVSLAB_DIFF_TRACES overrides): schedulers with changes mid-trace. The
+// goldens in src/lb/ipvs/goldens hold every scheduler, recorded; the live set is what fits the
+// 5-minute VM budget together with the article suite.
+const LIVE = liveTraces();
 
 const isRoot = process.getuid?.() === 0;
 const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };
@@ -22,8 +24,8 @@ describe.skipIf(skip !== undefined)(`differential: kernel IPVS vs embedded core 
   let run: KernelRun;
   const scenario = `replay:${LIVE.join(',')}`;
   beforeAll(async () => {
-    run = await runKernelScenarios([scenario], { timeoutMs: 270_000 });
-  }, 300_000);
+    run = await kernelPass({ timeoutMs: 540_000 });
+  }, 600_000);
 
   for (const name of LIVE) {
     it(`${name}: same real server for every connection, same ipvsadm text`, () => {

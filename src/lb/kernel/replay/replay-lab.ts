@@ -55,16 +55,19 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
   };
 
   /** The director namespace and every link to it; deleting the namespace removes all of them. */
-  const connectDirector = async () => {
-    await ipBatch(undefined, [`netns add ${directorNs}`]);
-    const links = [`link add c0 netns ${clientNs} type veth peer name dc netns ${directorNs}`];
+  const connectDirector = async (replace: boolean) => {
+    // one root batch (delete, add, links) and one batch per namespace: each process start costs
+    // a second or more under emulation on a busy machine
+    const root = replace ? [`netns delete ${directorNs}`] : [];
+    root.push(`netns add ${directorNs}`, `link add c0 netns ${clientNs} type veth peer name dc netns ${directorNs}`);
     let i = 0;
-    for (const ns of realNs.values()) links.push(`link add e0 netns ${ns} type veth peer name r${++i} netns ${directorNs}`);
-    await ipBatch(undefined, links);
+    for (const ns of realNs.values()) root.push(`link add e0 netns ${ns} type veth peer name r${++i} netns ${directorNs}`);
+    await ipBatch(undefined, root);
     const director = ['link set lo up', 'link set dc up', `addr add ${DIP}/32 dev lo`, ...addrs.vips.map((v) => `addr add ${v}/32 dev dc`)];
     director.push(...addrs.clients.map((a) => `route add ${a}/32 dev dc`));
     i = 0;
     for (const real of realNs.keys()) director.push(`link set r${++i} up`, `route add ${real}/32 dev r${i}`);
+    shell = new NamespaceShell(directorNs);
     await Promise.all([
       ipBatch(directorNs, director),
       // the client reaches every VIP on-link: the director answers ARP for its local addresses
@@ -72,8 +75,10 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
       ...[...realNs].map(([real, ns]) =>
         ipBatch(ns, ['link set e0 up', `addr add ${real}/32 dev e0`, `route add ${DIP}/32 dev e0`, `route add default via ${DIP} dev e0`]),
       ),
+      shell.run('sysctl', ['-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']).then((r) => {
+        if (r.status !== 0) throw new Error(`replay lab: sysctl in ${directorNs}: ${r.stderr.trim()}`);
+      }),
     ]);
-    await sysctls(directorNs, ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']);
   };
 
   const lab: ReplayLab = {
@@ -98,8 +103,7 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
       shell = undefined;
       // IPVS state is per namespace: a new director namespace starts with empty tables, no
       // lingering connections and no trashed destinations from the previous trace
-      await ipBatch(undefined, [`netns delete ${directorNs}`]);
-      await connectDirector();
+      await connectDirector(true);
     },
     async teardown() {
       shell?.close();
@@ -112,7 +116,7 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
     await ipBatch(undefined, hosts.map((ns) => `netns add ${ns}`));
     await Promise.all(hosts.map((ns) => ipBatch(ns, ['link set lo up'])));
     await Promise.all(hosts.map((ns) => sysctls(ns, ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'])));
-    await connectDirector();
+    await connectDirector(false);
   } catch (err) {
     await lab.teardown();
     throw err;

@@ -30,6 +30,12 @@ export interface ReplayResult {
 
 type Request = ClientRequest extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
 
+/** LVSLAB_REPLAY_DEBUG=1 prints phase timings to stderr (where the time goes under emulation). */
+const t0 = Date.now();
+const phase = (what: string) => {
+  if (process.env.LVSLAB_REPLAY_DEBUG === '1') process.stderr.write(`replay +${((Date.now() - t0) / 1000).toFixed(1)}s ${what}\n`);
+};
+
 const agentPath = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
 
 /** Starts the client agent and returns a request function; replies come back in request order. */
@@ -101,12 +107,15 @@ export interface KernelReplaySession {
 export async function openKernelReplay(traces: Array<{ name: string; text: string }>, options: ReplayOptions = {}): Promise<KernelReplaySession> {
   const parsed = traces.map((t) => ({ name: t.name, items: checkReplayable(parseTrace(t.text, t.name), t.name) }));
   const union = traceAddresses(parsed.flatMap((t) => t.items));
+  let request: (req: Request) => Promise<ClientReply> = () => Promise.reject(new Error('client agent not started'));
+  phase('building lab');
   const lab = await buildReplayLab(union);
   let used = false;
   try {
+    phase('lab built');
     await lab.exec(lab.directorNs, 'modprobe', ['ip_vs']);
-    await startServers(lab, union.ports);
-    const request = await startClient(lab);
+    await Promise.all([startServers(lab, union.ports), startClient(lab).then((r) => (request = r))]);
+    phase('agents ready');
     return {
       async replay(traceText, name) {
         const items = checkReplayable(parseTrace(traceText, name), name);
@@ -120,7 +129,10 @@ export async function openKernelReplay(traces: Array<{ name: string; text: strin
         if (missing.length > 0) throw new Error(`${name}: addresses/ports ${missing.join(', ')} were not in the traces this replay session was opened with`);
         if (used) await lab.resetDirector();
         used = true;
-        return runItems(lab, items, request, options);
+        phase(`${name}: start`);
+        const result = await runItems(lab, items, request, options);
+        phase(`${name}: done`);
+        return result;
       },
       close: () => lab.teardown(),
     };

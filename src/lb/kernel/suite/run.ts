@@ -48,6 +48,8 @@ export async function runKernelScenarios(names: string[], options: KernelRunOpti
       shareDir: share,
       timeoutMs: options.timeoutMs ?? 240_000,
       kernel: cap.kernel,
+      // settings the scenarios read (debug switches, trace choices) follow them into the VM
+      env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('LVSLAB_') && e[1] !== undefined)),
       onConsole: options.onConsole,
     });
     const results = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, ScenarioOutcome>) : {};

@@ -128,6 +128,35 @@ describe('sync between two embedded cores', () => {
     await bareSync.close();
   });
 
+  it('a persistence template travels with its connection', async () => {
+    const t = segment();
+    const clock = { now: () => 0 };
+    const make = () => {
+      const d = createSyncedCore((daemons) => new Ipvs({ daemons, clock }), { transport: t, lookup: () => eth0, clock });
+      for (const line of ['-A -t 192.168.1.112:80 -s rr -p 360', '-a -t 192.168.1.112:80 -r 10.0.0.101:80 -m', '-a -t 192.168.1.112:80 -r 10.0.0.102:80 -m']) {
+        expect(d.core.ipvsadm(line.split(' ')).status).toBe(0);
+      }
+      return d;
+    };
+    const ds1 = make();
+    const ds2 = make();
+    ds1.sync.start({ state: 'master', mcastInterface: 'eth0', syncId: 0 });
+    ds2.sync.start({ state: 'backup', mcastInterface: 'eth0', syncId: 0 });
+    await ds2.sync.idle();
+    for (const f of [SYN, ACK, ACK]) ds1.core.inbound(pkt(6, 40000, 80, f));
+    await ds1.sync.flush();
+    const backup = ds2.core.ipvsadm(['-L', '-n', '-c']).stdout;
+    const master = ds1.core.ipvsadm(['-L', '-n', '-c']).stdout;
+    const tpl = /TCP +(\d\d:\d\d) +(NONE|ASSURED) +192\.168\.1\.100:0 +192\.168\.1\.112:80 +(\S+)/;
+    expect(master).toMatch(tpl);
+    expect(backup).toMatch(tpl);
+    expect(tpl.exec(backup)![3]).toBe(tpl.exec(master)![3]);
+    expect(tpl.exec(backup)![1]).toBe('06:00'); // the persistence timeout came across
+    expect(backup).toMatch(/ESTABLISHED +192\.168\.1\.100:40000/);
+    await ds1.sync.close();
+    await ds2.sync.close();
+  });
+
   it('with no sync daemon the backup has no entry and leaves a mid-stream segment to the local stack', () => {
     const t = segment();
     const clock = { now: () => 0 };

@@ -191,6 +191,37 @@ describe('persistence', () => {
   });
 });
 
+describe('port-zero and sloppy services', () => {
+  it('a persistent port-zero service takes every port of the VIP, one template per client', () => {
+    const l = lab();
+    l.run('-A -t 192.168.1.112:0 -s rr -p 60', '-a -t 192.168.1.112:0 -r 10.0.0.101:0 -m', '-a -t 192.168.1.112:0 -r 10.0.0.102:0 -m');
+    expect(l.conn('tcp', '10.9.0.1:1', '192.168.1.112:443')).toBe('10.0.0.102:443');
+    expect(l.conn('tcp', '10.9.0.1:2', '192.168.1.112:22')).toBe('10.0.0.102:22');
+    expect(l.conn('tcp', '10.9.0.2:1', '192.168.1.112:22')).toBe('10.0.0.101:22');
+    const t = l.ipvs.snapshot().connections.filter((c) => c.template);
+    expect(t.map((c) => `${c.client.addr}:${c.client.port} ${c.virtual.addr}:${c.virtual.port} ${c.dest.port}`)).toEqual([
+      '10.9.0.1:0 192.168.1.112:0 0',
+      '10.9.0.2:0 192.168.1.112:0 0',
+    ]);
+  });
+
+  it('sloppy_tcp=1 schedules a connection on a segment without SYN', () => {
+    const strict = rr();
+    expect(strict.packet('tcp', '10.9.0.1:1', VIP, 'in', 'A')).toEqual({ action: 'accept' });
+    const sloppy = rr('t', '', { sloppyTcp: 1 });
+    expect(sloppy.packet('tcp', '10.9.0.1:1', VIP, 'in', 'A')).toEqual({ action: 'dnat', daddr: 0x0a000066, dport: 80 });
+    expect(sloppy.ipvs.snapshot().connections[0].state).toBe('ESTABLISHED');
+    // RST never schedules
+    expect(sloppy.packet('tcp', '10.9.0.1:2', VIP, 'in', 'R')).toEqual({ action: 'accept' });
+  });
+
+  it('never schedules a connection from source port 20 (active FTP data)', () => {
+    const l = rr();
+    expect(l.conn('tcp', '10.9.0.1:20', VIP)).toBe('none');
+    expect(l.packet('tcp', '10.9.0.1:20', VIP, 'in', 'S')).toEqual({ action: 'accept' });
+  });
+});
+
 describe('thresholds', () => {
   it('-x marks a dest overloaded at u_threshold and clears it below 3/4 of it', () => {
     const l = lab();

@@ -16,10 +16,10 @@ export class IpvsadmError extends Error {
   /**
    * true when ipvsadm exits on this error (fail(), tryhelp, listing errors); false when it only
    * returns -1 from process_options(), which inside `-R` lets the next line run (popt errors in the
-   * option loop, failed kernel calls).
+   * option loop, failed kernel calls — hence the default: a plain IpvsadmError is a kernel refusal).
    */
   readonly exits: boolean;
-  constructor(stderr: string, status: number, exits = true) {
+  constructor(stderr: string, status: number, exits = false) {
     super(stderr.replace(/\n+$/, ''));
     this.name = 'IpvsadmError';
     this.stderr = stderr;

@@ -52,7 +52,7 @@ export function formatIpvsadm(cmd: IpvsCommand, snapshot: IpvsSnapshot, program 
       if (o.connections) return formatConnections(snapshot.connections, o.persistentConn);
       if (cmd.service) {
         const text = formatListService(snapshot, cmd.service, listFormat(o));
-        if (text === undefined) throw new IpvsadmError(`${kernelErrorMessage('get-service', 'ESRCH')}\n`, EXIT_LIST);
+        if (text === undefined) throw new IpvsadmError(`${kernelErrorMessage('get-service', 'ESRCH')}\n`, EXIT_LIST, true);
         return text;
       }
       if (o.timeout) return formatTimeouts(snapshot.timeouts);

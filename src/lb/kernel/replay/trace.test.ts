@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseTrace, traceAddresses } from './trace.js';
+import { schedulerTraces, formatTraces } from '../goldens/cases.js';
+
+describe('parseTrace', () => {
+  it('reads ipvsadm lines, conns, packets and advance, skipping comments', () => {
+    const items = parseTrace(
+      ['# setup', '-A -t 192.168.1.112:80 -s rr  # inline', 'conn tcp 192.168.1.20:40000 192.168.1.112:80', 'packet tcp 192.168.1.20:40000 192.168.1.112:80 in FA', 'advance 1.5', ''].join('\n'),
+    );
+    expect(items.map((i) => i.kind)).toEqual(['ipvsadm', 'conn', 'packet', 'advance']);
+    expect(items[0]).toMatchObject({ args: ['-A', '-t', '192.168.1.112:80', '-s', 'rr'], line: 2 });
+    expect(items[1]).toMatchObject({ proto: 'tcp', client: { addr: '192.168.1.20', port: 40000 }, vip: { addr: '192.168.1.112', port: 80 } });
+    expect(items[2]).toMatchObject({ dir: 'in', flags: 'FA' });
+    expect(items[3]).toMatchObject({ seconds: 1.5 });
+  });
+
+  it('names the line and the problem for bad input', () => {
+    expect(() => parseTrace('conn sctp 1.2.3.4:1 5.6.7.8:80', 't')).toThrow("t:1: protocol 'sctp' must be tcp or udp");
+    expect(() => parseTrace('\nconn tcp 1.2.3.400:1 5.6.7.8:80', 't')).toThrow("t:2: '1.2.3.400:1' is not an IPv4 ADDR:PORT");
+    expect(() => parseTrace('packet tcp 1.2.3.4:1 5.6.7.8:80 sideways A', 't')).toThrow("direction 'sideways' must be in or out");
+    expect(() => parseTrace('bogus', 't')).toThrow("t:1: unknown item 'bogus'");
+    expect(() => parseTrace('advance -1', 't')).toThrow('advance SECONDS');
+  });
+});
+
+describe('traceAddresses', () => {
+  it('collects clients, VIPs, real servers and ports the lab must carry', () => {
+    const a = traceAddresses(
+      parseTrace(['-A -u 192.168.1.113:53 -s rr', '-a -u 192.168.1.113:53 -r 10.0.0.12:5353 -m', '-a -t 192.168.1.112:80 -r 10.0.0.11', 'conn udp 192.168.1.21:40001 192.168.1.113:53', '-A -t 300.1.1.1:80'].join('\n')),
+    );
+    expect(a).toEqual({ clients: ['192.168.1.21'], vips: ['192.168.1.112', '192.168.1.113'], reals: ['10.0.0.11', '10.0.0.12'], ports: [53, 80, 5353] });
+  });
+
+  it('every golden case parses and names at least one real server', () => {
+    for (const t of [...schedulerTraces(), ...formatTraces()]) {
+      const a = traceAddresses(parseTrace(t.text, t.name));
+      expect(a.reals.length, t.name).toBeGreaterThan(0);
+    }
+  });
+});

@@ -45,5 +45,10 @@ async function opener(backend: BackendName): Promise<Opener> {
 /** Open a session of `backend` on `lab`. Throws BackendUnavailableError (with the reason) where it cannot run. */
 export async function openBackend(backend: BackendName, lab: Lab): Promise<BackendSession> {
   const open = await opener(backend);
-  return open(lab);
+  try {
+    return await open(lab);
+  } catch (err) {
+    // An opener only checks what the backend needs here (IPVS in this kernel, ...): its refusal is the reason.
+    throw new BackendUnavailableError(backend, (err as Error).message.replace(new RegExp(`^${backend} backend: `), ''));
+  }
 }

@@ -77,11 +77,19 @@ function newConns(ms: number): void {
   for (const name of ['rr', 'wrr', 'wlc', 'mh']) {
     const ipvs = service(name, 16, 'u');
     const h: PacketHeaders = { proto: IPPROTO_UDP, saddr: 0, sport: 0, daddr: VIP, dport: 80, tcpFlags: 0, length: 60, fwmark: 0 };
-    const r = rate(ms, (i) => {
-      h.saddr = (0x0b000000 + (i >>> 14)) >>> 0;
-      h.sport = 1024 + (i & 0x3fff);
+    let base = 0;
+    const fresh = (i: number): void => {
+      const n = base + i;
+      h.saddr = (0x0b000000 + (n >>> 14)) >>> 0;
+      h.sport = 1024 + (n & 0x3fff);
       ipvs.inbound(h);
-    });
+    };
+    // best of three runs on fresh client addresses (a busy machine and GC pauses hit single runs)
+    let r = 0;
+    for (let round = 0; round < 3; round++) {
+      r = Math.max(r, rate(ms, fresh));
+      base += 1 << 24;
+    }
     console.log(`${name.padEnd(10)} ${fmt(r).padStart(10)} conns/s`);
   }
 }

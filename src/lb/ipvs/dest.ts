@@ -59,7 +59,7 @@ export class Dest {
   overload = false;
   /** IP_VS_DEST_F_AVAILABLE: false while in the trash */
   available = true;
-  /** connections bound to this dest (the kernel's refcnt minus its own references) */
+  /** references held by conns and lblc/lblcr entries (the kernel's refcnt minus its own) */
   refs = 0;
   /** trash bookkeeping: when it was first seen idle in the trash (ms), or -1 */
   idleStart = -1;

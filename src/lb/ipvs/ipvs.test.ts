@@ -304,6 +304,18 @@ describe('the dest trash', () => {
     expect(l.ipvs.snapshot().services[0].dests[0].stats.conns).toBe(0);
   });
 
+  it('an lblc cache entry keeps a deleted dest in the trash; -E to another scheduler lets it go', () => {
+    const l = lab();
+    l.run(`-A -u ${VIP} -s lblc`, `-a -u ${VIP} -r 10.0.0.101:80 -m`, `-a -u ${VIP} -r 10.0.0.102:80 -m`);
+    expect(l.conn('udp', '10.9.0.1:1', VIP)).toBe('10.0.0.102:80');
+    l.run(`-d -u ${VIP} -r 10.0.0.102:80`);
+    l.advance(600); // the UDP conn is long gone, the cache entry (24 h) still points at the dest
+    expect(l.ipvs.trash.map((d) => d.addrStr)).toEqual(['10.0.0.102']);
+    l.run(`-E -u ${VIP} -s rr`); // unbinding lblc flushes its table
+    l.advance(180);
+    expect(l.ipvs.trash).toHaveLength(0);
+  });
+
   it('expire_nodest_conn=1 flushes the conns (and their templates) of a deleted dest', () => {
     const l = rr('t', '-p 300', { expireNodestConn: 1 });
     l.conn('tcp', '10.9.0.1:1', VIP);

@@ -342,6 +342,7 @@ export class Ipvs {
       // unbind the old scheduler, bind (init_service) the new one over the current dests
       const sched = createScheduler(name, svc, this.schedEnv);
       if (!sched) throw new KernelError('edit-service', 'ENOENT');
+      svc.scheduler.done?.(svc);
       svc.scheduler = sched;
       this.nextDue = -Infinity;
     }
@@ -349,8 +350,10 @@ export class Ipvs {
   }
 
   private deleteService(svc: Service): void {
-    // __ip_vs_del_service: every dest goes to the trash, conns keep pointing at them
-    for (const d of [...svc.dests]) this.unlinkDest(svc, d);
+    // __ip_vs_del_service: the scheduler is unbound first, then every dest goes to the trash
+    // (without del_dest calls); conns keep pointing at them
+    svc.scheduler.done?.(svc);
+    for (const d of [...svc.dests]) this.unlinkDest(svc, d, false);
     this.services.splice(this.services.indexOf(svc), 1);
   }
 
@@ -423,11 +426,11 @@ export class Ipvs {
   }
 
   /** __ip_vs_unlink_dest + __ip_vs_del_dest: off the list, scheduler told, into the trash. */
-  private unlinkDest(svc: Service, d: Dest): void {
+  private unlinkDest(svc: Service, d: Dest, svcupd = true): void {
     const index = svc.dests.indexOf(d);
     svc.dests.splice(index, 1);
     d.available = false;
-    svc.scheduler.delDest?.(svc, d, index);
+    if (svcupd) svc.scheduler.delDest?.(svc, d, index);
     if (this.trash.length === 0) {
       this.nextTrash = this.lastNow + DEST_TRASH_PERIOD_MS / 2;
       this.nextDue = Math.min(this.nextDue, this.nextTrash);

@@ -35,8 +35,21 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
   private counter = 1;
   nextCheck: number;
 
-  constructor(now: number) {
+  /** `onFree` drops the dest references an entry holds (the kernel's ip_vs_dest_put on free). */
+  constructor(
+    now: number,
+    private readonly onFree: (e: E) => void,
+  ) {
     this.nextCheck = now + CHECK_EXPIRE_INTERVAL_MS;
+  }
+
+  /** ip_vs_lblc_flush: every entry goes (the scheduler is unbound from its service). */
+  clear(): void {
+    for (const b of this.buckets) {
+      for (const e of b) this.onFree(e);
+      b.length = 0;
+    }
+    this.entries = 0;
   }
 
   get(addr: number): E | undefined {
@@ -55,6 +68,7 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
     if (i >= 0) {
       b.splice(i, 1);
       this.entries--;
+      this.onFree(e);
     }
   }
 
@@ -101,8 +115,9 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
         k++;
         continue;
       }
-      b.splice(k, 1);
+      const [e] = b.splice(k, 1);
       this.entries--;
+      this.onFree(e);
       removed++;
     }
     return removed;
@@ -120,7 +135,12 @@ export class LocalityLeastConnection implements Scheduler {
   readonly table: LocalityTable<LblcEntry>;
 
   constructor(private readonly env: SchedEnv) {
-    this.table = new LocalityTable(env.now());
+    // an entry holds a reference on its dest, which keeps a deleted dest in the trash
+    this.table = new LocalityTable<LblcEntry>(env.now(), (e) => e.dest.refs--);
+  }
+
+  done(): void {
+    this.table.clear();
   }
 
   schedule(svc: Service, h: PacketHeaders): Dest | null {
@@ -137,6 +157,7 @@ export class LocalityLeastConnection implements Scheduler {
     // ip_vs_lblc_new: keep an entry already pointing there, else replace it with a fresh one
     if (!en || en.dest !== dest) {
       if (en) this.table.remove(en);
+      dest.refs++;
       this.table.insert({ addr: daddr, lastuse: now, dest });
     }
     return dest;

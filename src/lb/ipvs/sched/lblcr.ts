@@ -76,11 +76,19 @@ export class LocalityLeastConnectionReplicated implements Scheduler {
   readonly table: LocalityTable<LblcrEntry>;
 
   constructor(private readonly env: SchedEnv) {
-    this.table = new LocalityTable(env.now());
+    // set members hold references on their dests, which keep deleted dests in the trash
+    this.table = new LocalityTable<LblcrEntry>(env.now(), (e) => {
+      for (const d of e.set.list) d.refs--;
+    });
+  }
+
+  done(): void {
+    this.table.clear();
   }
 
   private insert(set: DestSet, dest: Dest, check: boolean, now: number): void {
     if (check && set.list.includes(dest)) return;
+    dest.refs++;
     set.list.unshift(dest);
     set.lastmod = now;
   }
@@ -97,6 +105,7 @@ export class LocalityLeastConnectionReplicated implements Scheduler {
         const m = setMax(en.set);
         if (m) {
           en.set.list.splice(en.set.list.indexOf(m), 1);
+          m.refs--;
           en.set.lastmod = now;
         }
       }

@@ -27,6 +27,8 @@ export interface Scheduler {
   updDest?(svc: Service, dest: Dest): void;
   /** periodic work (lblc/lblcr table expiry), driven by the core's clock */
   advance?(svc: Service, now: number): void;
+  /** unbound from its service (scheduler changed, service deleted): drop what it holds */
+  done?(svc: Service): void;
   /** when advance() next has work (ms), if the scheduler has timers */
   nextTimer?(): number;
 }

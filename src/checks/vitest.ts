@@ -8,8 +8,8 @@
 //
 // The lab is built before each test and torn down after it, also when it fails. While the test runs
 // every segment is captured; when it fails, the pcaps and the lab's logs are kept under
-// reports/lvslab/ (LVSLAB_ARTIFACTS overrides) and attached to the test's report.
-import { mkdir, mkdtemp, rename, copyFile, rm } from 'node:fs/promises';
+// reports/lvslab/ (LVSLAB_ARTIFACTS overrides), named on stderr and in the task's meta (`lvslab`).
+import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect, test as base, type TestContext } from 'vitest';
@@ -70,7 +70,7 @@ export async function withLabFixture(source: LabSource, options: LabFixtureOptio
     if (options.capture ?? true) {
       scratch = await mkdtemp(join(tmpdir(), `lvslab-${lab.id}-`));
       capture = await lab.capture(scratch).catch((err: Error) => {
-        void ctx.annotate(`no packet capture: ${err.message}`, 'notice').catch(() => undefined);
+        process.stderr.write(`lvslab: no packet capture for "${ctx.task.name}": ${err.message}\n`);
         return undefined;
       });
     }
@@ -86,18 +86,30 @@ export async function withLabFixture(source: LabSource, options: LabFixtureOptio
   }
 }
 
-async function keepEvidence(lab: LvsLab, ctx: TestContext, pcaps: { segment: string; path: string; bytes: number }[]): Promise<void> {
+/** What a failed test left behind; also on `task.meta.lvslab` for reporters. */
+export interface LabEvidence {
+  dir: string;
+  files: { kind: 'pcap' | 'log'; name: string; path: string; bytes?: number }[];
+}
+
+async function keepEvidence(lab: LvsLab, ctx: TestContext, pcaps: { segment: string; path: string; bytes: number }[]): Promise<LabEvidence> {
   const dir = join(artifactsRoot(), slug(basename(ctx.task.file?.name ?? 'suite')), `${slug(ctx.task.name)}-${lab.id}`);
   await mkdir(dir, { recursive: true });
-  const note = async (message: string, path: string, contentType: string) => {
-    await ctx.annotate(message, 'lvslab', { path, contentType }).catch(() => undefined);
-  };
+  const evidence: LabEvidence = { dir, files: [] };
   for (const p of pcaps) {
     const to = join(dir, `${p.segment}.pcap`);
     await rename(p.path, to).catch(() => copyFile(p.path, to));
-    await note(`pcap of segment ${p.segment} (${p.bytes} bytes)`, to, 'application/vnd.tcpdump.pcap');
+    evidence.files.push({ kind: 'pcap', name: p.segment, path: to, bytes: p.bytes });
   }
-  for (const log of await lab.saveLogs(join(dir, 'logs'))) await note(`log ${basename(log)}`, log, 'text/plain');
+  for (const log of await lab.saveLogs(join(dir, 'logs'))) evidence.files.push({ kind: 'log', name: basename(log), path: log });
+  await writeFile(join(dir, 'evidence.json'), JSON.stringify({ test: ctx.task.name, file: ctx.task.file?.name, lab: lab.id, backend: lab.backend, ...evidence }, null, 2));
+  // vitest refuses annotations once a test has failed (its state is no longer "run"), so the
+  // evidence goes where reporters read it: the task's meta, and a line on stderr, which the
+  // default and JUnit reporters keep with the test.
+  (ctx.task.meta as { lvslab?: LabEvidence }).lvslab = evidence;
+  const pcapList = evidence.files.filter((f) => f.kind === 'pcap').map((f) => basename(f.path));
+  process.stderr.write(`lvslab: "${ctx.task.name}" failed; lab ${lab.id} kept ${pcapList.length ? pcapList.join(', ') : 'no pcap'} and ${evidence.files.length - pcapList.length} logs in ${dir}\n`);
+  return evidence;
 }
 
 /**

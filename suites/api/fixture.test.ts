@@ -1,24 +1,18 @@
 // The `lab` fixture's promise: the lab is torn down even when the test throws, and a failed test
-// keeps a pcap of each segment and the lab's logs, attached to the test's report.
+// keeps a pcap of each segment and the lab's logs, named in the task's meta for reporters.
 import { execa } from 'execa';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withLabFixture } from 'lvslab/vitest';
+import { withLabFixture, type LabEvidence } from 'lvslab/vitest';
 
 describe('lab fixture', () => {
   it('tears down after a failing test and keeps pcaps and logs', async () => {
     const artifacts = await mkdtemp(join(tmpdir(), 'lvslab-artifacts-'));
     process.env.LVSLAB_ARTIFACTS = artifacts;
-    const notes: { message: string; path?: string }[] = [];
-    const ctx = {
-      task: { name: 'a failing check', file: { name: 'suites/api/fake.test.ts' }, result: { state: 'fail' } },
-      annotate: async (message: string, _type: string, attachment?: { path?: string }) => {
-        notes.push({ message, path: attachment?.path });
-        return { message };
-      },
-    };
+    const meta: { lvslab?: LabEvidence } = {};
+    const ctx = { task: { name: 'a failing check', file: { name: 'suites/api/fake.test.ts' }, result: { state: 'fail' }, meta } };
     let labId = '';
     try {
       await expect(
@@ -33,16 +27,18 @@ describe('lab fixture', () => {
       expect(labId).not.toBe('');
       expect(stdout).not.toContain(`lvs-${labId}-`);
 
-      const pcap = notes.find((n) => n.message.startsWith('pcap of segment internal'));
-      expect(pcap?.path).toBeDefined();
+      const evidence = meta.lvslab!;
+      expect(evidence.dir.startsWith(artifacts)).toBe(true);
+      const pcap = evidence.files.find((f) => f.kind === 'pcap' && f.name === 'internal');
       // Two HTTP exchanges crossed the internal segment: far more than the 24-byte pcap header.
-      expect((await stat(pcap!.path!)).size).toBeGreaterThan(500);
-      const pcapBytes = await readFile(pcap!.path!);
+      expect((await stat(pcap!.path)).size).toBeGreaterThan(500);
+      const pcapBytes = await readFile(pcap!.path);
       expect(pcapBytes.readUInt32LE(0)).toBe(0xa1b2c3d4);
-      expect(notes.some((n) => n.message.startsWith('pcap of segment external'))).toBe(true);
-      const log = notes.find((n) => n.message === 'log director-ds1.log');
-      expect(log?.path).toBeDefined();
-      expect((await stat(log!.path!)).isFile()).toBe(true);
+      expect(evidence.files.some((f) => f.kind === 'pcap' && f.name === 'external')).toBe(true);
+      const log = evidence.files.find((f) => f.name === 'director-ds1.log');
+      expect((await stat(log!.path)).isFile()).toBe(true);
+      const index = JSON.parse(await readFile(join(evidence.dir, 'evidence.json'), 'utf8'));
+      expect(index).toMatchObject({ test: 'a failing check', lab: labId, backend: 'embedded' });
     } finally {
       delete process.env.LVSLAB_ARTIFACTS;
       await rm(artifacts, { recursive: true, force: true });

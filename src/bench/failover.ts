@@ -1,11 +1,12 @@
 // `npm run bench -- failover [--runs N] [--version 2|3] [--advert S] [--scenarios kill,graceful,link-cut]`:
 // client-visible outage when the article's master director fails, for the embedded VRRP and real
 // keepalived side by side on the same lab (runs interleaved so machine load hits both alike).
-//   kill      SIGKILL the master's VRRP process(es) and take its links down (the host dies)
+//   kill      take the master's links down and SIGKILL its VRRP process(es) (the host dies)
 //   graceful  SIGTERM: the master resigns with priority 0
 //   link-cut  the master's external link goes down (track_interface; the sync group follows)
 // The client probes http://VIP/ every 20 ms (each director's agent answers on :80), so the number is
-// VRRP + gratuitous ARP alone. Goal (issue 7): the embedded median within 0.1 s of keepalived's.
+// VRRP + gratuitous ARP alone. Faults land 200 ms after one of DS1's adverts (seen by tcpdump on
+// DS2), so the advert phase is the same for both. Goal (issue 7): embedded median within 0.1 s of keepalived's.
 import { parseArgs } from 'node:util';
 import { buildLab } from '../lab/build.js';
 import type { Lab } from '../lab/index.js';
@@ -13,10 +14,11 @@ import { directorConf, type ConfKnobs } from '../lb/vrrp/harness/confs.js';
 import { DIP, DirectorVrrp, keepalivedAvailable, setLink, sleep, VIP, waitHolder, type Impl } from '../lb/vrrp/harness/directors.js';
 import { probeVip, serveOnDirectors, summarize } from '../lb/vrrp/harness/probes.js';
 import { failoverTimeline } from '../lb/vrrp/harness/timeline.js';
+import { AdvertWatch } from '../lb/vrrp/harness/advert-watch.js';
 
 type Scenario = 'kill' | 'graceful' | 'link-cut';
 const SCENARIOS: Scenario[] = ['kill', 'graceful', 'link-cut'];
-const PROBE_MS: Record<Scenario, number> = { kill: 7000, graceful: 3500, 'link-cut': 3500 };
+const PROBE_MS: Record<Scenario, number> = { kill: 7000, graceful: 3500, 'link-cut': 7000 };
 
 interface RunResult {
   impl: Impl;
@@ -35,7 +37,7 @@ async function reset(lab: Lab): Promise<void> {
   }
 }
 
-async function once(lab: Lab, impl: Impl, scenario: Scenario, run: number, knobs: ConfKnobs, verbose: boolean): Promise<RunResult> {
+async function once(lab: Lab, watch: AdvertWatch, impl: Impl, scenario: Scenario, run: number, knobs: ConfKnobs, verbose: boolean): Promise<RunResult> {
   const k = { ...knobs, ...(scenario === 'link-cut' ? { trackInterface: ['eth0'] } : {}) };
   const ds1 = new DirectorVrrp(lab, 'ds1', impl, directorConf('ds1', k), `-b${run}`);
   const ds2 = new DirectorVrrp(lab, 'ds2', impl, directorConf('ds2', k), `-b${run}`);
@@ -43,12 +45,16 @@ async function once(lab: Lab, impl: Impl, scenario: Scenario, run: number, knobs
     await Promise.all([ds1.start(), ds2.start()]);
     await waitHolder(lab, 'ds1', 20_000);
     const probing = probeVip(lab, PROBE_MS[scenario], 20);
-    await sleep(1500 + Math.random() * 1000); // a random phase against the advert timer
+    await sleep(1500);
+    // a fixed phase: 200 ms after DS1's advert, as DS2 sees it, for every implementation
+    await watch.next(3000);
+    await sleep(200);
     const faultAt = Date.now();
     if (scenario === 'kill') {
-      await ds1.kill();
+      // the host dies: links first (from then on nothing it sends arrives), then the process
       await setLink(lab, 'ds1', 'eth0', false);
       await setLink(lab, 'ds1', 'eth1', false);
+      await ds1.kill();
     } else if (scenario === 'graceful') {
       await ds1.stop();
     } else {
@@ -98,20 +104,23 @@ export async function run(args: string[]): Promise<void> {
 
   const lab = await buildLab('article');
   const results: RunResult[] = [];
+  const watch = new AdvertWatch(lab, 'ds2', 'eth0', '192.168.1.110');
   try {
     await serveOnDirectors(lab);
+    await watch.start();
     for (const scenario of scenarios) {
       for (let i = 0; i < runs; i++) {
         // alternate which implementation goes first, so drift in machine load is shared
         const order = i % 2 ? [...impls].reverse() : impls;
         for (const impl of order) {
-          const r = await once(lab, impl, scenario, i, knobs, values.verbose ?? false);
+          const r = await once(lab, watch, impl, scenario, i, knobs, values.verbose ?? false);
           results.push(r);
           process.stderr.write(`${scenario.padEnd(9)} run ${i + 1}/${runs} ${impl.padEnd(10)} outage ${String(r.outageMs).padStart(5)} ms${r.problem ? `  (${r.problem})` : ''}\n`);
         }
       }
     }
   } finally {
+    await watch.stop();
     await lab.teardown();
   }
 

@@ -4,3 +4,4 @@ export * from './confs.js';
 export * from './directors.js';
 export * from './probes.js';
 export * from './timeline.js';
+export * from './advert-watch.js';

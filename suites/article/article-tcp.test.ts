@@ -67,6 +67,8 @@ describe.skipIf(!isRoot)('article TCP (embedded, article-single)', () => {
   });
 
   it('--stats counts the connections and both directions of packets', async () => {
+    // ipvsadm shows the counters as of the last 2-second estimator run, as the kernel does
+    await new Promise((r) => setTimeout(r, 2100));
     const out = await lab.director('ds1').ipvsadm('-Ln', '--stats');
     const svc = out.text.split('\n').find((l) => l.startsWith('TCP  '));
     expect(svc).toBeDefined();
@@ -78,10 +80,13 @@ describe.skipIf(!isRoot)('article TCP (embedded, article-single)', () => {
 
   it('a live connection is ESTABLISHED with 15 minutes to go, and -E ... -s wlc keeps it', async () => {
     const ds = lab.director('ds1');
-    const live = lab.client.exec(['node', '-e', keepAliveScript(2500)], { timeoutMs: 15_000, check: false });
-    await new Promise((r) => setTimeout(r, 800));
-    const conns = await ds.connections();
-    const est = conns.filter((c) => c.state === 'ESTABLISHED');
+    const live = lab.client.exec(['node', '-e', keepAliveScript(3500)], { timeoutMs: 15_000, check: false });
+    // wait for the script's connection to be up (node starts slowly on a busy machine)
+    let est: Awaited<ReturnType<typeof ds.connections>> = [];
+    for (let i = 0; i < 30 && est.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      est = (await ds.connections()).filter((c) => c.state === 'ESTABLISHED');
+    }
     expect(est).toHaveLength(1);
     expect(est[0].expiresIn).toBeGreaterThan(890);
     expect(est[0].expiresIn).toBeLessThanOrEqual(900);

@@ -22,7 +22,7 @@ function fakes() {
   let removed = 0;
   let closed = 0;
   const rules = { apply: async (s: RulesSpec) => void applied.push(s), remove: async () => (removed++, []) };
-  const openQueue: QueueOpener = async () => ({ stats: { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0 }, close: () => void closed++ });
+  const openQueue: QueueOpener = async () => ({ stats: { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 }, close: () => void closed++ });
   return { applied, rules, openQueue, removed: () => removed, closed: () => closed };
 }
 

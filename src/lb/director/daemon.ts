@@ -251,7 +251,7 @@ export class DirectorDaemon implements DirectorHost {
       queue: this.config.queue ?? 0,
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       dataplane: { ...this.dataplane.stats },
-      nfqueue: { ...(this.queue?.stats ?? { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0 }) },
+      nfqueue: { ...(this.queue?.stats ?? { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 }) },
       kernelQueue,
       marks: this.marks.describe(),
       rulesError: this.rulesError,

@@ -69,3 +69,23 @@ describe('nfqueue codec', () => {
     expect(b[24]).toBe(NFQNL_CFG_CMD_BIND);
   });
 });
+
+describe('batched verdicts and truncated packets', () => {
+  it('writes verdicts back to back exactly as single ones', async () => {
+    const { encodeVerdictInto, verdictSize } = await import('./nfqueue-codec.js');
+    const a = encodeVerdict(1, 2, 3, NF_ACCEPT, null, null);
+    const b = encodeVerdict(2, 2, 4, NF_ACCEPT, 7, Buffer.from('xyz'));
+    const batch = Buffer.alloc(verdictSize(null, null) + verdictSize(7, Buffer.from('xyz')));
+    let off = encodeVerdictInto(batch, 0, 1, 2, 3, NF_ACCEPT, null, null);
+    off += encodeVerdictInto(batch, off, 2, 2, 4, NF_ACCEPT, 7, Buffer.from('xyz'));
+    expect(off).toBe(batch.length);
+    expect(batch).toEqual(Buffer.concat([a, b]));
+  });
+
+  it('reads the packet id of a truncated datagram', async () => {
+    const { truncatedPacketId } = await import('./nfqueue-codec.js');
+    const m = packetMessage(99, 0, 0, Buffer.alloc(3000));
+    expect(truncatedPacketId(m.subarray(0, 200))).toBe(99);
+    expect(truncatedPacketId(m.subarray(0, 10))).toBeNull();
+  });
+});

@@ -106,41 +106,82 @@ export function encodeParams(seq: number, queue: number, copyRange: number, maxl
   return configMessage(seq, queue, attrs);
 }
 
+/** Bytes a verdict message takes (see encodeVerdictInto). */
+export function verdictSize(mark: number | null, payload: Uint8Array | null): number {
+  return 32 + (mark !== null ? 8 : 0) + (payload ? (4 + payload.length + 3) & ~3 : 0);
+}
+
 /**
- * A verdict for packet `id`, optionally setting the skb mark and replacing the payload. Built in one
- * allocation: this runs once per packet.
+ * Write a verdict for packet `id` at b[off]: NF_ACCEPT/NF_DROP, optionally setting the skb mark and
+ * replacing the payload. Returns the bytes written. This runs once per packet, so it writes bytes
+ * directly into a batch buffer instead of allocating.
  */
-export function encodeVerdict(seq: number, queue: number, id: number, verdict: number, mark: number | null, payload: Uint8Array | null): Buffer {
-  const plen = payload ? payload.length : 0;
-  const ppad = (4 - ((4 + plen) & 3)) & 3;
-  const len = 32 + (mark !== null ? 8 : 0) + (payload ? 4 + plen + ppad : 0);
-  const b = Buffer.allocUnsafe(len);
-  b.writeUInt32LE(len, 0);
-  b.writeUInt16LE((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_VERDICT, 4);
-  b.writeUInt16LE(NLM_F_REQUEST, 6);
-  b.writeUInt32LE(seq >>> 0, 8);
-  b.writeUInt32LE(0, 12);
-  b[16] = 0;
-  b[17] = 0;
-  b.writeUInt16BE(queue, 18);
-  b.writeUInt16LE(12, 20);
-  b.writeUInt16LE(NFQA_VERDICT_HDR, 22);
-  b.writeUInt32BE(verdict, 24);
-  b.writeUInt32BE(id >>> 0, 28);
-  let off = 32;
+export function encodeVerdictInto(b: Buffer, off: number, seq: number, queue: number, id: number, verdict: number, mark: number | null, payload: Uint8Array | null): number {
+  const len = verdictSize(mark, payload);
+  // nlmsghdr (host order: little endian on every platform lvslab runs on)
+  b.writeUInt32LE(len, off);
+  b[off + 4] = NFQNL_MSG_VERDICT;
+  b[off + 5] = NFNL_SUBSYS_QUEUE;
+  b[off + 6] = NLM_F_REQUEST;
+  b[off + 7] = 0;
+  b.writeUInt32LE(seq >>> 0, off + 8);
+  b.writeUInt32LE(0, off + 12);
+  // nfgenmsg
+  b[off + 16] = 0;
+  b[off + 17] = 0;
+  b[off + 18] = (queue >>> 8) & 0xff;
+  b[off + 19] = queue & 0xff;
+  // NFQA_VERDICT_HDR { verdict be32, id be32 }
+  b[off + 20] = 12;
+  b[off + 21] = 0;
+  b[off + 22] = NFQA_VERDICT_HDR;
+  b[off + 23] = 0;
+  b.writeUInt32BE(verdict >>> 0, off + 24);
+  b.writeUInt32BE(id >>> 0, off + 28);
+  let o = off + 32;
   if (mark !== null) {
-    b.writeUInt16LE(8, off);
-    b.writeUInt16LE(NFQA_MARK, off + 2);
-    b.writeUInt32BE(mark >>> 0, off + 4);
-    off += 8;
+    b[o] = 8;
+    b[o + 1] = 0;
+    b[o + 2] = NFQA_MARK;
+    b[o + 3] = 0;
+    b.writeUInt32BE(mark >>> 0, o + 4);
+    o += 8;
   }
   if (payload) {
-    b.writeUInt16LE(4 + plen, off);
-    b.writeUInt16LE(NFQA_PAYLOAD, off + 2);
-    b.set(payload, off + 4);
-    b.fill(0, off + 4 + plen, off + 4 + plen + ppad);
+    const alen = 4 + payload.length;
+    b[o] = alen & 0xff;
+    b[o + 1] = alen >>> 8;
+    b[o + 2] = NFQA_PAYLOAD;
+    b[o + 3] = 0;
+    b.set(payload, o + 4);
+    const end = off + len;
+    for (let i = o + alen; i < end; i++) b[i] = 0;
   }
+  return len;
+}
+
+/** A verdict message in its own buffer (tests, one-offs). */
+export function encodeVerdict(seq: number, queue: number, id: number, verdict: number, mark: number | null, payload: Uint8Array | null): Buffer {
+  const b = Buffer.allocUnsafe(verdictSize(mark, payload));
+  encodeVerdictInto(b, 0, seq, queue, id, verdict, mark, payload);
   return b;
+}
+
+/**
+ * The packet id of a datagram the socket truncated (a packet larger than our receive buffer): the
+ * packet header attribute comes first, so the id is still readable and the packet can be answered.
+ */
+export function truncatedPacketId(buf: Buffer): number | null {
+  if (buf.length < 20 + 11) return null;
+  if (buf.readUInt16LE(4) !== ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)) return null;
+  let a = 20;
+  while (a + 4 <= buf.length) {
+    const alen = buf.readUInt16LE(a);
+    if (alen < 4) return null;
+    if ((buf.readUInt16LE(a + 2) & 0x3fff) === NFQA_PACKET_HDR) return a + 8 <= buf.length ? buf.readUInt32BE(a + 4) : null;
+    a += (alen + 3) & ~3;
+  }
+  return null;
 }
 
 /** Split one received datagram into its netlink messages. Malformed tails are ignored, not thrown. */

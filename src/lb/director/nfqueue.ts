@@ -10,7 +10,10 @@ import {
   decodeDatagram,
   encodeBindCommand,
   encodeParams,
-  encodeVerdict,
+  encodeVerdictInto,
+  NF_ACCEPT,
+  truncatedPacketId,
+  verdictSize,
   type QueuedPacket,
 } from './nfqueue-codec.js';
 
@@ -37,10 +40,12 @@ export interface NfQueueStats {
   /** ENOBUFS on the socket: the kernel could not deliver packets to us (they were dropped) */
   enobufs: number;
   socketErrors: number;
+  /** packets larger than the receive buffer: accepted untouched */
+  truncated: number;
 }
 
 interface RawSocket {
-  on(ev: 'message', cb: (b: Buffer) => void): void;
+  on(ev: 'message' | 'truncatedMessage', cb: (b: Buffer) => void): void;
   on(ev: 'error', cb: (e: { code?: string; errno?: number; message: string }) => void): void;
   send(msg: Uint8Array | Uint8Array[], options?: object, cb?: (e?: Error) => void): void;
   close(): void;
@@ -48,10 +53,17 @@ interface RawSocket {
 
 const require = createRequire(import.meta.url);
 
+/** One batch buffer: a few dozen MTU-sized rewritten packets; a fuller turn takes another. */
+const BATCH_BYTES = 1 << 17;
+
 export class NfQueue implements VerdictSink {
-  readonly stats: NfQueueStats = { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0 };
+  readonly stats: NfQueueStats = { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 };
   private seq = 1;
-  private pending: Buffer[] = [];
+  /** verdicts of this event-loop turn, written back to back into one buffer (one sendmsg) */
+  private out: Buffer | null = null;
+  private outLen = 0;
+  /** batch buffers whose send completed, for reuse */
+  private spare: Buffer[] = [];
   private flushScheduled = false;
   private acks = new Map<number, (error: number) => void>();
   private closed = false;
@@ -66,11 +78,14 @@ export class NfQueue implements VerdictSink {
   static async open(opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
     const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => RawSocket };
     const buf = opts.socketBuffer ?? 8 << 20;
-    // msgBufferSize bounds one received datagram: a queued packet is at most one MTU-sized segment
-    // (the kernel segments GSO packets before queueing unless asked not to) plus headers.
-    const sock = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: 70000, recvBufferSize: buf, sendBufferSize: buf });
+    // msgBufferSize bounds one received datagram (the addon allocates it per datagram): a queued
+    // packet is one MTU-sized segment at most (the kernel segments GSO packets before queueing
+    // unless asked not to) plus ~100 bytes of attributes. Bigger ones arrive truncated and are
+    // accepted untouched.
+    const sock = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: 9216, recvBufferSize: buf, sendBufferSize: buf });
     const q = new NfQueue(sock, opts.queue, handler);
     sock.on('message', (b) => q.onDatagram(b));
+    sock.on('truncatedMessage', (b) => q.onTruncated(b));
     sock.on('error', (e) => q.onError(e));
     try {
       // unbind first: harmless when unbound, and clears a stale binding of ours
@@ -85,7 +100,13 @@ export class NfQueue implements VerdictSink {
   }
 
   verdict(id: number, verdict: number, mark: number | null, payload: Uint8Array | null): void {
-    this.pending.push(encodeVerdict(this.seq++, this.queue, id, verdict, mark, payload));
+    const need = verdictSize(mark, payload);
+    if (this.out && this.outLen + need > this.out.length) this.flush();
+    if (!this.out) {
+      this.out = this.spare.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
+      this.outLen = 0;
+    }
+    this.outLen += encodeVerdictInto(this.out, this.outLen, this.seq++, this.queue, id, verdict, mark, payload);
     this.stats.verdicts++;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -106,12 +127,22 @@ export class NfQueue implements VerdictSink {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.closed || this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.sock.send(batch.length === 1 ? batch[0] : batch, {}, (err) => {
+    const buf = this.out;
+    if (this.closed || !buf || this.outLen === 0) return;
+    const len = this.outLen;
+    this.out = null;
+    this.outLen = 0;
+    this.sock.send(buf.subarray(0, len), {}, (err) => {
       if (err) this.stats.socketErrors++;
+      if (this.spare.length < 4) this.spare.push(buf);
     });
+  }
+
+  onTruncated(b: Buffer): void {
+    this.stats.received++;
+    this.stats.truncated++;
+    const id = truncatedPacketId(b);
+    if (id !== null) this.verdict(id, NF_ACCEPT, null, null);
   }
 
   private request(msg: Buffer, what: string, tolerateError = false): Promise<void> {

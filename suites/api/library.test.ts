@@ -73,6 +73,10 @@ test('a partition between client and director stops service until healed', async
   const cut = await lab.client.http(VIP, { count: 2, timeoutMs: 500 });
   expect(cut.sequence).toEqual([]);
   await lab.heal();
+  // The client's ARP entry for the VIP went FAILED during the cut (EHOSTUNREACH until it is
+  // resolved again), as on a real LAN: wait, bounded, for the first answer.
+  const back = await lab.client.probeContinuously(`http://${VIP}/`, { everyMs: 100, forMs: 3000, timeoutMs: 500 });
+  expect(back.records.at(-1)?.ok).toBe(true);
   const healed = await lab.client.http(VIP, { count: 2 });
   expect(healed).toBeRoundRobin(['RS1', 'RS2']);
   expect(await lab.addressHolders()).toEqual({ [VIP]: ['ds1'], '10.0.0.105': ['ds1'] });

@@ -76,6 +76,7 @@ describe('html', () => {
       // The DOM as Chromium parsed it: the SVG elements are real elements, not text.
       expect(dom.stdout).toMatch(/<svg[^>]*data-chart="topology"/);
       expect(dom.stdout.match(/<rect data-server=/g)?.length).toBe(2);
+      expect(dom.stdout).toMatch(/<svg[^>]*data-chart="timeline"/);
       const png = join(dir, 'shot.png');
       await run(chromium!, [...flags, `--screenshot=${png}`, '--window-size=1100,1400', `file://${page}`], { timeout: 60_000 });
       const pixels = decodePng(await readFile(png));

@@ -3,7 +3,7 @@
 // Exit status 0 when every check passed, 1 when one failed, 2 for a usage error.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ScenarioError } from '../../api/scenario/load.js';
+import { loadScenario, ScenarioError } from '../../api/scenario/load.js';
 import { resolveScenarioFiles, runScenarioFiles } from '../../api/scenario/run.js';
 import { renderHtml } from '../../checks/report/html.js';
 import { renderJunit } from '../../checks/report/junit.js';
@@ -91,6 +91,18 @@ export const runCommand: Command = {
         throw new UsageError((err as Error).message);
       }
     }
+    // Every file is checked before anything is built, and without root: a typo costs no lab.
+    const problems: string[] = [];
+    for (const f of files) {
+      await loadScenario(f).catch((err: unknown) => {
+        if (!(err instanceof ScenarioError)) throw err;
+        problems.push(err.message);
+      });
+    }
+    if (problems.length) {
+      process.stderr.write(problems.map((p) => `lvslab run: ${p}\n`).join(''));
+      return 2;
+    }
     if (process.getuid?.() !== 0) {
       process.stderr.write('lvslab run: needs root (it builds network namespaces); try sudo\n');
       return 1;
@@ -100,15 +112,9 @@ export const runCommand: Command = {
     let report;
     try {
       report = await runScenarioFiles(files, title, { backends, onProgress: progress.line });
-    } catch (err) {
+    } finally {
       progress.done();
-      if (err instanceof ScenarioError) {
-        process.stderr.write(`lvslab run: ${err.message}\n`);
-        return 2;
-      }
-      throw err;
     }
-    progress.done();
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(renderTerminal(report, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
     if (values.junit) await writeFile(values.junit, renderJunit(report));

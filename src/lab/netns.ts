@@ -1,5 +1,5 @@
 // Running plan steps (iproute2 batches, sysctl) through execa, and finding/deleting namespaces.
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { NS_PREFIX, planTeardown, stepCommand, type PlanStep } from './plan.js';
 
@@ -57,16 +57,17 @@ export async function runStages(stages: PlanStep[][]): Promise<void> {
 
 /** Lab namespaces present now (`lvs-*`), with their creation time (ms since epoch). */
 export async function listLabNamespaces(): Promise<Array<{ name: string; createdMs: number }>> {
+  // Synchronous: a directory of a few dozen entries in tmpfs, read on every build and teardown.
   let names: string[];
   try {
-    names = await readdir('/run/netns');
+    names = readdirSync('/run/netns');
   } catch {
     return [];
   }
   const out: Array<{ name: string; createdMs: number }> = [];
   for (const name of names.filter((n) => n.startsWith(NS_PREFIX))) {
     try {
-      out.push({ name, createdMs: (await stat(`/run/netns/${name}`)).mtimeMs });
+      out.push({ name, createdMs: statSync(`/run/netns/${name}`).mtimeMs });
     } catch {
       // deleted meanwhile
     }

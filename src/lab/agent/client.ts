@@ -1,7 +1,7 @@
 // The runner's side of a host agent: start it inside the namespace, wait until it serves, and offer
 // the typed API (lab.client.agent().http(...) and friends). One request in flight or many: each
 // carries an id and its answer comes back with the same id.
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type {
@@ -28,6 +28,16 @@ export function agentEntry(): string {
   const dist = here.replace(/\/src\/lab\/agent\/main\.js$/, '/dist/lab/agent/main.js');
   if (!existsSync(dist)) throw new Error(`lvslab agent not built: ${dist} is missing (run 'npm run build')`);
   return dist;
+}
+
+/** The last lines of an agent's log, to say why it died. */
+function logTail(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n  ');
+    return lines ? `:\n  ${lines}` : ` (log: ${file})`;
+  } catch {
+    return '';
+  }
 }
 
 export class AgentError extends Error {
@@ -69,6 +79,7 @@ export class AgentClient {
     private readonly sub: AgentProcess,
     config: AgentConfig,
     readonly pid: number,
+    readonly logFile: string,
   ) {
     this.host = config.host;
     this.exited = sub.then(() => undefined);
@@ -86,7 +97,7 @@ export class AgentClient {
     }
     const pid = sub.pid;
     if (pid === undefined) throw new AgentError(`${o.config.host}: agent did not start`);
-    const client = new AgentClient(sub, o.config, pid);
+    const client = new AgentClient(sub, o.config, pid, o.logFile);
     const ready = client.listen();
     const timeoutMs = o.readyTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
@@ -129,7 +140,7 @@ export class AgentClient {
         this.closed = true;
         const r = await this.sub;
         const why = `agent exited (${r.signal ?? `code ${r.exitCode}`})`;
-        if (!ready) rejectReady(new AgentError(`${this.host}: ${why} before it was ready`));
+        if (!ready) rejectReady(new AgentError(`${this.host}: ${why} before it was ready${logTail(this.logFile)}`));
         for (const [, p] of this.pending) p.reject(new AgentError(`${this.host}: ${p.op}: ${why}`));
         this.pending.clear();
       })();

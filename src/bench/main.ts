@@ -1,7 +1,7 @@
 // `npm run bench -- <name> [args]`: runs src/bench/<name>.ts's run(args).
 const [name, ...args] = process.argv.slice(2);
 if (!name || !/^[a-z0-9-]+$/.test(name)) {
-  process.stderr.write('usage: npm run bench -- <name> [args]   (e.g. ipvs)\n');
+  process.stderr.write('usage: npm run bench -- <name> [args]   (e.g. ipvs, lab)\n');
   process.exit(2);
 }
 let mod: { run?: (args: string[]) => Promise<void> };

@@ -58,6 +58,12 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
   const connectDirector = async (replace: boolean) => {
     // one root batch (delete, add, links) and one batch per namespace: each process start costs
     // a second or more under emulation on a busy machine
+    if (replace) {
+      // delete the veths first: a deleted namespace's devices go away later, in the kernel's
+      // cleanup work, and the old c0/e0 would still hold their names in the client and real servers
+      const links = ['link del dc', ...[...realNs.keys()].map((_, k) => `link del r${k + 1}`)];
+      await ipBatch(directorNs, links);
+    }
     const root = replace ? [`netns delete ${directorNs}`] : [];
     root.push(`netns add ${directorNs}`, `link add c0 netns ${clientNs} type veth peer name dc netns ${directorNs}`);
     let i = 0;

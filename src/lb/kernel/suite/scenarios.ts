@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../../lab/vm/kernel-cache.js';
+import type { DirectorConfig } from '../../backend.js';
+import { openKernelBackend } from '../backend.js';
 import { openKernelReplay } from '../replay/replay.js';
 import { schedulerTraces, formatTraces, type GoldenTrace } from '../goldens/cases.js';
 
@@ -14,9 +16,34 @@ const VIP = '192.168.1.112';
 const ARTICLE_TCP = [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 10.0.0.101:80 -m -w 1`, `-a -t ${VIP}:80 -r 10.0.0.102:80 -m -w 1`];
 const ARTICLE_UDP = [`-A -u ${VIP}:9999 -s rr`, `-a -u ${VIP}:9999 -r 10.0.0.101:9999 -m -w 1`, `-a -u ${VIP}:9999 -r 10.0.0.102:9999 -m -w 1`];
 
-/** The library API, loaded when a lab scenario runs (it is large: under emulation loading costs). */
-async function api() {
-  return import('../../../api/up.js');
+/**
+ * `up(source, { backend: 'kernel', directors })`, but with the agents started one at a time and only
+ * where needed (real servers, client): under emulation several node processes starting at once
+ * each take longer than the agents' 10 s ready timeout. A start that still times out is retried.
+ */
+async function kernelUp(source: string, directors: Record<string, DirectorConfig>) {
+  // the library API is large: loaded only when a lab scenario runs
+  const { LvsLab } = await import('../../../api/up.js');
+  const { buildLab } = await import('../../../lab/build.js');
+  const lab = await buildLab(source, { agents: false });
+  try {
+    for (const host of [...lab.reals, lab.client]) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await lab.startAgent(host.name);
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
+    }
+    const api = new LvsLab(lab, await openKernelBackend(lab));
+    for (const [name, config] of Object.entries(directors)) await api.director(name).configure(config);
+    return api;
+  } catch (err) {
+    await lab.teardown();
+    throw err;
+  }
 }
 
 export interface ArticleObservation {
@@ -30,9 +57,10 @@ export interface ArticleObservation {
 }
 
 /** The article's TCP and UDP scenarios on article-single with the kernel backend. */
-async function article(): Promise<ArticleObservation> {
-  const { up } = await api();
-  const lab = await up('article-single', { backend: 'kernel', directors: { ds1: { ipvsadm: [...ARTICLE_TCP, ...ARTICLE_UDP] } } });
+type KernelLabApi = Awaited<ReturnType<typeof kernelUp>>;
+
+async function article(lab: KernelLabApi): Promise<ArticleObservation> {
+  await lab.director('ds1').configure({ ipvsadm: [...ARTICLE_TCP, ...ARTICLE_UDP] });
   const dir = mkdtempSync(join(tmpdir(), 'lvslab-kernel-article-'));
   try {
     const tcp = await lab.client.http(`http://${VIP}/`, { count: 4, timeoutMs: 10_000 });
@@ -56,7 +84,7 @@ async function article(): Promise<ArticleObservation> {
       udpLnc,
     };
   } finally {
-    await lab.down();
+    await lab.director('ds1').stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -72,12 +100,11 @@ export interface KeepalivedObservation {
 }
 
 /** The article's virtual_server blocks run by real keepalived: it programs IPVS and health-checks. */
-async function keepalivedHealth(): Promise<KeepalivedObservation> {
-  const { up } = await api();
+async function keepalivedHealth(lab: KernelLabApi): Promise<KeepalivedObservation> {
   const text = readFileSync(join(repoRoot(), 'scenarios/article/keepalived.conf'), 'utf8');
   // one director, no VRRP: only the virtual_server blocks, with a 1 s check interval
   const conf = text.slice(text.indexOf('virtual_server')).replace(/delay_loop 6/g, 'delay_loop 1').replace(/connect_timeout 3/g, 'connect_timeout 1');
-  const lab = await up('article-single', { backend: 'kernel', directors: { ds1: { keepalivedConf: conf } } });
+  await lab.director('ds1').configure({ keepalivedConf: conf });
   try {
     const ds1 = lab.director('ds1');
     const masq = (t: string) => t.split('\n').filter((l) => l.includes('Masq') && l.includes(':80 ')).length;
@@ -102,7 +129,7 @@ async function keepalivedHealth(): Promise<KeepalivedObservation> {
     }
     return { ln, tcpSequence: tcp.sequence, removedAfterS, lnAfterRemoval, log: '' };
   } finally {
-    await lab.down();
+    await lab.director('ds1').stop();
   }
 }
 
@@ -128,10 +155,35 @@ async function replays(names: string[]): Promise<ReplayObservation> {
   }
 }
 
+/**
+ * The article scenarios share one article-single lab (a lab build and its agents cost tens of
+ * seconds under emulation): ipvsadm first, then keepalived, which ends by killing rs1's services.
+ */
+let articleLab: Promise<{ article?: ArticleObservation; keepalived?: KeepalivedObservation; errors: Record<string, string> }> | undefined;
+function articleRuns() {
+  articleLab ??= (async () => {
+    const lab = await kernelUp('article-single', {});
+    const out: { article?: ArticleObservation; keepalived?: KeepalivedObservation; errors: Record<string, string> } = { errors: {} };
+    const fail = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+    try {
+      out.article = await article(lab).catch((err: unknown) => ((out.errors.article = fail(err)), undefined));
+      out.keepalived = await keepalivedHealth(lab).catch((err: unknown) => ((out.errors['keepalived-health'] = fail(err)), undefined));
+    } finally {
+      await lab.down();
+    }
+    return out;
+  })();
+  return articleLab;
+}
+
 /** Scenario name -> runner. `replay:a,b,c` replays those golden traces. */
 export async function runScenario(name: string): Promise<unknown> {
-  if (name === 'article') return article();
-  if (name === 'keepalived-health') return keepalivedHealth();
+  if (name === 'article' || name === 'keepalived-health') {
+    const runs = await articleRuns();
+    const value = name === 'article' ? runs.article : runs.keepalived;
+    if (value === undefined) throw new Error(runs.errors[name] ?? `${name}: no observation`);
+    return value;
+  }
   if (name.startsWith('replay:')) return replays(name.slice('replay:'.length).split(',').filter((n) => n !== ''));
   throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, replay:TRACE,...)`);
 }

@@ -31,6 +31,11 @@ test('wrr 3:1 splits 3:1, and ipvsadm -Ln parses to the weights', async ({ lab }
   ]);
   const conns = await ds1.connections();
   expect(conns.filter((c) => c.proto === 'TCP')).toHaveLength(40);
+  // IPVS schedules connections, not requests: keep-alive requests all ride one connection.
+  const kept = await lab.client.http(`http://${VIP}/`, { count: 10, keepAlive: true });
+  expect(kept.failed).toBe(0);
+  expect(new Set(kept.sequence).size).toBe(1);
+  expect(kept).not.toMatchWeights({ RS1: 3, RS2: 1 });
 });
 
 test('sh keeps each client address on one real server', async ({ lab }) => {

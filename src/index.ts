@@ -35,3 +35,19 @@ export {
   SYNC_PORT,
 } from './lb/ipvs/sync/index.js';
 export type { SyncConn, DecodedMessage, SyncedConnImport, SyncDaemonStats, SyncSettings, SyncTarget } from './lb/ipvs/sync/index.js';
+export {
+  runInVm,
+  findVmKernel,
+  kernelVmDir,
+  detectKernelCapability,
+  hostHasIpvs,
+  KernelBackend,
+  KernelBackendError,
+  openKernelBackend,
+  replayTraceOnKernel,
+  openKernelReplay,
+  diffLines,
+  runKernelScenarios,
+  kernelPass,
+} from './lb/kernel/index.js';
+export type { RunInVmOptions, VmRunResult, VmKernel, KernelCapability, KernelReplaySession, ReplayResult, KernelRun } from './lb/kernel/index.js';

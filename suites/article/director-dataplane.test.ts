@@ -40,7 +40,11 @@ async function curl(lab: HandLab, url = 'http://192.168.1.112/'): Promise<string
 }
 
 describe.skipIf(!isRoot || !fs.existsSync(mainJs))('director data plane (fixture core, hand-built lab)', () => {
-  describe.each(['fixture', 'ipvs'] as const)('NAT per packet (%s core)', (core) => {
+  describe.each([
+    ['fixture', 'netlink'],
+    ['ipvs', 'netlink'],
+    ['ipvs', 'koffi'],
+  ] as const)('NAT per packet (%s core, %s transport)', (core, transport) => {
     const lab = new HandLab();
     let socket = '';
     let proc: ReturnType<HandLab['spawn']>;
@@ -49,6 +53,7 @@ describe.skipIf(!isRoot || !fs.existsSync(mainJs))('director data plane (fixture
       ({ socket, proc } = await startDaemon(lab, 'nat', {
         ipvsadm: ['-A -t 192.168.1.112:80 -s rr', '-a -t 192.168.1.112:80 -r 10.0.0.101:80 -m', '-a -t 192.168.1.112:80 -r 10.0.0.102:80 -m',
           '-A -u 192.168.1.112:9999 -s rr', '-a -u 192.168.1.112:9999 -r 10.0.0.101:9999 -m', '-a -u 192.168.1.112:9999 -r 10.0.0.102:9999 -m'],
+        transport,
       }, core));
     });
     afterAll(async () => {

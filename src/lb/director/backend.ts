@@ -30,7 +30,7 @@ export interface EmbeddedBackendOptions {
   /** how long a daemon may take to answer its control socket after start (default 15 s) */
   startTimeoutMs?: number;
   /** extra daemon settings for every director (tests: a fixture core, another queue number) */
-  daemon?: Partial<Pick<DaemonConfig, 'queue' | 'queueMaxlen' | 'markBase'>> & { coreModule?: string };
+  daemon?: Partial<Pick<DaemonConfig, 'queue' | 'queueMaxlen' | 'markBase' | 'transport'>> & { coreModule?: string };
   /** let the daemons outlive this process (labs kept by `lvslab up`; teardown still kills them) */
   detached?: boolean;
 }

@@ -43,6 +43,8 @@ export interface DaemonConfig {
   queue?: number;
   /** packets the kernel holds for us before dropping (default 4096); drops show in status */
   queueMaxlen?: number;
+  /** the netlink socket: the `netlink` addon (default) or koffi (see netlink-koffi.ts) */
+  transport?: 'netlink' | 'koffi';
   dataplane?: DataplaneMode;
   /** ipvsadm argument lines applied at start, after the keepalived.conf's virtual servers */
   ipvsadm?: string[];
@@ -152,7 +154,7 @@ export class DirectorDaemon implements DirectorHost {
     const d = new DirectorDaemon(config, core, deps);
     try {
       d.configure();
-      const open: QueueOpener = deps.openQueue ?? ((queue, handler, maxlen) => NfQueue.open({ queue, maxlen }, handler));
+      const open: QueueOpener = deps.openQueue ?? ((queue, handler, maxlen) => NfQueue.open({ queue, maxlen, transport: config.transport }, handler));
       d.queue = await open(config.queue ?? 0, d.dataplane.handle, config.queueMaxlen);
       await d.syncRules(true);
       for (const m of deps.builtinModules ?? []) await d.startModule(m);
@@ -161,7 +163,7 @@ export class DirectorDaemon implements DirectorHost {
       // timers also run on packets and on ipvsadm; this keeps expiry and the rate estimator on
       // time while the director is idle
       if (core.advance) d.ticker = setInterval(() => core.advance!(), 1000);
-      d.log(`ready: ${d.mode} data plane, queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
+      d.log(`ready: ${d.mode} data plane (${config.transport ?? 'netlink'}), queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
       return d;
     } catch (err) {
       await d.teardown('kill');

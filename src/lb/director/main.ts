@@ -13,6 +13,7 @@ const ConfigSchema = z.object({
   socket: z.string().min(1),
   queue: z.number().int().min(0).max(65535).optional(),
   queueMaxlen: z.number().int().min(1).max(1 << 20).optional(),
+  transport: z.enum(['netlink', 'koffi']).optional(),
   dataplane: z.enum(['per-packet', 'offload']).optional(),
   ipvsadm: z.array(z.string()).optional(),
   keepalivedConf: z.string().optional(),

@@ -3,6 +3,7 @@
 // back batched: verdicts produced while handling the datagrams of one event-loop turn go out in
 // one sendmsg.
 import { createRequire } from 'node:module';
+import { KoffiNetlinkSocket } from './netlink-koffi.js';
 import {
   NETLINK_NETFILTER,
   NFQNL_CFG_CMD_BIND,
@@ -23,6 +24,8 @@ export interface NfQueueOptions {
   maxlen?: number;
   /** socket buffers, bytes */
   socketBuffer?: number;
+  /** how the netlink socket is reached: the `netlink` addon (default) or koffi (libc FFI) */
+  transport?: 'netlink' | 'koffi';
 }
 
 export interface VerdictSink {
@@ -76,8 +79,15 @@ export class NfQueue implements VerdictSink {
 
   /** Open the socket and bind the queue; rejects with a clear error if the queue is taken. */
   static async open(opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
-    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => RawSocket };
     const buf = opts.socketBuffer ?? 8 << 20;
+    if (opts.transport === 'koffi') {
+      const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, buf);
+      const q = new NfQueue(sock, opts.queue, handler);
+      sock.on('error', (e) => q.onError(e));
+      sock.on('message', (b) => q.onDatagram(b));
+      return await q.bindQueue(opts);
+    }
+    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => RawSocket };
     // msgBufferSize bounds one received datagram (the addon allocates it per datagram): a queued
     // packet is one MTU-sized segment at most (the kernel segments GSO packets before queueing
     // unless asked not to) plus ~100 bytes of attributes. Bigger ones arrive truncated and are
@@ -87,6 +97,11 @@ export class NfQueue implements VerdictSink {
     sock.on('message', (b) => q.onDatagram(b));
     sock.on('truncatedMessage', (b) => q.onTruncated(b));
     sock.on('error', (e) => q.onError(e));
+    return await q.bindQueue(opts);
+  }
+
+  private async bindQueue(opts: NfQueueOptions): Promise<NfQueue> {
+    const q = this;
     try {
       // unbind first: harmless when unbound, and clears a stale binding of ours
       await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_UNBIND), 'unbind', true);
@@ -170,7 +185,7 @@ export class NfQueue implements VerdictSink {
     });
   }
 
-  private onDatagram(b: Buffer): void {
+  onDatagram(b: Buffer): void {
     decodeDatagram(b, (m) => {
       if (m.type === 'packet') {
         this.stats.received++;
@@ -186,7 +201,7 @@ export class NfQueue implements VerdictSink {
     });
   }
 
-  private onError(e: { code?: string; errno?: number }): void {
+  onError(e: { code?: string; errno?: number }): void {
     // ENOBUFS: our receive buffer overflowed and the kernel dropped packets for us. Keep going.
     if (e.code === 'ENOBUFS') this.stats.enobufs++;
     else this.stats.socketErrors++;

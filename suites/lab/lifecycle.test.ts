@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { buildLab, gc, labState, preset, readRecord, readPids, teardownLab, type LabDescription } from '../../src/lab/index.js';
+import { buildLab, gc, labState, LabBuildError, listLabIds, preset, readRecord, readPids, teardownLab, type LabDescription } from '../../src/lab/index.js';
 import { leftovers, pidAlive } from './helpers.js';
 
 const distLab = fileURLToPath(new URL('../../dist/lab/index.js', import.meta.url));
@@ -72,6 +72,18 @@ describe('lab lifecycle', () => {
     }
     expect(leftovers(a.id)).toEqual({ namespaces: [], processes: [], runDir: false });
     expect(leftovers(b.id)).toEqual({ namespaces: [], processes: [], runDir: false });
+  });
+
+  it('fails a build the kernel refuses with the step and host named, leaving nothing behind', async () => {
+    const d = preset('article-single')!;
+    (d.hosts as Record<string, { sysctls?: Record<string, number> }>).rs2.sysctls = { 'net.ipv4.no_such_knob': 1 };
+    const before = new Set(await listLabIds());
+    const err = await buildLab(d, { agents: false }).then(() => undefined, (e: Error) => e);
+    expect(err).toBeInstanceOf(LabBuildError);
+    expect(err!.message).toMatch(/^sysctl in namespace lvs-[a-z0-9]+-rs2 failed: .*no_such_knob/);
+    const id = /lvs-([a-z0-9]+)-rs2/.exec(err!.message)![1];
+    expect(before.has(id)).toBe(false);
+    expect(leftovers(id)).toEqual({ namespaces: [], processes: [], runDir: false });
   });
 
   it('keeps labs built for `lvslab up` through gc; teardown removes them', async () => {

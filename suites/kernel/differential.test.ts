@@ -10,9 +10,8 @@ import { kernelPass, liveTraces } from '../../src/lb/kernel/suite/pass.js';
 import type { ReplayObservation } from '../../src/lb/kernel/suite/scenarios.js';
 import { runTrace } from '../../src/lb/ipvs/trace.js';
 
-// Traces replayed live (LVSLAB_DIFF_TRACES overrides): schedulers with changes mid-trace. The
-// goldens in src/lb/ipvs/goldens hold every scheduler, recorded; the live set is what fits the
-// 5-minute VM budget together with the article suite.
+// Traces replayed live (LVSLAB_DIFF_TRACES overrides): every scheduler with weight changes,
+// deletions, quiesced servers, held and closed connections and UDP, plus persistence and no-dest.
 const LIVE = liveTraces();
 
 const isRoot = process.getuid?.() === 0;

@@ -5,12 +5,18 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelVmDir } from '../../../lab/vm/kernel-cache.js';
+import { schedulerTraces } from '../goldens/cases.js';
 import { runKernelScenarios, type KernelRun, type KernelRunOptions } from './run.js';
 
-/** Golden traces replayed live by the differential suite (LVSLAB_DIFF_TRACES=a,b overrides). */
+/**
+ * Golden traces replayed live by the differential suite: every scheduler trace, persistence and
+ * no-dest (LVSLAB_DIFF_TRACES=a,b overrides). The format traces stay out: their -Lnc expiry and
+ * --rate values are live, the recorded goldens cover them.
+ */
 export function liveTraces(): string[] {
   const env = process.env.LVSLAB_DIFF_TRACES;
-  return (env ?? 'sched-rr,sched-wrr,sched-wlc,sched-nq,sched-sh,sched-mh,sched-lblc,persistence').split(',').filter((n) => n !== '');
+  if (env !== undefined) return env.split(',').filter((n) => n !== '');
+  return schedulerTraces().map((t) => t.name);
 }
 
 export function kernelPassScenarios(): string[] {

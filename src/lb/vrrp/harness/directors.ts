@@ -1,7 +1,7 @@
 // Running VRRP on the article lab's two directors for the failover suites and the failover bench:
 // the embedded speaker (standalone process, src/lb/vrrp/main.ts) or real keepalived (VRRP only: it
 // needs no kernel IPVS), and judging from the outside who holds the VIP and the DIP.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, SpawnedProcess } from '../../../lab/index.js';
@@ -58,6 +58,9 @@ export class DirectorVrrp {
   async start(conf = this.conf): Promise<void> {
     this.conf = conf;
     writeFileSync(this.confFile, conf);
+    // a previous run's state or pid file must not pass for this run's (a stale VRRP child pid would
+    // leave the new child unkilled)
+    for (const f of [this.stateFile, this.vrrpPidFile]) rmSync(f, { force: true });
     if (this.impl === 'embedded') {
       if (!existsSync(vrrpMain)) throw new Error(`${vrrpMain} is missing: run 'npm run build'`);
       this.proc = await this.host.spawn([process.execPath, vrrpMain, '--config', this.confFile, '--state', this.stateFile], { logName: `vrrp-${this.director}${this.tag}` });
@@ -90,6 +93,9 @@ export class DirectorVrrp {
     if (!this.proc) return;
     this.proc.kill('SIGTERM');
     await Promise.race([this.proc.exited, sleep(5000)]);
+    // keepalived's parent returns once its VRRP child is gone; wait for every pid of ours anyway
+    const deadline = Date.now() + 3000;
+    while ([...this.ownedPids].some(alive) && Date.now() < deadline) await sleep(20);
     await this.reap();
   }
 
@@ -103,6 +109,8 @@ export class DirectorVrrp {
       }
     }
     if (this.proc) await Promise.race([this.proc.exited, sleep(3000)]);
+    const deadline = Date.now() + 3000;
+    while ([...this.ownedPids].some(alive) && Date.now() < deadline) await sleep(20);
     this.ownedPids.clear();
     this.proc = undefined;
   }

@@ -19,8 +19,10 @@ export function liveTraces(): string[] {
   return schedulerTraces().map((t) => t.name);
 }
 
+/** LVSLAB_KERNEL_FAILOVER=1 adds the keepalived failover (two directors: about a minute more in the VM). */
 export function kernelPassScenarios(): string[] {
-  return ['article', 'keepalived-health', `replay:${liveTraces().join(',')}`];
+  const failover = process.env.LVSLAB_KERNEL_FAILOVER === '1' ? ['keepalived-failover'] : [];
+  return ['article', 'keepalived-health', ...failover, `replay:${liveTraces().join(',')}`];
 }
 
 function startTime(pid: number): string {

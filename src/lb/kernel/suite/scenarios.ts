@@ -176,6 +176,60 @@ function articleRuns() {
   return articleLab;
 }
 
+export interface FailoverObservation {
+  /** who held the VIP once both keepalived instances settled */
+  holderBefore: string[];
+  before: string[];
+  /** seconds from ds1's crash (SIGKILL + links down) until ds2 held the VIP */
+  vipMovedAfterS: number | null;
+  /** seconds from the crash until a request through the VIP was answered again */
+  servingAfterS: number | null;
+  holderAfter: string[];
+  after: string[];
+  /** ipvsadm -Ln on ds2 after the takeover (keepalived programs IPVS on the backup too) */
+  lnDs2: string;
+}
+
+/**
+ * The article's failover with real keepalived and kernel IPVS on both directors (article lab): ds1
+ * MASTER 150, ds2 BACKUP 100, the article's keepalived.conf otherwise verbatim (delay_loop 1 to
+ * settle faster). ds1 crashes: keepalived SIGKILLed and its links cut.
+ */
+async function failover(): Promise<FailoverObservation> {
+  const text = readFileSync(join(repoRoot(), 'scenarios/article/keepalived.conf'), 'utf8').replace(/delay_loop 6/g, 'delay_loop 1');
+  const ds2conf = text.replace(/state MASTER/g, 'state BACKUP').replace(/priority 150/g, 'priority 100').replace('router_id LVS_DS1', 'router_id LVS_DS2');
+  const lab = await kernelUp('article', { ds1: { keepalivedConf: text }, ds2: { keepalivedConf: ds2conf } });
+  const poll = async (ok: () => Promise<boolean>, limitS: number, stepMs: number): Promise<number | null> => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < limitS * 1000) {
+      if (await ok()) return (Date.now() - t0) / 1000;
+      await new Promise((r) => setTimeout(r, stepMs));
+    }
+    return null;
+  };
+  try {
+    await poll(async () => (await lab.addressHolders())[VIP]?.join() === 'ds1', 90, 500);
+    const holderBefore = (await lab.addressHolders())[VIP] ?? [];
+    // keepalived's checkers add the real servers a moment after VRRP settles
+    await poll(async () => ((await lab.director('ds1').ipvsadm('-Ln')).text.match(/Masq/g) ?? []).length >= 4, 60, 500);
+    const before = (await lab.client.http(`http://${VIP}/`, { count: 4, timeoutMs: 10_000 })).sequence;
+    const crash = Date.now();
+    await lab.director('ds1').kill();
+    await lab.host('ds1').linkDown();
+    const vipMoved = await poll(async () => (await lab.addressHolders())[VIP]?.includes('ds2') ?? false, 90, 200);
+    const vipMovedAfterS = vipMoved === null ? null : (Date.now() - crash) / 1000;
+    const serving = await poll(async () => (await lab.client.http(`http://${VIP}/`, { count: 1, timeoutMs: 2_000 })).failed === 0, 90, 200);
+    const servingAfterS = serving === null ? null : (Date.now() - crash) / 1000;
+    const holderAfter = (await lab.addressHolders())[VIP] ?? [];
+    const after = (await lab.client.http(`http://${VIP}/`, { count: 4, timeoutMs: 10_000 })).sequence;
+    const lnDs2 = (await lab.director('ds2').ipvsadm('-Ln')).text;
+    return { holderBefore, before, vipMovedAfterS, servingAfterS, holderAfter, after, lnDs2 };
+  } finally {
+    await lab.host('ds1').linkUp().catch(() => undefined);
+    await lab.down();
+  }
+}
+
 /** Scenario name -> runner. `replay:a,b,c` replays those golden traces. */
 export async function runScenario(name: string): Promise<unknown> {
   if (name === 'article' || name === 'keepalived-health') {
@@ -184,6 +238,7 @@ export async function runScenario(name: string): Promise<unknown> {
     if (value === undefined) throw new Error(runs.errors[name] ?? `${name}: no observation`);
     return value;
   }
+  if (name === 'keepalived-failover') return failover();
   if (name.startsWith('replay:')) return replays(name.slice('replay:'.length).split(',').filter((n) => n !== ''));
-  throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, replay:TRACE,...)`);
+  throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, keepalived-failover, replay:TRACE,...)`);
 }

@@ -1,0 +1,38 @@
+// The article's failover with real keepalived (VRRP + virtual_server) and kernel IPVS on both
+// directors: ds1 crashes (keepalived SIGKILLed, links cut) and ds2 takes the VIP and serves.
+// About a minute more in the kernel VM, so it runs when LVSLAB_KERNEL_FAILOVER=1.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
+import type { KernelRun } from '../../src/lb/kernel/suite/run.js';
+import { kernelPass } from '../../src/lb/kernel/suite/pass.js';
+import type { FailoverObservation } from '../../src/lb/kernel/suite/scenarios.js';
+
+const isRoot = process.getuid?.() === 0;
+const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };
+const skip = process.env.LVSLAB_KERNEL_FAILOVER !== '1' ? 'set LVSLAB_KERNEL_FAILOVER=1 to run it' : cap.mode === 'skip' ? cap.reason : undefined;
+if (skip) console.warn(`kernel failover suite skipped: ${skip}`);
+
+describe.skipIf(skip !== undefined)(`keepalived failover on the kernel backend (${cap.mode})`, () => {
+  let f: FailoverObservation;
+  beforeAll(async () => {
+    const run: KernelRun = await kernelPass({ timeoutMs: 540_000 });
+    if (run.mode === 'skip') throw new Error(run.reason);
+    const r = run.results['keepalived-failover'];
+    if (!r?.ok) throw new Error(`kernel scenario keepalived-failover failed (${run.mode}):\n${r?.error ?? 'no result'}`);
+    f = r.value as FailoverObservation;
+  }, 600_000);
+
+  it('ds1 (MASTER, priority 150) holds the VIP and its IPVS alternates RS2, RS1, RS2, RS1', () => {
+    expect(f.holderBefore).toEqual(['ds1']);
+    expect(f.before).toEqual(['RS2', 'RS1', 'RS2', 'RS1']);
+  });
+
+  it('after ds1 crashes, ds2 takes the VIP (3 adverts + skew in theory; emulation stretches it) and serves', () => {
+    expect(f.vipMovedAfterS).not.toBeNull();
+    expect(f.vipMovedAfterS!).toBeLessThan(60);
+    expect(f.servingAfterS).not.toBeNull();
+    expect(f.holderAfter).toContain('ds2');
+    expect(new Set(f.after)).toEqual(new Set(['RS1', 'RS2']));
+    expect(f.lnDs2).toContain('TCP  192.168.1.112:80 rr');
+  });
+});

@@ -1,4 +1,5 @@
 // `lvslab exec <lab> <host> -- <cmd>`: run a command inside a lab host, with this terminal.
+import { constants } from 'node:os';
 import { execa } from 'execa';
 import { UsageError, wantsHelp, type Command } from '../command.js';
 import { namespaceName } from '../../lab/plan.js';
@@ -35,6 +36,7 @@ export const execCommand: Command = {
     requireRoot('lvslab exec');
     const r = await execa('ip', ['netns', 'exec', namespaceName(id, head[1]), ...cmd], { stdio: 'inherit', reject: false });
     if (r.failed && r.exitCode === undefined && !r.signal) throw new Error(`${head[1]}: cannot run '${cmd[0]}': ${r.shortMessage}`);
-    return r.exitCode ?? 128 + 9;
+    // Killed by a signal: the shell's convention, 128 + its number.
+    return r.exitCode ?? 128 + (r.signal ? (constants.signals[r.signal as keyof typeof constants.signals] ?? 9) : 9);
   },
 };

@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 
 export type LoadJob =
-  | { kind: 'serve'; identity: string; httpPort: number; udpPort: number; countFile: string; maxSeconds: number }
+  | { kind: 'serve'; identity: string; httpPorts: number[]; udpPorts: number[]; countFile: string; maxSeconds: number }
   | { kind: 'keepalive'; target: string; port: number; conns: number; durationMs: number }
   | { kind: 'newconn'; target: string; port: number; concurrency: number; durationMs: number }
   | { kind: 'latency'; target: string; port: number; count: number; maxMs: number }
@@ -159,16 +159,20 @@ async function udp(j: Extract<LoadJob, { kind: 'udp' }>) {
 
 function serve(j: Extract<LoadJob, { kind: 'serve' }>): void {
   const page = Buffer.from(`<html><body><h1>${j.identity}</h1></body></html>\n`);
-  http
-    .createServer((_req, res) => {
-      res.setHeader('content-length', page.length);
-      res.end(page);
-    })
-    .listen(j.httpPort, '0.0.0.0');
+  for (const port of j.httpPorts) {
+    http
+      .createServer((_req, res) => {
+        res.setHeader('content-length', page.length);
+        res.end(page);
+      })
+      .listen(port, '0.0.0.0');
+  }
   let count = 0;
-  const u = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
-  u.on('message', () => count++);
-  u.bind(j.udpPort);
+  for (const port of j.udpPorts) {
+    const u = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
+    u.on('message', () => count++);
+    u.bind(port);
+  }
   setInterval(() => {
     fs.writeFileSync(j.countFile + '.tmp', String(count));
     fs.renameSync(j.countFile + '.tmp', j.countFile);

@@ -20,6 +20,11 @@ describe('parseTrace', () => {
     expect(() => parseTrace('packet tcp 1.2.3.4:1 5.6.7.8:80 sideways A', 't')).toThrow("direction 'sideways' must be in or out");
     expect(() => parseTrace('bogus', 't')).toThrow("t:1: unknown item 'bogus'");
     expect(() => parseTrace('advance -1', 't')).toThrow('advance SECONDS');
+    expect(() => parseTrace('conn tcp 1.2.3.4:1 5.6.7.8:80 mark=3', 't')).toThrow('t:1: mark= (fwmark) is not supported');
+  });
+
+  it('accepts the len= extra (real packets carry their own length)', () => {
+    expect(parseTrace('conn udp 1.2.3.4:1 5.6.7.8:53 len=120')[0]).toMatchObject({ kind: 'conn', proto: 'udp' });
   });
 });
 

@@ -43,7 +43,12 @@ export function parseTrace(text: string, name = 'trace'): TraceItem[] {
     const where = `${name}:${line}`;
     const body = raw.replace(/(^|\s)#.*$/, '').trim();
     if (body === '') return;
-    const words = body.split(/\s+/);
+    const all = body.split(/\s+/);
+    // trailing extras of the simulate format: len=BYTES only feeds the core's byte counters (real
+    // packets have their own lengths); mark=FWMARK would need packets marked on the way in
+    const extras = all[0] === 'conn' || all[0] === 'packet' ? all.filter((w) => /^(len|mark)=\d+$/.test(w)) : [];
+    if (extras.some((w) => w.startsWith('mark='))) throw new Error(`${where}: mark= (fwmark) is not supported by the kernel trace replay`);
+    const words = all.filter((w) => !extras.includes(w));
     const head = words[0];
     if (head.startsWith('-')) {
       items.push({ kind: 'ipvsadm', line, args: words });

@@ -39,6 +39,8 @@ describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('int
     { ds1: 'embedded', ds2: 'keepalived', knobs: {}, name: 'embedded master (150), keepalived backup (100), v2 + PASS' },
     { ds1: 'keepalived', ds2: 'embedded', knobs: {}, name: 'keepalived master (150), embedded backup (100), v2 + PASS' },
     { ds1: 'embedded', ds2: 'keepalived', knobs: { version: 3, advertInt: 0.1 }, name: 'embedded master, keepalived backup, v3 at 0.1 s' },
+    { ds1: 'keepalived', ds2: 'embedded', knobs: { unicast: true }, name: 'keepalived master, embedded backup, unicast v2' },
+    { ds1: 'embedded', ds2: 'keepalived', knobs: { unicast: true, version: 3, advertInt: 0.1 }, name: 'embedded master, keepalived backup, unicast v3 at 0.1 s' },
   ];
 
   for (const c of cases) {

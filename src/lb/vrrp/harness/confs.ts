@@ -18,7 +18,15 @@ export interface ConfKnobs {
   trackInterface?: string[];
   /** notify script for every instance */
   notify?: string;
+  /** unicast VRRP between the two directors' own addresses instead of 224.0.0.18 */
+  unicast?: boolean;
 }
+
+/** the directors' own addresses on each instance's segment (the article preset's plan) */
+const OWN: Record<'ds1' | 'ds2', Record<string, string>> = {
+  ds1: { VI_1: '192.168.1.110', VI_GATEWAY: '10.0.0.103' },
+  ds2: { VI_1: '192.168.1.111', VI_GATEWAY: '10.0.0.104' },
+};
 
 export function articleConfig(): KeepalivedConfig {
   return parseKeepalivedConf(readFileSync(ARTICLE_CONF, 'utf8'), { file: ARTICLE_CONF }).config;
@@ -40,6 +48,11 @@ export function directorConf(director: 'ds1' | 'ds2', knobs: ConfKnobs = {}): st
     }
     if (knobs.trackInterface) i.trackInterface = knobs.trackInterface.map((name) => ({ interface: name }));
     if (knobs.notify) i.notify = knobs.notify;
+    if (knobs.unicast) {
+      const peer = director === 'ds1' ? 'ds2' : 'ds1';
+      i.unicastSrcIp = OWN[director][i.name];
+      i.unicastPeer = [OWN[peer][i.name]];
+    }
   }
   return renderKeepalivedConf(c, `! ${director} for a failover suite (lvslab)`);
 }

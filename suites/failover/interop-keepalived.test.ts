@@ -3,7 +3,8 @@
 // complaint about our adverts (checksum, auth, addresses, interval). Both role assignments, and
 // VRRPv3 (whose checksum covers the IPv4 pseudo-header) as well as v2.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { directorConf, type ConfKnobs } from '../../src/lb/vrrp/harness/confs.js';
 import { DIP, DirectorVrrp, holders, keepalivedAvailable, sleep, VIP, vrrpMain, waitHolder, type Impl } from '../../src/lb/vrrp/harness/directors.js';
@@ -74,6 +75,31 @@ describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('int
       expect(emb.status()?.dropped ?? {}).toEqual({});
     });
   }
+
+  it('notify scripts get the same arguments from both: INSTANCE|GROUP NAME STATE [PRIORITY]', async () => {
+    const log = path.join(lab.runDir, 'notify-interop.log');
+    const script = (who: string) => {
+      const f = path.join(lab.runDir, `notify-${who}.sh`);
+      writeFileSync(f, `#!/bin/sh\necho "${who} $*" >> ${log}\n`);
+      chmodSync(f, 0o755);
+      return f;
+    };
+    const ds1 = new DirectorVrrp(lab, 'ds1', 'embedded', directorConf('ds1', { notify: script('embedded') }));
+    const ds2 = new DirectorVrrp(lab, 'ds2', 'keepalived', directorConf('ds2', { notify: script('keepalived') }));
+    running.push(ds1, ds2);
+    await Promise.all([ds1.start(), ds2.start()]);
+    await waitHolder(lab, 'ds1', 15_000);
+    await ds1.stop();
+    await waitHolder(lab, 'ds2', 5000);
+    await sleep(500);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    // the order depends on who started first; the argument shape must not
+    for (const l of lines) expect(l).toMatch(/^(embedded|keepalived) INSTANCE (VI_1|VI_GATEWAY) (MASTER|BACKUP|FAULT|STOP) \d+$/);
+    expect(lines).toContain('keepalived INSTANCE VI_1 MASTER 100');
+    expect(lines).toContain('keepalived INSTANCE VI_GATEWAY MASTER 100');
+    expect(lines).toContain('embedded INSTANCE VI_1 MASTER 150');
+    expect(lines).toContain('embedded INSTANCE VI_1 STOP 150');
+  });
 
   it('the complaint check can fail: a wrong auth_pass makes keepalived complain and both sides count drops', async () => {
     const wrong = directorConf('ds1').replaceAll('auth_pass example', 'auth_pass other');

@@ -1,14 +1,15 @@
 // Differential: the same traces (the `lvslab simulate` format) through the kernel's IPVS — real
 // connections from a client namespace, src/lb/kernel/replay — and through the embedded core's trace
 // runner; every connection must reach the same real server and every ipvsadm listing must be the
-// same text. A difference is printed as a diff of the two outputs.
+// same text (-Lnc as a set, expiry within the replay's own duration, which the core's manual clock
+// does not see). A difference is printed as a diff of the two outputs, item by item.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
-import { diffLines } from '../../src/lb/kernel/diff.js';
+import { compareTraceItems } from '../../src/lb/kernel/diff.js';
 import type { KernelRun } from '../../src/lb/kernel/suite/run.js';
 import { kernelPass, liveTraces } from '../../src/lb/kernel/suite/pass.js';
 import type { ReplayObservation } from '../../src/lb/kernel/suite/scenarios.js';
-import { runTrace } from '../../src/lb/ipvs/trace.js';
+import { runTraceItems } from '../../src/lb/ipvs/trace.js';
 
 // Traces replayed live (LVSLAB_DIFF_TRACES overrides): every scheduler with weight changes,
 // deletions, quiesced servers, held and closed connections and UDP, plus persistence and no-dest.
@@ -33,8 +34,8 @@ describe.skipIf(skip !== undefined)(`differential: kernel IPVS vs embedded core 
       if (!r?.ok) throw new Error(`kernel replay failed (${run.mode}):\n${r?.error ?? 'no result'}`);
       const trace = (r.value as ReplayObservation).traces.find((t) => t.name === name);
       expect(trace, `kernel replay of ${name}`).toBeDefined();
-      const embedded = runTrace(trace!.text).output;
-      const diff = diffLines(trace!.output, embedded);
+      const embedded = [...runTraceItems(trace!.text)];
+      const diff = compareTraceItems(trace!.text, trace!.items, embedded, trace!.elapsedS);
       expect(diff, `${name}: kernel (-) vs embedded (+)\n${diff}`).toBe('');
     });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffLines } from './diff.js';
+import { compareTraceItems, diffLines } from './diff.js';
 
 describe('diffLines', () => {
   it('is empty for equal outputs', () => {
@@ -20,5 +20,31 @@ describe('diffLines', () => {
     const d = diffLines('x\ny', 'x\ny\nz', ['a', 'b']);
     expect(d.split('\n')).toContain('+z');
     expect(d.split('\n')).not.toContain('-x');
+  });
+});
+
+describe('compareTraceItems', () => {
+  const trace = ['-A -t 1.1.1.1:80 -s rr', 'conn tcp 2.2.2.2:1 1.1.1.1:80', '-Lnc'].join('\n');
+  const header = 'IPVS connection entries\npro expire state       source             virtual            destination\n';
+  const row = (expire: string, port: number) => `TCP ${expire}  ESTABLISHED 2.2.2.2:${port}          1.1.1.1:80         3.3.3.3:80\n`;
+
+  it('takes -Lnc rows in any order, kernel expiry behind the manual clock by at most the replay time', () => {
+    const kernel = [{ line: 2, output: 'x' }, { line: 3, output: header + row('14:55', 2) + row('14:57', 1) }];
+    const embedded = [{ line: 2, output: 'x' }, { line: 3, output: header + row('15:00', 1) + row('15:00', 2) }];
+    expect(compareTraceItems(trace, kernel, embedded, 6)).toBe('');
+    expect(compareTraceItems(trace, kernel, embedded, 2)).toContain('line 3: -Lnc');
+  });
+
+  it('reports a connection that reached another real server, with the item and a diff', () => {
+    const d = compareTraceItems(trace, [{ line: 2, output: '2.2.2.2:1 -> 3.3.3.3:80\n' }], [{ line: 2, output: '2.2.2.2:1 -> 3.3.3.4:80\n' }]);
+    expect(d).toContain('line 2: conn tcp 2.2.2.2:1 1.1.1.1:80');
+    expect(d).toContain('-2.2.2.2:1 -> 3.3.3.3:80');
+    expect(d).toContain('+2.2.2.2:1 -> 3.3.3.4:80');
+  });
+
+  it('compares --rate by layout and zero / non-zero only', () => {
+    const t = '-Ln --rate';
+    expect(compareTraceItems(t, [{ line: 1, output: 'TCP 5 0\n' }], [{ line: 1, output: 'TCP 7 0\n' }])).toBe('');
+    expect(compareTraceItems(t, [{ line: 1, output: 'TCP 5 0\n' }], [{ line: 1, output: 'TCP 0 0\n' }])).not.toBe('');
   });
 });

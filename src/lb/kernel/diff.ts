@@ -43,3 +43,67 @@ export function diffLines(a: string, b: string, labels: [string, string] = ['ker
   });
   return out.join('\n');
 }
+
+export interface ItemOutput {
+  /** trace line number */
+  line: number;
+  output: string;
+}
+
+/** Which ipvsadm listing a trace item is, from its words (short options may be bundled: -Lnc). */
+function listingKind(itemText: string): 'conns' | 'rate' | 'stats' | 'other' {
+  const words = itemText.trim().split(/\s+/);
+  if (!words[0]?.startsWith('-')) return 'other';
+  const short = (c: string) => words.some((w) => /^-[A-Za-z]+$/.test(w) && w.includes(c));
+  if (words.includes('--connection') || short('c')) return 'conns';
+  if (words.includes('--rate')) return 'rate';
+  if (words.includes('--stats')) return 'stats';
+  return 'other';
+}
+
+function mmss(text: string): number {
+  const [m, s] = text.trim().split(':').map(Number);
+  return m * 60 + s;
+}
+
+/**
+ * Compares kernel and embedded output item by item. Exact, except where the kernel's output is live:
+ * `-c` rows are compared as a set, each kernel expiry between the embedded one minus the replay's
+ * wall-clock time (its timers ran, the core's manual clock did not) minus 1 s, and the embedded one;
+ * `--rate` by layout and zero/non-zero; `--stats` by the Conns column (packet and byte counts include
+ * segments a trace does not spell out). Returns '' when equal, else one diff per differing item.
+ */
+export function compareTraceItems(traceText: string, kernel: ItemOutput[], embedded: ItemOutput[], elapsedS = 0): string {
+  const lines = traceText.split('\n');
+  const k = new Map(kernel.map((i) => [i.line, i.output]));
+  const e = new Map(embedded.filter((i) => i.output !== '').map((i) => [i.line, i.output]));
+  const reports: string[] = [];
+  for (const line of [...new Set([...k.keys(), ...e.keys()])].sort((a, b) => a - b)) {
+    const text = (lines[line - 1] ?? '').replace(/(^|\s)#.*$/, '').trim();
+    const ko = k.get(line) ?? '';
+    const eo = e.get(line) ?? '';
+    if (ko === eo) continue;
+    const kind = listingKind(text);
+    const kl = ko.split('\n');
+    const el = eo.split('\n');
+    let same = false;
+    if (kind === 'conns' && kl.length === el.length && kl.slice(0, 2).join() === el.slice(0, 2).join()) {
+      const key = (l: string) => l.slice(0, 4) + l.slice(11);
+      const pool = el.slice(2).filter((l) => l !== '');
+      same = kl.slice(2).filter((l) => l !== '').every((row) => {
+        const at = pool.findIndex((o) => key(o) === key(row) && mmss(row.slice(4, 10)) <= mmss(o.slice(4, 10)) && mmss(row.slice(4, 10)) >= mmss(o.slice(4, 10)) - elapsedS - 1);
+        if (at < 0) return false;
+        pool.splice(at, 1);
+        return true;
+      }) && pool.length === 0;
+    } else if (kind === 'rate') {
+      const shape = (ls: string[]) => ls.map((l) => l.replace(/\d+[KMGT]?/g, (n) => (n === '0' ? '0' : 'N')));
+      same = shape(kl).join('\n') === shape(el).join('\n');
+    } else if (kind === 'stats') {
+      const conns = (ls: string[]) => ls.map((l) => (/^(TCP|UDP|FWM|  -> )/.test(l) ? l.slice(0, 42) : l));
+      same = conns(kl).join('\n') === conns(el).join('\n');
+    }
+    if (!same) reports.push(`line ${line}: ${text}\n${diffLines(ko, eo)}`);
+  }
+  return reports.join('\n\n');
+}

@@ -26,6 +26,10 @@ export interface ReplayResult {
   output: string;
   /** ipvsadm invocations with their exit status, in order (error goldens need the status) */
   ipvsadm: Array<{ line: number; args: string[]; stdout: string; stderr: string; status: number }>;
+  /** what each item printed, by trace line (items that print nothing are left out) */
+  items: Array<{ line: number; output: string }>;
+  /** wall-clock seconds the replay took (the kernel's timers ran that long; a manual clock did not) */
+  elapsedS: number;
 }
 
 type Request = ClientRequest extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
@@ -165,8 +169,11 @@ async function runItems(lab: ReplayLab, items: TraceItem[], request: (r: Request
   const timeoutMs = options.connTimeoutMs ?? 10_000;
   let advanceBudget = options.maxAdvanceSeconds ?? 30;
   let output = '';
-  const emit = (text: string) => {
+  const printed: ReplayResult['items'] = [];
+  const startedAt = Date.now();
+  const emit = (text: string, line: number) => {
     output += text;
+    if (text !== '') printed.push({ line, output: text });
     options.onOutput?.(text);
   };
   const ipvsadm: ReplayResult['ipvsadm'] = [];
@@ -175,7 +182,7 @@ async function runItems(lab: ReplayLab, items: TraceItem[], request: (r: Request
       case 'ipvsadm': {
         const r = await lab.ipvsadm(item.args);
         ipvsadm.push({ line: item.line, args: item.args, ...r });
-        emit(r.stdout + r.stderr);
+        emit(r.stdout + r.stderr, item.line);
         break;
       }
       case 'conn': {
@@ -183,7 +190,7 @@ async function runItems(lab: ReplayLab, items: TraceItem[], request: (r: Request
         const v = item.vip;
         const base = { src: c.addr, sport: c.port, dst: v.addr, dport: v.port, timeoutMs };
         const reply = await request(item.proto === 'tcp' ? { op: 'tcp-open', ...base } : { op: 'udp', ...base });
-        emit(`${endpointText(c)} -> ${reply.server ?? 'none'}\n`);
+        emit(`${endpointText(c)} -> ${reply.server ?? 'none'}\n`, item.line);
         break;
       }
       case 'packet': {
@@ -202,5 +209,5 @@ async function runItems(lab: ReplayLab, items: TraceItem[], request: (r: Request
     }
   }
   await request({ op: 'close-all' });
-  return { output, ipvsadm };
+  return { output, ipvsadm, items: printed, elapsedS: (Date.now() - startedAt) / 1000 };
 }

@@ -9,14 +9,14 @@ import { schedulerTraces } from '../goldens/cases.js';
 import { runKernelScenarios, type KernelRun, type KernelRunOptions } from './run.js';
 
 /**
- * Golden traces replayed live by the differential suite: every scheduler trace, persistence and
- * no-dest (LVSLAB_DIFF_TRACES=a,b overrides). The format traces stay out: their -Lnc expiry and
- * --rate values are live, the recorded goldens cover them.
+ * Golden traces replayed live by the differential suite: every scheduler trace, persistence,
+ * no-dest, and the listing formats but --stats/--rate (their real sleep costs more than it tells;
+ * the recorded goldens cover them). LVSLAB_DIFF_TRACES=a,b overrides.
  */
 export function liveTraces(): string[] {
   const env = process.env.LVSLAB_DIFF_TRACES;
   if (env !== undefined) return env.split(',').filter((n) => n !== '');
-  return schedulerTraces().map((t) => t.name);
+  return [...schedulerTraces().map((t) => t.name), 'format-list', 'format-conns', 'format-timeout-daemon'];
 }
 
 /** The keepalived failover (two directors, ~35 s in the VM) is in unless LVSLAB_KERNEL_FAILOVER=0. */

@@ -134,7 +134,7 @@ async function keepalivedHealth(lab: KernelLabApi): Promise<KeepalivedObservatio
 }
 
 export interface ReplayObservation {
-  traces: Array<{ name: string; text: string; output: string }>;
+  traces: Array<{ name: string; text: string; output: string; items: Array<{ line: number; output: string }>; elapsedS: number }>;
 }
 
 /** Kernel replays of golden traces (the differential suite runs the same ones through the core). */
@@ -148,7 +148,10 @@ async function replays(names: string[]): Promise<ReplayObservation> {
   const session = await openKernelReplay(chosen, { connTimeoutMs: 15_000 });
   try {
     const traces: ReplayObservation['traces'] = [];
-    for (const t of chosen) traces.push({ name: t.name, text: t.text, output: (await session.replay(t.text, t.name)).output });
+    for (const t of chosen) {
+      const r = await session.replay(t.text, t.name);
+      traces.push({ name: t.name, text: t.text, output: r.output, items: r.items, elapsedS: r.elapsedS });
+    }
     return { traces };
   } finally {
     await session.close();

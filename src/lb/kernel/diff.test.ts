@@ -48,3 +48,14 @@ describe('compareTraceItems', () => {
     expect(compareTraceItems(t, [{ line: 1, output: 'TCP 5 0\n' }], [{ line: 1, output: 'TCP 0 0\n' }])).not.toBe('');
   });
 });
+
+describe('compareTraceItems --nosort', () => {
+  it('takes service blocks in any order but not a dest moved to another service', () => {
+    const head = 'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n';
+    const a = 'TCP  1.1.1.1:80 rr\n  -> 3.3.3.3:80 Masq\n';
+    const b = 'UDP  1.1.1.1:53 rr\n  -> 3.3.3.4:53 Masq\n';
+    expect(compareTraceItems('-Ln --nosort', [{ line: 1, output: head + a + b }], [{ line: 1, output: head + b + a }])).toBe('');
+    const moved = 'TCP  1.1.1.1:80 rr\nUDP  1.1.1.1:53 rr\n  -> 3.3.3.3:80 Masq\n  -> 3.3.3.4:53 Masq\n';
+    expect(compareTraceItems('-Ln --nosort', [{ line: 1, output: head + a + b }], [{ line: 1, output: head + moved }])).not.toBe('');
+  });
+});

@@ -51,11 +51,12 @@ export interface ItemOutput {
 }
 
 /** Which ipvsadm listing a trace item is, from its words (short options may be bundled: -Lnc). */
-function listingKind(itemText: string): 'conns' | 'rate' | 'stats' | 'other' {
+function listingKind(itemText: string): 'conns' | 'rate' | 'stats' | 'nosort' | 'other' {
   const words = itemText.trim().split(/\s+/);
   if (!words[0]?.startsWith('-')) return 'other';
   const short = (c: string) => words.some((w) => /^-[A-Za-z]+$/.test(w) && w.includes(c));
   if (words.includes('--connection') || short('c')) return 'conns';
+  if (words.includes('--nosort')) return 'nosort';
   if (words.includes('--rate')) return 'rate';
   if (words.includes('--stats')) return 'stats';
   return 'other';
@@ -68,7 +69,7 @@ function mmss(text: string): number {
 
 /**
  * Compares kernel and embedded output item by item. Exact, except where the kernel's output is live:
- * `-c` rows are compared as a set, each kernel expiry between the embedded one minus the replay's
+ * `--nosort` service blocks and `-c` rows are compared as sets, each kernel expiry between the embedded one minus the replay's
  * wall-clock time (its timers ran, the core's manual clock did not) minus 1 s, and the embedded one;
  * `--rate` by layout and zero/non-zero; `--stats` by the Conns column (packet and byte counts include
  * segments a trace does not spell out). Returns '' when equal, else one diff per differing item.
@@ -96,6 +97,19 @@ export function compareTraceItems(traceText: string, kernel: ItemOutput[], embed
         pool.splice(at, 1);
         return true;
       }) && pool.length === 0;
+    } else if (kind === 'nosort') {
+      // unsorted is the kernel's hash-table order, and its service hash mixes in the network
+      // namespace's address: the order differs from one namespace to the next. Compare the
+      // service blocks (a service line and its dest lines) as a set.
+      const blocks = (ls: string[]) => {
+        const out: string[] = [];
+        for (const l of ls) {
+          if (l.startsWith('  -> ') && out.length > 0 && !/^(Prot|IP Virtual)/.test(out[out.length - 1])) out[out.length - 1] += `\n${l}`;
+          else out.push(l);
+        }
+        return out.sort().join('\n');
+      };
+      same = blocks(kl) === blocks(el);
     } else if (kind === 'rate') {
       const shape = (ls: string[]) => ls.map((l) => l.replace(/\d+[KMGT]?/g, (n) => (n === '0' ? '0' : 'N')));
       same = shape(kl).join('\n') === shape(el).join('\n');

@@ -28,7 +28,8 @@ director namespace holding the VIPs with kernel IPVS in NAT mode, one namespace 
   calls end() here), \`out A\`, \`out FA\` (the server closes too), \`in A\` — the entry ends in
   TIME_WAIT (InActConn). The server's data segment and its ACK are not written out (they change
   no state or -Ln counter, only --stats packet counts);
-- \`conn udp\` is one datagram from that source port; the reply names the real server;
+- \`conn udp\` is one datagram from that source port, followed by \`packet udp ... out\`: the real
+  server's reply, which names it (when no server answers, the core sees a reply that never came);
 - \`advance N\` is a real sleep of N seconds.
 Every trace starts on an empty IPVS (a fresh director namespace).
 

@@ -43,8 +43,9 @@ export class TraceBuilder {
     return this.close(this.open(client, vip, port), vip);
   }
 
+  /** One datagram and the real server's reply (replies matter: they mark persistence templates assured). */
   udp(client: string, vip: string, port = this.port()): this {
-    this.lines.push(`conn udp ${client}:${port} ${vip}`);
+    this.lines.push(`conn udp ${client}:${port} ${vip}`, `packet udp ${client}:${port} ${vip} out`);
     return this;
   }
 

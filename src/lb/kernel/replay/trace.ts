@@ -56,11 +56,14 @@ export function parseTrace(text: string, name = 'trace'): TraceItem[] {
       if (words.length !== 4) throw new Error(`${where}: expected 'conn PROTO CLIENT:PORT VIP:PORT'`);
       items.push({ kind: 'conn', line, proto: parseProto(words[1], where), client: parseEndpoint(words[2], where), vip: parseEndpoint(words[3], where) });
     } else if (head === 'packet') {
-      if (words.length !== 6) throw new Error(`${where}: expected 'packet PROTO CLIENT:PORT VIP:PORT in|out FLAGS'`);
+      // UDP has no flags (a placeholder is tolerated, as the simulate format does)
+      const proto = words.length >= 2 ? parseProto(words[1], where) : 'tcp';
+      if (words.length !== 6 && !(proto === 'udp' && words.length === 5)) throw new Error(`${where}: expected 'packet PROTO CLIENT:PORT VIP:PORT in|out FLAGS' (no FLAGS for udp)`);
       const dir = words[4];
       if (dir !== 'in' && dir !== 'out') throw new Error(`${where}: direction '${dir}' must be in or out`);
-      if (!/^[SAFRPU]+$/.test(words[5])) throw new Error(`${where}: flags '${words[5]}' must be letters of S A F R P U`);
-      items.push({ kind: 'packet', line, proto: parseProto(words[1], where), client: parseEndpoint(words[2], where), vip: parseEndpoint(words[3], where), dir, flags: words[5] });
+      const flags = words[5] ?? '';
+      if (proto === 'tcp' && !/^[SAFRPU]+$/.test(flags)) throw new Error(`${where}: flags '${flags}' must be letters of S A F R P U`);
+      items.push({ kind: 'packet', line, proto, client: parseEndpoint(words[2], where), vip: parseEndpoint(words[3], where), dir, flags: proto === 'tcp' ? flags : '' });
     } else if (head === 'advance') {
       const seconds = Number(words[1]);
       if (words.length !== 2 || !Number.isFinite(seconds) || seconds < 0) throw new Error(`${where}: expected 'advance SECONDS' with SECONDS >= 0`);

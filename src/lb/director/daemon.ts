@@ -18,7 +18,8 @@ import { ControlServer, type ControlRequest } from './control.js';
 import { Dataplane, type DataplaneStats, type PacketCore } from './dataplane.js';
 import { DestMarks, DEFAULT_MARK_BASE } from './marks.js';
 import { NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
-import { RulesManager, type DataplaneMode, type RuleService } from './rules.js';
+import { defaultRunner, RulesManager, type DataplaneMode, type RuleService } from './rules.js';
+import { TunnelRoutes } from './tunnel-routes.js';
 
 /** What the daemon needs from the IPVS core (src/lb/ipvs/ipvs.ts). */
 export interface IpvsCore extends PacketCore {
@@ -87,6 +88,8 @@ export interface DaemonDeps {
   readProcQueue?: () => string;
   /** modules built with the core (the sync engine), started before the configured ones */
   builtinModules?: DirectorModule[];
+  /** tunnel endpoint lookups (runs `ip route get` and sysctl in the daemon's namespace) */
+  tunnels?: Pick<TunnelRoutes, 'refresh' | 'endpointFor' | 'describe'>;
 }
 
 export interface DaemonStatus {
@@ -100,6 +103,8 @@ export interface DaemonStatus {
   /** the kernel's view: packets waiting, dropped because the queue was full, dropped delivering to us */
   kernelQueue: KernelQueueCounters | null;
   marks: Array<{ dest: string; mark: number }>;
+  /** TUN destinations: the source address and MTU their tunnel packets use */
+  tunnels: Array<{ dest: string; saddr: string; mtu: number }>;
   rulesError: string | null;
   services: RuleService[];
   modules: Record<string, unknown>;
@@ -122,6 +127,7 @@ export class DirectorDaemon implements DirectorHost {
   private readonly marks: DestMarks;
   private readonly dataplane: Dataplane;
   private readonly rules: Pick<RulesManager, 'apply' | 'remove'>;
+  private readonly tunnels: Pick<TunnelRoutes, 'refresh' | 'endpointFor' | 'describe'>;
   private queue: QueueLike | null = null;
   private control: ControlServer | null = null;
   private modules: DirectorModule[] = [];
@@ -140,7 +146,8 @@ export class DirectorDaemon implements DirectorHost {
     private readonly deps: DaemonDeps,
   ) {
     this.marks = new DestMarks(config.markBase ?? DEFAULT_MARK_BASE);
-    this.dataplane = new Dataplane(core, this.marks, this.mode);
+    this.tunnels = deps.tunnels ?? new TunnelRoutes(defaultRunner);
+    this.dataplane = new Dataplane(core, this.marks, this.mode, this.tunnels);
     this.rules = deps.rules ?? new RulesManager();
     this.log = deps.log ?? ((m) => process.stderr.write(`[director ${config.director}] ${m}\n`));
   }
@@ -211,6 +218,9 @@ export class DirectorDaemon implements DirectorHost {
           destMarks: this.marks.forRules(services),
         });
         this.rulesError = null;
+        const tunnelDests = [...new Set(services.flatMap((s) => s.dests.filter((d) => d.forwarding === 'tunnel').map((d) => d.addr)))];
+        const problems = await this.tunnels.refresh(tunnelDests);
+        if (problems.length) throw new Error(problems.join('; '));
       } catch (err) {
         this.rulesError = (err as Error).message;
         this.log(`rules: ${this.rulesError}`);
@@ -256,6 +266,7 @@ export class DirectorDaemon implements DirectorHost {
       nfqueue: { ...(this.queue?.stats ?? { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 }) },
       kernelQueue,
       marks: this.marks.describe(),
+      tunnels: this.tunnels.describe(),
       rulesError: this.rulesError,
       services: this.services,
       modules,

@@ -8,6 +8,7 @@ import type { VerdictSink } from './nfqueue.js';
 import { parsePacket, numberToIp, type Parsed } from './packet.js';
 import { rewriteDestination, rewriteIcmpErrorIn, rewriteIcmpErrorOut, rewriteSource } from './rewrite.js';
 import type { DataplaneMode } from './rules.js';
+import { tunnelPacket, type TunnelEndpoint } from './tunnel.js';
 
 /** The part of the IPVS core the data plane drives (src/lb/ipvs/ipvs.ts implements it). */
 export interface PacketCore {
@@ -31,7 +32,11 @@ export interface DataplaneStats {
   fragments: number;
   icmpErrors: number;
   icmpNatted: number;
-  /** verdicts we could not carry out (no mark for a destination yet, tunnel mode) */
+  /** IPIP-encapsulated to a TUN real server */
+  tunneled: number;
+  /** answered with an ICMP error instead of tunneling (fragmentation needed, time exceeded) */
+  tunnelIcmp: number;
+  /** verdicts we could not carry out (no mark or tunnel endpoint for a destination yet) */
   unsupported: number;
   /** the core threw: packet accepted untouched */
   coreErrors: number;
@@ -45,12 +50,21 @@ export interface MarkTable {
   markFor(forwarding: 'masq' | 'route', addr: number, port: number): number | undefined;
 }
 
+/** Tunnel endpoints of TUN destinations (the daemon looks each up once when the services change). */
+export interface TunnelTable {
+  endpointFor(daddr: number): TunnelEndpoint | undefined;
+}
+
+const NO_TUNNELS: TunnelTable = { endpointFor: () => undefined };
+
+type Via = 'nat' | 'route' | 'tunnel';
+
 interface Binding {
   vaddr: number;
   vport: number;
   daddr: number;
   dport: number;
-  routed: boolean;
+  via: Via;
 }
 
 /**
@@ -64,9 +78,9 @@ class Bindings {
   static key(proto: number, caddr: number, cport: number): number {
     return (proto === 6 ? 0x1000000000000 : 0) + caddr * 0x10000 + cport;
   }
-  note(key: number, vaddr: number, vport: number, daddr: number, dport: number, routed: boolean): void {
+  note(key: number, vaddr: number, vport: number, daddr: number, dport: number, via: Via): void {
     const b = this.map.get(key);
-    if (b && b.vaddr === vaddr && b.vport === vport && b.daddr === daddr && b.dport === dport && b.routed === routed) return;
+    if (b && b.vaddr === vaddr && b.vport === vport && b.daddr === daddr && b.dport === dport && b.via === via) return;
     if (b) this.map.delete(key);
     else if (this.map.size >= this.max) {
       let n = this.max >> 4;
@@ -75,7 +89,7 @@ class Bindings {
         if (--n <= 0) break;
       }
     }
-    this.map.set(key, { vaddr, vport, daddr, dport, routed });
+    this.map.set(key, { vaddr, vport, daddr, dport, via });
   }
   get(key: number): Binding | undefined {
     return this.map.get(key);
@@ -88,14 +102,17 @@ class Bindings {
 export class Dataplane {
   readonly stats: DataplaneStats = {
     packets: 0, inbound: 0, outbound: 0, natted: 0, routed: 0, dropped: 0, rejected: 0, untouched: 0,
-    malformed: 0, fragments: 0, icmpErrors: 0, icmpNatted: 0, unsupported: 0, coreErrors: 0,
+    malformed: 0, fragments: 0, icmpErrors: 0, icmpNatted: 0, tunneled: 0, tunnelIcmp: 0, unsupported: 0, coreErrors: 0,
   };
   private readonly bindings = new Bindings();
+  /** outer IP ids (and ICMP error ids) of packets we build */
+  private ident = (Math.random() * 0x10000) | 0;
 
   constructor(
     private readonly core: PacketCore,
     private readonly marks: MarkTable,
     private readonly mode: DataplaneMode,
+    private readonly tunnels: TunnelTable = NO_TUNNELS,
   ) {}
 
   get bindingCount(): number {
@@ -166,7 +183,7 @@ export class Dataplane {
         return sink.verdict(q.id, NF_ACCEPT, this.marks.rejectMark, null);
       case 'dnat': {
         const key = Bindings.key(h.proto, h.saddr, h.sport);
-        this.bindings.note(key, h.daddr, h.dport, v.daddr, v.dport, false);
+        this.bindings.note(key, h.daddr, h.dport, v.daddr, v.dport, 'nat');
         if (this.mode === 'offload') {
           const mark = this.marks.markFor('masq', v.daddr, v.dport);
           if (mark === undefined) return this.unsupported(q, sink, `no DNAT mark for ${numberToIp(v.daddr)}:${v.dport}`);
@@ -184,12 +201,39 @@ export class Dataplane {
       case 'route': {
         const mark = this.marks.markFor('route', v.daddr, h.dport);
         if (mark === undefined) return this.unsupported(q, sink, `no route mark for ${numberToIp(v.daddr)}`);
-        this.bindings.note(Bindings.key(h.proto, h.saddr, h.sport), h.daddr, h.dport, v.daddr, h.dport, true);
+        this.bindings.note(Bindings.key(h.proto, h.saddr, h.sport), h.daddr, h.dport, v.daddr, h.dport, 'route');
         this.stats.routed++;
         return sink.verdict(q.id, NF_ACCEPT, mark, null);
       }
       case 'tunnel':
-        return this.unsupported(q, sink, 'tunnel forwarding is not implemented by the embedded data plane');
+        if (q.hook !== HOOK_PRE_ROUTING) return this.unsupported(q, sink, 'tunnel verdict for a packet not queued at PREROUTING');
+        this.bindings.note(Bindings.key(h.proto, h.saddr, h.sport), h.daddr, h.dport, v.daddr, h.dport, 'tunnel');
+        return this.tunnel(q, p, h.length, v.daddr, sink);
+    }
+  }
+
+  /**
+   * IPIP to a TUN real server: the longer packet replaces the queued one and the kernel routes it by
+   * its new destination (routing comes after mangle PREROUTING). A packet that cannot go gets the
+   * ICMP error the kernel would send, in its place (routed back to the client the same way).
+   */
+  private tunnel(q: QueuedPacket, p: Buffer, len: number, daddr: number, sink: VerdictSink): void {
+    const ep = this.tunnels.endpointFor(daddr);
+    if (!ep) return this.unsupported(q, sink, `no tunnel endpoint for ${numberToIp(daddr)} (no route to it?)`);
+    this.ident = (this.ident + 1) & 0xffff;
+    const r = tunnelPacket(p, len, ep, daddr, this.ident);
+    switch (r.kind) {
+      case 'encapsulated':
+        this.stats.tunneled++;
+        return sink.verdict(q.id, NF_ACCEPT, null, r.packet);
+      case 'too-big':
+      case 'ttl-expired':
+        this.stats.tunnelIcmp++;
+        return sink.verdict(q.id, NF_ACCEPT, null, r.icmp);
+      case 'drop':
+        this.stats.dropped++;
+        this.stats.lastError = `tunnel to ${numberToIp(daddr)}: ${r.reason}`;
+        return sink.verdict(q.id, NF_DROP, null, null);
     }
   }
 
@@ -205,7 +249,7 @@ export class Dataplane {
     if (q.hook === HOOK_POST_ROUTING) {
       // from a real server: it quotes client -> RIP:rport
       const b = this.bindings.get(Bindings.key(i.proto, i.saddr, i.sport));
-      if (!b || b.routed || b.daddr !== i.daddr || b.dport !== i.dport) return this.untouched(q, sink);
+      if (!b || b.via !== 'nat' || b.daddr !== i.daddr || b.dport !== i.dport) return this.untouched(q, sink);
       rewriteIcmpErrorOut(p, e.ihl, i, b.vaddr, b.vport);
       this.stats.icmpNatted++;
       return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, e.length));
@@ -214,7 +258,12 @@ export class Dataplane {
       // for the VIP: it quotes VIP:vport -> client
       const b = this.bindings.get(Bindings.key(i.proto, i.daddr, i.dport));
       if (!b || b.vaddr !== i.saddr || b.vport !== i.sport) return this.untouched(q, sink);
-      if (b.routed) {
+      if (b.via === 'tunnel') {
+        // ip_vs_icmp_xmit hands errors about TUN connections to the tunnel transmitter as they are
+        this.stats.icmpNatted++;
+        return this.tunnel(q, p, e.length, b.daddr, sink);
+      }
+      if (b.via === 'route') {
         const mark = this.marks.markFor('route', b.daddr, b.dport);
         if (mark === undefined) return this.untouched(q, sink);
         this.stats.icmpNatted++;

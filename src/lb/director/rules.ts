@@ -155,20 +155,23 @@ export function renderNft(spec: RulesSpec): string {
   return lines.join('\n') + '\n';
 }
 
-/** The DR (and offload DR) routing: one table per routed destination, selected by its mark. */
+/**
+ * The DR (and offload DR) routing: one table per routed destination, selected by its mark. TUN
+ * destinations need none: their packets leave re-addressed to the real server (tunnel.ts).
+ */
 export function routedDests(spec: RulesSpec): Map<number, string> {
   const m = new Map<number, string>();
   for (const s of spec.services)
     for (const d of s.dests) {
       const mark = spec.destMarks.get(destKey(d.addr, d.port));
-      if (mark !== undefined && (d.forwarding === 'route' || d.forwarding === 'tunnel')) m.set(mark, d.addr);
+      if (mark !== undefined && d.forwarding === 'route') m.set(mark, d.addr);
     }
   return m;
 }
 
 export type Runner = (cmd: string, args: string[], input?: string) => Promise<{ exitCode: number; stderr: string; stdout: string }>;
 
-const defaultRunner: Runner = async (cmd, args, input) => {
+export const defaultRunner: Runner = async (cmd, args, input) => {
   const r = await execa(cmd, args, { input, reject: false, timeout: 15_000 });
   return { exitCode: r.exitCode ?? 1, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? '') };
 };

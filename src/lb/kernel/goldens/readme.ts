@@ -33,7 +33,9 @@ director namespace holding the VIPs with kernel IPVS in NAT mode, one namespace 
 - \`advance N\` is a real sleep of N seconds.
 Every trace starts on an empty IPVS (a fresh director namespace).
 
-Things that are live, not fixed: \`-Lnc\` rows are in hash-table order (compare as a set) and their
+Things that are live, not fixed: \`--nosort\` lists services in the kernel's hash-table order, and
+the kernel's service hash mixes in the network namespace's address, so that order changes from one
+recording to the next (compare the service blocks as a set); \`-Lnc\` rows are in hash-table order (compare as a set) and their
 expiry counts down while the trace runs (compare within a few seconds); \`--rate\` values depend on
 timing (compare the layout and zero/non-zero); \`--stats\` byte counts include the payloads the
 replay sends (\`hello C:P\` and \`RIP:RPORT\` lines).

@@ -14,6 +14,7 @@ import { startCapture, type Capture } from './capture.js';
 import { heal, partition, setLink } from './faults.js';
 import { attributeUdp, probeRun, recordOf, timelineRecords, type ProbeRun } from './probe-run.js';
 import { parseTarget } from './targets.js';
+import { sourcePortsOf } from './source-ports.js';
 
 export interface UpOptions {
   /** which load balancer runs on the directors (default `embedded`); `none` builds the lab only */
@@ -102,6 +103,12 @@ export interface HttpOptions {
   path?: string;
   /** source address(es), used in turn; `extra` = the client's extra addresses */
   localAddress?: string | string[] | 'extra';
+  /**
+   * source port(s), used in turn (request i from port i mod n); default a fresh port per connection.
+   * Requests on one port run one after another. Without keepAlive, a port reused within 60 s for the
+   * same target is still in TIME_WAIT on the client: that request fails with an EADDRNOTAVAIL error.
+   */
+  sourcePorts?: number | readonly number[];
 }
 
 export interface UdpOptions {
@@ -156,9 +163,9 @@ export class ClientHandle extends HostHandle {
   }
 
   /** HTTP GETs (a fresh connection each unless keepAlive); each record names the server that answered. */
-  async http(target: string, opts: HttpOptions & { sourcePorts?: unknown } = {}): Promise<ProbeRun<HttpProbeResult>> {
-    if (opts.sourcePorts !== undefined) throw new LabApiError('http: sourcePorts is not supported by the lab\'s HTTP probes yet; use localAddress to vary the client');
+  async http(target: string, opts: HttpOptions = {}): Promise<ProbeRun<HttpProbeResult>> {
     const t = parseTarget(target, 'http target');
+    const localPort = sourcePortsOf(opts.sourcePorts);
     const agent = await this.host.agent();
     const raw = await agent.http(t.host, {
       port: opts.port ?? t.port,
@@ -168,6 +175,7 @@ export class ClientHandle extends HostHandle {
       keepAlive: opts.keepAlive,
       timeoutMs: opts.timeoutMs,
       localAddress: this.sources(opts.localAddress),
+      ...(localPort ? { localPort } : {}),
     });
     return probeRun(raw.map((r) => recordOf(r, this.address)), raw, this.owner.serverNames);
   }

@@ -132,7 +132,7 @@ async function runStep(l: LoadedScenario, lab: LvsLab, step: ScenarioStep, scrat
   if (step.http) {
     const s = step.http;
     const from = lab.probesFrom(s.from ?? lab.client.name);
-    const run = await from.http(s.target, { port: s.port, path: s.path, count: s.count, concurrency: s.concurrency, keepAlive: s.keepAlive, timeoutMs: s.timeoutMs, localAddress: s.localAddress });
+    const run = await from.http(s.target, { port: s.port, path: s.path, count: s.count, concurrency: s.concurrency, keepAlive: s.keepAlive, timeoutMs: s.timeoutMs, localAddress: s.localAddress, sourcePorts: s.sourcePorts });
     const side: ServerSide = {};
     if (e.clientAddressSeen) side.clientAddresses = (await lab.httpRequests(started)).map((r) => r.request.remoteAddress);
     return {

@@ -26,6 +26,8 @@ export const httpStep = z.strictObject({
   concurrency: z.number().int().min(1).max(64).optional(),
   keepAlive: z.boolean().optional(),
   timeoutMs: z.number().int().min(1).max(60_000).optional(),
+  /** source port(s), used in turn; a port reused within 60 s is still in TIME_WAIT (EADDRNOTAVAIL) */
+  sourcePorts: z.union([z.number().int().min(1).max(65535), z.array(z.number().int().min(1).max(65535)).min(1).max(1024)]).optional(),
 });
 
 export const udpStep = z.strictObject({

@@ -56,15 +56,61 @@ async function pooled<T>(count: number, concurrency: number, task: (i: number) =
 
 type Connector = ReturnType<typeof buildConnector>;
 
-/** A connector that tells us which local port each new connection got. (The source address is a
- *  Client/Pool option: undici passes it per connection, overriding the connector's own.) */
-function trackingConnector(timeoutMs: number, onSocket: (port: number) => void): Connector {
-  const base = buildConnector({ timeout: timeoutMs });
+/**
+ * Our connector: net.connect with the source address and (when fixed) the source port set here,
+ * from the probe's own choice. undici hands its Client's `localAddress` to the connector per
+ * connection, but a custom connector is free to drop it, so we set both ourselves rather than rely
+ * on that. Tells `onSocket` which local port each new connection got.
+ */
+function probeConnector(timeoutMs: number, localAddress: string | undefined, localPort: number | undefined, onSocket?: (port: number) => void): Connector {
+  const base = buildConnector({ timeout: timeoutMs, ...(localAddress ? { localAddress } : {}), ...(localPort ? { localPort } : {}) });
   return (opts, cb) =>
-    base(opts, (err, sock) => {
-      if (sock) onSocket((sock as unknown as { localPort: number }).localPort);
+    base({ ...opts, localAddress: localAddress ?? opts.localAddress ?? null }, (err, sock) => {
+      if (sock) onSocket?.((sock as unknown as { localPort: number }).localPort);
       cb(err as Error, sock as never);
     });
+}
+
+/**
+ * A fixed source port that cannot be had. libuv binds with SO_REUSEADDR, so bind() succeeds even
+ * while an earlier connection from that port sits in TIME_WAIT (60 s on Linux; the side that closed
+ * first holds it, and our probes close first, like curl); connect() to the same destination then
+ * fails with EADDRNOTAVAIL, since the 4-tuple is taken (net.ipv4.tcp_tw_reuse only lifts that for
+ * loopback by default). A port bound by a live listener fails bind() with EADDRINUSE. Both come
+ * back at once as an error naming the port, not as a hang or a timeout.
+ */
+function sourcePortError(code: string, src: string | undefined, port: number, target: string): string {
+  const from = `${src ?? '*'}:${port}`;
+  if (code === 'EADDRNOTAVAIL') return `EADDRNOTAVAIL: source ${from} -> ${target} is still taken (TIME_WAIT of an earlier connection from that port)`;
+  return `EADDRINUSE: source ${from} is in use`;
+}
+
+/** Serialise work per key: requests from one fixed source port cannot overlap (one 4-tuple). */
+function keyedLock(): (key: string, task: () => Promise<unknown>) => Promise<void> {
+  const tails = new Map<string, Promise<void>>();
+  return async (key, task) => {
+    const prev = tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    tails.set(key, prev.then(() => mine));
+    await prev;
+    try {
+      await task();
+    } finally {
+      release();
+    }
+  };
+}
+
+function sourcePortList(ports: number | number[] | undefined): Array<number | undefined> {
+  if (ports === undefined) return [undefined];
+  const list = Array.isArray(ports) ? ports : [ports];
+  if (list.length === 0) return [undefined];
+  if (list.length > 1024) throw new ProbeOptionError(`localPort: at most 1024 source ports (got ${list.length})`);
+  for (const p of list) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new ProbeOptionError(`localPort must be between 1 and 65535 (got ${p})`);
+  }
+  return list;
 }
 
 export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]> {
@@ -76,47 +122,63 @@ export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]
   if (!path.startsWith('/')) throw new ProbeOptionError(`path must start with '/' (got '${path}')`);
   const origin = `http://${o.target}:${port}`;
   const sources = addressList(o.localAddress);
+  const ports = sourcePortList(o.localPort);
+  const lock = keyedLock();
 
-  // Keep-alive: one pool per source address, reused by every request from that address.
-  const pools = new Map<string, Pool>();
-  const poolFor = (src: string | undefined) => {
-    const key = src ?? '';
-    let p = pools.get(key);
-    if (!p) {
-      p = new Pool(origin, { connections: concurrency, connect: buildConnector({ timeout: timeoutMs }), ...(src ? { localAddress: src } : {}) });
-      pools.set(key, p);
+  // Keep-alive: one dispatcher per source (address, and port when fixed), reused by every request
+  // from it. A fixed port is a single connection, so its dispatcher is a Client, not a Pool.
+  const kept = new Map<string, Pool | Client>();
+  const keptFor = (src: string | undefined, lport: number | undefined) => {
+    const key = `${src ?? ''}|${lport ?? ''}`;
+    let d = kept.get(key);
+    if (!d) {
+      d = lport
+        ? new Client(origin, { pipelining: 1, connect: probeConnector(timeoutMs, src, lport) })
+        : new Pool(origin, { connections: concurrency, connect: probeConnector(timeoutMs, src, undefined) });
+      kept.set(key, d);
     }
-    return p;
+    return d;
+  };
+
+  const one = async (index: number, src: string | undefined, lport: number | undefined): Promise<HttpProbeResult> => {
+    const start = Date.now();
+    const t0 = performance.now();
+    let localPort = lport;
+    const seen = (p: number) => (localPort ??= p);
+    let client: Client | undefined;
+    try {
+      const dispatcher = o.keepAlive
+        ? keptFor(src, lport)
+        : (client = new Client(origin, { pipelining: 1, connect: probeConnector(timeoutMs, src, lport, seen) }));
+      const res = await dispatcher.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+      const body = await res.body.text();
+      const server = identityFromBody(body);
+      return {
+        index, start, latencyMs: performance.now() - t0, ok: res.statusCode < 500, status: res.statusCode,
+        body: body.length <= 512 ? body : body.slice(0, 512),
+        ...(server ? { server } : {}), ...(src ? { localAddress: src } : {}), ...(localPort ? { localPort } : {}),
+      };
+    } catch (err) {
+      const code = errorText(err);
+      const error = lport && (code === 'EADDRNOTAVAIL' || code === 'EADDRINUSE') ? sourcePortError(code, src, lport, `${o.target}:${port}`) : code;
+      return { index, start, latencyMs: performance.now() - t0, ok: false, error, ...(src ? { localAddress: src } : {}), ...(localPort ? { localPort } : {}) };
+    } finally {
+      // A fresh connection per request, closed like curl closes it (FIN, not RST).
+      if (client) await client.close().catch(() => client?.destroy());
+    }
   };
 
   try {
     return await pooled(count, concurrency, async (index) => {
       const src = sources[index % sources.length];
-      const start = Date.now();
-      const t0 = performance.now();
-      let localPort: number | undefined;
-      let client: Client | undefined;
-      try {
-        const dispatcher = o.keepAlive
-          ? poolFor(src)
-          : (client = new Client(origin, { pipelining: 1, connect: trackingConnector(timeoutMs, (p) => (localPort = p)), ...(src ? { localAddress: src } : {}) }));
-        const res = await dispatcher.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
-        const body = await res.body.text();
-        const server = identityFromBody(body);
-        return {
-          index, start, latencyMs: performance.now() - t0, ok: res.statusCode < 500, status: res.statusCode,
-          body: body.length <= 512 ? body : body.slice(0, 512),
-          ...(server ? { server } : {}), ...(src ? { localAddress: src } : {}), ...(localPort ? { localPort } : {}),
-        };
-      } catch (err) {
-        return { index, start, latencyMs: performance.now() - t0, ok: false, error: errorText(err), ...(src ? { localAddress: src } : {}), ...(localPort ? { localPort } : {}) };
-      } finally {
-        // A fresh connection per request, closed like curl closes it (FIN, not RST).
-        if (client) await client.close().catch(() => client?.destroy());
-      }
+      const lport = ports[index % ports.length];
+      if (lport === undefined) return one(index, src, lport);
+      let result!: HttpProbeResult;
+      await lock(`${src ?? ''}|${lport}`, async () => (result = await one(index, src, lport)));
+      return result;
     });
   } finally {
-    await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
+    await Promise.all([...kept.values()].map((p) => p.close().catch(() => p.destroy())));
   }
 }
 

@@ -60,6 +60,13 @@ export interface HttpProbeOptions {
   keepAlive?: boolean;
   /** source address(es); several are used in turn (extra client addresses) */
   localAddress?: string | string[];
+  /**
+   * source port(s), used in turn like the addresses (request i from port i mod n); default: the
+   * kernel picks a fresh one. Requests on one port never overlap. Without keepAlive each request is
+   * a fresh connection, and a port reused within 60 s of its last connection to the same target is
+   * still in TIME_WAIT: that request fails at once with an EADDRNOTAVAIL error naming the port.
+   */
+  localPort?: number | number[];
 }
 
 export interface ProbeResult {

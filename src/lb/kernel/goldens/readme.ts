@@ -37,7 +37,9 @@ Things that are live, not fixed: \`--nosort\` lists services in the kernel's has
 the kernel's service hash mixes in the network namespace's address, so that order changes from one
 recording to the next (compare the service blocks as a set); \`-Lnc\` rows are in hash-table order (compare as a set) and their
 expiry counts down while the trace runs (compare within a few seconds); \`--rate\` values depend on
-timing (compare the layout and zero/non-zero); \`--stats\` byte counts include the payloads the
+timing (compare the layout and zero/non-zero); kernel 6.1 folds the per-CPU counters that
+\`--stats\` shows only when its 2 s estimator runs, so a listing right after traffic may lag (the
+traces advance 4 s first); \`--stats\` byte counts include the payloads the
 replay sends (\`hello C:P\` and \`RIP:RPORT\` lines).
 
 ## Files

@@ -46,6 +46,13 @@ describe('scenario files', () => {
     );
   });
 
+  it('an http step takes sourcePorts: one port or a list, each a real port', () => {
+    const { scenario } = parseScenario(`${BASE}steps:\n  - http: { target: 192.168.1.112, count: 2, sourcePorts: [41000, 41001] }\n  - http: { target: 192.168.1.112, sourcePorts: 41002 }\n`, 'x.yaml');
+    expect(scenario.steps.map((s) => s.http?.sourcePorts)).toEqual([[41000, 41001], 41002]);
+    expect(problems(`${BASE}steps:\n  - http: { target: a, sourcePorts: [80, 70000] }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.http\.sourcePorts/)]);
+    expect(problems(`${BASE}steps:\n  - http: { target: a, sourcePorts: [] }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.http\.sourcePorts/)]);
+  });
+
   it('wants exactly one action per step', () => {
     expect(problems(`${BASE}steps:\n  - name: nothing\n`)).toEqual([expect.stringMatching(/^steps\[0\]: a step needs one of http, udp/)]);
     expect(problems(`${BASE}steps:\n  - wait: 10\n    http: { target: a }\n`)).toEqual([expect.stringMatching(/this one has http and wait/)]);

@@ -86,7 +86,7 @@ function sourcePortError(code: string, src: string | undefined, port: number, ta
 }
 
 /** Serialise work per key: requests from one fixed source port cannot overlap (one 4-tuple). */
-function keyedLock(): (key: string, task: () => Promise<unknown>) => Promise<void> {
+export function keyedLock(): (key: string, task: () => Promise<unknown>) => Promise<void> {
   const tails = new Map<string, Promise<void>>();
   return async (key, task) => {
     const prev = tails.get(key) ?? Promise.resolve();

@@ -205,7 +205,8 @@ export class DirectorDaemon implements DirectorHost {
   /** Re-derive the rules if the service table changed; serialized, and errors are kept for status. */
   private syncRules(first: boolean): Promise<void> {
     const run = async () => {
-      const services = servicesOf(this.core.snapshot());
+      const snap = this.core.snapshot();
+      const services = servicesOf(snap);
       const fp = JSON.stringify(services);
       if (!first && fp === this.servicesFp) return;
       this.marks.sync(services);
@@ -218,7 +219,9 @@ export class DirectorDaemon implements DirectorHost {
           destMarks: this.marks.forRules(services),
         });
         this.rulesError = null;
-        const tunnelDests = [...new Set(services.flatMap((s) => s.dests.filter((d) => d.forwarding === 'tunnel').map((d) => d.addr)))];
+        // plain IPIP only: a GUE/GRE destination gets no endpoint, so its packets are dropped as
+        // unsupported rather than reach it in an encapsulation it does not expect
+        const tunnelDests = [...new Set(snap.services.flatMap((s) => s.dests.filter((d) => d.options.forwarding === 'tunnel' && (d.options.tunnel?.type ?? 'ipip') === 'ipip').map((d) => d.addr)))];
         const problems = await this.tunnels.refresh(tunnelDests);
         if (problems.length) throw new Error(problems.join('; '));
       } catch (err) {

@@ -2,6 +2,7 @@
 // (and one node start inside it) costs tens of seconds under emulation, so the files do not each
 // boot their own. vitest runs files in worker processes of one main process; its pid (plus its start
 // time, so a reused pid never matches) keys the shared result.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelVmDir } from '../../../lab/vm/kernel-cache.js';
@@ -56,7 +57,9 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
     const p = join(dir, f);
     if (Date.now() - statSync(p).mtimeMs > 6 * 3600_000) rmSync(p, { recursive: true, force: true });
   }
-  const key = `${process.ppid}-${startTime(process.ppid)}-${kernelPassScenarios().join('+').replace(/[^A-Za-z0-9+,:-]/g, '_')}`;
+  // the scenario list goes in hashed: file names stop at 255 bytes
+  const scenarios = createHash('sha256').update(kernelPassScenarios().join('\n')).digest('hex').slice(0, 16);
+  const key = `${process.ppid}-${startTime(process.ppid)}-${scenarios}`;
   const result = join(dir, `${key}.json`);
   const lock = join(dir, `${key}.lock`);
   const deadline = Date.now() + (options.timeoutMs ?? 240_000) + 60_000;
@@ -64,7 +67,8 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
     if (existsSync(result)) return JSON.parse(readFileSync(result, 'utf8')) as KernelRun;
     try {
       mkdirSync(lock);
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // another file's worker runs the pass; take over only if it died without a result
       const owner = Number(readFileSafe(join(lock, 'pid')));
       if (owner > 0 && !alive(owner)) rmSync(lock, { recursive: true, force: true });

@@ -1,21 +1,10 @@
 // Connection states as numbers on the wire (the kernel's enums) and as names in `ipvsadm -Lnc`,
 // with the per-state default timeouts a backup falls back to when a record carries timeout 0.
 import { IPPROTO_TCP, IPPROTO_UDP } from '../types.js';
+import { TCP_DEFAULT_TIMEOUTS as CORE_TCP_TIMEOUTS, TCP_STATE_NAMES } from '../proto_tcp.js';
 
-/** enum IP_VS_TCP_S_* (include/net/ip_vs.h), in index order */
-export const TCP_STATES = [
-  'NONE',
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'SYNACK',
-] as const;
+/** enum IP_VS_TCP_S_* (include/net/ip_vs.h), in index order: the core's list, so the two cannot drift. */
+export const TCP_STATES = TCP_STATE_NAMES;
 export type TcpStateName = (typeof TCP_STATES)[number];
 
 /** IP_VS_UDP_S_NORMAL is the only UDP state; -Lnc prints it as "UDP". */
@@ -26,8 +15,8 @@ export const TEMPLATE_STATES = ['NONE', 'ASSURED'] as const;
 
 export const TCP_S = Object.fromEntries(TCP_STATES.map((n, i) => [n, i])) as Record<TcpStateName, number>;
 
-/** tcp_timeouts[] in seconds (ip_vs_proto_tcp.c) */
-export const TCP_DEFAULT_TIMEOUTS: readonly number[] = [2, 900, 120, 60, 120, 120, 10, 60, 30, 120, 120];
+/** tcp_timeouts[] in seconds (ip_vs_proto_tcp.c), one per named state (the core's table also has the LAST slot) */
+export const TCP_DEFAULT_TIMEOUTS: readonly number[] = CORE_TCP_TIMEOUTS.slice(0, TCP_STATES.length);
 /** udp_timeouts[IP_VS_UDP_S_NORMAL] */
 export const UDP_DEFAULT_TIMEOUT = 300;
 /** What a backup gives a template synced with timeout 0 (ip_vs_proc_conn: 3*60*HZ). */

@@ -4,6 +4,7 @@
 import type { Dest } from '../dest.js';
 import type { Service } from '../service.js';
 import type { PacketHeaders } from '../types.js';
+import { tileBuckets } from './buckets.js';
 import { hash32 } from './hash.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -19,17 +20,8 @@ export class DestinationHashing implements Scheduler {
   }
 
   private reassign(svc: Service): void {
-    const dests = svc.dests;
-    const n = dests.length;
-    let p = 0;
-    for (let i = 0; i < DH_TAB_SIZE; i++) {
-      if (n === 0) {
-        this.buckets[i] = null;
-        continue;
-      }
-      if (p === n) p = 0;
-      this.buckets[i] = dests[p++];
-    }
+    // one bucket per dest: weights do not multiply
+    tileBuckets(this.buckets, svc.dests, () => 1);
   }
 
   addDest(svc: Service): void {

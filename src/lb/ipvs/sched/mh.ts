@@ -5,6 +5,7 @@ import type { Dest } from '../dest.js';
 import { IP_VS_SVC_F_SCHED_MH_FALLBACK, IP_VS_SVC_F_SCHED_MH_PORT } from '../flags.js';
 import type { Service } from '../service.js';
 import type { PacketHeaders } from '../types.js';
+import { lookupWithFallback } from './buckets.js';
 import { fls, gcd, hsiphash32 } from './hash.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -19,10 +20,6 @@ const HASH2_KEY = 2654446892;
 function hashkey(addr: number, port: number, key: number, offset: number): number {
   // v = offset + ntohs(port) + ntohl(addr) as a u32
   return hsiphash32((offset + port + addr) >>> 0, key, key);
-}
-
-function unavailable(d: Dest): boolean {
-  return d.weight <= 0 || d.overload;
 }
 
 export class MaglevHashing implements Scheduler {
@@ -103,16 +100,7 @@ export class MaglevHashing implements Scheduler {
     const port = svc.flags & IP_VS_SVC_F_SCHED_MH_PORT ? h.sport : 0;
     const addr = h.saddr >>> 0;
     const ihash = hashkey(addr, port, HASH1_KEY, 0) % MH_TAB_SIZE;
-    const d = this.lookup[ihash];
-    if (d === null) return null;
-    if (!unavailable(d)) return d;
-    if (!(svc.flags & IP_VS_SVC_F_SCHED_MH_FALLBACK)) return null;
-    for (let offset = 0; offset < MH_TAB_SIZE; offset++) {
-      const roffset = (offset + ihash) % MH_TAB_SIZE;
-      const alt = this.lookup[hashkey(addr, port, HASH1_KEY, roffset) % MH_TAB_SIZE];
-      if (alt === null) break;
-      if (!unavailable(alt)) return alt;
-    }
-    return null;
+    const fallback = (svc.flags & IP_VS_SVC_F_SCHED_MH_FALLBACK) !== 0;
+    return lookupWithFallback(this.lookup, ihash, fallback, (roffset) => hashkey(addr, port, HASH1_KEY, roffset) % MH_TAB_SIZE);
   }
 }

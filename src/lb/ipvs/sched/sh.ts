@@ -5,6 +5,7 @@ import type { Dest } from '../dest.js';
 import { IP_VS_SVC_F_SCHED_SH_FALLBACK, IP_VS_SVC_F_SCHED_SH_PORT } from '../flags.js';
 import type { Service } from '../service.js';
 import type { PacketHeaders } from '../types.js';
+import { lookupWithFallback, tileBuckets } from './buckets.js';
 import { hash32 } from './hash.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -14,10 +15,6 @@ const SH_TAB_MASK = SH_TAB_SIZE - 1;
 
 function hashkey(addr: number, port: number, offset: number): number {
   return (offset + hash32((port + addr) >>> 0, SH_TAB_BITS)) & SH_TAB_MASK;
-}
-
-function unavailable(d: Dest): boolean {
-  return d.weight <= 0 || d.overload;
 }
 
 export class SourceHashing implements Scheduler {
@@ -30,23 +27,7 @@ export class SourceHashing implements Scheduler {
 
   /** ip_vs_sh_reassign: walk the buckets, moving to the next dest after `weight` of them. */
   private reassign(svc: Service): void {
-    const dests = svc.dests;
-    const n = dests.length;
-    let p = 0;
-    let count = 0;
-    for (let i = 0; i < SH_TAB_SIZE; i++) {
-      if (n === 0) {
-        this.buckets[i] = null;
-        continue;
-      }
-      if (p === n) p = 0;
-      const d = dests[p];
-      this.buckets[i] = d;
-      if (++count >= d.weight) {
-        p++;
-        count = 0;
-      }
-    }
+    tileBuckets(this.buckets, svc.dests, (d) => d.weight);
   }
 
   addDest(svc: Service): void {
@@ -63,17 +44,7 @@ export class SourceHashing implements Scheduler {
     const port = svc.flags & IP_VS_SVC_F_SCHED_SH_PORT ? h.sport : 0;
     const addr = h.saddr >>> 0;
     const ihash = hashkey(addr, port, 0);
-    const d = this.buckets[ihash];
-    if (d === null) return null;
-    if (!unavailable(d)) return d;
-    if (!(svc.flags & IP_VS_SVC_F_SCHED_SH_FALLBACK)) return null;
-    // loop around the table starting from ihash to find a new dest
-    for (let offset = 0; offset < SH_TAB_SIZE; offset++) {
-      const roffset = (offset + ihash) % SH_TAB_SIZE;
-      const alt = this.buckets[hashkey(addr, port, roffset)];
-      if (alt === null) break;
-      if (!unavailable(alt)) return alt;
-    }
-    return null;
+    const fallback = (svc.flags & IP_VS_SVC_F_SCHED_SH_FALLBACK) !== 0;
+    return lookupWithFallback(this.buckets, ihash, fallback, (roffset) => hashkey(addr, port, roffset));
   }
 }

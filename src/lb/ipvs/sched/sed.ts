@@ -3,32 +3,12 @@
 import type { Dest } from '../dest.js';
 import type { Service } from '../service.js';
 import type { Scheduler } from './scheduler.js';
+import { weightedLeast } from './wlc.js';
 
 export class ShortestExpectedDelay implements Scheduler {
   readonly name = 'sed';
   schedule(svc: Service): Dest | null {
-    const dests = svc.dests;
-    const n = dests.length;
-    let i = 0;
-    let least: Dest | null = null;
-    for (; i < n; i++) {
-      const d = dests[i];
-      if (!d.overload && d.weight > 0) {
-        least = d;
-        break;
-      }
-    }
-    if (least === null) return null;
-    let loh = least.activeConns + 1;
-    for (i++; i < n; i++) {
-      const d = dests[i];
-      if (d.overload) continue;
-      const doh = d.activeConns + 1;
-      if (loh * d.weight > doh * least.weight) {
-        least = d;
-        loh = doh;
-      }
-    }
-    return least;
+    // sed overhead: active conns + 1 (inactive ones do not count)
+    return weightedLeast(svc.dests, (d) => d.activeConns + 1);
   }
 }

@@ -4,8 +4,11 @@ import type { Dest } from '../dest.js';
 import type { Service } from '../service.js';
 import type { Scheduler } from './scheduler.js';
 
-/** The wlc loop shared by wlc, lblc and lblcr (__ip_vs_lblc_schedule is the same code). */
-export function wlcLeast(dests: readonly Dest[]): Dest | null {
+/**
+ * The weighted-least loop of wlc and sed: the first dest with weight > 0 not overloaded, then any later
+ * non-overloaded dest whose overhead/weight is strictly lower (cross-multiplied, as the kernel does).
+ */
+export function weightedLeast(dests: readonly Dest[], overhead: (d: Dest) => number): Dest | null {
   const n = dests.length;
   let i = 0;
   let least: Dest | null = null;
@@ -17,17 +20,27 @@ export function wlcLeast(dests: readonly Dest[]): Dest | null {
     }
   }
   if (least === null) return null;
-  let loh = least.activeConns * 256 + least.inactConns;
+  let loh = overhead(least);
   for (i++; i < n; i++) {
     const d = dests[i];
     if (d.overload) continue;
-    const doh = d.activeConns * 256 + d.inactConns;
+    const doh = overhead(d);
     if (loh * d.weight > doh * least.weight) {
       least = d;
       loh = doh;
     }
   }
   return least;
+}
+
+/** ip_vs_dest_conn_overhead: active conns weigh 256 inactive ones. */
+function connOverhead(d: Dest): number {
+  return d.activeConns * 256 + d.inactConns;
+}
+
+/** The wlc loop shared by wlc, lblc and lblcr (__ip_vs_lblc_schedule is the same code). */
+export function wlcLeast(dests: readonly Dest[]): Dest | null {
+  return weightedLeast(dests, connOverhead);
 }
 
 export class WeightedLeastConnection implements Scheduler {

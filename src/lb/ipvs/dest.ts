@@ -27,19 +27,6 @@ export function fwdFlags(f: Forwarding): number {
   }
 }
 
-export function fwdName(flags: number): Forwarding {
-  switch (flags & 7) {
-    case IP_VS_CONN_F_MASQ:
-      return 'masq';
-    case IP_VS_CONN_F_LOCALNODE:
-      return 'local';
-    case IP_VS_CONN_F_TUNNEL:
-      return 'tunnel';
-    default:
-      return 'route';
-  }
-}
-
 export class Dest {
   readonly addrStr: string;
   /** the service this dest belongs (or, in the trash, belonged) to */

@@ -86,7 +86,7 @@ describe('scenario expectations', () => {
 describe('running scenarios', () => {
   it('finds the shipped article set and picks backends', async () => {
     const files = await resolveScenarioFiles('article');
-    expect(files.map((f) => f.split('/').pop())).toEqual(['tcp.yaml', 'udp.yaml']);
+    expect(files.map((f) => f.split('/').pop())).toEqual(['tcp.yaml', 'udp.yaml', 'vrrp-failover.yaml']);
     await expect(resolveScenarioFiles('nope')).rejects.toThrow(/'nope' is not a scenario file.*article/);
     const s = parseScenario('name: x\nlab: article\nbackend: both\nsteps: [{ wait: 1 }]\n', 'x.yaml').scenario;
     expect(backendsOf(s)).toEqual(['embedded', 'kernel']);

@@ -16,7 +16,7 @@ const usage = `usage: lvslab run <scenario.yaml | directory | article> [...] [op
 
 Run scenario files: build each scenario's lab, configure its directors, run its probes, listings and
 faults, judge its expectations, tear down. 'article' runs the shipped article scenarios (TCP and UDP
-through one director on the embedded backend).
+through one director, then failover between two, on the embedded backend).
 
 options:
   --backend B     run on this backend instead of the files' own: embedded, kernel or both

@@ -16,3 +16,13 @@ export class UsageError extends Error {
 export function wantsHelp(argv: string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }
+
+/**
+ * The preamble of every subcommand's run(): with --help or -h among `args`, print `usage` to stdout and
+ * return true (the command then returns 0); otherwise print nothing and return false.
+ */
+export function printedHelp(args: string[], usage: string): boolean {
+  if (!wantsHelp(args)) return false;
+  process.stdout.write(usage + '\n');
+  return true;
+}

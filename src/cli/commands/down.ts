@@ -1,6 +1,6 @@
 // `lvslab down <lab>...`: tear labs down (kill what they started, delete their namespaces).
 import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { listLabIds } from '../../lab/rundir.js';
 import { teardownLab } from '../../lab/teardown.js';
 import { labIdFrom, requireRoot } from './lab-args.js';
@@ -16,10 +16,7 @@ export const downCommand: Command = {
   summary: 'tear a lab down',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: 'boolean' } } });
     if (!values.all && positionals.length === 0) throw new UsageError('needs a lab id (or --all)');
     if (values.all && positionals.length > 0) throw new UsageError('give lab ids or --all, not both');

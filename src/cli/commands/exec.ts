@@ -1,7 +1,7 @@
 // `lvslab exec <lab> <host> -- <cmd>`: run a command inside a lab host, with this terminal.
 import { constants } from 'node:os';
 import { execa } from 'execa';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { namespaceName } from '../../lab/plan.js';
 import { readRecord } from '../../lab/rundir.js';
 import { labIdFrom, requireRoot } from './lab-args.js';
@@ -21,10 +21,7 @@ export const execCommand: Command = {
   async run(argv) {
     const dashes = argv.indexOf('--');
     const head = dashes >= 0 ? argv.slice(0, dashes) : argv;
-    if (wantsHelp(head)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(head, usage)) return 0;
     const cmd = dashes >= 0 ? argv.slice(dashes + 1) : argv.slice(2);
     if (head.length < 2) throw new UsageError('needs a lab id and a host');
     if (dashes >= 0 && head.length > 2) throw new UsageError(`unexpected argument '${head[2]}' before '--'`);

@@ -1,6 +1,6 @@
 // `lvslab gc`: remove labs whose owner died (and, with --all, every lab) and stray lvs-* namespaces.
 import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { gc } from '../../lab/teardown.js';
 import { requireRoot } from './lab-args.js';
 
@@ -15,10 +15,7 @@ export const gcCommand: Command = {
   summary: 'remove labs whose owner died',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: 'boolean' } } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     requireRoot('lvslab gc');

@@ -1,7 +1,7 @@
 // `lvslab ipvsadm <lab> <director> ARGS...`: run ipvsadm against a lab director's embedded IPVS
 // (through the director daemon's control socket) with ipvsadm's own output and exit status.
 import fs from 'node:fs';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { directorSocketPath, ensureDirectorDaemon } from '../../lb/director/backend.js';
 import { controlRequest } from '../../lb/director/control.js';
 import type { DaemonStatus } from '../../lb/director/daemon.js';
@@ -37,10 +37,7 @@ export const ipvsadmCommand: Command = {
   usage,
   async run(argv) {
     // `lvslab ipvsadm --help` is ours; `lvslab ipvsadm LAB DS --help` is ipvsadm's own help
-    if (argv.length <= 1 && wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (argv.length <= 1 && printedHelp(argv, usage)) return 0;
     const [lab, director, ...args] = argv;
     if (!lab || !director || args.length === 0) throw new UsageError('needs a lab id, a director and ipvsadm arguments');
     if (!fs.existsSync(runDirOf(lab))) throw new UsageError(`no lab '${lab}' (see 'lvslab ls')`);

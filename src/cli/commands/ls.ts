@@ -1,6 +1,6 @@
 // `lvslab ls`: the labs on this machine, who owns them and whether the owner still lives.
 import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { listLabIds, readRecord, KEPT_OWNER } from '../../lab/rundir.js';
 import { labState } from '../../lab/teardown.js';
 
@@ -15,10 +15,7 @@ export const lsCommand: Command = {
   summary: 'list labs',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const rows = [];

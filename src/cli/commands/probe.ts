@@ -2,7 +2,7 @@
 // each one. A temporary agent runs in the host for the duration; nothing is sent from the root
 // namespace.
 import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { attachLab } from '../../lab/lab.js';
 import { labIdFrom, requireRoot } from './lab-args.js';
 
@@ -28,10 +28,7 @@ export const probeCommand: Command = {
   summary: 'send probes from a lab host and show which server answered',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,

@@ -10,7 +10,7 @@ import { renderJunit } from '../../checks/report/junit.js';
 import { runPassed } from '../../checks/report/model.js';
 import { renderTerminal } from '../../checks/report/terminal.js';
 import type { BackendName } from '../../lb/backend.js';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 
 const usage = `usage: lvslab run <scenario.yaml | directory | article> [...] [options]
 
@@ -60,10 +60,7 @@ export const runCommand: Command = {
   summary: 'run scenario files (or the article) and report a verdict per check',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     let parsed;
     try {
       parsed = parseArgs({

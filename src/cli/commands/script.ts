@@ -1,6 +1,6 @@
 // `lvslab script <preset|file>`: the lab as the shell script of iproute2 batches lvslab would run.
 import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { loadTopology } from '../../lab/load.js';
 import { planBuild, renderScript } from '../../lab/plan.js';
 
@@ -15,10 +15,7 @@ export const scriptCommand: Command = {
   summary: 'print the shell commands that build a lab',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { id: { type: 'string' } } });
     if (positionals.length !== 1) throw new UsageError('needs exactly one preset name or description file');
     const id = values.id ?? 'script';

@@ -2,7 +2,7 @@
 // against the embedded IPVS and print what it decides. The runner is src/lb/ipvs/trace.ts; this file
 // only reads the input and prints.
 import fs from 'node:fs';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { runTrace, TraceError } from '../../lb/ipvs/trace.js';
 
 const usage = `usage: lvslab simulate [--seed N] [FILE|-]
@@ -41,10 +41,7 @@ export const simulateCommand: Command = {
   summary: 'replay a connection trace against the embedded IPVS (no lab needed)',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     let seed = 1;
     const files: string[] = [];
     for (let i = 0; i < argv.length; i++) {

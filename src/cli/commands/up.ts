@@ -2,7 +2,7 @@
 // a standalone agent serving the lab's services (HTTP identity page, UDP sink), so curl and nc from
 // the client work at once.
 import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type Command } from '../command.js';
+import { UsageError, printedHelp, type Command } from '../command.js';
 import { buildLab } from '../../lab/build.js';
 import { agentEntry } from '../../lab/agent/client.js';
 import { presetNames } from '../../lab/presets.js';
@@ -25,10 +25,7 @@ export const upCommand: Command = {
   summary: 'build a lab from a preset or file and keep it running',
   usage,
   async run(argv) {
-    if (wantsHelp(argv)) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'no-serve': { type: 'boolean' }, json: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('needs exactly one preset name or description file');
     requireRoot('lvslab up');

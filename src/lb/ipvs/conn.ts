@@ -1,7 +1,8 @@
 // The connection table (ip_vs_conn.c). Like the kernel's, entries are hashed by (protocol, client
 // address, client port) only, so the same table serves lookups of client packets (matched on the
 // virtual address/port) and of NAT replies (matched on the real server address/port). The index is
-// a Map from a 31-bit mixed key to a chain of conns, so the per-packet path allocates nothing.
+// an open-addressing hash table over typed arrays (see ConnTable), so the per-packet path allocates
+// nothing and a lookup touches one slot and the conn rather than a Map's buckets and entries.
 import type { Dest } from './dest.js';
 import { IP_VS_CONN_F_TEMPLATE } from './flags.js';
 import type { Verdict } from './types.js';
@@ -44,6 +45,9 @@ export class Conn {
   killed = false;
   /** free for the sync daemon's per-conn bookkeeping (in_pkts, old_state, sync_endtime) */
   ext: unknown = undefined;
+  /** neighbours in the table's listing order (ConnTable's iteration); null when not hashed */
+  lprev: Conn | null = null;
+  lnext: Conn | null = null;
 
   constructor(
     protocol: number,
@@ -78,41 +82,116 @@ export class Conn {
   }
 }
 
-/** Mixes (protocol, caddr, cport) into a small integer so the Map keeps it unboxed. */
+/** Mixes (protocol, caddr, cport) into a 31-bit integer; ConnTable takes its low bits as the home slot. */
 export function connHashKey(protocol: number, caddr: number, cport: number): number {
+  return mixKey((cport << 8) | protocol, caddr);
+}
+
+/** connHashKey of the key word pk = cport << 8 | protocol. */
+function mixKey(pk: number, caddr: number): number {
   let h = Math.imul(caddr ^ 0x2f6b1d35, 0x9e3779b1);
-  h ^= Math.imul((cport << 8) | protocol, 0x85ebca6b);
+  h ^= Math.imul(pk, 0x85ebca6b);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
   return h >> 1;
 }
 
+/** A key word no (cport << 8 | protocol) can take: ports are 16 bits, protocols 8. */
+const EMPTY = -1;
+const MIN_CAPACITY = 1024;
+
+function nullHeads(n: number): (Conn | null)[] {
+  // push, not new Array(n).fill(): keeps the array's elements kind packed, so reads need no hole check
+  const a: (Conn | null)[] = [];
+  for (let i = 0; i < n; i++) a.push(null);
+  return a;
+}
+
+/**
+ * Conns indexed by (protocol, caddr, cport). An open-addressing table with linear probing: slot i
+ * keeps its key inline in `keys` as two int32 words, [2i] = cport << 8 | protocol (EMPTY when the
+ * slot is free) and [2i+1] = caddr, interleaved so a probe reads one cache line; `heads[i]` is
+ * the chain of conns with exactly that key, newest first (linked by Conn.hnext). A lookup costs the
+ * slot, the head and the conns of one client address/port, with no per-call allocation. Removal
+ * shifts the following run back instead of leaving tombstones, so misses stay short after churn.
+ * The table doubles above half full and halves below an eighth.
+ *
+ * Listing order (snapshots, -Lnc) is kept as the Map this replaced gave it, by a doubly linked list
+ * through the conns: client address/ports in the order they were first hashed, each one's conns
+ * newest first. Slot order would change whenever the table grows.
+ */
 export class ConnTable {
-  private readonly index = new Map<number, Conn>();
+  private keys = new Int32Array(2 * MIN_CAPACITY).fill(EMPTY);
+  private heads: (Conn | null)[] = nullHeads(MIN_CAPACITY);
+  private mask = MIN_CAPACITY - 1;
+  /** occupied slots (distinct keys) */
+  private used = 0;
+  /** bumped by add/remove so an iteration can tell that the table moved under it */
+  private version = 0;
+  private first: Conn | null = null;
+  private last: Conn | null = null;
   /** hashed entries (templates included) */
   size = 0;
 
+  /** The slot holding (pk, caddr), or -1. */
+  private find(pk: number, caddr: number): number {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = mixKey(pk, caddr) & mask;
+    for (;;) {
+      const k = keys[2 * i];
+      if (k === pk && keys[2 * i + 1] === caddr) return i;
+      if (k === EMPTY) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
   add(c: Conn): void {
-    const k = connHashKey(c.protocol, c.caddr, c.cport);
-    const head = this.index.get(k);
-    c.hnext = head ?? null;
-    this.index.set(k, c);
+    const { protocol, caddr, cport } = c;
+    if (protocol >>> 8 !== 0 || cport >>> 16 !== 0) throw new RangeError(`ConnTable.add: protocol ${protocol} or client port ${cport} out of range`);
+    const pk = (cport << 8) | protocol;
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = mixKey(pk, caddr) & mask;
+    for (;;) {
+      const k = keys[2 * i];
+      if (k === EMPTY) break;
+      if (k === pk && keys[2 * i + 1] === caddr) {
+        const head = this.heads[i] as Conn;
+        this.linkBefore(c, head);
+        c.hnext = head;
+        this.heads[i] = c;
+        this.size++;
+        this.version++;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    keys[2 * i] = pk;
+    keys[2 * i + 1] = caddr;
+    c.hnext = null;
+    this.heads[i] = c;
+    this.linkLast(c);
     this.size++;
+    this.version++;
+    if (++this.used * 2 > mask + 1) this.resize((mask + 1) * 2);
   }
 
   remove(c: Conn): boolean {
-    const k = connHashKey(c.protocol, c.caddr, c.cport);
-    let p: Conn | null = this.index.get(k) ?? null;
+    const i = this.find((c.cport << 8) | c.protocol, c.caddr);
+    if (i < 0) return false;
+    let p = this.heads[i];
     let prev: Conn | null = null;
     while (p !== null) {
       if (p === c) {
-        if (prev === null) {
-          if (c.hnext === null) this.index.delete(k);
-          else this.index.set(k, c.hnext);
-        } else prev.hnext = c.hnext;
+        if (prev !== null) prev.hnext = c.hnext;
+        else if (c.hnext !== null) this.heads[i] = c.hnext;
+        else this.vacate(i);
         c.hnext = null;
+        this.unlink(c);
         this.size--;
+        this.version++;
         return true;
       }
       prev = p;
@@ -121,39 +200,114 @@ export class ConnTable {
     return false;
   }
 
+  private linkLast(c: Conn): void {
+    c.lprev = this.last;
+    c.lnext = null;
+    if (this.last !== null) this.last.lnext = c;
+    else this.first = c;
+    this.last = c;
+  }
+
+  private linkBefore(c: Conn, at: Conn): void {
+    c.lnext = at;
+    c.lprev = at.lprev;
+    if (at.lprev !== null) at.lprev.lnext = c;
+    else this.first = c;
+    at.lprev = c;
+  }
+
+  private unlink(c: Conn): void {
+    if (c.lprev !== null) c.lprev.lnext = c.lnext;
+    else this.first = c.lnext;
+    if (c.lnext !== null) c.lnext.lprev = c.lprev;
+    else this.last = c.lprev;
+    c.lprev = null;
+    c.lnext = null;
+  }
+
+  /** Frees slot `hole`, moving later entries of its run back so every key stays reachable from its home slot. */
+  private vacate(hole: number): void {
+    const keys = this.keys;
+    const heads = this.heads;
+    const mask = this.mask;
+    let j = hole;
+    for (;;) {
+      j = (j + 1) & mask;
+      const pk = keys[2 * j];
+      if (pk === EMPTY) break;
+      const home = mixKey(pk, keys[2 * j + 1]) & mask;
+      // the entry at j may fill the hole when the hole lies cyclically within [home, j)
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        keys[2 * hole] = pk;
+        keys[2 * hole + 1] = keys[2 * j + 1];
+        heads[hole] = heads[j];
+        hole = j;
+      }
+    }
+    keys[2 * hole] = EMPTY;
+    heads[hole] = null;
+    this.used--;
+    if (mask + 1 > MIN_CAPACITY && this.used * 8 < mask + 1) this.resize((mask + 1) / 2);
+  }
+
+  private resize(capacity: number): void {
+    const oldKeys = this.keys;
+    const oldHeads = this.heads;
+    const keys = new Int32Array(2 * capacity).fill(EMPTY);
+    const heads = nullHeads(capacity);
+    const mask = capacity - 1;
+    for (let s = 0; s < oldHeads.length; s++) {
+      const pk = oldKeys[2 * s];
+      if (pk === EMPTY) continue;
+      const caddr = oldKeys[2 * s + 1];
+      let i = mixKey(pk, caddr) & mask;
+      while (keys[2 * i] !== EMPTY) i = (i + 1) & mask;
+      keys[2 * i] = pk;
+      keys[2 * i + 1] = caddr;
+      heads[i] = oldHeads[s];
+    }
+    this.keys = keys;
+    this.heads = heads;
+    this.mask = mask;
+  }
+
   /** ip_vs_conn_in_get: a client packet's conn (templates excluded). Addresses as int32. */
   inGet(protocol: number, caddr: number, cport: number, vaddr: number, vport: number): Conn | null {
-    let c = this.index.get(connHashKey(protocol, caddr, cport)) ?? null;
-    while (c !== null) {
-      if (c.caddr === caddr && c.cport === cport && c.vaddr === vaddr && c.vport === vport && c.protocol === protocol && !(c.flags & IP_VS_CONN_F_TEMPLATE)) return c;
-      c = c.hnext;
+    const i = this.find((cport << 8) | protocol, caddr);
+    if (i < 0) return null;
+    for (let c = this.heads[i]; c !== null; c = c.hnext) {
+      if (c.vaddr === vaddr && c.vport === vport && !(c.flags & IP_VS_CONN_F_TEMPLATE)) return c;
     }
     return null;
   }
 
   /** ip_vs_conn_out_get: a real server's reply, (daddr,dport) = the real server, to the client. */
   outGet(protocol: number, daddr: number, dport: number, caddr: number, cport: number): Conn | null {
-    let c = this.index.get(connHashKey(protocol, caddr, cport)) ?? null;
-    while (c !== null) {
-      if (c.caddr === caddr && c.cport === cport && c.daddr === daddr && c.dport === dport && c.protocol === protocol && !(c.flags & IP_VS_CONN_F_TEMPLATE)) return c;
-      c = c.hnext;
+    const i = this.find((cport << 8) | protocol, caddr);
+    if (i < 0) return null;
+    for (let c = this.heads[i]; c !== null; c = c.hnext) {
+      if (c.daddr === daddr && c.dport === dport && !(c.flags & IP_VS_CONN_F_TEMPLATE)) return c;
     }
     return null;
   }
 
   /** ip_vs_ct_in_get: a persistence template. */
   templateGet(protocol: number, caddr: number, vaddr: number, vport: number): Conn | null {
-    let c = this.index.get(connHashKey(protocol, caddr, 0)) ?? null;
-    while (c !== null) {
-      if (c.caddr === caddr && c.cport === 0 && c.vaddr === vaddr && c.vport === vport && c.protocol === protocol && c.flags & IP_VS_CONN_F_TEMPLATE) return c;
-      c = c.hnext;
+    const i = this.find(protocol, caddr);
+    if (i < 0) return null;
+    for (let c = this.heads[i]; c !== null; c = c.hnext) {
+      if (c.vaddr === vaddr && c.vport === vport && c.flags & IP_VS_CONN_F_TEMPLATE) return c;
     }
     return null;
   }
 
+  /** Every hashed conn in listing order (see the class comment). Collect before adding or removing:
+   * a change during the walk is an error rather than a silently skipped conn. */
   *[Symbol.iterator](): IterableIterator<Conn> {
-    for (const head of this.index.values()) {
-      for (let c: Conn | null = head; c !== null; c = c.hnext) yield c;
+    const version = this.version;
+    for (let c = this.first; c !== null; c = c.lnext) {
+      yield c;
+      if (this.version !== version) throw new Error('ConnTable changed during iteration (collect the conns first)');
     }
   }
 }

@@ -59,6 +59,69 @@ const VS_PASSTHROUGH = new Set(['lvs_timeouts', 'retry', 'delay_before_retry', '
 
 const CHECK_TYPES_UNSUPPORTED = new Set(['UDP_CHECK', 'DNS_CHECK', 'SMTP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
 
+/**
+ * Keywords that set one scalar field, read with the ValueReader as an integer or a number within
+ * [min, max], or as a flag; keepalived's own parser is table-driven the same way. Keywords needing
+ * more than that (defaults, cross-field checks, warnings) stay in the switches.
+ */
+type ScalarRule<T> =
+  | { kind: 'int' | 'num'; field: FieldOf<T, number>; min: number; max: number }
+  | { kind: 'flag'; field: FieldOf<T, boolean> };
+/** The keys of T whose field can hold any V (so `version?: 2 | 3` is no number field). */
+type FieldOf<T, V> = { [K in keyof T]-?: V extends T[K] ? K : never }[keyof T];
+type ScalarTable<T> = Readonly<Record<string, ScalarRule<T>>>;
+
+const GLOBAL_SCALARS: ScalarTable<GlobalDefs> = {
+  lvs_flush: { kind: 'flag', field: 'lvsFlush' },
+  vrrp_strict: { kind: 'flag', field: 'vrrpStrict' },
+  vrrp_garp_master_delay: { kind: 'int', field: 'vrrpGarpMasterDelay', min: 0, max: 86400 },
+  vrrp_garp_master_repeat: { kind: 'int', field: 'vrrpGarpMasterRepeat', min: 1, max: 65535 },
+  vrrp_garp_master_refresh: { kind: 'int', field: 'vrrpGarpMasterRefresh', min: 0, max: 86400 },
+  vrrp_garp_lower_prio_delay: { kind: 'int', field: 'vrrpGarpLowerPrioDelay', min: 0, max: 86400 },
+  vrrp_garp_lower_prio_repeat: { kind: 'int', field: 'vrrpGarpLowerPrioRepeat', min: 1, max: 65535 },
+  smtp_connect_timeout: { kind: 'int', field: 'smtpConnectTimeout', min: 1, max: 3600 },
+  enable_script_security: { kind: 'flag', field: 'enableScriptSecurity' },
+};
+
+const INSTANCE_SCALARS: ScalarTable<VrrpInstance> = {
+  priority: { kind: 'int', field: 'priority', min: 1, max: 255 },
+  advert_int: { kind: 'num', field: 'advertInt', min: 0.01, max: 255 },
+  nopreempt: { kind: 'flag', field: 'nopreempt' },
+  preempt_delay: { kind: 'num', field: 'preemptDelay', min: 0, max: 1000 },
+  garp_master_delay: { kind: 'int', field: 'garpMasterDelay', min: 0, max: 86400 },
+  garp_master_repeat: { kind: 'int', field: 'garpMasterRepeat', min: 1, max: 65535 },
+  garp_master_refresh: { kind: 'int', field: 'garpMasterRefresh', min: 0, max: 86400 },
+  garp_master_refresh_repeat: { kind: 'int', field: 'garpMasterRefreshRepeat', min: 1, max: 65535 },
+  down_timer_adverts: { kind: 'int', field: 'downTimerAdverts', min: 1, max: 100 },
+  dont_track_primary: { kind: 'flag', field: 'dontTrackPrimary' },
+  smtp_alert: { kind: 'flag', field: 'smtpAlert' },
+};
+
+const VS_SCALARS: ScalarTable<VirtualServer> = {
+  delay_loop: { kind: 'num', field: 'delayLoop', min: 0.000001, max: 86400 },
+  ops: { kind: 'flag', field: 'ops' },
+  quorum: { kind: 'int', field: 'quorum', min: 1, max: 0x7fffffff },
+  hysteresis: { kind: 'int', field: 'hysteresis', min: 0, max: 0x7fffffff },
+  alpha: { kind: 'flag', field: 'alpha' },
+  omega: { kind: 'flag', field: 'omega' },
+  ha_suspend: { kind: 'flag', field: 'haSuspend' },
+};
+
+const RS_SCALARS: ScalarTable<RealServer> = {
+  weight: { kind: 'int', field: 'weight', min: 0, max: 65535 },
+  inhibit_on_failure: { kind: 'flag', field: 'inhibitOnFailure' },
+  uthreshold: { kind: 'int', field: 'uthreshold', min: 0, max: 0x7fffffff },
+  lthreshold: { kind: 'int', field: 'lthreshold', min: 0, max: 0x7fffffff },
+};
+
+const CHECK_SCALARS: ScalarTable<TcpCheck> = {
+  connect_timeout: { kind: 'num', field: 'connectTimeout', min: 0.000001, max: 86400 },
+  retry: { kind: 'int', field: 'retry', min: 0, max: 0x7fffffff },
+  nb_get_retry: { kind: 'int', field: 'retry', min: 0, max: 0x7fffffff },
+  delay_before_retry: { kind: 'num', field: 'delayBeforeRetry', min: 0, max: 86400 },
+  warmup: { kind: 'num', field: 'warmup', min: 0, max: 86400 },
+};
+
 function raw(s: Statement): RawStatement {
   return s.block ? { keyword: s.keyword, args: [...s.args], block: s.block.map(raw) } : { keyword: s.keyword, args: [...s.args] };
 }
@@ -80,6 +143,17 @@ class ConfParser {
   unknown(s: Statement): void {
     if (s.keyword === 'lvs_sync_daemon_inteface') this.misspelledSyncLine ??= s.line;
     this.warn(s.line, `Unknown keyword '${s.keyword}'`);
+  }
+
+  /** Set the field a scalar keyword names (see ScalarTable); false when `c` is not in `rules`. */
+  scalar<T>(c: Statement, rules: ScalarTable<T>, target: T): boolean {
+    if (!Object.hasOwn(rules, c.keyword)) return false;
+    const rule = rules[c.keyword];
+    // the table's FieldOf types make each field accept what its rule reads
+    const fields = target as Record<string, unknown>;
+    if (rule.kind === 'flag') fields[rule.field as string] = this.v.flag(c);
+    else fields[rule.field as string] = rule.kind === 'int' ? this.v.int(c, rule.min, rule.max) : this.v.num(c, rule.min, rule.max);
+    return true;
   }
 
   parse(text: string): KeepalivedConfig {
@@ -146,27 +220,6 @@ class ConfParser {
         case 'lvs_timeouts':
           g.lvsTimeouts = this.timeouts(c);
           break;
-        case 'lvs_flush':
-          g.lvsFlush = this.v.flag(c);
-          break;
-        case 'vrrp_strict':
-          g.vrrpStrict = this.v.flag(c);
-          break;
-        case 'vrrp_garp_master_delay':
-          g.vrrpGarpMasterDelay = this.v.int(c, 0, 86400);
-          break;
-        case 'vrrp_garp_master_repeat':
-          g.vrrpGarpMasterRepeat = this.v.int(c, 1, 65535);
-          break;
-        case 'vrrp_garp_master_refresh':
-          g.vrrpGarpMasterRefresh = this.v.int(c, 0, 86400);
-          break;
-        case 'vrrp_garp_lower_prio_delay':
-          g.vrrpGarpLowerPrioDelay = this.v.int(c, 0, 86400);
-          break;
-        case 'vrrp_garp_lower_prio_repeat':
-          g.vrrpGarpLowerPrioRepeat = this.v.int(c, 1, 65535);
-          break;
         case 'notification_email':
           g.notificationEmail = this.v.needBlock(c).map((e) => [e.keyword, ...e.args].join(' '));
           break;
@@ -176,16 +229,11 @@ class ConfParser {
         case 'smtp_server':
           g.smtpServer = this.v.rest(c);
           break;
-        case 'smtp_connect_timeout':
-          g.smtpConnectTimeout = this.v.int(c, 1, 3600);
-          break;
-        case 'enable_script_security':
-          g.enableScriptSecurity = this.v.flag(c);
-          break;
         case 'script_user':
           g.scriptUser = this.v.rest(c);
           break;
         default:
+          if (this.scalar(c, GLOBAL_SCALARS, g)) break;
           if (GLOBAL_PASSTHROUGH.has(c.keyword)) g.passthrough.push(raw(c));
           else this.unknown(c);
       }
@@ -316,26 +364,14 @@ class ConfParser {
           inst.virtualRouterId = this.v.int(c, 1, 255) ?? 0;
           break;
         }
-        case 'priority':
-          inst.priority = this.v.int(c, 1, 255);
-          break;
-        case 'advert_int':
-          inst.advertInt = this.v.num(c, 0.01, 255);
-          break;
         case 'version': {
           const n = this.v.int(c, 2, 3);
           if (n !== undefined) inst.version = n as 2 | 3;
           break;
         }
-        case 'nopreempt':
-          inst.nopreempt = this.v.flag(c);
-          break;
         case 'preempt':
           this.v.flag(c);
           inst.nopreempt = false;
-          break;
-        case 'preempt_delay':
-          inst.preemptDelay = this.v.num(c, 0, 1000);
           break;
         case 'authentication':
           inst.authentication = this.authentication(c);
@@ -360,18 +396,6 @@ class ConfParser {
         case 'notify':
           inst[notifyField(c.keyword)] = this.v.rest(c, 'a script');
           break;
-        case 'garp_master_delay':
-          inst.garpMasterDelay = this.v.int(c, 0, 86400);
-          break;
-        case 'garp_master_repeat':
-          inst.garpMasterRepeat = this.v.int(c, 1, 65535);
-          break;
-        case 'garp_master_refresh':
-          inst.garpMasterRefresh = this.v.int(c, 0, 86400);
-          break;
-        case 'garp_master_refresh_repeat':
-          inst.garpMasterRefreshRepeat = this.v.int(c, 1, 65535);
-          break;
         case 'unicast_src_ip':
           inst.unicastSrcIp = this.v.ipv4(c, this.v.word(c));
           break;
@@ -381,21 +405,13 @@ class ConfParser {
         case 'unicast_peer':
           inst.unicastPeer = this.v.needBlock(c).map((p) => this.v.ipv4(p, p.keyword, 'peer address')).filter((p): p is string => p !== undefined);
           break;
-        case 'down_timer_adverts':
-          inst.downTimerAdverts = this.v.int(c, 1, 100);
-          break;
         case 'lvs_sync_daemon_interface':
           inst.lvsSyncDaemonInterface = this.v.word(c, 'an interface name');
           this.warn(c.line, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
           this.warn(c.line, `${' '.repeat(name.length + 2)}Please use global lvs_sync_daemon`);
           break;
-        case 'dont_track_primary':
-          inst.dontTrackPrimary = this.v.flag(c);
-          break;
-        case 'smtp_alert':
-          inst.smtpAlert = this.v.flag(c);
-          break;
         default:
+          if (this.scalar(c, INSTANCE_SCALARS, inst)) break;
           if (INSTANCE_PASSTHROUGH.has(c.keyword)) {
             inst.passthrough.push(raw(c));
             this.warn(c.line, `lvslab keeps '${c.keyword}' in the file but its embedded VRRP does not act on it`, 'note');
@@ -484,9 +500,6 @@ class ConfParser {
     };
     for (const c of this.v.needBlock(s)) {
       switch (c.keyword) {
-        case 'delay_loop':
-          vs.delayLoop = this.v.num(c, 0.000001, 86400);
-          break;
         case 'lb_algo':
         case 'lvs_sched': {
           const w = this.v.word(c, 'a scheduler');
@@ -516,30 +529,12 @@ class ConfParser {
           else if (w !== undefined) this.v.fail(c, `protocol: '${w}' is not TCP, UDP or SCTP`);
           break;
         }
-        case 'ops':
-          vs.ops = this.v.flag(c);
-          break;
-        case 'quorum':
-          vs.quorum = this.v.int(c, 1, 0x7fffffff);
-          break;
-        case 'hysteresis':
-          vs.hysteresis = this.v.int(c, 0, 0x7fffffff);
-          break;
         case 'sorry_server': {
           const ip = this.v.ipv4(c, c.args[0] ?? '', 'sorry server address');
           const port = this.v.port(c, c.args[1]);
           if (ip !== undefined && port !== undefined) vs.sorryServer = { ip, port };
           break;
         }
-        case 'alpha':
-          vs.alpha = this.v.flag(c);
-          break;
-        case 'omega':
-          vs.omega = this.v.flag(c);
-          break;
-        case 'ha_suspend':
-          vs.haSuspend = this.v.flag(c);
-          break;
         case 'virtualhost':
           vs.virtualhost = this.v.word(c);
           break;
@@ -549,6 +544,7 @@ class ConfParser {
           break;
         }
         default:
+          if (this.scalar(c, VS_SCALARS, vs)) break;
           if (SCHED_FLAGS.includes(c.keyword)) {
             this.v.flag(c);
             if (!vs.schedFlags.includes(c.keyword)) vs.schedFlags.push(c.keyword);
@@ -565,18 +561,6 @@ class ConfParser {
     const rs: RealServer = { ip: ip ?? '', port: port ?? 0, inhibitOnFailure: false, checks: [] };
     for (const c of this.v.needBlock(s)) {
       switch (c.keyword) {
-        case 'weight':
-          rs.weight = this.v.int(c, 0, 65535);
-          break;
-        case 'inhibit_on_failure':
-          rs.inhibitOnFailure = this.v.flag(c);
-          break;
-        case 'uthreshold':
-          rs.uthreshold = this.v.int(c, 0, 0x7fffffff);
-          break;
-        case 'lthreshold':
-          rs.lthreshold = this.v.int(c, 0, 0x7fffffff);
-          break;
         case 'notify_up':
           rs.notifyUp = this.v.rest(c, 'a script');
           break;
@@ -592,6 +576,7 @@ class ConfParser {
           break;
         }
         default:
+          if (this.scalar(c, RS_SCALARS, rs)) break;
           if (CHECK_TYPES_UNSUPPORTED.has(c.keyword)) this.v.fail(c, `${c.keyword}: not supported by lvslab (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK are)`);
           else this.unknown(c);
       }
@@ -618,9 +603,6 @@ class ConfParser {
     let virtualhost: string | undefined;
     for (const c of this.v.needBlock(s)) {
       switch (c.keyword) {
-        case 'connect_timeout':
-          base.connectTimeout = this.v.num(c, 0.000001, 86400);
-          break;
         case 'connect_port':
           base.connectPort = this.v.port(c, this.v.word(c, 'a port'));
           break;
@@ -629,16 +611,6 @@ class ConfParser {
           break;
         case 'bindto':
           base.bindto = this.v.ipv4(c, this.v.word(c));
-          break;
-        case 'retry':
-        case 'nb_get_retry':
-          base.retry = this.v.int(c, 0, 0x7fffffff);
-          break;
-        case 'delay_before_retry':
-          base.delayBeforeRetry = this.v.num(c, 0, 86400);
-          break;
-        case 'warmup':
-          base.warmup = this.v.num(c, 0, 86400);
           break;
         case 'url':
           if (!http) this.unknown(c);
@@ -649,6 +621,7 @@ class ConfParser {
           else virtualhost = this.v.word(c);
           break;
         default:
+          if (this.scalar(c, CHECK_SCALARS, base)) break;
           this.unknown(c);
       }
     }

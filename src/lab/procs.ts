@@ -37,6 +37,19 @@ export async function isAlive(ref: ProcessRef): Promise<boolean> {
   return ref.start === undefined || Number(fields[19]) === ref.start;
 }
 
+/**
+ * Whether signal 0 reaches `pid` (it exists, zombies included), synchronously: for pid files and lock
+ * owners checked in a loop, where the start-time check of isAlive is not needed.
+ */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function selfRef(): Promise<ProcessRef> {
   return { pid: process.pid, start: await processStart(process.pid) };
 }

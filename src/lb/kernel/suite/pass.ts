@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidExists, processStart } from '../../../lab/procs.js';
 import { kernelVmDir } from '../../../lab/vm/kernel-cache.js';
 import { schedulerTraces } from '../goldens/cases.js';
 import { runKernelScenarios, type KernelRun, type KernelRunOptions } from './run.js';
@@ -30,24 +31,6 @@ export function kernelPassScenarios(): string[] {
   return ['article', 'keepalived-health', ...failover, `replay:${liveTraces().join(',')}`];
 }
 
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return '0';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Results of the kernel pass: the first caller of this vitest run runs it, the others wait for it. */
 export async function kernelPass(options: KernelRunOptions = {}): Promise<KernelRun> {
   const dir = join(kernelVmDir(), 'runs');
@@ -59,7 +42,7 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
   }
   // the scenario list goes in hashed: file names stop at 255 bytes
   const scenarios = createHash('sha256').update(kernelPassScenarios().join('\n')).digest('hex').slice(0, 16);
-  const key = `${process.ppid}-${startTime(process.ppid)}-${scenarios}`;
+  const key = `${process.ppid}-${(await processStart(process.ppid)) ?? 0}-${scenarios}`;
   const result = join(dir, `${key}.json`);
   const lock = join(dir, `${key}.lock`);
   const deadline = Date.now() + (options.timeoutMs ?? 240_000) + 60_000;
@@ -71,7 +54,7 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // another file's worker runs the pass; take over only if it died without a result
       const owner = Number(readFileSafe(join(lock, 'pid')));
-      if (owner > 0 && !alive(owner)) rmSync(lock, { recursive: true, force: true });
+      if (owner > 0 && !pidExists(owner)) rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) return { mode: 'skip', reason: `waited for the kernel pass of another suite file until the deadline (${lock})` };
       await new Promise((r) => setTimeout(r, 1000));
       continue;

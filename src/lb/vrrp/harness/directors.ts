@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, SpawnedProcess } from '../../../lab/index.js';
+import { pidExists } from '../../../lab/procs.js';
 import type { SpeakerStatus } from '../speaker.js';
 
 export const VIP = '192.168.1.112';
@@ -95,7 +96,7 @@ export class DirectorVrrp {
     await Promise.race([this.proc.exited, sleep(5000)]);
     // keepalived's parent returns once its VRRP child is gone; wait for every pid of ours anyway
     const deadline = Date.now() + 3000;
-    while ([...this.ownedPids].some(alive) && Date.now() < deadline) await sleep(20);
+    while ([...this.ownedPids].some(pidExists) && Date.now() < deadline) await sleep(20);
     await this.reap();
   }
 
@@ -110,7 +111,7 @@ export class DirectorVrrp {
     }
     if (this.proc) await Promise.race([this.proc.exited, sleep(3000)]);
     const deadline = Date.now() + 3000;
-    while ([...this.ownedPids].some(alive) && Date.now() < deadline) await sleep(20);
+    while ([...this.ownedPids].some(pidExists) && Date.now() < deadline) await sleep(20);
     this.ownedPids.clear();
     this.proc = undefined;
   }
@@ -119,7 +120,7 @@ export class DirectorVrrp {
     // whatever of ours is still alive after a stop is killed, by pid
     await sleep(100);
     for (const pid of this.ownedPids) {
-      if (alive(pid)) {
+      if (pidExists(pid)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -141,16 +142,7 @@ export class DirectorVrrp {
 function readPid(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const n = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(n) && n > 0 && alive(n) ? n : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return Number.isInteger(n) && n > 0 && pidExists(n) ? n : undefined;
 }
 
 /** which addresses a director holds right now (`ip -4 addr`, from outside the VRRP process) */

@@ -83,16 +83,21 @@ function globalDefs(w: Writer, g: GlobalDefs): void {
   });
 }
 
+/** How a sync group and an instance both end: notify scripts, smtp_alert, then the kept statements. */
+function notifiersAndRest(w: Writer, n: VrrpSyncGroup | VrrpInstance): void {
+    w.script('notify_master', n.notifyMaster);
+    w.script('notify_backup', n.notifyBackup);
+    w.script('notify_fault', n.notifyFault);
+    w.script('notify_stop', n.notifyStop);
+    w.script('notify', n.notify);
+    w.flag('smtp_alert', n.smtpAlert);
+    n.passthrough.forEach((s) => w.raw(s));
+}
+
 function syncGroup(w: Writer, g: VrrpSyncGroup): void {
   w.block(`vrrp_sync_group ${g.name}`, () => {
     w.block('group', () => g.group.forEach((m) => w.line(m)));
-    w.script('notify_master', g.notifyMaster);
-    w.script('notify_backup', g.notifyBackup);
-    w.script('notify_fault', g.notifyFault);
-    w.script('notify_stop', g.notifyStop);
-    w.script('notify', g.notify);
-    w.flag('smtp_alert', g.smtpAlert);
-    g.passthrough.forEach((s) => w.raw(s));
+    notifiersAndRest(w, g);
   });
 }
 
@@ -137,13 +142,7 @@ function instance(w: Writer, i: VrrpInstance): void {
     if (i.trackInterface.length) {
       w.block('track_interface', () => i.trackInterface.forEach((t) => w.line(t.interface, ...(t.weight !== undefined ? ['weight', t.weight] : []))));
     }
-    w.script('notify_master', i.notifyMaster);
-    w.script('notify_backup', i.notifyBackup);
-    w.script('notify_fault', i.notifyFault);
-    w.script('notify_stop', i.notifyStop);
-    w.script('notify', i.notify);
-    w.flag('smtp_alert', i.smtpAlert);
-    i.passthrough.forEach((s) => w.raw(s));
+    notifiersAndRest(w, i);
   });
 }
 

@@ -8,6 +8,8 @@
 // "Dropping buffer"): records decoded before a fatal error are still applied by the kernel, so they
 // are returned here too.
 
+import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_LOCALNODE, IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, IP_VS_CONN_F_ONE_PACKET } from '../flags.js';
+
 /** 224.0.0.81 (IP_VS_SYNC_GROUP) */
 export const SYNC_GROUP = '224.0.0.81';
 /** IP_VS_SYNC_PORT; sync thread i uses port + i */
@@ -37,23 +39,14 @@ export const IPVS_OPT_F_PARAM = 1 << 6;
 export const IP_VS_PEDATA_MAXLEN = 255;
 export const IP_VS_PENAME_MAXLEN = 16;
 
-// Connection flags (include/uapi/linux/ip_vs.h).
-export const IP_VS_CONN_F_FWD_MASK = 0x0007;
-export const IP_VS_CONN_F_MASQ = 0x0000;
-export const IP_VS_CONN_F_LOCALNODE = 0x0001;
-export const IP_VS_CONN_F_TUNNEL = 0x0002;
-export const IP_VS_CONN_F_DROUTE = 0x0003;
+// Connection flags (include/uapi/linux/ip_vs.h): the core's, plus the bits only sync records carry.
+export { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_LOCALNODE, IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, IP_VS_CONN_F_ONE_PACKET };
 export const IP_VS_CONN_F_BYPASS = 0x0004;
-export const IP_VS_CONN_F_SYNC = 0x0020;
 export const IP_VS_CONN_F_HASHED = 0x0040;
-export const IP_VS_CONN_F_NOOUTPUT = 0x0080;
-export const IP_VS_CONN_F_INACTIVE = 0x0100;
 export const IP_VS_CONN_F_OUT_SEQ = 0x0200;
 export const IP_VS_CONN_F_IN_SEQ = 0x0400;
 export const IP_VS_CONN_F_SEQ_MASK = 0x0600;
 export const IP_VS_CONN_F_NO_CPORT = 0x0800;
-export const IP_VS_CONN_F_TEMPLATE = 0x1000;
-export const IP_VS_CONN_F_ONE_PACKET = 0x2000;
 /** Bits a backup takes from a synced record when it creates the connection. */
 export const IP_VS_CONN_F_BACKUP_MASK =
   IP_VS_CONN_F_FWD_MASK |

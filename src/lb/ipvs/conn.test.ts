@@ -68,6 +68,9 @@ describe('ConnTable', () => {
     const model = new Map<string, Conn>();
     const rnd = seededRandom(11);
     const live: Conn[] = [];
+    // the listing order the Map-based table gave: keys by first insertion, each chain newest first
+    const listing = new Map<string, Conn[]>();
+    const ck = (c: Conn) => `${c.protocol}/${c.caddr}/${c.cport}`;
     // few addresses and ports so keys collide in slots and chains form; enough to grow past 1024 slots
     for (let step = 0; step < 40_000; step++) {
       const grow = step < 20_000 ? 0.7 : 0.25;
@@ -77,6 +80,8 @@ describe('ConnTable', () => {
         if (model.has(k)) continue;
         model.set(k, c);
         live.push(c);
+        const chain = listing.get(ck(c)) ?? [];
+        listing.set(ck(c), [c, ...chain]);
         t.add(c);
       } else {
         const i = Math.floor(rnd() * live.length);
@@ -84,11 +89,14 @@ describe('ConnTable', () => {
         live[i] = live[live.length - 1];
         live.pop();
         model.delete(`${c.protocol}/${c.caddr}/${c.cport}/${c.vport}`);
+        const chain = listing.get(ck(c))!.filter((x) => x !== c);
+        if (chain.length === 0) listing.delete(ck(c));
+        else listing.set(ck(c), chain);
         expect(t.remove(c)).toBe(true);
       }
       if (step % 997 === 0) {
         expect(live.filter((c) => t.inGet(c.protocol, c.caddr, c.cport, VIP, c.vport) !== c)).toEqual([]);
-        expect(new Set(t).size).toBe(live.length);
+        expect([...t]).toEqual([...listing.values()].flat());
       }
     }
     expect(t.size).toBe(live.length);

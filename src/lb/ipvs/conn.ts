@@ -45,9 +45,6 @@ export class Conn {
   killed = false;
   /** free for the sync daemon's per-conn bookkeeping (in_pkts, old_state, sync_endtime) */
   ext: unknown = undefined;
-  /** neighbours in the table's listing order (ConnTable's iteration); null when not hashed */
-  lprev: Conn | null = null;
-  lnext: Conn | null = null;
 
   constructor(
     protocol: number,
@@ -117,20 +114,25 @@ function nullHeads(n: number): (Conn | null)[] {
  * shifts the following run back instead of leaving tombstones, so misses stay short after churn.
  * The table doubles above half full and halves below an eighth.
  *
- * Listing order (snapshots, -Lnc) is kept as the Map this replaced gave it, by a doubly linked list
- * through the conns: client address/ports in the order they were first hashed, each one's conns
- * newest first. Slot order would change whenever the table grows.
+ * Listing order (snapshots, -Lnc) is kept as the Map this replaced gave it: keys in the order they
+ * were first hashed, each one's conns newest first. Slot order would change whenever the table
+ * grows, so the occupied slots form a doubly linked list in `order` ([2i] previous, [2i+1] next
+ * slot, -1 at the ends). It lives in a typed array rather than on the conns: linking conns to each
+ * other made every add write into the previous (often already promoted) conn and cost a third of
+ * the new-connection rate.
  */
 export class ConnTable {
   private keys = new Int32Array(2 * MIN_CAPACITY).fill(EMPTY);
   private heads: (Conn | null)[] = nullHeads(MIN_CAPACITY);
+  private order = new Int32Array(2 * MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
+  /** first and last slot in listing order, -1 when empty */
+  private first = -1;
+  private last = -1;
   /** occupied slots (distinct keys) */
   private used = 0;
   /** bumped by add/remove so an iteration can tell that the table moved under it */
   private version = 0;
-  private first: Conn | null = null;
-  private last: Conn | null = null;
   /** hashed entries (templates included) */
   size = 0;
 
@@ -158,9 +160,7 @@ export class ConnTable {
       const k = keys[2 * i];
       if (k === EMPTY) break;
       if (k === pk && keys[2 * i + 1] === caddr) {
-        const head = this.heads[i] as Conn;
-        this.linkBefore(c, head);
-        c.hnext = head;
+        c.hnext = this.heads[i];
         this.heads[i] = c;
         this.size++;
         this.version++;
@@ -172,7 +172,7 @@ export class ConnTable {
     keys[2 * i + 1] = caddr;
     c.hnext = null;
     this.heads[i] = c;
-    this.linkLast(c);
+    this.linkLast(i);
     this.size++;
     this.version++;
     if (++this.used * 2 > mask + 1) this.resize((mask + 1) * 2);
@@ -189,7 +189,6 @@ export class ConnTable {
         else if (c.hnext !== null) this.heads[i] = c.hnext;
         else this.vacate(i);
         c.hnext = null;
-        this.unlink(c);
         this.size--;
         this.version++;
         return true;
@@ -200,29 +199,36 @@ export class ConnTable {
     return false;
   }
 
-  private linkLast(c: Conn): void {
-    c.lprev = this.last;
-    c.lnext = null;
-    if (this.last !== null) this.last.lnext = c;
-    else this.first = c;
-    this.last = c;
+  private linkLast(i: number): void {
+    const order = this.order;
+    order[2 * i] = this.last;
+    order[2 * i + 1] = -1;
+    if (this.last >= 0) order[2 * this.last + 1] = i;
+    else this.first = i;
+    this.last = i;
   }
 
-  private linkBefore(c: Conn, at: Conn): void {
-    c.lnext = at;
-    c.lprev = at.lprev;
-    if (at.lprev !== null) at.lprev.lnext = c;
-    else this.first = c;
-    at.lprev = c;
+  private unlink(i: number): void {
+    const order = this.order;
+    const prev = order[2 * i];
+    const next = order[2 * i + 1];
+    if (prev >= 0) order[2 * prev + 1] = next;
+    else this.first = next;
+    if (next >= 0) order[2 * next] = prev;
+    else this.last = prev;
   }
 
-  private unlink(c: Conn): void {
-    if (c.lprev !== null) c.lprev.lnext = c.lnext;
-    else this.first = c.lnext;
-    if (c.lnext !== null) c.lnext.lprev = c.lprev;
-    else this.last = c.lprev;
-    c.lprev = null;
-    c.lnext = null;
+  /** Slot `from`'s entry moved to the free slot `to`: its list neighbours point at `to` now. */
+  private relink(from: number, to: number): void {
+    const order = this.order;
+    const prev = order[2 * from];
+    const next = order[2 * from + 1];
+    order[2 * to] = prev;
+    order[2 * to + 1] = next;
+    if (prev >= 0) order[2 * prev + 1] = to;
+    else this.first = to;
+    if (next >= 0) order[2 * next] = to;
+    else this.last = to;
   }
 
   /** Frees slot `hole`, moving later entries of its run back so every key stays reachable from its home slot. */
@@ -230,6 +236,7 @@ export class ConnTable {
     const keys = this.keys;
     const heads = this.heads;
     const mask = this.mask;
+    this.unlink(hole);
     let j = hole;
     for (;;) {
       j = (j + 1) & mask;
@@ -241,6 +248,7 @@ export class ConnTable {
         keys[2 * hole] = pk;
         keys[2 * hole + 1] = keys[2 * j + 1];
         heads[hole] = heads[j];
+        this.relink(j, hole);
         hole = j;
       }
     }
@@ -250,25 +258,29 @@ export class ConnTable {
     if (mask + 1 > MIN_CAPACITY && this.used * 8 < mask + 1) this.resize((mask + 1) / 2);
   }
 
+  /** Rehashes into `capacity` slots, walking the listing order so it carries over. */
   private resize(capacity: number): void {
     const oldKeys = this.keys;
     const oldHeads = this.heads;
+    const oldOrder = this.order;
     const keys = new Int32Array(2 * capacity).fill(EMPTY);
-    const heads = nullHeads(capacity);
-    const mask = capacity - 1;
-    for (let s = 0; s < oldHeads.length; s++) {
+    this.keys = keys;
+    this.heads = nullHeads(capacity);
+    this.order = new Int32Array(2 * capacity);
+    this.mask = capacity - 1;
+    let s = this.first;
+    this.first = -1;
+    this.last = -1;
+    for (; s >= 0; s = oldOrder[2 * s + 1]) {
       const pk = oldKeys[2 * s];
-      if (pk === EMPTY) continue;
       const caddr = oldKeys[2 * s + 1];
-      let i = mixKey(pk, caddr) & mask;
-      while (keys[2 * i] !== EMPTY) i = (i + 1) & mask;
+      let i = mixKey(pk, caddr) & this.mask;
+      while (keys[2 * i] !== EMPTY) i = (i + 1) & this.mask;
       keys[2 * i] = pk;
       keys[2 * i + 1] = caddr;
-      heads[i] = oldHeads[s];
+      this.heads[i] = oldHeads[s];
+      this.linkLast(i);
     }
-    this.keys = keys;
-    this.heads = heads;
-    this.mask = mask;
   }
 
   /** ip_vs_conn_in_get: a client packet's conn (templates excluded). Addresses as int32. */
@@ -305,9 +317,11 @@ export class ConnTable {
    * a change during the walk is an error rather than a silently skipped conn. */
   *[Symbol.iterator](): IterableIterator<Conn> {
     const version = this.version;
-    for (let c = this.first; c !== null; c = c.lnext) {
-      yield c;
-      if (this.version !== version) throw new Error('ConnTable changed during iteration (collect the conns first)');
+    for (let s = this.first; s >= 0; s = this.order[2 * s + 1]) {
+      for (let c = this.heads[s]; c !== null; c = c.hnext) {
+        yield c;
+        if (this.version !== version) throw new Error('ConnTable changed during iteration (collect the conns first)');
+      }
     }
   }
 }

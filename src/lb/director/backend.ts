@@ -10,6 +10,7 @@ import type { BackendSession, DirectorConfig } from '../backend.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
 import { vrrpModuleSpec } from '../vrrp/director-module.js';
 import { syncModuleSpec } from '../ipvs/sync/director-module.js';
+import { checkerModuleSpec } from './checker.js';
 import { controlRequest } from './control.js';
 import type { DaemonConfig, DaemonStatus } from './daemon.js';
 
@@ -59,6 +60,7 @@ export class EmbeddedSession implements BackendSession {
     if (this.procs.has(director)) throw new Error(`embedded backend: director '${director}' is already running (pid ${this.procs.get(director)!.pid})`);
     const socket = this.socketOf(director);
     const vrrp = vrrpModuleSpec(config.keepalivedConf);
+    const checker = checkerModuleSpec(config.keepalivedConf);
     const daemonConfig: DaemonConfig & { coreModule?: string } = {
       director,
       socket,
@@ -66,7 +68,7 @@ export class EmbeddedSession implements BackendSession {
       ipvsadm: config.ipvsadm,
       keepalivedConf: config.keepalivedConf,
       // sync first: it follows the VRRP instance's transitions from the very first one
-      modules: [syncModuleSpec(), ...(vrrp ? [vrrp] : [])],
+      modules: [syncModuleSpec(), ...(vrrp ? [vrrp] : []), ...(checker ? [checker] : [])],
       ...this.opts.daemon,
     };
     const cfgFile = path.join(this.lab.runDir, `director-${director}.json`);

@@ -15,21 +15,23 @@ const DELAY_BEFORE_RETRY = 1;
 // the issue's bound: a check cycle, its timeout, the retries, 1 s slack (a refused connect fails at once)
 const LEAVE_WITHIN_MS = (DELAY_LOOP + CONNECT_TIMEOUT + RETRY * DELAY_BEFORE_RETRY + 1) * 1000;
 
-const realServer = (ip: string) => `  real_server ${ip} 80 {
+type CheckKind = 'TCP_CHECK' | 'HTTP_GET';
+const realServer = (ip: string, kind: CheckKind) => `  real_server ${ip} 80 {
     weight 1
-    TCP_CHECK {
+    ${kind} {
+      ${kind === 'HTTP_GET' ? 'url {\n        path /\n        status_code 200\n      }' : ''}
       connect_timeout ${CONNECT_TIMEOUT}
       retry ${RETRY}
       delay_before_retry ${DELAY_BEFORE_RETRY}
     }
   }`;
-const CONF = `virtual_server ${VIP} 80 {
+const conf = (kind: CheckKind) => `virtual_server ${VIP} 80 {
   delay_loop ${DELAY_LOOP}
   lvs_sched rr
   lvs_method NAT
   protocol TCP
-${realServer('10.0.0.101')}
-${realServer('10.0.0.102')}
+${realServer('10.0.0.101', kind)}
+${realServer('10.0.0.102', kind)}
 }
 `;
 
@@ -48,10 +50,10 @@ async function waitFor(lab: LvsLab, want: (d: string[]) => boolean, ms: number):
   throw new Error(`ipvsadm -Ln did not reach the wanted state within ${ms + 5000} ms: ${(await dests(lab)).join(', ')}`);
 }
 
-describe.skipIf(!isRoot)('health checks (embedded, article-single, TCP_CHECK)', () => {
+describe.skipIf(!isRoot).each(['TCP_CHECK', 'HTTP_GET'] as const)('health checks (embedded, article-single, %s)', (kind) => {
   let lab: LvsLab;
   beforeAll(async () => {
-    lab = await up('article-single', { backend: 'embedded', directors: { ds1: { keepalivedConf: CONF } } });
+    lab = await up('article-single', { backend: 'embedded', directors: { ds1: { keepalivedConf: conf(kind) } } });
   }, 60_000);
   afterAll(async () => {
     await lab?.down();
@@ -72,7 +74,7 @@ describe.skipIf(!isRoot)('health checks (embedded, article-single, TCP_CHECK)', 
     expect(run.failed).toBe(0);
     expect(new Set(run.sequence)).toEqual(new Set(['RS1']));
     const log = fs.readFileSync(logPath(lab.id, 'director-ds1'), 'utf8');
-    expect(log).toContain('TCP connection to [10.0.0.102]:tcp:80 failed');
+    expect(log).toContain(kind === 'TCP_CHECK' ? 'TCP connection to [10.0.0.102]:tcp:80 failed' : 'HTTP status code check of [10.0.0.102]:tcp:80 failed');
     expect(log).toContain('Removing service [10.0.0.102]:tcp:80 from VS [192.168.1.112]:tcp:80');
   }, 30_000);
 

@@ -129,7 +129,7 @@ export async function runInVm(options: RunInVmOptions): Promise<VmRunResult> {
 }
 
 /**
- * PID 1 after switch_root. Runs the job with a usable environment (fresh /run, /tmp, devpts, shm,
+ * PID 1 after switch_root. Runs the job with a usable environment (fresh /run, devpts, shm,
  * lo up), records its status in the share, then reports it through isa-debug-exit and powers off.
  */
 function stage2Script(control: string, cwd: string, env: Record<string, string>): string {

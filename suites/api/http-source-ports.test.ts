@@ -52,11 +52,18 @@ describe('HTTP probes: source address and source port', () => {
     const t0 = performance.now();
     const run = await the().client.http(VIP, { count: 2, sourcePorts: 41010, timeoutMs: 5000 });
     expect(run.raw[0]).toMatchObject({ ok: true, localPort: 41010 });
-    expect(run.raw[1]).toMatchObject({ ok: false, localPort: 41010 });
-    expect(run.raw[1].error).toMatch(/^EADDRNOTAVAIL: source \*:41010 -> 192\.168\.1\.112:80 is still taken \(TIME_WAIT/);
-    expect(performance.now() - t0).toBeLessThan(5000); // not a timeout
-    const tw = await the().client.exec(['ss', '-Htn', 'state', 'time-wait', 'sport', '= :41010']);
-    expect(tw.stdout).toContain(`${VIP}:80`);
+    expect(run.raw[1]).toMatchObject({ localPort: 41010 });
+    // Usually the client closed first and holds the 4-tuple in TIME_WAIT, so the second connect is
+    // refused at once with a message naming the port. Seen once on a loaded machine: the second
+    // connect went through (the kernel let the 4-tuple be reused); then it must simply be answered.
+    if (!run.raw[1].ok) {
+      expect(run.raw[1].error).toMatch(/^EADDRNOTAVAIL: source \*:41010 -> 192\.168\.1\.112:80 is still taken \(TIME_WAIT/);
+      const tw = await the().client.exec(['ss', '-Htn', 'state', 'time-wait', 'sport', '= :41010']);
+      expect(tw.stdout).toContain(`${VIP}:80`);
+    } else {
+      expect(run.raw[1].server).toMatch(/^RS[12]$/);
+    }
+    expect(performance.now() - t0).toBeLessThan(5000); // never a hang or a timeout
     // keep-alive: both requests ride the first connection from that port, so one server answers both
     const kept = await the().client.http(VIP, { count: 2, keepAlive: true, sourcePorts: 41011 });
     expect(kept.failed).toBe(0);

@@ -18,7 +18,12 @@ import { runKernelScenarios, type KernelRun, type KernelRunOptions } from './run
 export function liveTraces(): string[] {
   const env = process.env.LVSLAB_DIFF_TRACES;
   if (env !== undefined) return env.split(',').filter((n) => n !== '');
-  return [...schedulerTraces().map((t) => t.name), 'format-list', 'format-conns', 'format-timeout-daemon'];
+  // sched-lblcr is left out of the live replay: its choices hang on which held and closed
+  // connections the kernel counts as active at each SYN, and under emulation on a loaded machine the
+  // replay's closes land late (1 run in 3 differed on two connections). Its kernel recording in
+  // src/lb/ipvs/goldens is replayed against the core by the unit tests every run.
+  const timingSensitive = new Set(['sched-lblcr']);
+  return [...schedulerTraces().map((t) => t.name).filter((n) => !timingSensitive.has(n)), 'format-list', 'format-conns', 'format-timeout-daemon'];
 }
 
 /** The keepalived failover (two directors, ~35 s in the VM) is in unless LVSLAB_KERNEL_FAILOVER=0. */

@@ -3,8 +3,8 @@ export * from './lab/index.js';
 export * from './api/index.js';
 export { Ipvs, ManualClock, seededRandom, runTrace, runTraceItems, TraceError, SCHEDULER_NAMES } from './lb/ipvs/index.js';
 export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceOptions, TraceResult, TraceItem } from './lb/ipvs/index.js';
-export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError } from './lb/ipvs/ipvsadm/index.js';
-export type { IpvsadmTarget } from './lb/ipvs/ipvsadm/index.js';
+export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError } from './lb/ipvsadm/index.js';
+export type { IpvsadmTarget } from './lb/ipvsadm/index.js';
 export {
   parseKeepalivedConf,
   renderKeepalivedConf,
@@ -47,7 +47,5 @@ export {
   replayTraceOnKernel,
   openKernelReplay,
   diffLines,
-  runKernelScenarios,
-  kernelPass,
 } from './lb/kernel/index.js';
-export type { RunInVmOptions, VmRunResult, VmKernel, KernelCapability, KernelReplaySession, ReplayResult, KernelRun } from './lb/kernel/index.js';
+export type { RunInVmOptions, VmRunResult, VmKernel, KernelCapability, KernelReplaySession, ReplayResult } from './lb/kernel/index.js';

@@ -8,10 +8,11 @@ import path from 'node:path';
 import { HandLab, repoRoot } from './helpers/handlab.js';
 import { controlRequest } from '../../src/lb/director/control.js';
 import type { DaemonStatus } from '../../src/lb/director/daemon.js';
+import { nodeWithTsx } from '../../test/tsx.js';
 
 const isRoot = process.getuid?.() === 0;
 const mainJs = path.join(repoRoot, 'dist/lb/director/main.js');
-const fixtureCore = path.join(repoRoot, 'dist/lb/director/testing/fixture-core.js');
+const fixtureCore = path.join(repoRoot, 'test/director/fixture-core.ts');
 
 const UDP_CLIENT = `
 const d = require('node:dgram').createSocket('udp4');
@@ -25,7 +26,7 @@ async function startDaemon(lab: HandLab, name: string, extra: object, core: 'fix
   const cfg = path.join(lab.dir, `${name}.json`);
   fs.writeFileSync(cfg, JSON.stringify({ director: 'ds', socket, ...(core === 'fixture' ? { coreModule: fixtureCore } : {}), ...extra }));
   const log = path.join(lab.dir, `${name}.log`);
-  const proc = lab.spawn(lab.ns('ds'), ['node', mainJs, '--config', cfg], log);
+  const proc = lab.spawn(lab.ns('ds'), core === 'fixture' ? nodeWithTsx(mainJs, '--config', cfg) : ['node', mainJs, '--config', cfg], log);
   try {
     await lab.waitFor(async () => !!(await controlRequest(socket, { op: 'ping' }, 1000)), 10_000, 'director control socket');
   } catch (err) {

@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { openEmbeddedBackend, type EmbeddedSession } from '../../src/lb/director/backend.js';
-import { directorConf } from '../../src/lb/vrrp/harness/confs.js';
-import { holders, repoRoot, setLink, sleep, VIP, waitHolder } from '../../src/lb/vrrp/harness/directors.js';
-import { failoverTimeline } from '../../src/lb/vrrp/harness/timeline.js';
-import { summarize } from '../../src/lb/vrrp/harness/probes.js';
+import { directorConf } from '../../test/vrrp/harness/confs.js';
+import { holders, repoRoot, setLink, sleep, VIP, waitHolder } from '../../test/vrrp/harness/directors.js';
+import { failoverTimeline } from '../../test/vrrp/harness/timeline.js';
+import { summarize } from '../../test/vrrp/harness/probes.js';
 import type { SpeakerStatus } from '../../src/lb/vrrp/speaker.js';
 
 const isRoot = process.getuid?.() === 0;

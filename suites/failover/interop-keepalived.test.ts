@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildLab, type Lab } from '../../src/lab/index.js';
-import { directorConf, type ConfKnobs } from '../../src/lb/vrrp/harness/confs.js';
-import { DIP, DirectorVrrp, holders, keepalivedAvailable, sleep, VIP, vrrpMain, waitHolder, type Impl } from '../../src/lb/vrrp/harness/directors.js';
+import { directorConf, type ConfKnobs } from '../../test/vrrp/harness/confs.js';
+import { DIP, DirectorVrrp, holders, keepalivedAvailable, sleep, VIP, vrrpMain, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
 
 const isRoot = process.getuid?.() === 0;
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKeepalivedConf, renderKeepalivedConf } from '../../src/lb/keepalived/index.js';
-import { ARTICLE_CONF } from '../../src/lb/vrrp/harness/confs.js';
-import { keepalivedAvailable } from '../../src/lb/vrrp/harness/directors.js';
+import { ARTICLE_CONF } from '../../test/vrrp/harness/confs.js';
+import { keepalivedAvailable } from '../../test/vrrp/harness/directors.js';
 
 const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(path.join(tmpdir(), 'lvslab-kconf-'));

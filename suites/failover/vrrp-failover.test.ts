@@ -6,7 +6,7 @@ import { writeFileSync, chmodSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/index.js';
-import { directorConf, type ConfKnobs } from '../../src/lb/vrrp/harness/confs.js';
+import { directorConf, type ConfKnobs } from '../../test/vrrp/harness/confs.js';
 import {
   blockVrrp,
   clientNeighbour,
@@ -21,9 +21,9 @@ import {
   vrrpMain,
   waitFor,
   waitHolder,
-} from '../../src/lb/vrrp/harness/directors.js';
-import { probeVip, serveOnDirectors, summarize } from '../../src/lb/vrrp/harness/probes.js';
-import { failoverTimeline } from '../../src/lb/vrrp/harness/timeline.js';
+} from '../../test/vrrp/harness/directors.js';
+import { probeVip, serveOnDirectors, summarize } from '../../test/vrrp/harness/probes.js';
+import { failoverTimeline } from '../../test/vrrp/harness/timeline.js';
 
 const isRoot = process.getuid?.() === 0;
 

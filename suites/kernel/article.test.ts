@@ -1,11 +1,11 @@
 // The article's scenarios on the kernel backend (kernel IPVS via ipvsadm, real keepalived): the same
 // expectations as the embedded article suites. Runs natively where the kernel has IPVS, else inside
-// the kernel VM (src/lb/kernel/suite), else skips saying why.
+// the kernel VM (test/kernel/pass), else skips saying why.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
-import type { KernelRun } from '../../src/lb/kernel/suite/run.js';
-import { kernelPass } from '../../src/lb/kernel/suite/pass.js';
-import type { ArticleObservation, KeepalivedObservation } from '../../src/lb/kernel/suite/scenarios.js';
+import type { KernelRun } from '../../test/kernel/pass/run.js';
+import { kernelPass } from '../../test/kernel/pass/pass.js';
+import type { ArticleObservation, KeepalivedObservation } from '../../test/kernel/pass/scenarios.js';
 
 const isRoot = process.getuid?.() === 0;
 const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };

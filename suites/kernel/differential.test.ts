@@ -6,9 +6,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
 import { compareTraceItems } from '../../src/lb/kernel/diff.js';
-import type { KernelRun } from '../../src/lb/kernel/suite/run.js';
-import { kernelPass, liveTraces } from '../../src/lb/kernel/suite/pass.js';
-import type { ReplayObservation } from '../../src/lb/kernel/suite/scenarios.js';
+import type { KernelRun } from '../../test/kernel/pass/run.js';
+import { kernelPass, liveTraces } from '../../test/kernel/pass/pass.js';
+import type { ReplayObservation } from '../../test/kernel/pass/scenarios.js';
 import { runTraceItems } from '../../src/lb/ipvs/trace.js';
 
 // Traces replayed live (LVSLAB_DIFF_TRACES overrides): every scheduler with weight changes,

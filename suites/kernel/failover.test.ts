@@ -3,9 +3,9 @@
 // LVSLAB_KERNEL_FAILOVER=0 leaves it out of the kernel pass (it costs ~35 s in the VM).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
-import type { KernelRun } from '../../src/lb/kernel/suite/run.js';
-import { failoverEnabled, kernelPass } from '../../src/lb/kernel/suite/pass.js';
-import type { FailoverObservation } from '../../src/lb/kernel/suite/scenarios.js';
+import type { KernelRun } from '../../test/kernel/pass/run.js';
+import { failoverEnabled, kernelPass } from '../../test/kernel/pass/pass.js';
+import type { FailoverObservation } from '../../test/kernel/pass/scenarios.js';
 
 const isRoot = process.getuid?.() === 0;
 const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { controlRequest } from './control.js';
 import { DirectorDaemon, splitArgs, type DaemonStatus, type QueueOpener } from './daemon.js';
 import type { RulesSpec } from './rules.js';
-import { FixtureCore } from './testing/fixture-core.js';
+import { FixtureCore } from '../../../test/director/fixture-core.js';
 
 const dirs: string[] = [];
 function tmp(): string {

@@ -6,7 +6,7 @@ import { DestMarks } from './marks.js';
 import { HOOK_POST_ROUTING, HOOK_PRE_ROUTING, NF_ACCEPT, NF_DROP, type QueuedPacket } from './nfqueue-codec.js';
 import type { VerdictSink } from './nfqueue.js';
 import { ipToNumber, parsePacket, readU16 } from './packet.js';
-import { craft, craftIcmpError } from './testing/craft.js';
+import { craft, craftIcmpError } from '../../../test/director/craft.js';
 
 interface Answer { id: number; verdict: number; mark: number | null; payload: Buffer | null }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ipHeaderChecksum, l4Checksum, update16, update32, sum16, finish } from './checksum.js';
 import { parsePacket, ipToNumber, numberToIp, readU16 } from './packet.js';
 import { rewriteDestination, rewriteSource, rewriteIcmpErrorOut, rewriteIcmpErrorIn } from './rewrite.js';
-import { craft, craftIcmpError } from './testing/craft.js';
+import { craft, craftIcmpError } from '../../../test/director/craft.js';
 
 /** Deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {

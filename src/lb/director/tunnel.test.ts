@@ -6,7 +6,7 @@ import { DestMarks } from './marks.js';
 import { HOOK_PRE_ROUTING, NF_ACCEPT, NF_DROP, type QueuedPacket } from './nfqueue-codec.js';
 import type { VerdictSink } from './nfqueue.js';
 import { ipToNumber, readU16, readU32 } from './packet.js';
-import { craft, craftIcmpError } from './testing/craft.js';
+import { craft, craftIcmpError } from '../../../test/director/craft.js';
 import { TunnelRoutes } from './tunnel-routes.js';
 import { FORWARD_HOP, tunnelPacket, type TunnelEndpoint } from './tunnel.js';
 

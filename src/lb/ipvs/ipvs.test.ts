@@ -1,7 +1,7 @@
 // The core's behaviour around scheduling: conn reuse, persistence, thresholds, the dest trash,
 // no-destination handling, one-packet scheduling, counters, the estimator, control-plane errors.
 import { describe, expect, it } from 'vitest';
-import { lab, picks } from './testkit.js';
+import { lab, picks } from '../../../test/ipvs/testkit.js';
 
 const VIP = '192.168.1.112:80';
 

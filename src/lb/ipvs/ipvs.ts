@@ -22,9 +22,9 @@ import {
   IP_VS_SVC_F_PERSISTENT,
   SCHED_FLAG_BITS,
 } from './flags.js';
-import { EXIT_KERNEL, IpvsadmError, kernelErrorMessage, type KernelErrno, type KernelOp } from './ipvsadm/errors.js';
-import { formatIpvsadm } from './ipvsadm/format.js';
-import { runIpvsadm, type IpvsadmTarget } from './ipvsadm/run.js';
+import { EXIT_KERNEL, IpvsadmError, kernelErrorMessage, type KernelErrno, type KernelOp } from '../ipvsadm/errors.js';
+import { formatIpvsadm } from '../ipvsadm/format.js';
+import { runIpvsadm, type IpvsadmTarget } from '../ipvsadm/run.js';
 import { TCP_DEFAULT_TIMEOUTS, TCP_DIR_INPUT, TCP_DIR_INPUT_ONLY, TCP_DIR_OUTPUT, TCP_S, TCP_STATE_ACTIVE, TCP_STATE_NAMES, TH_RST, TH_SYN, tcpNextState } from './proto_tcp.js';
 import { UDP_DEFAULT_TIMEOUTS, UDP_S_NORMAL } from './proto_udp.js';
 import { createScheduler, type SchedEnv } from './sched/index.js';

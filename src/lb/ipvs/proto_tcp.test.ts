@@ -1,7 +1,7 @@
 // The TCP state machine and its counters/timeouts, driven through the core as the kernel drives it.
 import { describe, expect, it } from 'vitest';
 import { TCP_S, TCP_STATES, tcpNextState, TCP_DIR_INPUT, TCP_DIR_OUTPUT, TCP_DIR_INPUT_ONLY, parseTcpFlags } from './proto_tcp.js';
-import { lab } from './testkit.js';
+import { lab } from '../../../test/ipvs/testkit.js';
 
 const VIP = '192.168.1.112:80';
 const C = '10.9.0.1:40000';

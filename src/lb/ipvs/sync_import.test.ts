@@ -1,7 +1,7 @@
 // The core's side of the sync daemon: importSyncedConn (ip_vs_proc_conn) and the conn observer.
 import { describe, expect, it } from 'vitest';
 import type { SyncedConnImport } from './sync/rules.js';
-import { lab } from './testkit.js';
+import { lab } from '../../../test/ipvs/testkit.js';
 
 const VIP = '192.168.1.112:80';
 

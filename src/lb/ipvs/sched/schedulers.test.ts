@@ -2,7 +2,7 @@
 // first, overhead active*256+inactive, cross-multiplied compares with ties to the earlier dest.
 import { describe, expect, it } from 'vitest';
 import { parseIPv4 } from '../addr.js';
-import { lab, picks } from '../testkit.js';
+import { lab, picks } from '../../../../test/ipvs/testkit.js';
 import { MH_TAB_SIZE, MaglevHashing } from './mh.js';
 import { SourceHashing } from './sh.js';
 import { DestinationHashing } from './dh.js';

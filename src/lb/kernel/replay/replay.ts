@@ -6,7 +6,7 @@
 // Packet lines: a socket cannot forge segments, so only the client's own close is replayed (`in`
 // with F -> close, `in` with R -> reset); the other packet lines (handshake, the server's FIN, ACKs)
 // happen by themselves on a real connection and are skipped. Traces meant for both backends spell
-// them out so the embedded core sees the same segments (see src/lb/ipvs/goldens/README.md).
+// them out so the embedded core sees the same segments (see test/recordings/ipvs/README.md).
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { buildReplayLab, type ReplayLab } from './replay-lab.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrace, traceAddresses } from './trace.js';
-import { schedulerTraces, formatTraces } from '../goldens/cases.js';
+import { schedulerTraces, formatTraces } from '../../../../test/kernel/recorder/cases.js';
 
 describe('parseTrace', () => {
   it('reads ipvsadm lines, conns, packets and advance, skipping comments', () => {

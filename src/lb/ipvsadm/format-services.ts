@@ -1,0 +1,208 @@
+// ipvsadm's service table listings, byte for byte as ipvsadm 1.31 prints them (ipvsadm.c
+// print_title, print_service_entry, print_largenum, list_all, list_service): -L/-l (-n),
+// --stats, --rate, --thresholds, --persistent-conn, --tun-info, --exact, --nosort and -S.
+//
+// Names: without -n ipvsadm asks the resolver for host and service names. lvslab always prints
+// numbers (the same layout and truncation widths), so use -n when comparing with a kernel.
+import type { DestSnapshot, IpvsSnapshot, ServiceKey, ServiceSnapshot, TunnelOptions } from '../ipvs/types.js';
+import { u64, u32, i32, left, right } from './printf.js';
+import { schedFlagBits, schedFlagNames } from './parse.js';
+import { cmpDests, cmpServices, glibcMsort } from './sort.js';
+
+/** IP_VS_VERSION_CODE 0x010201, as every modern kernel reports it. */
+export const IPVS_VERSION = '1.2.1';
+
+/** What a listing shows (ipvsadm's FMT_* flags). */
+export interface ListFormat {
+  numeric: boolean;
+  rule: boolean;
+  stats: boolean;
+  rate: boolean;
+  thresholds: boolean;
+  persistentConn: boolean;
+  nosort: boolean;
+  exact: boolean;
+  tunInfo: boolean;
+}
+
+export const PLAIN_FORMAT: ListFormat = {
+  numeric: false,
+  rule: false,
+  stats: false,
+  rate: false,
+  thresholds: false,
+  persistentConn: false,
+  nosort: false,
+  exact: false,
+  tunInfo: false,
+};
+
+/** print_largenum(): 9 columns, K/M/G/T above 10^8 (integer division), or exact with --exact. */
+export function largeNum(value: number, exact: boolean): string {
+  const i = u64(value);
+  if (exact) {
+    const len = i.toString().length;
+    return right(i, len <= 8 ? 9 : len + 1);
+  }
+  if (i < 100000000n) return right(i, 9);
+  if (i < 1000000000n) return `${right(i / 1000n, 8)}K`;
+  if (i < 100000000000n) return `${right(i / 1000000n, 8)}M`;
+  if (i < 100000000000000n) return `${right(i / 1000000000n, 8)}G`;
+  return `${right(i / 1000000000000n, 8)}T`;
+}
+
+/** print_title(). */
+function title(f: ListFormat): string {
+  const head = left('Prot LocalAddress:Port', 33);
+  if (f.stats) {
+    return `${head} ${right('Conns', 8)} ${right('InPkts', 8)} ${right('OutPkts', 8)} ${right('InBytes', 8)} ${right('OutBytes', 8)}\n  -> RemoteAddress:Port\n`;
+  }
+  if (f.rate) {
+    return `${head} ${right('CPS', 8)} ${right('InPPS', 8)} ${right('OutPPS', 8)} ${right('InBPS', 8)} ${right('OutBPS', 8)}\n  -> RemoteAddress:Port\n`;
+  }
+  if (f.thresholds) {
+    return `${head} ${left('Uthreshold', 10)} ${left('Lthreshold', 10)} ${left('ActiveConn', 10)} ${left('InActConn', 10)}\n  -> RemoteAddress:Port\n`;
+  }
+  if (f.persistentConn) {
+    return `${head} ${left('Weight', 9)} ${left('PersistConn', 11)} ${left('ActiveConn', 10)} ${left('InActConn', 10)}\n  -> RemoteAddress:Port\n`;
+  }
+  if (f.tunInfo) {
+    return 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n';
+  }
+  if (!f.rule) {
+    return 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n';
+  }
+  return '';
+}
+
+const FWD_NAME = { masq: 'Masq', local: 'Local', tunnel: 'Tunnel', route: 'Route' } as const;
+const FWD_SWITCH = { masq: '-m', tunnel: '-i', local: '-g', route: '-g' } as const;
+const TUN_FLAG = { nocsum: '-c', csum: '+c', remcsum: 'r+c' } as const;
+const TUN_FLAG_OPT = { nocsum: '--tun-nocsum', csum: '--tun-csum', remcsum: '--tun-remcsum' } as const;
+
+function tunnelOf(d: DestSnapshot): TunnelOptions {
+  return d.options.tunnel ?? { type: 'ipip', csum: 'nocsum' };
+}
+
+/** fwd_tun_info(): the TunnelInfo column (snprintf into 16 bytes), or "n/a". */
+function tunInfo(d: DestSnapshot): string {
+  if (d.options.forwarding !== 'tunnel') return 'n/a';
+  const t = tunnelOf(d);
+  let s: string;
+  if (t.type === 'ipip') s = 'ipip';
+  else if (t.type === 'gue') s = `gue:${t.port ?? 0}:${TUN_FLAG[t.csum]}`;
+  else s = `gre:${TUN_FLAG[t.csum]}`;
+  return s.slice(0, 15);
+}
+
+/** "addr:port" as addrport_to_anyname() prints it with FMT_NUMERIC (and, in lvslab, without). */
+function addrPort(addr: string, port: number): string {
+  return `${addr}:${port}`;
+}
+
+/** The svc_name ipvsadm builds for a service: "TCP  1.2.3.4:80", "FWM  5", or "-t 1.2.3.4:80". */
+function serviceName(key: ServiceKey, rule: boolean): string {
+  if (key.kind === 'fwmark') {
+    // ipvsadm 1.31 prints the mark with %d (the %u fix came after the release)
+    return rule ? `-f ${i32(key.fwmark)}` : `FWM  ${i32(key.fwmark)}`;
+  }
+  const vname = addrPort(key.addr, key.port);
+  if (rule) return `${key.kind === 'tcp' ? '-t' : '-u'} ${vname}`;
+  return `${left(key.kind === 'tcp' ? 'TCP' : 'UDP', 4)} ${vname}`.slice(0, 33);
+}
+
+/** print_service_entry(): the service line and its real servers. */
+export function formatServiceEntry(svc: ServiceSnapshot, f: ListFormat): string {
+  const name = serviceName(svc.key, f.rule);
+  const o = svc.options;
+  const bits = schedFlagBits(o.schedFlags);
+  const flags = schedFlagNames(o.scheduler, bits).join(',');
+  let out: string;
+  if (f.rule) {
+    out = `-A ${name} -s ${o.scheduler}`;
+    if (o.persistence) {
+      out += ` -p ${u32(o.persistence.timeout)}`;
+      if (o.persistence.netmask !== '255.255.255.255') out += ` -M ${o.persistence.netmask}`;
+    }
+    if (o.pe) out += ` --pe ${o.pe}`;
+    if (o.ops) out += ' -o';
+    if (bits) out += ` -b ${flags}`;
+  } else if (f.stats) {
+    const s = svc.stats;
+    out = left(name, 33) + [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes].map((v) => largeNum(v, f.exact)).join('');
+  } else if (f.rate) {
+    const s = svc.rate;
+    out = left(name, 33) + [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes].map((v) => largeNum(v, f.exact)).join('');
+  } else {
+    out = `${name} ${o.scheduler}`;
+    if (bits) out += ` (${flags})`;
+    if (o.persistence) {
+      out += ` persistent ${u32(o.persistence.timeout)}`;
+      if (o.persistence.netmask !== '255.255.255.255') out += ` mask ${o.persistence.netmask}`;
+      if (o.pe) out += ` pe ${o.pe}`;
+    }
+    if (o.ops) out += ' ops';
+  }
+  out += '\n';
+
+  const dests = f.nosort ? svc.dests : glibcMsort(svc.dests, cmpDests);
+  for (const d of dests) out += formatDest(name, d, f);
+  return out;
+}
+
+function formatDest(svcName: string, d: DestSnapshot, f: ListFormat): string {
+  const full = addrPort(d.addr, d.port);
+  const dname = f.rule ? full : full.slice(0, 28);
+  const o = d.options;
+  if (f.rule) {
+    const head = `-a ${svcName} -r ${dname} ${FWD_SWITCH[o.forwarding]} -w ${i32(o.weight)}`;
+    if (o.forwarding !== 'tunnel') return `${head}\n`;
+    const t = tunnelOf(d);
+    if (t.type === 'gre') return `${head} --tun-type gre ${TUN_FLAG_OPT[t.csum]}\n`;
+    if (t.type === 'gue') return `${head} --tun-type gue --tun-port ${t.port ?? 0} ${TUN_FLAG_OPT[t.csum]}\n`;
+    return `${head} --tun-type ipip\n`;
+  }
+  if (f.stats) {
+    const s = d.stats;
+    return `  -> ${left(dname, 28)}${[s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes].map((v) => largeNum(v, f.exact)).join('')}\n`;
+  }
+  if (f.rate) {
+    const s = d.rate;
+    // the first three rate columns are plain "%8llu", not print_largenum
+    return `  -> ${left(dname, 28)} ${right(u64(s.conns), 8)} ${right(u64(s.inPkts), 8)} ${right(u64(s.outPkts), 8)}${largeNum(s.inBytes, f.exact)}${largeNum(s.outBytes, f.exact)}\n`;
+  }
+  if (f.thresholds) {
+    return `  -> ${left(dname, 28)} ${left(u32(o.uThreshold), 10)} ${left(u32(o.lThreshold), 10)} ${left(u32(d.activeConns), 10)} ${left(u32(d.inactConns), 10)}\n`;
+  }
+  if (f.persistentConn) {
+    return `  -> ${left(dname, 28)} ${left(u32(o.weight), 9)} ${left(u32(d.persistConns), 11)} ${left(u32(d.activeConns), 10)} ${left(u32(d.inactConns), 10)}\n`;
+  }
+  if (f.tunInfo) {
+    return `  -> ${left(dname, 28)} ${left(FWD_NAME[o.forwarding], 7)} ${left(tunInfo(d), 13)} ${left(i32(o.weight), 6)} ${left(u32(d.activeConns), 10)} ${left(u32(d.inactConns), 10)}\n`;
+  }
+  return `  -> ${left(dname, 28)} ${left(FWD_NAME[o.forwarding], 7)} ${left(i32(o.weight), 6)} ${left(u32(d.activeConns), 10)} ${left(u32(d.inactConns), 10)}\n`;
+}
+
+/** list_all(): version header (not with -S), title, every service in ipvsadm's order. */
+export function formatListAll(snapshot: IpvsSnapshot, f: ListFormat): string {
+  let out = f.rule ? '' : `IP Virtual Server version ${IPVS_VERSION} (size=${snapshot.tableSize})\n`;
+  const services = f.nosort ? snapshot.services : glibcMsort(snapshot.services, cmpServices);
+  out += title(f);
+  for (const s of services) out += formatServiceEntry(s, f);
+  return out;
+}
+
+/** Whether a snapshot service is the one a -t/-u/-f key names (ipvs_get_service's lookup). */
+export function sameService(a: ServiceKey, b: ServiceKey): boolean {
+  if (a.kind === 'fwmark' || b.kind === 'fwmark') {
+    return a.kind === 'fwmark' && b.kind === 'fwmark' && u32(a.fwmark) === u32(b.fwmark);
+  }
+  return a.kind === b.kind && a.addr === b.addr && a.port === b.port;
+}
+
+/** list_service(): title and one service, no version header; undefined when there is no such service. */
+export function formatListService(snapshot: IpvsSnapshot, key: ServiceKey, f: ListFormat): string | undefined {
+  const svc = snapshot.services.find((s) => sameService(s.key, key));
+  if (!svc) return undefined;
+  return title(f) + formatServiceEntry(svc, f);
+}

@@ -1,0 +1,96 @@
+// Helpers for the core's unit tests: an IPVS on a manual clock driven by ipvsadm lines and packets.
+import { formatIPv4, parseIPv4 } from '../../src/lb/ipvs/addr.js';
+import { ManualClock, seededRandom } from '../../src/lb/ipvs/clock.js';
+import { Ipvs, type IpvsSysctl } from '../../src/lb/ipvs/ipvs.js';
+import { parseTcpFlags } from '../../src/lb/ipvs/proto_tcp.js';
+import { IPPROTO_TCP, IPPROTO_UDP, type Verdict } from '../../src/lb/ipvs/types.js';
+
+export interface Lab {
+  ipvs: Ipvs;
+  clock: ManualClock;
+  /** run ipvsadm lines; throws on a non-zero status */
+  run(...lines: string[]): string;
+  /** a new connection's first packet; returns "RIP:PORT" or "none" */
+  conn(proto: 'tcp' | 'udp', client: string, vip: string, opts?: { fwmark?: number; length?: number }): string;
+  /** a further packet; returns the verdict */
+  packet(proto: 'tcp' | 'udp', client: string, vip: string, dir: 'in' | 'out', flags?: string, length?: number): Verdict;
+  /** seconds pass */
+  advance(seconds: number): void;
+  /** ActiveConn/InActConn/PersistConn of a dest of the first service with it */
+  counts(rs: string): { active: number; inact: number; persist: number };
+}
+
+function split(ep: string): { addr: number; port: number } {
+  const [a, p] = ep.split(':');
+  return { addr: parseIPv4(a), port: Number(p) };
+}
+
+export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?: () => number } = {}): Lab {
+  const clock = new ManualClock(1_000_000);
+  const ipvs = new Ipvs({ clock, random: opts.random ?? seededRandom(opts.seed ?? 1), sysctl: opts.sysctl });
+  const l: Lab = {
+    ipvs,
+    clock,
+    run(...lines) {
+      let out = '';
+      for (const line of lines) {
+        const r = ipvs.ipvsadm(line.trim().split(/\s+/));
+        if (r.status !== 0) throw new Error(`ipvsadm ${line}: status ${r.status}: ${r.stderr}`);
+        out += r.stdout;
+      }
+      return out;
+    },
+    conn(proto, client, vip, o = {}) {
+      const c = split(client);
+      const v = split(vip);
+      const p = proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+      const verdict = ipvs.inbound({
+        proto: p,
+        saddr: c.addr,
+        sport: c.port,
+        daddr: v.addr,
+        dport: v.port,
+        tcpFlags: proto === 'tcp' ? 0x02 : 0,
+        length: o.length ?? 60,
+        fwmark: o.fwmark ?? 0,
+      });
+      if (verdict.action === 'dnat') return `${formatIPv4(verdict.daddr)}:${verdict.dport}`;
+      const cp = ipvs.conns.inGet(p, c.addr | 0, c.port, v.addr | 0, v.port);
+      if ((verdict.action === 'route' || verdict.action === 'tunnel' || verdict.action === 'accept') && cp) return `${formatIPv4(cp.daddr >>> 0)}:${cp.dport}`;
+      return 'none';
+    },
+    packet(proto, client, vip, dir, flags = '', length = 52) {
+      const c = split(client);
+      const v = split(vip);
+      const p = proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+      const tcpFlags = proto === 'tcp' ? parseTcpFlags(flags) : 0;
+      if (dir === 'in') return ipvs.inbound({ proto: p, saddr: c.addr, sport: c.port, daddr: v.addr, dport: v.port, tcpFlags, length, fwmark: 0 });
+      const cp = ipvs.conns.inGet(p, c.addr | 0, c.port, v.addr | 0, v.port);
+      if (!cp) throw new Error(`no conn for ${client} -> ${vip}`);
+      return ipvs.outbound({ proto: p, saddr: cp.daddr >>> 0, sport: cp.dport, daddr: c.addr, dport: c.port, tcpFlags, length, fwmark: 0 });
+    },
+    advance(seconds) {
+      clock.advance(seconds * 1000);
+      ipvs.advance();
+    },
+    counts(rs) {
+      const [addr, port] = rs.split(':');
+      for (const s of ipvs.snapshot().services) {
+        const d = s.dests.find((x) => x.addr === addr && String(x.port) === port);
+        if (d) return { active: d.activeConns, inact: d.inactConns, persist: d.persistConns };
+      }
+      throw new Error(`no dest ${rs}`);
+    },
+  };
+  return l;
+}
+
+/** n new connections from distinct source ports of one client; the chosen real servers' last octets. */
+export function picks(l: Lab, proto: 'tcp' | 'udp', vip: string, n: number, firstPort = 10000, client = '10.9.0.1'): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = l.conn(proto, `${client}:${firstPort + i}`, vip);
+    out.push(r === 'none' ? 'none' : r.split(':')[0].split('.')[3]);
+  }
+  return out;
+}

@@ -180,25 +180,32 @@ function serve(j: Extract<LoadJob, { kind: 'serve' }>): void {
   setTimeout(() => process.exit(0), j.maxSeconds * 1000);
 }
 
+/** CPU time (user + system, ms) the job itself used, start-up left out: what the load cost. */
+const cpuAtStart = process.cpuUsage();
+const cpuMs = (): number => {
+  const u = process.cpuUsage(cpuAtStart);
+  return Math.round((u.user + u.system) / 1000);
+};
+
 const job = JSON.parse(process.argv[2] ?? '{}') as LoadJob;
 switch (job.kind) {
   case 'serve':
     serve(job);
     break;
   case 'keepalive':
-    process.stdout.write(JSON.stringify(await keepalive(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await keepalive(job)), cpuMs: cpuMs() }) + '\n');
     process.exit(0);
     break;
   case 'newconn':
-    process.stdout.write(JSON.stringify(await newconn(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await newconn(job)), cpuMs: cpuMs() }) + '\n');
     process.exit(0);
     break;
   case 'latency':
-    process.stdout.write(JSON.stringify(await latency(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await latency(job)), cpuMs: cpuMs() }) + '\n');
     process.exit(0);
     break;
   case 'udp':
-    process.stdout.write(JSON.stringify(await udp(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await udp(job)), cpuMs: cpuMs() }) + '\n');
     process.exit(0);
     break;
   default:

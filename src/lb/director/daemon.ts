@@ -17,7 +17,7 @@ import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/inde
 import { ControlServer, type ControlRequest } from './control.js';
 import { Dataplane, type DataplaneStats, type PacketCore } from './dataplane.js';
 import { DestMarks, DEFAULT_MARK_BASE } from './marks.js';
-import { NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
+import { emptyQueueStats, NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
 import { defaultRunner, RulesManager, type DataplaneMode, type RuleService } from './rules.js';
 import { TunnelRoutes } from './tunnel-routes.js';
 
@@ -170,7 +170,7 @@ export class DirectorDaemon implements DirectorHost {
       // timers also run on packets and on ipvsadm; this keeps expiry and the rate estimator on
       // time while the director is idle
       if (core.advance) d.ticker = setInterval(() => core.advance!(), 1000);
-      d.log(`ready: ${d.mode} data plane (${config.transport ?? 'netlink'}), queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
+      d.log(`ready: ${d.mode} data plane (${config.transport ?? 'koffi'}), queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
       return d;
     } catch (err) {
       await d.teardown('kill');
@@ -266,7 +266,7 @@ export class DirectorDaemon implements DirectorHost {
       queue: this.config.queue ?? 0,
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       dataplane: { ...this.dataplane.stats },
-      nfqueue: { ...(this.queue?.stats ?? { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 }) },
+      nfqueue: { ...(this.queue?.stats ?? emptyQueueStats()) },
       kernelQueue,
       marks: this.marks.describe(),
       tunnels: this.tunnels.describe(),

@@ -71,6 +71,18 @@ interface RawSocket {
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Packets the kernel holds for us (queued or in our socket) before it drops: enough for ~180 ms at
+ * 90k packets/s, so a daemon that is not scheduled for a while (a busy machine, a GC pause) loses
+ * nothing. Memory is only used while packets wait.
+ */
+export const DEFAULT_QUEUE_MAXLEN = 16384;
+/**
+ * Socket buffers: the receive side must hold a full queue's netlink messages (~0.7 KB each for small
+ * packets, ~2.3 KB for MTU-sized ones), or the kernel drops on delivery (user_dropped).
+ */
+export const DEFAULT_SOCKET_BUFFER = 32 << 20;
+
 /** One batch buffer: a few dozen MTU-sized rewritten packets; a fuller turn takes another. */
 const BATCH_BYTES = 1 << 17;
 
@@ -98,7 +110,7 @@ export class NfQueue implements VerdictSink, MessageSink {
 
   /** Open the socket and bind the queue; rejects with a clear error if the queue is taken. */
   static async open(opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
-    const buf = opts.socketBuffer ?? 8 << 20;
+    const buf = opts.socketBuffer ?? DEFAULT_SOCKET_BUFFER;
     if ((opts.transport ?? 'koffi') === 'koffi') {
       const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: buf });
       const q = new NfQueue(sock, opts.queue, handler, true);
@@ -126,7 +138,7 @@ export class NfQueue implements VerdictSink, MessageSink {
       // unbind first: harmless when unbound, and clears a stale binding of ours
       await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_UNBIND), 'unbind', true);
       await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_BIND), 'bind');
-      await q.request(encodeParams(q.seq++, opts.queue, 0xffff, opts.maxlen ?? 4096), 'set copy mode');
+      await q.request(encodeParams(q.seq++, opts.queue, 0xffff, opts.maxlen ?? DEFAULT_QUEUE_MAXLEN), 'set copy mode');
     } catch (err) {
       q.close();
       throw err;

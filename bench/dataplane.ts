@@ -18,6 +18,7 @@
 //
 // Goals: per packet (default transport) >= 0.8x the kernel's keep-alive req/s and new conn/s, and
 // UDP at 90k datagrams/s with <= 0.1% loss; offload >= 0.9x on both keep-alive and new conn/s.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +86,7 @@ class Bench {
 
   /** `n` pairs of windows of `test`, kernel path (port 0) against embedded (port 1). */
   async pairs(test: PairsJob['test'], n: number, windowMs: number, o: { conns?: number; rate?: number } = {}): Promise<Pair[]> {
+    process.stderr.write(`  ${n} pair(s) of ${test}${o.rate ? ` at ${o.rate}/s` : ''} windows\n`);
     const port = test === 'udp' ? 'udp' : 'http';
     const j: PairsJob = {
       kind: 'pairs', test, target: VIP, ports: [PORTS.kernel[port], PORTS.embedded[port]], pairs: n, windowMs,
@@ -223,6 +225,10 @@ export async function run(args: string[]): Promise<void> {
         const q = st.nfqueue;
         r.note = `director: ${st.dataplane.packets} packets, ${(q.verdicts / Math.max(1, q.sends)).toFixed(1)} verdicts per send${q.wakeups ? `, ${(q.received / q.wakeups).toFixed(1)} packets per wake-up` : ''}, queue-full drops ${st.kernelQueue?.queueDropped ?? '?'}, delivery drops ${st.kernelQueue?.userDropped ?? '?'}`;
         results.push(r);
+      } catch (err) {
+        const log = path.join(lab.runDir, 'logs', 'director-ds1.log');
+        const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-15).join('\n') : '(no log)';
+        throw new Error(`${c.name}: ${(err as Error).message}\ndirector log:\n${tail}`);
       } finally {
         await session.stopDirector('ds1');
         bench.pids.splice(bench.pids.indexOf(daemonPid), 1);

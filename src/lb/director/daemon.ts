@@ -42,7 +42,7 @@ export interface DaemonConfig {
   socket: string;
   /** NFQUEUE number; queues are per network namespace, so 0 suits every director */
   queue?: number;
-  /** packets the kernel holds for us before dropping (default 16384); drops show in status */
+  /** packets the kernel holds for us before dropping (default 16384, 4096 on the netlink addon); drops show in status */
   queueMaxlen?: number;
   /** the netlink socket: the `netlink` addon (default) or koffi (see netlink-koffi.ts) */
   transport?: 'netlink' | 'koffi';

@@ -74,9 +74,12 @@ const require = createRequire(import.meta.url);
 /**
  * Packets the kernel holds for us (queued or in our socket) before it drops: enough for ~180 ms at
  * 90k packets/s, so a daemon that is not scheduled for a while (a busy machine, a GC pause) loses
- * nothing. Memory is only used while packets wait.
+ * nothing. Memory is only used while packets wait. The `netlink` addon keeps the shorter queue it
+ * always had: it cannot raise its socket buffer past net.core.rmem_max, and flooded with the longer
+ * queue it aborts in its native code ("terminate called after throwing an instance of
+ * 'Napi::Error'").
  */
-export const DEFAULT_QUEUE_MAXLEN = 16384;
+export const DEFAULT_QUEUE_MAXLEN = { koffi: 16384, netlink: 4096 } as const;
 /**
  * Socket buffers: the receive side must hold a full queue's netlink messages (~0.7 KB each for small
  * packets, ~2.3 KB for MTU-sized ones), or the kernel drops on delivery (user_dropped).
@@ -89,7 +92,7 @@ const BATCH_BYTES = 1 << 17;
 export class NfQueue implements VerdictSink, MessageSink {
   private readonly counters: NfQueueStats = emptyQueueStats();
   private seq = 1;
-  /** verdicts of this event-loop turn, written back to back into one buffer (one sendmsg) */
+  /** verdicts of this batch (koffi) or event-loop turn (netlink), back to back in one buffer: one sendmsg */
   private out: Buffer | null = null;
   private outLen = 0;
   /** batch buffers whose send completed, for reuse */
@@ -138,7 +141,7 @@ export class NfQueue implements VerdictSink, MessageSink {
       // unbind first: harmless when unbound, and clears a stale binding of ours
       await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_UNBIND), 'unbind', true);
       await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_BIND), 'bind');
-      await q.request(encodeParams(q.seq++, opts.queue, 0xffff, opts.maxlen ?? DEFAULT_QUEUE_MAXLEN), 'set copy mode');
+      await q.request(encodeParams(q.seq++, opts.queue, 0xffff, opts.maxlen ?? DEFAULT_QUEUE_MAXLEN[opts.transport ?? 'koffi']), 'set copy mode');
     } catch (err) {
       q.close();
       throw err;
@@ -168,7 +171,8 @@ export class NfQueue implements VerdictSink, MessageSink {
   close(): void {
     if (this.closed) return;
     this.flush();
-    // unbind now: the socket itself may outlive close() by a moment (a read under way on a worker)
+    // unbind now: the socket itself may outlive close() by a moment (koffi's fallback poll() on a
+    // worker thread holds it until it returns)
     this.sock.send(encodeBindCommand(this.seq++, this.queue, NFQNL_CFG_CMD_UNBIND), {}, () => undefined);
     this.closed = true;
     try {
@@ -191,7 +195,6 @@ export class NfQueue implements VerdictSink, MessageSink {
       if (this.spare.length < 4) this.spare.push(buf);
     });
   }
-
 
   private request(msg: Buffer, what: string, tolerateError = false): Promise<void> {
     const seq = msg.readUInt32LE(8);

@@ -7,7 +7,7 @@ import type { ServeSpec } from './agent/protocol.js';
 import { Host, type HostContext } from './host.js';
 import { namespaceName } from './plan.js';
 import { processStart } from './procs.js';
-import { logPath, readRecord, recordPid, runDirOf } from './rundir.js';
+import { PRIVATE_DIR_MODE, createLogFile, readRecord, recordPid, runDirOf } from './rundir.js';
 import { teardownLab } from './teardown.js';
 import { SWITCH_HOST, type Role, type Topology } from './topology.js';
 
@@ -88,7 +88,7 @@ export class Lab {
 
   agentConfig(host: Host) {
     const dataDir = join(this.runDir, 'hosts', host.name);
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     return { host: host.name, identity: host.identity, dataDir, serve: this.servicesFor(host) };
   }
 
@@ -103,7 +103,7 @@ export class Lab {
       const agent = await AgentClient.start({
         namespace: host.namespace,
         config: this.agentConfig(host),
-        logFile: logPath(this.id, `agent-${name}`),
+        logFile: createLogFile(this.id, `agent-${name}`),
       });
       await recordPid(this.id, { pid: agent.pid, start: await processStart(agent.pid), host: name, name: 'agent' });
       this.agents.set(name, agent);

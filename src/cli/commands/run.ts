@@ -11,6 +11,7 @@ import { runPassed } from '../../checks/report/model.js';
 import { renderTerminal } from '../../checks/report/terminal.js';
 import type { BackendName } from '../../lb/backend.js';
 import { UsageError, printedHelp, type Command } from '../command.js';
+import { requireRoot } from './lab-args.js';
 
 const usage = `usage: lvslab run <scenario.yaml | directory | article> [...] [options]
 
@@ -26,7 +27,8 @@ options:
   --quiet         no progress line
   -h, --help      this help
 
-Needs root (network namespaces). Exit status: 0 all checks passed, 1 a check failed, 2 usage error.
+Needs root (network namespaces). Exit status: 0 all checks passed, 1 a check failed, 2 usage or
+input error (a scenario or lab file, not being root), found before anything is built.
 Scenario format: docs/scenarios.md.`;
 
 function backendsOf(v: string | undefined): BackendName[] | undefined {
@@ -100,10 +102,7 @@ export const runCommand: Command = {
       process.stderr.write(problems.map((p) => `lvslab run: ${p}\n`).join(''));
       return 2;
     }
-    if (process.getuid?.() !== 0) {
-      process.stderr.write('lvslab run: needs root (it builds network namespaces); try sudo\n');
-      return 1;
-    }
+    requireRoot('run', 'it builds network namespaces');
     const progress = progressPrinter(!values.quiet);
     const title = `lvslab run ${positionals.join(' ')}`;
     let report;

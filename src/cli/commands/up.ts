@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { buildLab } from '../../lab/build.js';
 import { agentEntry } from '../../lab/agent/client.js';
+import { loadTopology } from '../../lab/load.js';
 import { presetNames } from '../../lab/presets.js';
 import { requireRoot } from './lab-args.js';
 
@@ -28,21 +29,24 @@ export const upCommand: Command = {
     if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'no-serve': { type: 'boolean' }, json: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('needs exactly one preset name or description file');
-    requireRoot('lvslab up');
-    const lab = await buildLab(positionals[0], { owner: 'kept', agents: false });
-    try {
-      if (!values['no-serve']) {
+    const topology = await loadTopology(positionals[0]); // input errors (exit 2) before root or anything built
+    requireRoot('up', 'it builds network namespaces');
+    // The lab is "building", owned by this process, until the real servers' standalone agents run: a
+    // kill before that leaves a lab gc removes, never one that looks kept.
+    const lab = await buildLab(topology, {
+      owner: 'kept',
+      agents: false,
+      source: positionals[0],
+      complete: async (l) => {
+        if (values['no-serve']) return;
         // Standalone agents outlive this command; their pids are in the run directory for `down`.
         await Promise.all(
-          lab.reals.map((h) =>
-            h.spawn([process.execPath, agentEntry(), JSON.stringify(lab.agentConfig(h)), '--standalone'], { logName: `agent-${h.name}`, outliveOwner: true }),
+          l.reals.map((h) =>
+            h.spawn([process.execPath, agentEntry(), JSON.stringify(l.agentConfig(h)), '--standalone'], { logName: `agent-${h.name}`, outliveOwner: true }),
           ),
         );
-      }
-    } catch (err) {
-      await lab.teardown();
-      throw err;
-    }
+      },
+    });
     const hosts = lab.hosts.map((h) => ({
       host: h.name,
       role: h.role,

@@ -1,8 +1,9 @@
 // The real server's services: an HTTP server that answers like the article's httpd and remembers
-// who it saw, and a UDP service that appends each peer's datagrams to a file of its own.
+// who it saw, and a UDP service that appends each peer's datagrams to a file of its own (keeping a
+// bounded number of peers and bytes, oldest dropped first).
 import { createServer, type Server } from 'node:http';
 import { createSocket, type Socket } from 'node:dgram';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identityPage, type HttpRequestRecord, type UdpEcho, type UdpPeerRecord } from './protocol.js';
 
@@ -56,8 +57,97 @@ export class HttpService {
   }
 }
 
+/**
+ * What one UDP service keeps on disk, however many peers a flood brings (20k datagrams from random
+ * ports would otherwise be 20k files): the files of the newest `peers` peers, at most `bytes` in all.
+ * The oldest peers' files go first; a single peer past the byte budget stops being written.
+ */
+export const UDP_KEEP = { peers: 1024, bytes: 64 << 20 };
+
+/** What was not kept: peers whose files were removed, and datagrams/bytes no file holds any more. */
+export interface UdpDropped {
+  peers: number;
+  datagrams: number;
+  bytes: number;
+}
+
+/** The per-peer files of one UDP service (`<dir>/<addr>_<port>`) within UDP_KEEP; `dropped.json` counts the rest. */
+export class UdpPeerFiles {
+  private readonly peers = new Map<string, UdpPeerRecord & { kept: number }>();
+  private keptBytes = 0;
+  private flushTimer?: NodeJS.Timeout;
+  readonly dropped: UdpDropped = { peers: 0, datagrams: 0, bytes: 0 };
+
+  constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly limits = UDP_KEEP,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** One datagram from a peer, appended to that peer's file in arrival order (the point of the file). */
+  add(peerAddress: string, peerPort: number, msg: Buffer, now = Date.now()): void {
+    const key = `${peerAddress}:${peerPort}`;
+    let p = this.peers.get(key);
+    if (!p) {
+      if (this.peers.size >= this.limits.peers) this.dropOldest();
+      p = { port: this.port, peerAddress, peerPort, datagrams: 0, bytes: 0, file: join(this.dir, `${peerAddress}_${peerPort}`), firstAt: now, lastAt: 0, kept: 0 };
+      this.peers.set(key, p);
+    }
+    p.datagrams++;
+    p.bytes += msg.length;
+    p.lastAt = now;
+    while (this.keptBytes + msg.length > this.limits.bytes && this.peers.size > 1) this.dropOldest(p);
+    if (this.keptBytes + msg.length > this.limits.bytes) {
+      this.count(1, msg.length);
+      return;
+    }
+    appendFileSync(p.file, msg, { mode: 0o600 });
+    p.kept += msg.length;
+    this.keptBytes += msg.length;
+  }
+
+  records(): UdpPeerRecord[] {
+    return [...this.peers.values()].map(({ kept: _kept, ...p }) => ({ ...p }));
+  }
+
+  /** Write dropped.json now (it is otherwise written at most once a second while drops happen). */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.dropped.peers + this.dropped.datagrams > 0) writeFileSync(join(this.dir, 'dropped.json'), JSON.stringify(this.dropped) + '\n', { mode: 0o600 });
+  }
+
+  /** Remove the oldest peer's file and record (never `except`, the one being written). */
+  private dropOldest(except?: UdpPeerRecord): void {
+    let victim: [string, UdpPeerRecord & { kept: number }] | undefined;
+    for (const entry of this.peers) {
+      if (entry[1] === except) continue;
+      victim = entry;
+      break;
+    }
+    if (!victim) return;
+    const [key, p] = victim;
+    this.peers.delete(key);
+    rmSync(p.file, { force: true });
+    this.keptBytes -= p.kept;
+    this.dropped.peers++;
+    this.count(p.datagrams, p.kept);
+  }
+
+  private count(datagrams: number, bytes: number): void {
+    if (this.dropped.peers + this.dropped.datagrams === 0) {
+      process.stderr.write(`udp ${this.port}: over ${this.limits.peers} peers or ${this.limits.bytes} bytes; dropping the oldest (counted in ${join(this.dir, 'dropped.json')})\n`);
+    }
+    this.dropped.datagrams += datagrams;
+    this.dropped.bytes += bytes;
+    this.flushTimer ??= setTimeout(() => this.flush(), 1000).unref();
+  }
+}
+
 export class UdpService {
-  private readonly peers = new Map<string, UdpPeerRecord>();
+  private files?: UdpPeerFiles;
   private socket?: Socket;
   private readonly dir: string;
 
@@ -71,29 +161,11 @@ export class UdpService {
   }
 
   async start(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
+    const files = new UdpPeerFiles(this.port, this.dir);
+    this.files = files;
     const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
     sock.on('message', (msg, rinfo) => {
-      const key = `${rinfo.address}:${rinfo.port}`;
-      let p = this.peers.get(key);
-      if (!p) {
-        p = {
-          port: this.port,
-          peerAddress: rinfo.address,
-          peerPort: rinfo.port,
-          datagrams: 0,
-          bytes: 0,
-          file: join(this.dir, `${rinfo.address}_${rinfo.port}`),
-          firstAt: Date.now(),
-          lastAt: 0,
-        };
-        this.peers.set(key, p);
-      }
-      p.datagrams++;
-      p.bytes += msg.length;
-      p.lastAt = Date.now();
-      // Synchronous append keeps the file in arrival order, which is the point of the file.
-      appendFileSync(p.file, msg);
+      files.add(rinfo.address, rinfo.port, msg);
       if (this.echo === 'identity') sock.send(`${this.identity}\n`, rinfo.port, rinfo.address);
       else if (this.echo === 'payload') sock.send(msg, rinfo.port, rinfo.address);
     });
@@ -108,12 +180,18 @@ export class UdpService {
   }
 
   peerRecords(): UdpPeerRecord[] {
-    return [...this.peers.values()].map((p) => ({ ...p }));
+    return this.files?.records() ?? [];
+  }
+
+  /** Peers and datagrams no longer kept (UDP_KEEP). */
+  get dropped(): UdpDropped {
+    return { ...(this.files?.dropped ?? { peers: 0, datagrams: 0, bytes: 0 }) };
   }
 
   async stop(): Promise<void> {
     const s = this.socket;
     this.socket = undefined;
+    this.files?.flush();
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 }

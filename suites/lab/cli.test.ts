@@ -70,7 +70,7 @@ describe('lab CLI', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^lvslab exec: no lab 'nosuchlab'/);
     const bad = await lvslab('script', 'nosuch');
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode).toBe(2); // an input error, found before anything is built
     expect(bad.stderr).toContain("'nosuch' is neither a preset (article, article-single, dr) nor a description file");
     for (const cmd of ['up', 'down', 'ls', 'gc', 'exec', 'script', 'probe']) {
       const help = await lvslab(cmd, '--help');

@@ -1,6 +1,6 @@
 // What the lab suites check after a teardown: nothing of the lab is left on the machine.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { runDirOf } from '../../src/lab/rundir.js';
+import { listLabIds, readRecord, runDirOf, type LabRecord } from '../../src/lab/rundir.js';
 
 export function namespacesOf(labId: string): string[] {
   try {
@@ -35,4 +35,10 @@ export function pidAlive(pid: number): boolean {
 
 export function leftovers(labId: string): { namespaces: string[]; processes: number[]; runDir: boolean } {
   return { namespaces: namespacesOf(labId), processes: processesMentioning(labId), runDir: existsSync(runDirOf(labId)) };
+}
+
+/** Labs whose record names `source` (a file of the test's own: its labs told from anyone else's). */
+export async function labsFrom(source: string): Promise<LabRecord[]> {
+  const recs = await Promise.all((await listLabIds()).map((id) => readRecord(id)));
+  return recs.filter((r): r is LabRecord => r?.source === source);
 }

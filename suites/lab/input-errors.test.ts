@@ -6,17 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listLabIds, readRecord, teardownLab } from '../../src/lab/index.js';
+import { listLabIds, teardownLab } from '../../src/lab/index.js';
+import { labsFrom } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const lvslab = (...args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, timeout: 60_000 });
-
-/** Labs whose record names `source`. */
-async function labsFrom(source: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const id of await listLabIds()) if ((await readRecord(id))?.source === source) out.push(id);
-  return out;
-}
 
 const LAN = 'segments:\n  lan: { subnet: 10.0.0.0/24 }\nhosts:\n';
 const host = (name: string, iface: string, addr: string, extra = '') => `  ${name}:\n    role: real\n    interfaces: [{ name: "${iface}", segment: lan, addresses: [${addr}] }]\n${extra}`;

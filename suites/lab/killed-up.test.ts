@@ -8,16 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listLabIds, preset, readRecord, teardownLab, type LabRecord } from '../../src/lab/index.js';
-import { leftovers } from './helpers.js';
+import { preset, teardownLab } from '../../src/lab/index.js';
+import { labsFrom, leftovers } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-/** Labs built from `file` (the record names its source), with their records. */
-async function labsFrom(file: string): Promise<LabRecord[]> {
-  const recs = await Promise.all((await listLabIds()).map((id) => readRecord(id)));
-  return recs.filter((r): r is LabRecord => r?.source === file);
-}
 
 describe('a SIGKILLed lvslab up', () => {
   let dir: string;

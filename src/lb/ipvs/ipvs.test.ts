@@ -268,7 +268,7 @@ describe('thresholds', () => {
   it('rejects a lower threshold above the upper one, as the kernel does (ERANGE)', () => {
     const l = lab();
     l.run(`-A -t ${VIP}`);
-    const r = l.ipvs.ipvsadm(['-a', '-t', VIP, '-r', '10.0.0.101', '-x', '2', '-y', '3']);
+    const r = l.ipvsadm(['-a', '-t', VIP, '-r', '10.0.0.101', '-x', '2', '-y', '3']);
     expect(r).toEqual({ stdout: '', stderr: 'Numerical result out of range\n', status: 255 });
   });
 });
@@ -380,7 +380,7 @@ describe('rate estimator', () => {
 describe('control plane', () => {
   it("gives ipvsadm's messages and status 255 for kernel refusals", () => {
     const l = lab();
-    const r = (line: string) => l.ipvs.ipvsadm(line.split(' '));
+    const r = (line: string) => l.ipvsadm(line.split(' '));
     expect(r(`-A -t ${VIP} -s rr`).status).toBe(0);
     expect(r(`-A -t ${VIP} -s rr`)).toEqual({ stdout: '', stderr: 'Service already exists\n', status: 255 });
     expect(r(`-A -t 10.0.0.1:80 -s nosuch`)).toEqual({ stdout: '', stderr: 'Scheduler or persistence engine not found\n', status: 255 });
@@ -421,7 +421,7 @@ describe('control plane', () => {
     l.run(`-A -t ${VIP} -s wrr -p 120`, `-a -t ${VIP} -r 10.0.0.101:80 -m -w 3`, `-A -u ${VIP} -s sh -b sh-port`, `-a -u ${VIP} -r 10.0.0.102:80 -g`);
     const saved = l.run('-S -n');
     const m = lab();
-    expect(m.ipvs.ipvsadm(['-R'], saved).status).toBe(0);
+    expect(m.ipvsadm(['-R'], saved).status).toBe(0);
     expect(m.run('-S -n')).toBe(saved);
     expect(m.run('-Ln')).toBe(l.run('-Ln'));
   });
@@ -430,6 +430,26 @@ describe('control plane', () => {
     const l = lab();
     l.run('--start-daemon master --mcast-interface eth1 --syncid 5');
     expect(l.run('-L --daemon')).toContain('master sync daemon (mcast=eth1, syncid=5');
-    expect(l.ipvs.ipvsadm(['--start-daemon', 'master']).stderr).toBe('Daemon has already run\n');
+    expect(l.ipvsadm(['--start-daemon', 'master']).stderr).toBe('Daemon has already run\n');
+  });
+});
+
+describe('connection events', () => {
+  it('the observer sees creation, state changes, packets and expiry', () => {
+    const l = lab();
+    l.run(`-A -t ${VIP} -s rr`, `-a -t ${VIP} -r 10.0.0.101:80 -m`);
+    const ev: string[] = [];
+    const off = l.ipvs.observe({
+      created: (c) => ev.push(`created ${c.state}`),
+      stateChanged: (c, old) => ev.push(`state ${old}->${c.state}`),
+      inbound: () => ev.push('in'),
+      expired: () => ev.push('expired'),
+    });
+    l.conn('tcp', '10.9.0.1:1', VIP);
+    l.packet('tcp', '10.9.0.1:1', VIP, 'in', 'R'); // RST in SYN_RECV stays SYN_RECV (60 s again)
+    l.advance(60);
+    off();
+    l.conn('tcp', '10.9.0.1:2', VIP);
+    expect(ev).toEqual(['created 0', 'state 0->3', 'in', 'in', 'expired']);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runAdmin } from '../../../../test/ipvs/testkit.js';
 import type { DirectorHost } from '../../director/daemon.js';
 import { vrrpEvents } from '../../vrrp/events.js';
 import { Ipvs } from '../ipvs.js';
@@ -40,7 +41,7 @@ function fakeHost(keepalivedConf: string) {
     config: { director: 'ds2', socket: '/nonexistent', keepalivedConf },
     core,
     log: (m: string) => logs.push(m),
-    ipvsadm: async (argv: string[]) => core.ipvsadm(argv),
+    ipvsadm: async (argv: string[]) => runAdmin(core, argv),
     onServicesChanged: () => {},
   } as unknown as DirectorHost;
   return { host, core, sync, logs };
@@ -63,7 +64,7 @@ describe('the sync director module (keepalived lvs_sync_daemon)', () => {
     transition('VI_1', 'INIT', 'BACKUP');
     await new Promise((r) => setTimeout(r, 20));
     await sync.idle();
-    expect(core.ipvsadm(['-L', '--daemon']).stdout).toBe('backup sync daemon (mcast=eth0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n');
+    expect(runAdmin(core, ['-L', '--daemon']).stdout).toBe('backup sync daemon (mcast=eth0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n');
     transition('VI_1', 'BACKUP', 'MASTER');
     await new Promise((r) => setTimeout(r, 20));
     expect(core.snapshot().daemons.map((d) => d.state)).toEqual(['master']);

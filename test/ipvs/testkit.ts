@@ -98,6 +98,14 @@ export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?
   return l;
 }
 
+/** rr over two NAT real servers, 10.0.0.101 and .102 (port 80), on a service of 192.168.1.112:80 */
+export function rrLab(proto: 't' | 'u' = 't', extra = '', sysctl: Partial<IpvsSysctl> = {}): Lab {
+  const l = lab({ sysctl });
+  const vip = '192.168.1.112:80';
+  l.run(`-A -${proto} ${vip} -s rr ${extra}`.trim(), `-a -${proto} ${vip} -r 10.0.0.101:80 -m`, `-a -${proto} ${vip} -r 10.0.0.102:80 -m`);
+  return l;
+}
+
 /** n new connections from distinct source ports of one client; the chosen real servers' last octets. */
 export function picks(l: Lab, proto: 'tcp' | 'udp', vip: string, n: number, firstPort = 10000, client = '10.9.0.1'): string[] {
   const out: string[] = [];

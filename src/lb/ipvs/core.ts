@@ -34,14 +34,14 @@ export interface CoreContext {
   runTimers(): void;
 }
 
-function countIn(s: Stats, len: number): void {
-  s.inPkts++;
-  s.inBytes += len;
-}
-
-function countOut(s: Stats, len: number): void {
-  s.outPkts++;
-  s.outBytes += len;
+function count(s: Stats, len: number, out: boolean): void {
+  if (out) {
+    s.outPkts++;
+    s.outBytes += len;
+  } else {
+    s.inPkts++;
+    s.inBytes += len;
+  }
 }
 
 export class PacketPath {
@@ -82,12 +82,7 @@ export class PacketPath {
       if (!(r instanceof Conn)) return r;
       cp = r;
     }
-    const d = cp.dest;
-    if (d !== null && d.available) {
-      countIn(d.stats, h.length);
-      countIn(d.svc.stats, h.length);
-      countIn(this.x.totals, h.length);
-    }
+    this.countPacket(cp.dest, h.length, false);
     if (proto === IPPROTO_TCP) this.tcpTransition(cp, TCP_DIR_INPUT, h.tcpFlags);
     else udpStateTransition(cp, this.x.timeouts.udp);
     for (const o of conns.observers) o.inbound?.(cp);
@@ -109,12 +104,7 @@ export class PacketPath {
     const cp = conns.table.outGet(proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
     if (cp === null || !conns.alive(cp, now)) return ACCEPT;
     if ((cp.flags & IP_VS_CONN_F_FWD_MASK) !== IP_VS_CONN_F_MASQ) return ACCEPT;
-    const d = cp.dest;
-    if (d !== null && d.available) {
-      countOut(d.stats, h.length);
-      countOut(d.svc.stats, h.length);
-      countOut(this.x.totals, h.length);
-    }
+    this.countPacket(cp.dest, h.length, true);
     if (proto === IPPROTO_TCP) this.tcpTransition(cp, TCP_DIR_OUTPUT, h.tcpFlags);
     else {
       udpStateTransition(cp, this.x.timeouts.udp);
@@ -123,6 +113,15 @@ export class PacketPath {
     }
     conns.put(cp, now);
     return cp.outVerdict;
+  }
+
+  /** ip_vs_in_stats / ip_vs_out_stats: the packet counted on its dest (while it is in service), the
+   * dest's service and the totals. */
+  private countPacket(d: Dest | null, len: number, out: boolean): void {
+    if (d === null || !d.available) return;
+    count(d.stats, len, out);
+    count(d.svc.stats, len, out);
+    count(this.x.totals, len, out);
   }
 
   /** is_new_conn: whether a SYN on an existing entry starts a new connection (rescheduled). */

@@ -5,7 +5,7 @@
 // rate estimator), timers.ts (running the timers in time order) and sync/ (applying synced
 // connections). Time comes from an injectable clock and only moves timers when advance() (or a
 // packet or command) looks at it, so tests advance time instead of sleeping.
-import { CoreTime } from './clock.js';
+import { CoreTime, systemClock } from './clock.js';
 import { ConnLifecycle, connSnapshot, type Conn, type ConnObserver } from './conn.js';
 import type { ConnTable } from './conn_tab.js';
 import { IpvsCtl } from './ctl.js';
@@ -13,8 +13,8 @@ import { PacketPath } from './core.js';
 import type { CtlError } from './errno.js';
 import { TimeoutTable, type ProtoTimeouts } from './proto.js';
 import type { SchedEnv } from './sched/index.js';
-import type { Service } from './service.js';
 import type { Dest } from './dest.js';
+import type { Service } from './service.js';
 import { Stats } from './stats.js';
 import { applySyncedConn, type SyncedConnImport } from './sync/apply.js';
 import { DaemonRecord } from './sync/config.js';
@@ -37,8 +37,6 @@ export interface IpvsOptions {
   daemons?: DaemonControl;
 }
 
-const defaultClock: Clock = { now: () => performance.now() };
-
 export class Ipvs implements IpvsControl {
   readonly clock: Clock;
   readonly sysctl: IpvsSysctl;
@@ -54,7 +52,7 @@ export class Ipvs implements IpvsControl {
   private readonly daemons: DaemonControl;
 
   constructor(opts: IpvsOptions = {}) {
-    this.clock = opts.clock ?? defaultClock;
+    this.clock = opts.clock ?? systemClock;
     const random = opts.random ?? Math.random;
     this.sysctl = { ...DEFAULT_SYSCTL, ...opts.sysctl };
     this.tableSize = opts.tableSize ?? 4096;

@@ -40,7 +40,7 @@ function compare(args: string, mine: string[], gold: string[], where: string): v
   if (has('--rate')) {
     // The estimates depend on how the recording's packets fell into the kernel's 2 s estimator
     // periods (a rate near the rounding edge prints 0 or 1), so compare the layout only; the
-    // estimator's arithmetic has its own unit tests in ipvs.test.ts.
+    // estimator's arithmetic has its own unit tests in src/lb/ipvs/est.test.ts.
     const shape = (l: string) => l.replace(/\d+[KMGT]?/g, 'N').replace(/ +/g, ' ');
     expect(mine.map(shape), where).toEqual(gold.map(shape));
     return;

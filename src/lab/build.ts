@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Lab } from './lab.js';
 import { resolveTopology, type LabSource } from './load.js';
 import { runStages } from './netns.js';
-import { planBuild } from './plan.js';
+import { planBuild, type BuildPlan } from './plan.js';
 import { selfRef } from './procs.js';
 import { LabIdTakenError, createRunDir, markBuilt, runDirOf } from './rundir.js';
 import { gc, teardownLab } from './teardown.js';
@@ -44,18 +44,19 @@ export async function buildLab(source: LabSource, opts: BuildOptions = {}): Prom
   }
   const name = opts.source ?? (typeof source === 'string' ? source : topology.name);
   const owner = await selfRef();
-  let id = newId();
-  let plan = planBuild(topology, id);
+  // "building", owned by this process, until complete — whatever it is to become — so a build killed
+  // at any point leaves a lab gc removes. createRunDir reserves the id atomically; a taken one is redrawn.
+  let plan: BuildPlan;
   for (;;) {
+    plan = planBuild(topology, newId());
     try {
-      await createRunDir({ id, source: name, owner, state: 'building', createdAt: new Date().toISOString(), namespaces: plan.namespaces, topology });
+      await createRunDir({ id: plan.labId, source: name, owner, state: 'building', createdAt: new Date().toISOString(), namespaces: plan.namespaces, topology });
       break;
     } catch (err) {
       if (!(err instanceof LabIdTakenError)) throw err;
-      id = newId();
-      plan = planBuild(topology, id);
     }
   }
+  const id = plan.labId;
   const lab = new Lab(id, topology);
   try {
     await runStages(plan.stages, join(runDirOf(id), 'build'));

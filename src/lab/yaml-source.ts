@@ -35,7 +35,7 @@ export async function readInputFile(path: string): Promise<string> {
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new InputFileError([{ message: `not a regular file` }]);
+    if (!st.isFile()) throw new InputFileError([{ message: 'not a regular file' }]);
     // Read one byte past the limit rather than trust st.size (files in /proc say 0).
     const buf = Buffer.alloc(MAX_INPUT_FILE_BYTES + 1);
     let n = 0;
@@ -88,7 +88,7 @@ export function parseInput(text: string): ParsedInput {
   } catch (err) {
     if (err instanceof ReferenceError || err instanceof RangeError) {
       const what = /alias/i.test(err.message) ? `aliases expand too far (more than ${MAX_ALIAS_COUNT} uses; an alias bomb?)` : 'nested too deeply';
-      throw new InputFileError([{ line: firstAliasLine(doc, lines), message: what }]);
+      throw new InputFileError([{ line: lastAliasLine(doc, lines), message: what }]);
     }
     throw err;
   }
@@ -100,8 +100,8 @@ function lineOfNode(node: unknown, lines: LineCounter): number | undefined {
   return range ? lines.linePos(range[0]).line : undefined;
 }
 
-/** Where the expansion starts: the line of the last alias in the file (the one that uses all the others). */
-function firstAliasLine(doc: Document, lines: LineCounter): number | undefined {
+/** Where the expansion is set off: the line of the file's last alias (the one using all the others). */
+function lastAliasLine(doc: Document, lines: LineCounter): number | undefined {
   let last: number | undefined;
   visit(doc, {
     Alias(_, node) {

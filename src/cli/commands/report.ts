@@ -2,11 +2,11 @@
 // runners) merged into one report with one verdict, printed as `lvslab run` prints its own, and written
 // as JSON, JUnit XML or HTML by the same renderers. The merge rules are in src/checks/report/merge.ts.
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { renderHtml } from '../../checks/report/html.js';
 import { renderJunit } from '../../checks/report/junit.js';
 import { mergeRunReports, parseRunReport, ReportInputError, runVerdict, type ReportInput, type RunVerdict } from '../../checks/report/merge.js';
 import { renderTerminal } from '../../checks/report/terminal.js';
+import { parseCommandArgs } from '../args.js';
 import { UsageError, printedHelp, type Command } from '../command.js';
 
 const usage = `usage: lvslab report merge <report.json> [...] [options]
@@ -60,23 +60,13 @@ async function readInputs(files: string[]): Promise<ReportInput[]> {
 }
 
 async function merge(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'string' },
-        junit: { type: 'string' },
-        html: { type: 'string' },
-        title: { type: 'string' },
-        'allow-skips': { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, {
+    json: { type: 'string' },
+    junit: { type: 'string' },
+    html: { type: 'string' },
+    title: { type: 'string' },
+    'allow-skips': { type: 'boolean' },
+  });
   if (positionals.length === 0) throw new UsageError("name the reports to merge (files written by 'lvslab run ... --json')");
   let merged;
   try {

@@ -4,11 +4,10 @@
 // Every skip is recorded in the test's meta, and test/capability-reporter.ts lists them at the end
 // of the run, so nothing disappears silently.
 //
-//   const root = await capabilities.root();
-//   describe('article lab', needs(root), () => { ... });          // the whole suite
-//   it('needs ipip', (ctx) => { skipUnless(ctx, ipip); ... });    // one test
+//   describe('article lab', needs(await probe.root()), () => { ... });   // the whole suite
+//   it('needs ipip', (ctx) => { skipUnless(ctx, ipip); ... });          // one test
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { execa } from 'execa';
 import { it, type TestContext } from 'vitest';
 import { findVmKernel, repoRoot } from '../src/lab/vm/kernel-cache.js';
@@ -52,7 +51,7 @@ export function onCi(env: NodeJS.ProcessEnv = process.env): boolean {
   return v !== undefined && v !== '' && v !== 'false' && v !== '0';
 }
 
-export type Decision = { run: true } | { run: false; skip: CapabilitySkip } | { run: false; fail: string };
+export type Decision = { run: true } | { run: false; skip: CapabilitySkip } | { run: false; capability: string; fail: string };
 
 /** Run, skip (locally, or under CI by a declared exception) or fail (under CI, undeclared). */
 export function decide(cap: Capability, ci = onCi(), exceptions: readonly CiException[] = CI_EXCEPTIONS): Decision {
@@ -62,6 +61,7 @@ export function decide(cap: Capability, ci = onCi(), exceptions: readonly CiExce
   if (declared) return { run: false, skip: { capability: cap.name, reason: cap.reason, exception: { when: declared.when, why: declared.why } } };
   return {
     run: false,
+    capability: cap.name,
     fail:
       `capability '${cap.name}' is missing under CI: ${cap.reason}. ` +
       `A suite that cannot run fails under CI; if this absence is expected on some hosts, declare it in test/ci-exceptions.ts` +
@@ -95,8 +95,7 @@ export function needs(...caps: Capability[]): { skip?: boolean; meta?: { capabil
   if ('skip' in stop) return { skip: true, meta: { capabilitySkips: [stop.skip] } };
   if (!failuresRegistered.has(stop.fail)) {
     failuresRegistered.add(stop.fail);
-    const name = caps.find((c) => !c.ok)!.name;
-    it(`needs capability '${name}'`, () => {
+    it(`needs capability '${stop.capability}'`, () => {
       throw new CapabilityMissingError(stop.fail);
     });
   }
@@ -117,7 +116,7 @@ export function skipUnless(ctx: TestContext, ...caps: Capability[]): void {
 let rootProbe: Promise<Capability> | undefined;
 
 /** Root that can build labs: uid 0 and a fresh network namespace (what every lab starts with). */
-export function root(): Promise<Capability> {
+function root(): Promise<Capability> {
   rootProbe ??= (async () => {
     if (process.getuid?.() !== 0) return missing('root', `runs as uid ${process.getuid?.()}; labs build network namespaces (run as root)`, 'not-root');
     const r = await execa('unshare', ['--net', 'true'], { reject: false });
@@ -127,14 +126,14 @@ export function root(): Promise<Capability> {
   return rootProbe;
 }
 
-/** Files of the build (dist/...), relative to the repository; `npm test` builds first (pretest). */
-export function built(...paths: string[]): Capability {
-  const absent = paths.filter((p) => !existsSync(join(repoRoot(), p)));
+/** Files of the build (dist/..., absolute or relative to the repository); `npm test` builds first (pretest). */
+function built(...paths: string[]): Capability {
+  const absent = paths.filter((p) => !existsSync(isAbsolute(p) ? p : join(repoRoot(), p)));
   return capability('build', absent.length === 0, `${absent.join(', ')} not built (npm run build)`, 'not-built');
 }
 
 /** keepalived installed and starting (`keepalived --version`). */
-export async function keepalived(): Promise<Capability> {
+async function keepalived(): Promise<Capability> {
   const r = await execa('keepalived', ['--version'], { reject: false, all: true });
   const version = firstLine(r.all ?? '');
   if (r.exitCode === 0 || /^Keepalived v/.test(version)) return present('keepalived', version);
@@ -142,7 +141,7 @@ export async function keepalived(): Promise<Capability> {
 }
 
 /** Can a namespace create an ipip device (the kernel's ipip module)? A throwaway namespace, always removed. */
-export async function ipip(): Promise<Capability> {
+async function ipip(): Promise<Capability> {
   const r = await root();
   if (!r.ok) return missing('ipip', `cannot probe: ${r.reason}`, 'not-root');
   const ns = `lvs-capipip${process.pid}-probe`;
@@ -163,7 +162,7 @@ export async function ipip(): Promise<Capability> {
 }
 
 /** Kernel IPVS natively or in the kernel VM, as detectKernelCapability decides (needs root). */
-export async function kernelIpvs(): Promise<{ cap: Capability; kernel: KernelCapability }> {
+async function kernelIpvs(): Promise<{ cap: Capability; kernel: KernelCapability }> {
   const r = await root();
   const kernel: KernelCapability = r.ok ? await detectKernelCapability() : { mode: 'skip', reason: r.reason };
   if (kernel.mode === 'skip') return { cap: missing('kernel-ipvs', kernel.reason, r.ok ? 'no-ipvs-no-vm' : 'not-root'), kernel };
@@ -171,21 +170,19 @@ export async function kernelIpvs(): Promise<{ cap: Capability; kernel: KernelCap
 }
 
 /** The prepared kernel VM (some suites always run their kernel side in it). */
-export function vmKernel(): Capability {
+function vmKernel(): Capability {
   const k = findVmKernel();
   return k.ok ? present('kernel-vm', k.kernel.release) : missing('kernel-vm', `the kernel side runs in the kernel VM: ${k.reason}`, 'no-vm-kernel');
 }
 
 /** A headless browser for the HTML report's rendering test. */
-export function chromium(): { cap: Capability; path?: string } {
+function chromium(): { cap: Capability; path?: string } {
   const path = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
   return { cap: capability('chromium', path !== undefined, "chromium is not installed (scripts/setup installs Debian's chromium package)", 'not-installed'), path };
 }
 
-/** A part the user switched off with an environment variable (VAR=0): skipped locally, failing under CI. */
-export function enabledBy(name: string, variable: string): Capability {
-  return capability(name, process.env[variable] !== '0', `${variable}=0 leaves it out`, 'switched-off');
-}
+/** The probes, by what they look for: `needs(await probe.root(), probe.built('dist/x.js'))`. */
+export const probe = { root, built, keepalived, ipip, kernelIpvs, vmKernel, chromium };
 
 function firstLine(s: string): string {
   return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';

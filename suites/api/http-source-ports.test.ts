@@ -5,11 +5,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up, type LvsLab } from '../../src/api/index.js';
+import { needs, probe } from '../../test/capabilities.js';
 
 const VIP = '192.168.1.112';
 const RR = [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 10.0.0.101:80 -m`, `-a -t ${VIP}:80 -r 10.0.0.102:80 -m`];
 
-describe('HTTP probes: source address and source port', () => {
+describe('HTTP probes: source address and source port', needs(await probe.root()), () => {
   let lab: LvsLab | undefined;
   const the = (): LvsLab => lab ?? expect.unreachable('the lab did not come up');
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { logPath } from '../../src/lab/rundir.js';
 import { VIP } from './helpers/article.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const DELAY_LOOP = 1;
 const CONNECT_TIMEOUT = 1;
 const RETRY = 1;
@@ -50,7 +50,7 @@ async function waitFor(lab: LvsLab, want: (d: string[]) => boolean, ms: number):
   throw new Error(`ipvsadm -Ln did not reach the wanted state within ${ms + 5000} ms: ${(await dests(lab)).join(', ')}`);
 }
 
-describe.skipIf(!isRoot).each(['TCP_CHECK', 'HTTP_GET'] as const)('health checks (embedded, article-single, %s)', (kind) => {
+describe.each(['TCP_CHECK', 'HTTP_GET'] as const)('health checks (embedded, article-single, %s)', needs(await probe.root()), (kind) => {
   let lab: LvsLab;
   beforeAll(async () => {
     lab = await up('article-single', { backend: 'embedded', directors: { ds1: { keepalivedConf: conf(kind) } } });

@@ -24,10 +24,10 @@ import {
 } from '../../test/vrrp/harness/directors.js';
 import { probeVip, serveOnDirectors, summarize } from '../../test/vrrp/harness/probes.js';
 import { failoverTimeline } from '../../test/vrrp/harness/timeline.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!isRoot || !existsSync(vrrpMain))('failover with the embedded VRRP (article lab)', () => {
+describe('failover with the embedded VRRP (article lab)', needs(await probe.root(), probe.built(vrrpMain)), () => {
   let lab: Lab;
   let running: DirectorVrrp[] = [];
 

@@ -2,15 +2,12 @@
 // expectations as the embedded article suites. Runs natively where the kernel has IPVS, else inside
 // the kernel VM (test/kernel/pass), else skips saying why.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
 import { kernelPass } from '../../test/kernel/pass/pass.js';
 import type { ArticleObservation, KeepalivedObservation } from '../../test/kernel/pass/scenarios.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
-const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };
-const skip = cap.mode === 'skip' ? cap.reason : undefined;
-if (skip) console.warn(`kernel article suite skipped: ${skip}`);
+const kernel = await probe.kernelIpvs();
 
 function value<T>(run: KernelRun | undefined, name: string): T {
   if (!run || run.mode === 'skip') throw new Error(`kernel run skipped: ${run?.mode === 'skip' ? run.reason : 'not run'}`);
@@ -19,7 +16,7 @@ function value<T>(run: KernelRun | undefined, name: string): T {
   return r.value as T;
 }
 
-describe.skipIf(skip !== undefined)(`article on the kernel backend (${cap.mode})`, () => {
+describe(`article on the kernel backend (${kernel.kernel.mode})`, needs(await probe.root(), kernel.cap), () => {
   let run: KernelRun;
   beforeAll(async () => {
     run = await kernelPass({ timeoutMs: 540_000 });

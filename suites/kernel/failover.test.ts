@@ -2,17 +2,14 @@
 // directors: ds1 crashes (keepalived SIGKILLed, links cut) and ds2 takes the VIP and serves.
 // LVSLAB_KERNEL_FAILOVER=0 leaves it out of the kernel pass (it costs ~35 s in the VM).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
 import { failoverEnabled, kernelPass } from '../../test/kernel/pass/pass.js';
 import type { FailoverObservation } from '../../test/kernel/pass/scenarios.js';
+import { capability, needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
-const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };
-const skip = !failoverEnabled() ? 'LVSLAB_KERNEL_FAILOVER=0' : cap.mode === 'skip' ? cap.reason : undefined;
-if (skip) console.warn(`kernel failover suite skipped: ${skip}`);
+const kernel = await probe.kernelIpvs();
 
-describe.skipIf(skip !== undefined)(`keepalived failover on the kernel backend (${cap.mode})`, () => {
+describe(`keepalived failover on the kernel backend (${kernel.kernel.mode})`, needs(await probe.root(), kernel.cap, capability('kernel-failover', failoverEnabled(), 'LVSLAB_KERNEL_FAILOVER=0 leaves it out of the kernel pass', 'switched-off')), () => {
   let f: FailoverObservation;
   beforeAll(async () => {
     const run: KernelRun = await kernelPass({ timeoutMs: 540_000 });

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type AgentClient, type Lab } from '../../src/lab/index.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-describe('article-single lab', () => {
+describe('article-single lab', needs(await probe.root()), () => {
   let lab: Lab;
   let client: AgentClient;
   let scratch: string;

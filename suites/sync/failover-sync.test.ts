@@ -12,8 +12,8 @@ import { directorSocketPath } from '../../src/lb/director/backend.js';
 import { controlRequest } from '../../src/lb/director/control.js';
 import { articleVerbatim, withSyncDaemon, type Ds } from './helpers/confs.js';
 import { keepAliveClient, longestGap, type KeepAliveReport } from './helpers/keepalive.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const VIP = '192.168.1.112';
 const DIP = '10.0.0.105';
 
@@ -45,7 +45,7 @@ function gapsOver(r: KeepAliveReport, ms: number, t0: number): string {
   return out.join(', ') || 'none';
 }
 
-describe.skipIf(!isRoot)('connection sync across a VRRP failover (embedded, article lab)', () => {
+describe('connection sync across a VRRP failover (embedded, article lab)', needs(await probe.root()), () => {
   let lab: LvsLab;
 
   beforeAll(async () => {

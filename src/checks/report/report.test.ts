@@ -21,8 +21,29 @@ describe('terminal summary', () => {
     expect(text).toContain('    | TCP  192.168.1.112:80 rr');
     expect(text).toContain('    PASS answers are RS2 RS1 RS2 RS1');
     expect(text).toContain('SKIP article TCP [kernel]\n  kernel IPVS unavailable');
-    expect(text).toContain('lvslab run article: PASSED — 1/1 scenarios, 2/2 checks passed, 1 skipped');
     expect(text).not.toContain('\u001b[');
+  });
+
+  it('calls a run with a skipped scenario INCOMPLETE, naming what was skipped and why', () => {
+    const text = renderTerminal(sampleReport());
+    expect(text).toContain(
+      'lvslab run article: INCOMPLETE — 1/1 scenarios, 2/2 checks passed, 1 skipped in 4.2 s\n' +
+        'skipped, so the run is not a pass (--allow-skips accepts skips):\n' +
+        '  article TCP [kernel]: kernel IPVS unavailable: no VM kernel cached\n',
+    );
+    expect(text).not.toContain('PASSED');
+  });
+
+  it('with skips allowed, PASSED says the skip was allowed and still lists it', () => {
+    const text = renderTerminal({ ...sampleReport(), allowSkips: true });
+    expect(text).toContain('lvslab run article: PASSED — 1/1 scenarios, 2/2 checks passed, 1 skipped (allowed) in 4.2 s\nskipped (--allow-skips):\n  article TCP [kernel]: kernel IPVS unavailable');
+  });
+
+  it('a run in which nothing ran is never PASSED', () => {
+    const r = sampleReport();
+    const onlySkips = { ...r, scenarios: r.scenarios.filter((s) => s.skipped !== undefined) };
+    expect(renderTerminal(onlySkips)).toContain('lvslab run article: INCOMPLETE — 0/0 scenarios, 0/0 checks passed, 1 skipped');
+    expect(renderTerminal({ ...onlySkips, allowSkips: true })).toContain('lvslab run article: NOTHING RAN — 0/0 scenarios, 0/0 checks passed, 1 skipped (allowed)');
   });
 
   it('summarises a probe timeline as its outages', () => {

@@ -17,15 +17,13 @@ export {
   KEEPALIVED_DEFAULTS,
 } from './lb/keepalived/index.js';
 export type { KeepalivedConfig, VrrpInstance, VirtualServer, RealServer, ConfDiagnostic, EffectiveVrrpInstance, EffectiveSyncDaemon } from './lb/keepalived/index.js';
-export { VrrpSpeaker, VrrpInstanceMachine, VrrpSyncGroup, ManualScheduler, vrrpEvents, vrrpModuleSpec, loadVrrpConfig, skewUs, masterDownUs } from './lb/vrrp/index.js';
+export { VrrpSpeaker, VrrpInstanceMachine, VrrpSyncGroup, ManualVrrpClock, loadVrrpConfig, skewUs, masterDownUs } from './lb/vrrp/index.js';
 export type { VrrpState, VrrpTransitionEvent, SpeakerStatus, Transition } from './lb/vrrp/index.js';
 export {
   SyncDaemons,
   SyncDaemonError,
-  SyncDaemonFollower,
   createSyncedCore,
   syncDaemonsOf,
-  syncModuleSpec,
   encodeMessage,
   decodeMessage,
   SyncMessageBuilder,
@@ -35,6 +33,9 @@ export {
   SYNC_PORT,
 } from './lb/ipvs/sync/index.js';
 export type { SyncConn, DecodedMessage, SyncedConnImport, SyncDaemonStats, SyncSettings, SyncTarget } from './lb/ipvs/sync/index.js';
+export { SyncDaemonFollower } from './lb/keepalived/lvs-syncd.js';
+export { vrrpModuleSpec } from './lb/director/vrrp-module.js';
+export { syncModuleSpec } from './lb/director/sync-module.js';
 export {
   runInVm,
   findVmKernel,

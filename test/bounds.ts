@@ -1,7 +1,7 @@
 // Timing bounds for the suites, derived from the protocol's own numbers — a keepalived.conf's VRRP
 // and checker settings through keepalived's formulas, TCP's retransmission backoff — plus a named
 // slack for where the suite runs, never a catch-all. docs/kernel.md says how each slack was measured.
-import { checkerPlans } from '../src/lb/director/checker.js';
+import { checkerPlans } from '../src/lb/keepalived/healthcheck/plan.js';
 import { effectiveInstance } from '../src/lb/keepalived/defaults.js';
 import { parseKeepalivedConf } from '../src/lb/keepalived/index.js';
 import { advertIntUs, masterDownUs, skewUs } from '../src/lb/vrrp/timers.js';
@@ -67,7 +67,7 @@ export type CheckFailure = 'refused' | 'silent';
  * tcp_epilog and check_http.c alike): the next check comes within delay_loop, and the server goes
  * after that failure and `retry` more, `delay_before_retry` apart; each attempt takes up to
  * connect_timeout when silent, nothing when refused. Defaults as keepalived 2.2.7 (retry 1,
- * delay_before_retry 1 s, 3 s for HTTP_GET; src/lb/director/checker-state.ts).
+ * delay_before_retry 1 s, 3 s for HTTP_GET; src/lb/keepalived/healthcheck/plan.ts).
  */
 export function checkerRemovalMs(keepalivedConf: string, dest: string, failure: CheckFailure, slackMs: number): number {
   const p = plan(keepalivedConf, dest);

@@ -13,8 +13,7 @@ import type { SpeakerStatus } from '../../src/lb/vrrp/speaker.js';
 import { needs, probe } from '../../test/capabilities.js';
 import { LAB_SLACK_MS, takeoverWindowMs, vrrpTimers } from '../../test/bounds.js';
 
-
-describe('VRRP hosted by the embedded director daemon (article lab, IPVS path)', needs(await probe.root(), probe.built('dist/lb/director/main.js', 'dist/lb/vrrp/director-module.js')), () => {
+describe('VRRP hosted by the embedded director daemon (article lab, IPVS path)', needs(await probe.root(), probe.built('dist/lb/director/main.js', 'dist/lb/director/vrrp-module.js')), () => {
   let lab: Lab;
   let session: EmbeddedSession;
 

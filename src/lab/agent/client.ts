@@ -1,8 +1,7 @@
 // The runner's side of a host agent: start it inside the namespace, wait until it serves, and offer
 // the typed API (lab.client.agent().http(...) and friends). One request in flight or many: each
 // carries an id and its answer comes back with the same id.
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { openSync, closeSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import type {
   AgentConfig,
@@ -21,13 +20,11 @@ import type {
   UdpProbeOptions,
   UdpProbeResult,
 } from './protocol.js';
+import { compiledPath } from '../dist-path.js';
 
 /** The agent's compiled entry point. Under vitest this module runs from src/, the agent from dist/. */
 export function agentEntry(): string {
-  const here = fileURLToPath(new URL('./main.js', import.meta.url));
-  const dist = here.replace(/\/src\/lab\/agent\/main\.js$/, '/dist/lab/agent/main.js');
-  if (!existsSync(dist)) throw new Error(`lvslab agent not built: ${dist} is missing (run 'npm run build')`);
-  return dist;
+  return compiledPath(new URL('./main.js', import.meta.url), 'agent');
 }
 
 /** The last lines of an agent's log, to say why it died. */

@@ -3,9 +3,7 @@
 export * from './message.js';
 export * from './states.js';
 export * from './rules.js';
-export { SyncDaemons, SyncDaemonError, type SyncTarget, type SyncDaemonStats, type SyncDaemonsOptions, type SyncErrno } from './daemon.js';
-export { SyncDaemonFollower, type SyncDaemonPlan, type SyncDaemonControl, type VrrpStateName } from './follow-vrrp.js';
+export { SyncDaemons, SyncDaemonError, type SyncTarget, type SyncDaemonStats, type SyncDaemonsOptions, type SyncErrno } from './sync-daemon.js';
 export { createSyncedCore, syncDaemonsOf, type SyncableCore, type DaemonControlLike } from './attach.js';
-export { syncModuleSpec, syncPlanOf, startDaemonArgv, type SyncModuleOptions } from './director-module.js';
 export { lookupInterface, lookupInterfaceSync, interfaceFromIpJson, type SyncInterface, type InterfaceLookup } from './netif.js';
 export { dgramTransport, type SyncTransport, type SyncSender, type SyncReceiver } from './transport.js';

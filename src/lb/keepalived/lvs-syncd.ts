@@ -1,10 +1,15 @@
 // keepalived's handling of `lvs_sync_daemon` (or the deprecated per-instance
-// `lvs_sync_daemon_interface`): the sync daemon follows one VRRP instance — master daemon while the
-// instance is MASTER, backup daemon otherwise (ipvs_syncd_master / ipvs_syncd_backup, each stopping
-// the other first). Without an instance, keepalived's checker starts both daemons at once with
-// syncid 0. keepalived ignores (logs) start/stop errors; so does this.
-import type { SyncDaemonOptions } from '../types.js';
-import { SyncDaemonError } from './daemon.js';
+// `lvs_sync_daemon_interface`): the IPVS sync daemon follows one VRRP instance — master daemon while
+// the instance is MASTER, backup daemon otherwise (ipvs_syncd_master / ipvs_syncd_backup, each
+// stopping the other first). Without an instance, keepalived's checker starts both daemons at once
+// with syncid 0. keepalived ignores (logs) start/stop errors; so does this. The follower is pure:
+// what it drives is injected (the director's sync module passes `ipvsadm --start-daemon` /
+// `--stop-daemon`, the command keepalived's settings make).
+import type { SyncDaemonOptions } from '../ipvs/types.js';
+import { SyncDaemonError } from '../ipvs/sync/sync-daemon.js';
+import { effectiveSyncDaemon } from './defaults.js';
+import { mapInterfaces } from './interfaces.js';
+import { parseKeepalivedConf } from './parse.js';
 
 /**
  * What the follower drives: the SyncDaemons themselves, or `ipvsadm --start-daemon/--stop-daemon`
@@ -17,7 +22,7 @@ export interface SyncDaemonControl {
   idle?(): Promise<void>;
 }
 
-/** The effective lvs_sync_daemon settings (src/lb/keepalived effectiveSyncDaemon gives this shape). */
+/** The effective lvs_sync_daemon settings (effectiveSyncDaemon in defaults.ts gives this shape). */
 export interface SyncDaemonPlan {
   interface: string;
   instance?: string;
@@ -26,6 +31,22 @@ export interface SyncDaemonPlan {
   port?: number;
   ttl?: number;
   group?: string;
+}
+
+/** The effective lvs_sync_daemon of a keepalived.conf, or undefined (none, or misspelled). */
+export function syncPlanOf(text: string, interfaces?: Record<string, string>): SyncDaemonPlan | undefined {
+  const { config } = parseKeepalivedConf(text);
+  return effectiveSyncDaemon(interfaces ? mapInterfaces(config, interfaces) : config);
+}
+
+/** `ipvsadm --start-daemon ...` argv for one daemon, as keepalived's settings give it. */
+export function startDaemonArgv(o: SyncDaemonOptions): string[] {
+  const argv = ['--start-daemon', o.state, '--mcast-interface', o.mcastInterface, '--syncid', String(o.syncId)];
+  if (o.syncMaxLen !== undefined) argv.push('--syncmaxlen', String(o.syncMaxLen));
+  if (o.mcastGroup !== undefined) argv.push('--mcast-group', o.mcastGroup);
+  if (o.mcastPort !== undefined) argv.push('--mcast-port', String(o.mcastPort));
+  if (o.mcastTtl !== undefined) argv.push('--mcast-ttl', String(o.mcastTtl));
+  return argv;
 }
 
 export type VrrpStateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';

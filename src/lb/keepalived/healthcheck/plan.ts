@@ -1,10 +1,10 @@
-// keepalived's checker logic for one real server, kept pure so the timing can be tested with an
-// injected clock: each probe result moves the server between alive and down and says when the
-// next probe is due and what to do to the IPVS table. Mirrors keepalived's check_tcp/check_http:
-// a failure is retried `retry` times `delayBeforeRetry` apart before the server is declared down;
-// one success brings it back; between cycles the checker waits `delayLoop`.
-import type { HealthCheck, HttpCheck, RealServer, TcpCheck, VirtualServer } from '../keepalived/types.js';
-import { KEEPALIVED_DEFAULTS } from '../keepalived/defaults.js';
+// What keepalived's checker does for each real server, read from a virtual_server block: which
+// probe (TCP_CHECK connect, HTTP_GET urls and status codes), its timing (delay_loop, retry,
+// delay_before_retry, connect_timeout) and the ipvsadm arguments that take the server out of the
+// service and put it back (check_tcp.c / check_http.c settings with keepalived's defaults).
+import { parseKeepalivedConf } from '../parse.js';
+import type { HealthCheck, HttpCheck, RealServer, TcpCheck, VirtualServer } from '../types.js';
+import { KEEPALIVED_DEFAULTS } from '../defaults.js';
 
 export interface ResolvedTcpProbe {
   kind: 'tcp';
@@ -41,16 +41,6 @@ export interface CheckPlan {
   delayBeforeRetryMs: number;
   probe: ResolvedProbe;
   aliveAtStart: boolean;
-}
-
-export type CheckAction = { kind: 'none' } | { kind: 'down'; argv: string[] } | { kind: 'up'; argv: string[] };
-
-export interface CheckStep {
-  action: CheckAction;
-  /** a line for the daemon log, keepalived style, when something changed or failed */
-  log: string[];
-  /** ms until the next probe */
-  nextInMs: number;
 }
 
 /** Parse keepalived's status_code: `200`, `200-299`, or a comma list of either. */
@@ -136,54 +126,18 @@ function planOf(
   };
 }
 
-/** One real server's checker state. */
-export class RealServerCheck {
-  alive: boolean;
-  /** failed attempts in the current cycle */
-  private failures = 0;
-
-  constructor(readonly plan: CheckPlan) {
-    this.alive = plan.aliveAtStart;
+/** Checker plans of a keepalived.conf: every virtual_server's checked real servers. */
+export function checkerPlans(keepalivedConf: string): { plans: CheckPlan[]; skipped: string[] } {
+  const { config } = parseKeepalivedConf(keepalivedConf);
+  const plans: CheckPlan[] = [];
+  const skipped: string[] = [];
+  for (const vs of config.virtualServers) {
+    const r = plansFor(vs);
+    plans.push(...r.plans);
+    skipped.push(...r.skipped);
   }
-
-  private describeProbe(): string {
-    const p = this.plan.probe;
-    return p.kind === 'tcp' ? `TCP connection to ${this.plan.rsLabel}` : `HTTP status code check of ${this.plan.rsLabel}`;
+  for (const p of plans) {
+    if (p.probe.kind === 'http' && p.probe.urls.some((u) => u.digest)) skipped.push(`${p.dest}: HTTP_GET digest is not checked (status code only)`);
   }
-
-  /** Feed one probe's outcome (`error` says why it failed); returns what to do and when to probe next. */
-  onResult(ok: boolean, error?: string): CheckStep {
-    const p = this.plan;
-    if (ok) {
-      this.failures = 0;
-      if (this.alive) return { action: { kind: 'none' }, log: [], nextInMs: p.delayLoopMs };
-      this.alive = true;
-      const argv = p.inhibitOnFailure
-        ? ['-e', ...p.serviceArgs, '-r', p.dest, p.methodFlag, '-w', String(p.weight)]
-        : ['-a', ...p.serviceArgs, '-r', p.dest, p.methodFlag, '-w', String(p.weight)];
-      const verb = p.inhibitOnFailure ? `Enabling` : `Adding`;
-      return {
-        action: { kind: 'up', argv },
-        log: [`${this.describeProbe()} success.`, `${verb} service ${p.rsLabel} to VS ${p.vsLabel}`],
-        nextInMs: p.delayLoopMs,
-      };
-    }
-    this.failures++;
-    const why = error ? ` (${error})` : '';
-    if (this.failures <= p.retries) {
-      return { action: { kind: 'none' }, log: [`${this.describeProbe()} failed${why}, retry ${this.failures} of ${p.retries}.`], nextInMs: p.delayBeforeRetryMs };
-    }
-    this.failures = 0;
-    if (!this.alive) return { action: { kind: 'none' }, log: [], nextInMs: p.delayLoopMs };
-    this.alive = false;
-    const argv = p.inhibitOnFailure
-      ? ['-e', ...p.serviceArgs, '-r', p.dest, p.methodFlag, '-w', '0']
-      : ['-d', ...p.serviceArgs, '-r', p.dest];
-    const verb = p.inhibitOnFailure ? 'Disabling' : 'Removing';
-    return {
-      action: { kind: 'down', argv },
-      log: [`${this.describeProbe()} failed${why}.`, `${verb} service ${p.rsLabel} from VS ${p.vsLabel}`],
-      nextInMs: p.delayLoopMs,
-    };
-  }
+  return { plans, skipped };
 }

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseKeepalivedConf } from '../keepalived/index.js';
-import { parseStatusCodes, plansFor, RealServerCheck, type CheckPlan } from './checker-state.js';
-import { HealthChecker, type ProbeResult } from './checker.js';
+import { parseKeepalivedConf } from '../parse.js';
+import { HealthChecker } from './checker.js';
+import { parseStatusCodes, plansFor, type CheckPlan } from './plan.js';
+import type { ProbeResult } from './probe.js';
+import { RealServerCheck } from './state.js';
 
 function conf(opts: { alpha?: boolean; inhibit?: boolean; check?: string } = {}): string {
   const check = opts.check ?? 'TCP_CHECK {\n connect_timeout 1\n retry 2\n delay_before_retry 1\n }';

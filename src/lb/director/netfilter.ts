@@ -2,8 +2,8 @@
 // the configured services: which packets are queued to us, which bypass conntrack, how a verdict
 // mark becomes DR forwarding or (offload) kernel DNAT, and how "reject" becomes an ICMP port
 // unreachable. Rendering is pure (tested without root); `RulesManager` applies and removes it.
-import { execa } from 'execa';
 import type { Forwarding, ServiceKey } from '../ipvs/types.js';
+import { defaultRunner, type Runner } from './command.js';
 
 export type DataplaneMode = 'per-packet' | 'offload';
 
@@ -168,13 +168,6 @@ export function routedDests(spec: RulesSpec): Map<number, string> {
     }
   return m;
 }
-
-export type Runner = (cmd: string, args: string[], input?: string) => Promise<{ exitCode: number; stderr: string; stdout: string }>;
-
-export const defaultRunner: Runner = async (cmd, args, input) => {
-  const r = await execa(cmd, args, { input, reject: false, timeout: 15_000 });
-  return { exitCode: r.exitCode ?? 1, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? '') };
-};
 
 const PREF_MARK = 10;
 const PREF_LOCAL_MOVED = 100;

@@ -1,19 +1,12 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { DirectorHost } from '../../director/daemon.js';
-import { vrrpEvents } from '../../vrrp/events.js';
-import { Ipvs } from '../ipvs.js';
-import { createSyncedCore } from './attach.js';
-import factory, { startDaemonArgv, syncPlanOf } from './director-module.js';
-import type { SyncTransport } from './transport.js';
+import { Ipvs } from '../ipvs/index.js';
+import { createSyncedCore } from '../ipvs/sync/attach.js';
+import { silentSyncTransport as transport } from '../../../test/ipvs/silent-sync-transport.js';
+import type { DirectorEvents, DirectorHost } from './modules.js';
+import { startDaemonArgv, syncPlanOf } from '../keepalived/lvs-syncd.js';
+import factory from './sync-module.js';
 
-const transport: SyncTransport = {
-  async openSender() {
-    return { async send() {}, async close() {} };
-  },
-  async openReceiver() {
-    return { async close() {} };
-  },
-};
 
 const conf = (globalDefs: string, instanceExtra = '') => `
 global_defs {
@@ -42,14 +35,16 @@ function fakeHost(keepalivedConf: string) {
     log: (m: string) => logs.push(m),
     ipvsadm: async (argv: string[]) => core.ipvsadm(argv),
     onServicesChanged: () => {},
+    events: new EventEmitter<DirectorEvents>(),
   } as unknown as DirectorHost;
   return { host, core, sync, logs };
 }
 
-const transition = (instance: string, from: string, to: string) =>
-  vrrpEvents.emit('transition', { at: 0, wall: Date.now(), instance, from: from as never, to: to as never, reason: 'test', priority: 100 });
+/** what the vrrp module publishes on the host */
+const transition = (host: DirectorHost, instance: string, from: string, to: string) =>
+  host.events.emit('vrrpTransition', { at: 0, wall: Date.now(), instance, from: from as never, to: to as never, reason: 'test', priority: 100 });
 
-describe('the sync director module (keepalived lvs_sync_daemon)', () => {
+describe("the director's sync module (keepalived lvs_sync_daemon)", () => {
   it('reads the effective sync daemon: global lvs_sync_daemon, deprecated per-instance form, misspelling', () => {
     expect(syncPlanOf(conf('   lvs_sync_daemon eth0 VI_1'))).toMatchObject({ interface: 'eth0', instance: 'VI_1', syncId: 51 });
     expect(syncPlanOf(conf('', '   lvs_sync_daemon_interface eth0'))).toMatchObject({ interface: 'eth0', instance: 'VI_1', syncId: 51 });
@@ -60,11 +55,11 @@ describe('the sync director module (keepalived lvs_sync_daemon)', () => {
     const { host, core, sync } = fakeHost(conf('   lvs_sync_daemon eth0 VI_1 id 7'));
     const m = factory({});
     await m.start(host);
-    transition('VI_1', 'INIT', 'BACKUP');
+    transition(host, 'VI_1', 'INIT', 'BACKUP');
     await new Promise((r) => setTimeout(r, 20));
     await sync.idle();
     expect(core.ipvsadm(['-L', '--daemon']).stdout).toBe('backup sync daemon (mcast=eth0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n');
-    transition('VI_1', 'BACKUP', 'MASTER');
+    transition(host, 'VI_1', 'BACKUP', 'MASTER');
     await new Promise((r) => setTimeout(r, 20));
     expect(core.snapshot().daemons.map((d) => d.state)).toEqual(['master']);
     expect(m.status?.()).toMatchObject({ plan: { interface: 'eth0', syncId: 7 }, daemons: [{ state: 'master' }] });
@@ -76,7 +71,7 @@ describe('the sync director module (keepalived lvs_sync_daemon)', () => {
     const { host, core, logs } = fakeHost(conf('', '   lvs_sync_daemon_inteface eth0'));
     const m = factory({});
     await m.start(host);
-    transition('VI_1', 'INIT', 'MASTER');
+    transition(host, 'VI_1', 'INIT', 'MASTER');
     await new Promise((r) => setTimeout(r, 20));
     expect(core.snapshot().daemons).toEqual([]);
     expect(logs.join('\n')).toMatch(/no connection sync daemon/);

@@ -1,6 +1,6 @@
-// The master and backup sync daemons of one director, as the kernel runs them (one thread each,
-// at most one master and one backup): `ipvsadm --start-daemon master|backup`, `--stop-daemon`,
-// keepalived's lvs_sync_daemon. The master turns connection updates into batched v1 datagrams;
+// The master and backup sync daemons of one director, as the kernel runs them (ip_vs_sync.c's
+// sync_thread_master and sync_thread_backup, at most one of each): started and stopped by
+// `ipvsadm --start-daemon master|backup`, `--stop-daemon` (keepalived's lvs_sync_daemon does that). The master turns connection updates into batched v1 datagrams;
 // the backup decodes datagrams, checks them as the kernel does and hands connections to the core.
 //
 // The IPVS core talks to this through two narrow hooks:

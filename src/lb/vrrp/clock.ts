@@ -1,9 +1,10 @@
-// Time for the VRRP state machine, injected so unit tests advance it instead of sleeping.
+// The VRRP state machine's clock: the time now and one-shot timers, injected so unit tests advance
+// it instead of sleeping.
 export interface TimerHandle {
   readonly id: number;
 }
 
-export interface Scheduler {
+export interface VrrpClock {
   /** milliseconds, monotonic */
   now(): number;
   setTimer(ms: number, fn: () => void): TimerHandle;
@@ -11,7 +12,7 @@ export interface Scheduler {
 }
 
 /** Real time: performance.now() and setTimeout. */
-export function realScheduler(): Scheduler {
+export function realVrrpClock(): VrrpClock {
   const live = new Map<number, NodeJS.Timeout>();
   let next = 1;
   return {
@@ -36,7 +37,7 @@ export function realScheduler(): Scheduler {
 }
 
 /** A clock that moves only when told to: timers fire in time order during advance(). */
-export class ManualScheduler implements Scheduler {
+export class ManualVrrpClock implements VrrpClock {
   private t = 0;
   private seq = 1;
   private timers: { id: number; at: number; fn: () => void }[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RulesManager, renderIptables, renderNft, routedDests, type RulesSpec, type Runner } from './rules.js';
+import type { Runner } from './command.js';
+import { RulesManager, renderIptables, renderNft, routedDests, type RulesSpec } from './netfilter.js';
 
 const nat: RulesSpec = {
   queue: 3,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SyncDaemons, SyncDaemonError } from './daemon.js';
+import { SyncDaemons, SyncDaemonError } from './sync-daemon.js';
 import type { SyncInterface } from './netif.js';
 import { type SyncSource, type SyncedConnImport } from './rules.js';
 import { TCP_S } from './states.js';
@@ -157,36 +157,5 @@ describe('SyncDaemons', () => {
     expect(backup.stats().backup).toMatchObject({ recordsSkipped: 1, lastDrops: ['import failed: no such service'] });
     await master.close();
     await backup.close();
-  });
-});
-
-describe('SyncDaemonFollower (keepalived lvs_sync_daemon)', () => {
-  it('runs the backup daemon while the instance is BACKUP and the master daemon while MASTER', async () => {
-    const { SyncDaemonFollower } = await import('./follow-vrrp.js');
-    const { transport } = bus();
-    const d = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup });
-    const f = new SyncDaemonFollower(d, { interface: 'eth0', instance: 'VI_1', syncId: 51 });
-    await f.start();
-    expect(d.list()).toEqual([]);
-    await f.onInstanceState('VI_GATEWAY', 'MASTER');
-    expect(d.list()).toEqual([]);
-    await f.onInstanceState('VI_1', 'BACKUP');
-    expect(d.list().map((x) => [x.state, x.syncId])).toEqual([['backup', 51]]);
-    await f.onInstanceState('VI_1', 'MASTER');
-    expect(d.list().map((x) => x.state)).toEqual(['master']);
-    await f.onInstanceState('VI_1', 'FAULT');
-    expect(d.list().map((x) => x.state)).toEqual(['backup']);
-    await f.stop();
-    expect(d.list()).toEqual([]);
-  });
-
-  it('without an instance starts master and backup at once', async () => {
-    const { SyncDaemonFollower } = await import('./follow-vrrp.js');
-    const { transport } = bus();
-    const d = new SyncDaemons({ target: { importSyncedConn: () => {} }, transport, lookup });
-    const f = new SyncDaemonFollower(d, { interface: 'eth0', syncId: 0 });
-    await f.start();
-    expect(d.list().map((x) => x.state)).toEqual(['master', 'backup']);
-    await f.stop();
   });
 });

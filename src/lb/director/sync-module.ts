@@ -1,36 +1,18 @@
-// keepalived's lvs_sync_daemon inside the director daemon (src/lb/director/daemon.ts module hook):
-// when the director's keepalived.conf names a sync daemon, start/stop the master and backup sync
-// daemons with the VRRP instance's state, through the director's ipvsadm entry point, as keepalived
-// does through the kernel's. List it before the vrrp module so it sees the first transitions.
-// `ipvsadm --start-daemon` works without this module (the core hands it to the daemons directly).
-import { fileURLToPath } from 'node:url';
-import type { DirectorHost, DirectorModule, DirectorModuleFactory, ModuleSpec } from '../../director/daemon.js';
-import { effectiveSyncDaemon, mapInterfaces, parseKeepalivedConf } from '../../keepalived/index.js';
-import { vrrpEvents, type VrrpTransitionEvent } from '../../vrrp/events.js';
-import type { SyncDaemonOptions } from '../types.js';
-import { syncDaemonsOf } from './attach.js';
-import { SyncDaemonError } from './daemon.js';
-import { SyncDaemonFollower, type SyncDaemonControl, type SyncDaemonPlan } from './follow-vrrp.js';
+// keepalived's lvs_sync_daemon inside the director daemon (modules.ts): when the director's
+// keepalived.conf names a sync daemon, start/stop the master and backup IPVS sync daemons with the
+// VRRP instance's state (the host's `vrrpTransition` events), through the director's ipvsadm entry
+// point, as keepalived does through the kernel's. List it before the vrrp module so it is listening
+// before the first transition. `ipvsadm --start-daemon` works without this module (the core hands it
+// to the daemons directly).
+import { startDaemonArgv, syncPlanOf, SyncDaemonFollower, type SyncDaemonControl, type SyncDaemonPlan } from '../keepalived/lvs-syncd.js';
+import { syncDaemonsOf } from '../ipvs/sync/attach.js';
+import { SyncDaemonError } from '../ipvs/sync/sync-daemon.js';
+import type { VrrpTransitionEvent } from '../vrrp/speaker.js';
+import { ownModuleSpec, type DirectorHost, type DirectorModule, type DirectorModuleFactory, type ModuleSpec } from './modules.js';
 
 export interface SyncModuleOptions {
   keepalivedConf?: string;
   interfaces?: Record<string, string>;
-}
-
-/** The effective lvs_sync_daemon of a keepalived.conf, or undefined (none, or misspelled). */
-export function syncPlanOf(text: string, interfaces?: Record<string, string>): SyncDaemonPlan | undefined {
-  const { config } = parseKeepalivedConf(text);
-  return effectiveSyncDaemon(interfaces ? mapInterfaces(config, interfaces) : config);
-}
-
-/** `ipvsadm --start-daemon ...` argv for one daemon, as keepalived's settings give it. */
-export function startDaemonArgv(o: SyncDaemonOptions): string[] {
-  const argv = ['--start-daemon', o.state, '--mcast-interface', o.mcastInterface, '--syncid', String(o.syncId)];
-  if (o.syncMaxLen !== undefined) argv.push('--syncmaxlen', String(o.syncMaxLen));
-  if (o.mcastGroup !== undefined) argv.push('--mcast-group', o.mcastGroup);
-  if (o.mcastPort !== undefined) argv.push('--mcast-port', String(o.mcastPort));
-  if (o.mcastTtl !== undefined) argv.push('--mcast-ttl', String(o.mcastTtl));
-  return argv;
 }
 
 function ipvsadmControl(host: DirectorHost): SyncDaemonControl {
@@ -71,11 +53,11 @@ const factory: DirectorModuleFactory = (options: unknown): DirectorModule => {
         return;
       }
       follower = new SyncDaemonFollower(ipvsadmControl(host), plan, (l) => host.log(`sync: ${l}`));
-      vrrpEvents.on('transition', onTransition);
+      host.events.on('vrrpTransition', onTransition);
       await follower.start();
     },
     async stop(how) {
-      vrrpEvents.off('transition', onTransition);
+      hostRef?.events.off('vrrpTransition', onTransition);
       if (how === 'graceful') await follower?.stop();
     },
     status() {
@@ -93,7 +75,5 @@ export default factory;
  * effective lvs_sync_daemon, and in any case reports the sync daemons' counters in the status.
  */
 export function syncModuleSpec(options: SyncModuleOptions = {}): ModuleSpec {
-  // The daemon runs compiled code: under vitest this file is src/...ts, the daemon loads dist/...js.
-  const self = fileURLToPath(import.meta.url).replace(/\/src\/(.*)\.ts$/, '/dist/$1.js');
-  return { import: self, options };
+  return ownModuleSpec(import.meta.url, 'sync module', options);
 }

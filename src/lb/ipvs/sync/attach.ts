@@ -4,9 +4,10 @@
 // importSyncedConn (ip_vs_proc_conn). Only the director process does this; `lvslab simulate` runs
 // the core without sockets.
 import type { SyncDaemonOptions } from '../types.js';
+import type { ProtoTimeouts } from '../proto.js';
+import type { SyncedConnImport } from './apply.js';
+import { DEFAULT_SYNC_SETTINGS, markSyncedConn, type SyncSource } from './master.js';
 import { SyncDaemons, type SyncDaemonsOptions } from './sync-daemon.js';
-import { DEFAULT_SYNC_SETTINGS, markSyncedConn, type SyncSource, type SyncedConnImport } from './rules.js';
-import type { ProtoTimeouts } from './states.js';
 
 /** The daemon control the core calls for --start-daemon / --stop-daemon / the snapshot's daemons. */
 export interface DaemonControlLike {

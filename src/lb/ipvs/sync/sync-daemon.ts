@@ -10,21 +10,19 @@
 import type { Clock, SyncDaemonOptions } from '../types.js';
 import { decodeMessage } from './message.js';
 import { lookupInterfaceSync, type SyncInterface } from './netif.js';
+import type { ProtoTimeouts } from '../proto.js';
+import { acceptRecord, type SyncedConnImport } from './apply.js';
+import { resolveDaemonConfig, type ResolvedDaemonConfig } from './config.js';
 import {
   DEFAULT_SYNC_SETTINGS,
   SYNC_CHECK_PERIOD_MS,
   SYNC_SEND_DELAY_MS,
   SyncBatcher,
-  acceptRecord,
   recordFor,
   recordsForIncomingPacket,
-  resolveDaemonConfig,
-  type ResolvedDaemonConfig,
   type SyncSettings,
   type SyncSource,
-  type SyncedConnImport,
-} from './rules.js';
-import type { ProtoTimeouts } from './states.js';
+} from './master.js';
 import { dgramTransport, type SyncReceiver, type SyncSender, type SyncTransport } from './transport.js';
 
 /** IPVS_SYNC_WAKEUP_RATE: this many queued full buffers wake the master thread at once. */
@@ -33,7 +31,7 @@ const SYNC_WAKEUP_RATE = 8;
 const DEFAULT_QLEN_MAX = 4096;
 
 export interface SyncTarget {
-  /** create or update the connection a master sent (ip_vs_proc_conn semantics, see rules.ts) */
+  /** create or update the connection a master sent (ip_vs_proc_conn semantics, see apply.ts) */
   importSyncedConn(conn: SyncedConnImport): void;
   /** the backup's current timeout table, for records that carry timeout 0 */
   protoTimeouts?(): ProtoTimeouts;

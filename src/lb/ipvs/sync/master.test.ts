@@ -1,30 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import {
-  IP_VS_CONN_F_HASHED,
-  IP_VS_CONN_F_INACTIVE,
-  IP_VS_CONN_F_NOOUTPUT,
-  IP_VS_CONN_F_ONE_PACKET,
-  IP_VS_CONN_F_SYNC,
-  IP_VS_CONN_F_TEMPLATE,
-  decodeMessage,
-  type SyncConn,
-} from './message.js';
+import { IP_VS_CONN_F_HASHED, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_TEMPLATE } from '../flags.js';
+import { TCP_S } from '../proto_tcp.js';
 import {
   DEFAULT_SYNC_SETTINGS,
   SyncBatcher,
-  acceptRecord,
   connFlags,
-  existingConnAction,
-  mergeSyncedFlags,
+  markSyncedConn,
   recordFor,
   recordsForIncomingPacket,
-  syncInPkts,
-  resolveDaemonConfig,
   syncConnNeeded,
+  syncInPkts,
   type SyncCandidate,
   type SyncSource,
-} from './rules.js';
-import { TCP_S, withSetTimeouts, DEFAULT_PROTO_TIMEOUTS } from './states.js';
+} from './master.js';
+import { decodeMessage, type SyncConn } from './message.js';
 
 const tcp = (state: number, extra: Partial<SyncCandidate> = {}): SyncCandidate => ({
   protocol: 6,
@@ -173,79 +162,8 @@ describe('batching', () => {
   });
 });
 
-describe('what the backup accepts (ip_vs_proc_sync_conn / ip_vs_proc_conn)', () => {
-  const base: SyncConn = {
-    family: 4, protocol: 6, flags: 0, state: TCP_S.ESTABLISHED, cport: 40000, vport: 80, dport: 80, fwmark: 0,
-    timeout: 900, caddr: '192.168.1.10', vaddr: '192.168.1.112', daddr: '10.0.0.101',
-  };
-
-  it('masks the flags, adds SYNC and keeps the master INACTIVE bit', () => {
-    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_HASHED | 0x8000 }, { version: 'v1' });
-    expect(r).toMatchObject({ ok: true, conn: { flags: IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_SYNC, inactive: true, stateName: 'ESTABLISHED', forwarding: 'masq' } });
-  });
-
-  it('v0 records keep all flags but HASHED', () => {
-    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_HASHED }, { version: 'v0' });
-    expect(r).toMatchObject({ ok: true, conn: { flags: IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_SYNC } });
-  });
-
-  it('rejects out-of-range states and unknown protocols', () => {
-    expect(acceptRecord({ ...base, state: 11 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 40, message: 'invalid TCP state 11' } });
-    expect(acceptRecord({ ...base, protocol: 17, state: 1 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 40 } });
-    expect(acceptRecord({ ...base, protocol: 47 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 30, message: 'unsupported protocol 47' } });
-    expect(acceptRecord({ ...base, flags: IP_VS_CONN_F_TEMPLATE, state: 2 }, { version: 'v1' })).toMatchObject({ ok: false, reason: { message: 'invalid template state 2' } });
-  });
-
-  it('uses the timeout it is given, else the state default, else 3 min for templates', () => {
-    const get = (rec: SyncConn, timeouts = DEFAULT_PROTO_TIMEOUTS) => {
-      const r = acceptRecord(rec, { version: 'v1', timeouts });
-      if (!r.ok) throw new Error(r.reason.message);
-      return r.conn.timeoutMs;
-    };
-    expect(get(base)).toBe(900_000);
-    expect(get({ ...base, timeout: 0, state: TCP_S.FIN_WAIT })).toBe(120_000);
-    expect(get({ ...base, timeout: 0 }, withSetTimeouts(DEFAULT_PROTO_TIMEOUTS, { tcp: 60, tcpfin: 0, udp: 0 }))).toBe(60_000);
-    expect(get({ ...base, protocol: 17, state: 0, timeout: 0 })).toBe(300_000);
-    expect(get({ ...base, flags: IP_VS_CONN_F_TEMPLATE, state: 0, timeout: 0 })).toBe(180_000);
-  });
-
-  it('refuses pe data without a known pe name, and IPv6 records, with a reason', () => {
-    expect(acceptRecord({ ...base, peData: Uint8Array.from([1]) }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 50 } });
-    expect(acceptRecord({ ...base, peData: Uint8Array.from([1]), peName: 'xyz' }, { version: 'v1' })).toMatchObject({ ok: false, reason: { message: 'no xyz engine found' } });
-    expect(acceptRecord({ ...base, peData: Uint8Array.from([1]), peName: 'sip' }, { version: 'v1' })).toMatchObject({ ok: true, conn: { peName: 'sip' } });
-    expect(acceptRecord({ ...base, family: 6, caddr: '::1', vaddr: '::2', daddr: '::3' }, { version: 'v1' })).toMatchObject({
-      ok: false,
-      reason: { message: expect.stringMatching(/IPv4 only/) },
-    });
-  });
-
-  it('replaces a conn held for another real server unless the record is INACTIVE', () => {
-    const r = acceptRecord(base, { version: 'v1' });
-    const ri = acceptRecord({ ...base, flags: IP_VS_CONN_F_INACTIVE }, { version: 'v1' });
-    if (!r.ok || !ri.ok) throw new Error('accept');
-    expect(existingConnAction({ daddr: '10.0.0.101', dport: 80 }, r.conn)).toBe('update');
-    expect(existingConnAction({ daddr: '10.0.0.102', dport: 80 }, r.conn)).toBe('replace');
-    expect(existingConnAction({ daddr: '10.0.0.102', dport: 80 }, ri.conn)).toBe('ignore');
-    // only INACTIVE and the SEQ bits are updated
-    expect(mergeSyncedFlags(IP_VS_CONN_F_INACTIVE | 0x3, IP_VS_CONN_F_SYNC)).toBe(0x3);
-  });
-});
-
-describe('daemon configuration defaults and clamps (start_sync_thread)', () => {
-  it('master: 1472 bytes whatever the MTU; backup: from the device MTU, at least 1500', () => {
-    expect(resolveDaemonConfig({ state: 'master', mcastInterface: 'eth0', syncId: 1 }, 9000)).toEqual({
-      state: 'master', mcastInterface: 'eth0', syncId: 1, group: '224.0.0.81', port: 8848, ttl: 1, maxLen: 1472,
-    });
-    expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1 }, 9000).maxLen).toBe(8972);
-    expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1 }, 1280).maxLen).toBe(1472);
-    expect(resolveDaemonConfig({ state: 'backup', mcastInterface: 'eth0', syncId: 1, syncMaxLen: 100 }, 1500).maxLen).toBe(1024);
-    expect(resolveDaemonConfig({ state: 'master', mcastInterface: 'eth0', syncId: 1, syncMaxLen: 100 }, 1500).maxLen).toBe(100);
-  });
-});
-
 describe('conns a backup got from a master', () => {
-  it('are resent on the period rule when this director becomes master, not at once', async () => {
-    const { markSyncedConn } = await import('./rules.js');
+  it('are resent on the period rule when this director becomes master, not at once', () => {
     const c = tcp(TCP_S.FIN_WAIT);
     markSyncedConn(c, 0);
     expect(syncInPkts(c)).toBe(3);

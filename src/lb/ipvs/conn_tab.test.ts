@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './clock.js';
-import { Conn, ConnTable } from './conn.js';
+import { Conn } from './conn.js';
+import { ConnTable } from './conn_tab.js';
 import { IP_VS_CONN_F_TEMPLATE } from './flags.js';
 import type { Verdict } from './types.js';
 
@@ -13,7 +14,7 @@ function conn(proto: number, caddr: number, cport: number, vport = 80, flags = 0
 
 describe('ConnTable', () => {
   it('finds conns by client key and virtual or real address, templates apart', () => {
-    const t = new ConnTable();
+    const t = new ConnTable<Conn>();
     const a = conn(6, 0x0a000002, 40001);
     const tpl = conn(6, 0x0a000002, 0, 80, IP_VS_CONN_F_TEMPLATE);
     t.add(a);
@@ -33,7 +34,7 @@ describe('ConnTable', () => {
   });
 
   it('chains conns of one client address/port newest first and lists them like the Map it replaced', () => {
-    const t = new ConnTable();
+    const t = new ConnTable<Conn>();
     const a = conn(6, 1, 1000, 80);
     const b = conn(6, 2, 1000, 80);
     const a2 = conn(6, 1, 1000, 443); // same client key as a, other service
@@ -50,7 +51,7 @@ describe('ConnTable', () => {
   });
 
   it('refuses changes during iteration instead of skipping conns', () => {
-    const t = new ConnTable();
+    const t = new ConnTable<Conn>();
     const a = conn(6, 1, 1);
     t.add(a);
     t.add(conn(6, 2, 2));
@@ -60,11 +61,11 @@ describe('ConnTable', () => {
   });
 
   it('rejects a key that does not fit its words', () => {
-    expect(() => new ConnTable().add(conn(6, 1, 70000))).toThrow(/client port 70000 out of range/);
+    expect(() => new ConnTable<Conn>().add(conn(6, 1, 70000))).toThrow(/client port 70000 out of range/);
   });
 
   it('agrees with a reference model through growth, churn (backward shift) and shrinking', () => {
-    const t = new ConnTable();
+    const t = new ConnTable<Conn>();
     const model = new Map<string, Conn>();
     const rnd = seededRandom(11);
     const live: Conn[] = [];

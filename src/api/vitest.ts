@@ -13,10 +13,10 @@ import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect, test as base, type TestContext } from 'vitest';
-import { up, type LvsLab, type UpOptions } from '../api/up.js';
+import { up, type LvsLab, type UpOptions } from './up.js';
 import type { LabSource } from '../lab/index.js';
-import { labMatchers, type ConnectionPattern, type MatchResult } from './matchers.js';
-import type { StickKey } from './stickiness.js';
+import { labMatchers, type ConnectionPattern, type MatchResult } from '../checks/matchers.js';
+import type { StickKey } from '../checks/stickiness.js';
 
 export interface LabMatchers<R = unknown> {
   /** answers cycle through exactly these servers (any starting point unless exactOrder) */
@@ -130,4 +130,4 @@ export const test = labTest('article-single', { backend: 'embedded' });
 export const it = test;
 
 export { expect, describe, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
-export type { LvsLab } from '../api/up.js';
+export type { LvsLab } from './up.js';

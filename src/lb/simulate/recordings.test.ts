@@ -1,14 +1,14 @@
-// The embedded core against recordings of the real kernel IPVS (test/recordings/ipvs/README.md): every
-// trace in test/recordings/ipvs/traces with a recorded .out is replayed and compared item by item. What is live
-// in a kernel recording is compared loosely, as the README says: -Lnc rows as a set with expiry
-// within a few seconds, --rate by layout only, --stats without the byte columns (the replay's
-// payloads are not in the trace).
+// The embedded core, driven by the simulate runner, against recordings of the real kernel IPVS
+// (test/recordings/ipvs/README.md): every trace in test/recordings/ipvs/traces with a recorded .out
+// is replayed and compared item by item. What is live in a kernel recording is compared loosely, as
+// the README says: -Lnc rows as a set with expiry within a few seconds, --rate by layout only,
+// --stats without the byte columns (the replay's payloads are not in the trace).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lab } from '../../../test/ipvs/testkit.js';
-import { runTraceItems } from './trace.js';
+import { runTraceItems } from './run.js';
 
 const DIR = fileURLToPath(new URL('../../../test/recordings/ipvs', import.meta.url));
 const traces = fs.existsSync(path.join(DIR, 'traces'))
@@ -40,7 +40,7 @@ function compare(args: string, mine: string[], gold: string[], where: string): v
   if (has('--rate')) {
     // The estimates depend on how the recording's packets fell into the kernel's 2 s estimator
     // periods (a rate near the rounding edge prints 0 or 1), so compare the layout only; the
-    // estimator's arithmetic has its own unit tests in ipvs.test.ts.
+    // estimator's arithmetic has its own unit tests in src/lb/ipvs/est.test.ts.
     const shape = (l: string) => l.replace(/\d+[KMGT]?/g, 'N').replace(/ +/g, ' ');
     expect(mine.map(shape), where).toEqual(gold.map(shape));
     return;
@@ -114,7 +114,7 @@ describe('kernel recordings: ipvsadm errors', () => {
     const l = lab();
     l.run(...g.setup);
     for (const r of g.results) {
-      const got = l.ipvs.ipvsadm(r.args.split(/\s+/));
+      const got = l.ipvsadm(r.args.split(/\s+/));
       expect({ args: r.args, ...got }).toEqual(r);
     }
   });

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runTrace, TraceError } from './trace.js';
+import { TraceError } from '../ipvs/trace.js';
+import { runTrace } from './run.js';
 
 const ARTICLE = `
 # the article's NAT service, rr
@@ -58,4 +60,51 @@ describe('runTrace', () => {
     expect(() => runTrace('advance -1')).toThrow(/advance: expected a number of seconds/);
     expect(() => runTrace('frobnicate')).toThrow(/unknown item 'frobnicate'/);
   });
+});
+
+describe('time bounds', () => {
+  // A runner that loops on a huge step never yields, so it is run in a child process that can be
+  // killed: the test fails on the time limit instead of hanging the test run.
+  it('a huge advance runs in bounded time, and one past the clock range is an error naming the line', () => {
+    const traces = {
+      tooBig: 'advance 1e17\n',
+      pastRange: '-A -u 10.0.0.1:53 -s rr\nadvance 999999999999\nadvance 1\nadvance 0.001\n',
+      // across 999,999,999,999 s: lblc's checks (with an entry for a day), a conn, the estimator,
+      // and the trash holding the deleted dest until the conn and the entry let go of it
+      longest: [
+        '-A -t 10.0.0.1:80 -s lblc',
+        '-a -t 10.0.0.1:80 -r 10.0.0.2:80 -m',
+        '-a -t 10.0.0.1:80 -r 10.0.0.3:80 -m',
+        'conn tcp 10.0.0.9:1 10.0.0.1:80',
+        '-d -t 10.0.0.1:80 -r 10.0.0.3:80',
+        'advance 999999999999',
+        '-Lnc',
+        '-Ln --rate',
+        'conn tcp 10.0.0.9:2 10.0.0.1:80',
+      ].join('\n'),
+    };
+    const script = `
+      const { runTrace } = await import(${JSON.stringify(new URL('./run.ts', import.meta.url).href)});
+      const out = {};
+      for (const [name, text] of Object.entries(${JSON.stringify(traces)})) {
+        try { out[name] = runTrace(text).output; } catch (e) { out[name] = 'error: ' + e.message; }
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.error?.message, 'the runner did not finish within 20 s').toBeUndefined();
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as Record<keyof typeof traces, string>;
+    expect(out.tooBig).toBe("error: line 1: advance: 1e17 seconds is more than the clock's range of 1000000000000 seconds");
+    expect(out.pastRange).toBe("error: line 4: advance: 0.001 more seconds would take the trace's clock past 1000000000000 seconds");
+    expect(out.longest).toBe(
+      '10.0.0.9:1 -> 10.0.0.3:80\n' +
+        'IPVS connection entries\npro expire state       source             virtual            destination\n' +
+        'IP Virtual Server version 1.2.1 (size=4096)\n' +
+        'Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n' +
+        '  -> RemoteAddress:Port\n' +
+        'TCP  10.0.0.1:80                         0        0        0        0        0\n' +
+        '  -> 10.0.0.2:80                         0        0        0        0        0\n' +
+        '10.0.0.9:2 -> 10.0.0.2:80\n',
+    );
+  }, 30_000);
 });

@@ -1,32 +1,12 @@
-// The kernel's sync decisions, pure and clock-injected (times are milliseconds from a Clock):
-// - master: when a connection is worth a record (ip_vs_sync_conn_needed + ip_vs_sync_conn's walk up
-//   to the persistence template), and how records are batched into datagrams (sync_buff: full at
-//   sync_maxlen, or flushed once older than 2 s);
-// - backup: which received records are accepted and what connection they describe
-//   (ip_vs_proc_sync_conn / ip_vs_proc_conn), including the flag masks and the timeout fallback.
-import { IPPROTO_TCP, IPPROTO_UDP, type Forwarding } from '../types.js';
-import {
-  IP_VS_CONN_F_BACKUP_MASK,
-  IP_VS_CONN_F_BACKUP_UPD_MASK,
-  IP_VS_CONN_F_DROUTE,
-  IP_VS_CONN_F_FWD_MASK,
-  IP_VS_CONN_F_HASHED,
-  IP_VS_CONN_F_INACTIVE,
-  IP_VS_CONN_F_LOCALNODE,
-  IP_VS_CONN_F_MASQ,
-  IP_VS_CONN_F_NOOUTPUT,
-  IP_VS_CONN_F_ONE_PACKET,
-  IP_VS_CONN_F_SYNC,
-  IP_VS_CONN_F_TEMPLATE,
-  IP_VS_CONN_F_TUNNEL,
-  HEADER_V1_SIZE,
-  SyncMessageBuilder,
-  recordLength,
-  type SeqData,
-  type SyncConn,
-  type SyncDropReason,
-} from './message.js';
-import { DEFAULT_PROTO_TIMEOUTS, TCP_S, TEMPLATE_SYNC_TIMEOUT, TEMPLATE_STATES, protocolStates, stateName, type ProtoTimeouts } from './states.js';
+// What a sync master sends and when (ip_vs_sync.c), pure and clock-injected (times are
+// milliseconds from a Clock): when a connection is worth a record (ip_vs_sync_conn_needed +
+// ip_vs_sync_conn's walk up to the persistence template), what the record says, and how records are
+// batched into datagrams (sync_buff: full at sync_maxlen, or flushed once older than 2 s). The
+// backup's side is apply.ts.
+import { IP_VS_CONN_F_HASHED, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_TEMPLATE, fwdFlags } from '../flags.js';
+import { TCP_S } from '../proto_tcp.js';
+import { IPPROTO_TCP, type Forwarding } from '../types.js';
+import { HEADER_V1_SIZE, SyncMessageBuilder, recordLength, type SeqData, type SyncConn } from './message.js';
 
 // ---------- settings (net.ipv4.vs.sync_* sysctls) ----------
 
@@ -57,8 +37,6 @@ export const SYNC_FLUSH_TIME_MS = 2000;
 export const SYNC_CHECK_PERIOD_MS = 1000;
 /** IPVS_SYNC_SEND_DELAY: HZ/50, the delay before the master thread sends a queued full buffer (ms). */
 export const SYNC_SEND_DELAY_MS = 20;
-/** IP + UDP headers taken off the MTU for sync_maxlen */
-export const SYNC_HEADERS_LEN = 28;
 
 // ---------- master: when to send ----------
 
@@ -252,16 +230,9 @@ export function recordFor(c: SyncSource): SyncConn {
   return rec;
 }
 
-const FWD_FLAGS: Record<Forwarding, number> = {
-  masq: IP_VS_CONN_F_MASQ,
-  local: IP_VS_CONN_F_LOCALNODE,
-  tunnel: IP_VS_CONN_F_TUNNEL,
-  route: IP_VS_CONN_F_DROUTE,
-};
-
 /** The IP_VS_CONN_F_* bits of a connection described the way the embedded core describes it. */
 export function connFlags(c: { forwarding: Forwarding; inactive: boolean; template?: boolean; onePacket?: boolean; noOutput?: boolean; synced?: boolean }): number {
-  let f = FWD_FLAGS[c.forwarding];
+  let f = fwdFlags(c.forwarding);
   // __ip_vs_update_dest: non-MASQ forwarding never sees replies.
   if (c.noOutput ?? c.forwarding !== 'masq') f |= IP_VS_CONN_F_NOOUTPUT;
   if (c.inactive) f |= IP_VS_CONN_F_INACTIVE;
@@ -269,21 +240,6 @@ export function connFlags(c: { forwarding: Forwarding; inactive: boolean; templa
   if (c.onePacket) f |= IP_VS_CONN_F_ONE_PACKET;
   if (c.synced) f |= IP_VS_CONN_F_SYNC;
   return f;
-}
-
-export function forwardingOf(flags: number): Forwarding | undefined {
-  switch (flags & IP_VS_CONN_F_FWD_MASK) {
-    case IP_VS_CONN_F_MASQ:
-      return 'masq';
-    case IP_VS_CONN_F_LOCALNODE:
-      return 'local';
-    case IP_VS_CONN_F_TUNNEL:
-      return 'tunnel';
-    case IP_VS_CONN_F_DROUTE:
-      return 'route';
-    default:
-      return undefined; // BYPASS (cache bypass) has no embedded equivalent
-  }
 }
 
 // ---------- master: batching ----------
@@ -352,146 +308,4 @@ export class SyncBatcher {
     }
     return out;
   }
-}
-
-// ---------- backup: accepting records ----------
-
-/** Persistence engines the backup knows (the kernel has only "sip"). */
-export const KNOWN_PES: readonly string[] = ['sip'];
-
-/** A received connection, checked and resolved, ready for the core to create or update. */
-export interface SyncedConnImport {
-  protocol: 'tcp' | 'udp';
-  template: boolean;
-  /** IP_VS_CONN_F_* after the backup mask, with IP_VS_CONN_F_SYNC */
-  flags: number;
-  forwarding: Forwarding | undefined;
-  /** the master's INACTIVE bit: decides ActiveConn vs InActConn on the backup */
-  inactive: boolean;
-  state: number;
-  stateName: string;
-  client: { addr: string; port: number };
-  virtual: { addr: string; port: number };
-  dest: { addr: string; port: number };
-  fwmark: number;
-  timeoutMs: number;
-  seq?: { in: SeqData; out: SeqData };
-  peName?: string;
-  peData?: Uint8Array;
-}
-
-export interface AcceptContext {
-  /** which decoder produced the record: v0 records keep all flags but HASHED */
-  version: 'v0' | 'v1';
-  /** the backup's timeouts for records that carry none */
-  timeouts?: ProtoTimeouts;
-  knownPes?: readonly string[];
-}
-
-export type AcceptResult = { ok: true; conn: SyncedConnImport } | { ok: false; reason: SyncDropReason };
-
-/** ip_vs_proc_sync_conn's checks after option parsing, and ip_vs_proc_conn's timeout choice. */
-export function acceptRecord(rec: SyncConn, ctx: AcceptContext): AcceptResult {
-  const skip = (code: number, message: string): AcceptResult => ({ ok: false, reason: { code, message } });
-  const flags =
-    ctx.version === 'v1'
-      ? ((rec.flags & IP_VS_CONN_F_BACKUP_MASK) | IP_VS_CONN_F_SYNC) >>> 0
-      : ((rec.flags | IP_VS_CONN_F_SYNC) & ~IP_VS_CONN_F_HASHED) >>> 0;
-  const template = (flags & IP_VS_CONN_F_TEMPLATE) !== 0;
-  if (!template) {
-    const states = protocolStates(rec.protocol);
-    if (!states) return skip(30, `unsupported protocol ${rec.protocol}`);
-    if (rec.state >= states.length) return skip(40, `invalid ${rec.protocol === IPPROTO_TCP ? 'TCP' : 'UDP'} state ${rec.state}`);
-  } else if (rec.state >= TEMPLATE_STATES.length) {
-    return skip(40, `invalid template state ${rec.state}`);
-  }
-  if (rec.peData && rec.peData.length > 0) {
-    if (!rec.peName) return skip(50, 'invalid PE parameters: pe data without a pe name');
-    if (!(ctx.knownPes ?? KNOWN_PES).includes(rec.peName)) return skip(50, `no ${rec.peName} engine found`);
-  }
-  if (rec.family === 6) return skip(60, 'IPv6 connection: the embedded IPVS handles IPv4 only');
-  // Templates of fwmark services carry protocol IPPROTO_IP (0) and the mark as vaddr; the core
-  // recognises them by fwmark != 0 and vport 0, so any protocol name does for them.
-  const fwmarkTemplate = template && rec.protocol === 0 && rec.fwmark !== 0;
-  if (rec.protocol !== IPPROTO_TCP && rec.protocol !== IPPROTO_UDP && !fwmarkTemplate) {
-    // A template for a protocol the core cannot serve (e.g. SCTP persistence) is of no use either.
-    return skip(30, `unsupported protocol ${rec.protocol}`);
-  }
-  const t = ctx.timeouts ?? DEFAULT_PROTO_TIMEOUTS;
-  let timeoutS: number;
-  if (rec.timeout) timeoutS = rec.timeout;
-  else if (template) timeoutS = TEMPLATE_SYNC_TIMEOUT;
-  else timeoutS = rec.protocol === IPPROTO_TCP ? t.tcp[rec.state] : t.udp;
-  const conn: SyncedConnImport = {
-    protocol: rec.protocol === IPPROTO_TCP ? 'tcp' : 'udp',
-    template,
-    flags,
-    forwarding: forwardingOf(flags),
-    inactive: (flags & IP_VS_CONN_F_INACTIVE) !== 0,
-    state: rec.state,
-    stateName: stateName(rec.protocol, rec.state, template),
-    client: { addr: rec.caddr, port: rec.cport },
-    virtual: { addr: rec.vaddr, port: rec.vport },
-    dest: { addr: rec.daddr, port: rec.dport },
-    fwmark: rec.fwmark,
-    timeoutMs: timeoutS * 1000,
-  };
-  if (rec.seq) conn.seq = rec.seq;
-  if (rec.peData && rec.peData.length > 0) {
-    conn.peData = rec.peData;
-    conn.peName = rec.peName;
-  }
-  return { ok: true, conn };
-}
-
-/**
- * ip_vs_proc_conn when the backup already holds a (non-template) connection with this key: a
- * record naming another real server replaces it unless the record is INACTIVE (then it is the
- * stale expiry news of a connection already replaced and is ignored); otherwise the existing
- * entry is updated.
- */
-export function existingConnAction(existing: { daddr: string; dport: number }, incoming: SyncedConnImport): 'update' | 'replace' | 'ignore' {
-  if (incoming.template) return 'update';
-  if (existing.daddr === incoming.dest.addr && existing.dport === incoming.dest.port) return 'update';
-  return incoming.inactive ? 'ignore' : 'replace';
-}
-
-/** The flags an updated connection ends up with: only INACTIVE and the SEQ bits come from the record. */
-export function mergeSyncedFlags(existing: number, incoming: number): number {
-  return ((incoming & IP_VS_CONN_F_BACKUP_UPD_MASK) | (existing & ~IP_VS_CONN_F_BACKUP_UPD_MASK)) >>> 0;
-}
-
-// ---------- daemon configuration ----------
-
-export interface ResolvedDaemonConfig {
-  state: 'master' | 'backup';
-  mcastInterface: string;
-  syncId: number;
-  group: string;
-  port: number;
-  ttl: number;
-  maxLen: number;
-}
-
-/**
- * start_sync_thread's defaults and clamps: group 224.0.0.81, port 8848, TTL 1; sync_maxlen from
- * the MTU (master: 1500; backup: the device MTU clamped to 1500..65535) minus 28, or the given
- * value clamped to master 1.. / backup 1024.. 65507.
- */
-export function resolveDaemonConfig(
-  o: { state: 'master' | 'backup'; mcastInterface: string; syncId: number; syncMaxLen?: number; mcastGroup?: string; mcastPort?: number; mcastTtl?: number },
-  deviceMtu: number,
-): ResolvedDaemonConfig {
-  const mtu = o.state === 'backup' ? Math.min(65535, Math.max(1500, deviceMtu)) : 1500;
-  const minMtu = o.state === 'backup' ? 1024 : 1;
-  const maxLen = o.syncMaxLen ? Math.min(65535 - SYNC_HEADERS_LEN, Math.max(minMtu, o.syncMaxLen)) : mtu - SYNC_HEADERS_LEN;
-  return {
-    state: o.state,
-    mcastInterface: o.mcastInterface,
-    syncId: o.syncId,
-    group: o.mcastGroup ?? '224.0.0.81',
-    port: o.mcastPort || 8848,
-    ttl: o.mcastTtl || 1,
-    maxLen,
-  };
 }

@@ -24,8 +24,6 @@ export type { VrrpState, VrrpTransitionEvent, SpeakerStatus, Transition } from '
 export {
   SyncDaemons,
   SyncDaemonError,
-  createSyncedCore,
-  syncDaemonsOf,
   encodeMessage,
   decodeMessage,
   SyncMessageBuilder,
@@ -38,6 +36,7 @@ export type { SyncConn, DecodedMessage, SyncedConnImport, SyncDaemonStats, SyncS
 export { SyncDaemonFollower } from './lb/keepalived/lvs-syncd.js';
 export { vrrpModuleSpec } from './lb/director/vrrp-module.js';
 export { syncModuleSpec } from './lb/director/sync-module.js';
+export { createSyncedCore, syncDaemonsOf } from './lb/director/sync-attach.js';
 export {
   runInVm,
   findVmKernel,

@@ -3,7 +3,7 @@
 // by the built-in `sync-engine` module so they stop with the daemon; the `sync` module
 // (sync-module.ts) follows VRRP and reports their counters.
 import { Ipvs } from '../ipvs/ipvs.js';
-import { createSyncedCore } from '../ipvs/sync/attach.js';
+import { createSyncedCore } from './sync-attach.js';
 import { runIpvsadm } from '../ipvsadm/run.js';
 import type { IpvsCore } from './ipvs-core.js';
 import type { DirectorModule } from './modules.js';

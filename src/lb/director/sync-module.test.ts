@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Ipvs } from '../ipvs/index.js';
 import { runIpvsadm } from '../ipvsadm/run.js';
-import { createSyncedCore } from '../ipvs/sync/attach.js';
+import { createSyncedCore } from './sync-attach.js';
 import { silentSyncTransport as transport } from '../../../test/ipvs/silent-sync-transport.js';
 import type { DirectorEvents, DirectorHost } from './modules.js';
 import { startDaemonArgv, syncPlanOf } from '../keepalived/lvs-syncd.js';

@@ -6,7 +6,7 @@
 import { formatIPv4 } from './addr.js';
 import type { CoreTime } from './clock.js';
 import { ConnTable, type HashedConn } from './conn_tab.js';
-import type { Dest } from './dest.js';
+import type { Dest } from './ip_vs.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_TEMPLATE } from './flags.js';
 import { TCP_STATE_NAMES } from './proto_tcp.js';
 import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type ConnSnapshot, type IpvsSysctl, type Verdict } from './types.js';

@@ -6,12 +6,11 @@
 import type { CoreTime } from './clock.js';
 import { Conn, type ConnLifecycle } from './conn.js';
 import type { IpvsCtl } from './ctl.js';
-import type { Dest } from './dest.js';
+import type { Dest, Service } from './ip_vs.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_TEMPLATE, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT } from './flags.js';
 import type { TimeoutTable } from './proto.js';
 import { TCP_DIR_INPUT, TCP_DIR_OUTPUT, TCP_S, TH_RST, TH_SYN, setTcpState } from './proto_tcp.js';
 import { udpStateTransition } from './proto_udp.js';
-import type { Service } from './service.js';
 import type { Stats } from './stats.js';
 import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type IpvsSysctl, type PacketHeaders, type Verdict } from './types.js';
 import { ACCEPT } from './xmit.js';

@@ -6,12 +6,11 @@
 import { formatIPv4, parseIPv4 } from './addr.js';
 import type { CoreTime } from './clock.js';
 import type { ConnLifecycle } from './conn.js';
-import { Dest } from './dest.js';
+import { Dest, Service } from './ip_vs.js';
 import { errnoOf, type CtlError, type Errno, type IpvsOp } from './errno.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED_MASK, SCHED_FLAG_BITS } from './flags.js';
 import type { TimeoutTable } from './proto.js';
 import { createScheduler, type SchedEnv } from './sched/index.js';
-import { Service } from './service.js';
 import type { Stats } from './stats.js';
 import type { CtlCommand, DaemonControl, DestOptions, DestSnapshot, IpvsSysctl, ServiceKey, ServiceOptions, ServiceSnapshot } from './types.js';
 

@@ -2,7 +2,7 @@
 // connection turns into — NAT rewrites the destination (and the reply's source), DR routes the
 // packet unchanged to the real server, TUN encapsulates it to the real server, LOCALNODE delivers it
 // here. The core decides; the director daemon applies the rewrite to real packets.
-import type { Dest } from './dest.js';
+import type { Dest } from './ip_vs.js';
 import { IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_TUNNEL } from './flags.js';
 import type { Verdict } from './types.js';
 

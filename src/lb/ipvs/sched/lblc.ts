@@ -2,11 +2,9 @@
 // is used while it is available, has weight and is not "overloaded" in lblc's sense (more active conns
 // than its weight while some dest is below half its weight); otherwise wlc picks and the cache is
 // updated. A 60 s timer expires idle entries the kernel's way.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
+import type { Dest, SchedEnv, Scheduler, Service } from '../ip_vs.js';
 import type { PacketHeaders } from '../types.js';
 import { hash32 } from './hash.js';
-import type { Scheduler, SchedEnv } from './scheduler.js';
 import { wlcLeast } from './wlc.js';
 
 export const LBLC_TAB_BITS = 10;

@@ -6,6 +6,4 @@ export * from './master.js';
 export * from './apply.js';
 export * from './config.js';
 export { SyncDaemons, SyncDaemonError, type SyncTarget, type SyncDaemonStats, type SyncDaemonsOptions, type SyncErrno } from './sync-daemon.js';
-export { createSyncedCore, syncDaemonsOf, type SyncableCore, type DaemonControlLike } from './attach.js';
-export { lookupInterface, lookupInterfaceSync, interfaceFromIpJson, type SyncInterface, type InterfaceLookup } from './netif.js';
-export { dgramTransport, type SyncTransport, type SyncSender, type SyncReceiver } from './transport.js';
+export type { SyncInterface, SyncTransport, SyncSender, SyncReceiver } from './io.js';

@@ -9,7 +9,7 @@
 // - backup side: `SyncTarget.importSyncedConn(conn)` receives every accepted record.
 import type { Clock, SyncDaemonOptions } from '../types.js';
 import { decodeMessage } from './message.js';
-import { lookupInterfaceSync, type SyncInterface } from './netif.js';
+import type { SyncInterface, SyncReceiver, SyncSender, SyncTransport } from './io.js';
 import type { ProtoTimeouts } from '../proto.js';
 import { acceptRecord, type SyncedConnImport } from './apply.js';
 import { resolveDaemonConfig, type ResolvedDaemonConfig } from './config.js';
@@ -23,7 +23,6 @@ import {
   type SyncSettings,
   type SyncSource,
 } from './master.js';
-import { dgramTransport, type SyncReceiver, type SyncSender, type SyncTransport } from './transport.js';
 
 /** IPVS_SYNC_WAKEUP_RATE: this many queued full buffers wake the master thread at once. */
 const SYNC_WAKEUP_RATE = 8;
@@ -70,9 +69,10 @@ export interface SyncDaemonsOptions {
   target: SyncTarget;
   clock?: Clock;
   settings?: SyncSettings;
-  transport?: SyncTransport;
-  /** find the multicast interface in this namespace (default lookupInterfaceSync) */
-  lookup?: (name: string) => SyncInterface | undefined;
+  /** the sockets (the director's: src/lb/director/sync-transport.ts) */
+  transport: SyncTransport;
+  /** find the multicast interface in this namespace (the director's: src/lb/director/sync-netif.ts) */
+  lookup: (name: string) => SyncInterface | undefined;
   /** kernel-style log lines ("sync thread started: ...") */
   log?: (line: string) => void;
   qlenMax?: number;
@@ -111,8 +111,8 @@ export class SyncDaemons {
   constructor(private readonly opts: SyncDaemonsOptions) {
     this.clock = opts.clock ?? systemClock;
     this.settings = opts.settings ?? DEFAULT_SYNC_SETTINGS;
-    this.transport = opts.transport ?? dgramTransport;
-    this.lookup = opts.lookup ?? lookupInterfaceSync;
+    this.transport = opts.transport;
+    this.lookup = opts.lookup;
     this.log = opts.log ?? (() => {});
   }
 

@@ -1,12 +1,12 @@
 // Two embedded IPVS cores joined by sync daemons over an in-memory segment: the master's packets go
 // through its real core, the backup's table is checked through ipvsadm's own output.
 import { describe, expect, it } from 'vitest';
-import { runAdmin } from '../../../../test/ipvs/testkit.js';
-import { Ipvs } from '../ipvs.js';
-import type { PacketHeaders } from '../types.js';
-import { createSyncedCore } from './attach.js';
-import type { SyncInterface } from './netif.js';
-import type { SyncTransport } from './transport.js';
+import { runAdmin } from '../../../test/ipvs/testkit.js';
+import { Ipvs } from '../ipvs/ipvs.js';
+import type { PacketHeaders } from '../ipvs/types.js';
+import { createSyncedCore } from './sync-attach.js';
+import type { SyncInterface } from '../ipvs/sync/io.js';
+import type { SyncTransport } from '../ipvs/sync/io.js';
 
 function segment(): SyncTransport {
   const receivers = new Set<(d: Buffer) => void>();

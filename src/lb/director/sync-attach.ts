@@ -3,11 +3,13 @@
 // after its state transition (ip_vs_in -> ip_vs_sync_conn), and takes the backup's records through
 // importSyncedConn (ip_vs_proc_conn). Only the director process does this; `lvslab simulate` runs
 // the core without sockets.
-import type { SyncDaemonOptions } from '../types.js';
-import type { ProtoTimeouts } from '../proto.js';
-import type { SyncedConnImport } from './apply.js';
-import { DEFAULT_SYNC_SETTINGS, markSyncedConn, type SyncSource } from './master.js';
-import { SyncDaemons, type SyncDaemonsOptions } from './sync-daemon.js';
+import type { SyncDaemonOptions } from '../ipvs/types.js';
+import type { ProtoTimeouts } from '../ipvs/proto.js';
+import type { SyncedConnImport } from '../ipvs/sync/apply.js';
+import { DEFAULT_SYNC_SETTINGS, markSyncedConn, type SyncSource } from '../ipvs/sync/master.js';
+import { SyncDaemons, type SyncDaemonsOptions } from '../ipvs/sync/sync-daemon.js';
+import { lookupInterfaceSync } from './sync-netif.js';
+import { dgramTransport } from './sync-transport.js';
 
 /** The daemon control the core calls for --start-daemon / --stop-daemon / the snapshot's daemons. */
 export interface DaemonControlLike {
@@ -18,7 +20,7 @@ export interface DaemonControlLike {
 
 /** What the sync engine uses of the core: the Ipvs class has exactly these members. */
 export interface SyncableCore<ConnT extends SyncSource = SyncSource> {
-  importSyncedConn(c: SyncedConnImport): void;
+  importSyncedConn(c: SyncedConnImport): ConnT | null;
   protoTimeouts(): ProtoTimeouts;
   observe(o: { inbound?(c: ConnT): void }): () => void;
   readonly conns: {
@@ -26,13 +28,6 @@ export interface SyncableCore<ConnT extends SyncSource = SyncSource> {
     templateGet(protocol: number, caddr: number, vaddr: number, vport: number): ConnT | null;
   };
 }
-
-function int32(dotted: string): number {
-  const p = dotted.split('.').map(Number);
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) | 0;
-}
-
-const IPPROTO_IP = 0;
 
 const daemonsByCore = new WeakMap<object, SyncDaemons>();
 
@@ -47,27 +42,20 @@ export function syncDaemonsOf(core: object): SyncDaemons | undefined {
  */
 export function createSyncedCore<ConnT extends SyncSource, C extends SyncableCore<ConnT>>(
   make: (daemons: DaemonControlLike) => C,
-  opts: Omit<SyncDaemonsOptions, 'target'> = {},
+  opts: Partial<Omit<SyncDaemonsOptions, 'target'>> = {},
 ): { core: C; sync: SyncDaemons } {
   let core: C | undefined;
   const settings = opts.settings ?? DEFAULT_SYNC_SETTINGS;
   const sync = new SyncDaemons({
+    transport: dgramTransport,
+    lookup: lookupInterfaceSync,
     ...opts,
     target: {
       importSyncedConn(c) {
         if (!core) return;
-        core.importSyncedConn(c);
         // ip_vs_proc_conn also sets in_pkts = sync_threshold and old_state = state on the entry
         // (new or updated), which decides when this director resends it once it is master.
-        const proto = c.protocol === 'tcp' ? 6 : 17;
-        const caddr = int32(c.client.addr);
-        let cp: ConnT | null;
-        if (c.template) {
-          const fwmarkTpl = c.fwmark !== 0 && c.virtual.port === 0;
-          cp = core.conns.templateGet(fwmarkTpl ? IPPROTO_IP : proto, caddr, fwmarkTpl ? c.fwmark | 0 : int32(c.virtual.addr), c.virtual.port);
-        } else {
-          cp = core.conns.inGet(proto, caddr, c.client.port, int32(c.virtual.addr), c.virtual.port);
-        }
+        const cp = core.importSyncedConn(c);
         if (cp) markSyncedConn(cp, (opts.clock ?? { now: () => performance.now() }).now(), settings);
       },
       protoTimeouts: () => (core ? core.protoTimeouts() : { tcp: [], udp: 300 }),

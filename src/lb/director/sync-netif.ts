@@ -3,17 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
-
-export interface SyncInterface {
-  name: string;
-  ifindex: number;
-  mtu: number;
-  /**
-   * The address the kernel binds the master's socket to (inet_select_addr(dev, 0,
-   * RT_SCOPE_UNIVERSE)): the first primary, global-scope IPv4. Undefined when the device has none.
-   */
-  primaryIPv4?: string;
-}
+import type { SyncInterface } from '../ipvs/sync/io.js';
 
 export type InterfaceLookup = (name: string) => Promise<SyncInterface | undefined>;
 

@@ -3,22 +3,7 @@
 // multicast loop off; the backup's socket binds group:port with address reuse and joins the group
 // on the interface. Sockets are opened in the calling process's network namespace.
 import dgram from 'node:dgram';
-import type { ResolvedDaemonConfig } from './config.js';
-import type { SyncInterface } from './netif.js';
-
-export interface SyncSender {
-  send(datagram: Buffer): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface SyncReceiver {
-  close(): Promise<void>;
-}
-
-export interface SyncTransport {
-  openSender(cfg: ResolvedDaemonConfig, iface: SyncInterface, log?: (line: string) => void): Promise<SyncSender>;
-  openReceiver(cfg: ResolvedDaemonConfig, iface: SyncInterface, onDatagram: (d: Buffer) => void, log?: (line: string) => void): Promise<SyncReceiver>;
-}
+import type { SyncTransport } from '../ipvs/sync/io.js';
 
 function closeSocket(s: dgram.Socket): Promise<void> {
   return new Promise((resolve) => {

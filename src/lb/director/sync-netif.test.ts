@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interfaceFromIpJson } from './netif.js';
+import { interfaceFromIpJson } from './sync-netif.js';
 
 describe('the multicast interface', () => {
   it("takes the first primary global IPv4 as the master's source, skipping secondaries (the VIP)", () => {

@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { leftovers, pidAlive } from './helpers.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-describe('article lab', () => {
+describe('article lab', needs(await probe.root()), () => {
   let lab: Lab;
   beforeAll(async () => {
     lab = await buildLab('article');

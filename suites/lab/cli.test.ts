@@ -8,11 +8,12 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { teardownLab } from '../../src/lab/index.js';
 import { leftovers, namespacesOf } from './helpers.js';
+import { needs, probe } from '../../test/capabilities.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const lvslab = (...args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, timeout: 60_000 });
 
-describe('lab CLI', () => {
+describe('lab CLI', needs(await probe.root()), () => {
   const cleanup: string[] = [];
   afterAll(async () => {
     for (const id of cleanup) await teardownLab(id).catch(() => undefined);

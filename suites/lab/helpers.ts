@@ -1,5 +1,5 @@
 // What the lab suites check after a teardown: nothing of the lab is left on the machine.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { runDirOf } from '../../src/lab/rundir.js';
 
 export function namespacesOf(labId: string): string[] {
@@ -35,4 +35,23 @@ export function pidAlive(pid: number): boolean {
 
 export function leftovers(labId: string): { namespaces: string[]; processes: number[]; runDir: boolean } {
   return { namespaces: namespacesOf(labId), processes: processesMentioning(labId), runDir: existsSync(runDirOf(labId)) };
+}
+
+/** `net:[inode]` of a named namespace, as /proc links show it. */
+export function namespaceInode(ns: string): string {
+  return `net:[${statSync(`/run/netns/${ns}`).ino}]`;
+}
+
+/** This process's descriptors that point at one of these namespaces. */
+export function descriptorsInto(inodes: string[]): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (inodes.includes(target)) out.push(`${fd} -> ${target}`);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
 }

@@ -1,10 +1,9 @@
 // `lvslab up <preset|file>`: build a lab and leave it running until `lvslab down`. Real servers get
-// a standalone agent serving the lab's services (HTTP identity page, UDP sink), so curl and nc from
-// the client work at once.
+// agents (in one process of the lab's that outlives this command) serving the lab's services (HTTP
+// identity page, UDP sink); `up` returns once they listen, so curl and nc from the client work at once.
 import { parseArgs } from 'node:util';
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { buildLab } from '../../lab/build.js';
-import { agentEntry } from '../../lab/agent/client.js';
 import { presetNames } from '../../lab/presets.js';
 import { requireRoot } from './lab-args.js';
 
@@ -31,14 +30,8 @@ export const upCommand: Command = {
     requireRoot('lvslab up');
     const lab = await buildLab(positionals[0], { owner: 'kept', agents: false });
     try {
-      if (!values['no-serve']) {
-        // Standalone agents outlive this command; their pids are in the run directory for `down`.
-        await Promise.all(
-          lab.reals.map((h) =>
-            h.spawn([process.execPath, agentEntry(), JSON.stringify(lab.agentConfig(h)), '--standalone'], { logName: `agent-${h.name}`, outliveOwner: true }),
-          ),
-        );
-      }
+      // The agents' process outlives this command; its pid is in the run directory for `down`.
+      if (!values['no-serve']) await lab.startKeptAgents(lab.reals);
     } catch (err) {
       await lab.teardown();
       throw err;

@@ -1,10 +1,15 @@
 // The real server's services: an HTTP server that answers like the article's httpd and remembers
-// who it saw, and a UDP service that appends each peer's datagrams to a file of its own.
+// who it saw, and a UDP service that appends each peer's datagrams to a file of its own. Their
+// sockets come from the host's namespace (netns.ts); Node adopts the bound descriptors.
 import { createServer, type Server } from 'node:http';
 import { createSocket, type Socket } from 'node:dgram';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NamespaceSockets } from './netns.js';
 import { identityPage, type HttpRequestRecord, type UdpEcho, type UdpPeerRecord } from './protocol.js';
+
+/** Where a service's listening socket comes from: its host's namespace. */
+export type ServiceSockets = Pick<NamespaceSockets, 'tcpBound' | 'udpBound'>;
 
 /** Keep memory bounded however long a lab runs: the oldest records go first. */
 const MAX_RECORDS = 100_000;
@@ -16,6 +21,7 @@ export class HttpService {
   constructor(
     readonly port: number,
     private readonly identity: string,
+    private readonly sockets: ServiceSockets,
   ) {}
 
   async start(): Promise<void> {
@@ -37,9 +43,10 @@ export class HttpService {
     });
     // Short keep-alive so clients that asked for fresh connections are not kept waiting on close.
     server.keepAliveTimeout = 5_000;
+    const fd = this.sockets.tcpBound('0.0.0.0', this.port);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '0.0.0.0', () => {
+      server.listen({ fd }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -66,13 +73,15 @@ export class UdpService {
     private readonly identity: string,
     private readonly echo: UdpEcho,
     dataDir: string,
+    private readonly sockets: ServiceSockets,
   ) {
     this.dir = join(dataDir, `udp-${port}`);
   }
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    const fd = this.sockets.udpBound('0.0.0.0', this.port);
+    const sock = createSocket({ type: 'udp4' });
     sock.on('message', (msg, rinfo) => {
       const key = `${rinfo.address}:${rinfo.port}`;
       let p = this.peers.get(key);
@@ -99,8 +108,9 @@ export class UdpService {
     });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(this.port, '0.0.0.0', () => {
+      sock.bind({ fd }, () => {
         sock.off('error', reject);
+        sock.setRecvBufferSize(4 << 20);
         resolve();
       });
     });

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { LabDescriptionError, validateDescription } from './validate.js';
-import { preset, presetNames } from './presets.js';
+import { isPresetReference, preset, presetFromReference, presetNames, type PresetReference } from './presets.js';
 import type { LabDescription, Topology } from './topology.js';
 
 /** Parse YAML (JSON is YAML) text into a description object; `source` names it in errors. */
@@ -39,14 +39,16 @@ export async function loadTopology(spec: string): Promise<Topology> {
   } catch (err) {
     throw new LabDescriptionError([`${spec}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
   }
-  return validateDescription(parseDescriptionText(text, spec), spec);
+  const doc = parseDescriptionText(text, spec);
+  return validateDescription(isPresetReference(doc) ? presetFromReference(doc, spec) : doc, spec);
 }
 
-/** A description given as a preset name, an object, or an already validated topology. */
-export type LabSource = string | LabDescription | Topology;
+/** A description given as a preset name, a preset with parameters, an object, or an already validated topology. */
+export type LabSource = string | PresetReference | LabDescription | Topology;
 
 export async function resolveTopology(source: LabSource): Promise<Topology> {
   if (typeof source === 'string') return loadTopology(source);
+  if (isPresetReference(source)) return validateDescription(presetFromReference(source), source.preset);
   if (isTopology(source)) return source;
   return validateDescription(source);
 }

@@ -71,7 +71,7 @@ describe('lab CLI', () => {
     expect(r.stderr).toMatch(/^lvslab exec: no lab 'nosuchlab'/);
     const bad = await lvslab('script', 'nosuch');
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toContain("'nosuch' is neither a preset (article, article-single, dr) nor a description file");
+    expect(bad.stderr).toContain("'nosuch' is neither a preset (article, article-single, dr, article-scale) nor a description file");
     for (const cmd of ['up', 'down', 'ls', 'gc', 'exec', 'script', 'probe']) {
       const help = await lvslab(cmd, '--help');
       expect(help.exitCode).toBe(0);

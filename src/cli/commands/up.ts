@@ -4,19 +4,23 @@
 import { parseArgs } from 'node:util';
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { buildLab } from '../../lab/build.js';
-import { presetNames } from '../../lab/presets.js';
+import { SCALE_LIMITS, presetNames, type ScaleParams } from '../../lab/presets.js';
+import type { LabSource } from '../../lab/load.js';
 import { requireRoot } from './lab-args.js';
 
-const usage = `usage: lvslab up <preset|file> [--no-serve] [--json]
+const usage = `usage: lvslab up <preset|file> [--rs N] [--clients M] [--no-serve] [--json]
 
 Build a lab from a preset (${presetNames().join(', ')}) or a YAML/JSON description file and
 leave it running; prints the lab id. The lab is kept until 'lvslab down <id>' ('lvslab gc' leaves
 it alone unless given --all). Namespaces are named lvs-<id>-<host>.
 
-  --no-serve   do not start the real servers' HTTP/UDP services
-  --json       print the lab id, namespaces and addresses as JSON
+  --rs N        article-scale: N real servers (1-${SCALE_LIMITS.rs}, default 8)
+  --clients M   article-scale: M clients (1-${SCALE_LIMITS.clients}, default 1)
+  --no-serve    do not start the real servers' HTTP/UDP services
+  --json        print the lab id, namespaces and addresses as JSON
 
   lvslab up article-single
+  lvslab up article-scale --rs 64
   lvslab exec <id> client -- ping -c1 192.168.1.110`;
 
 export const upCommand: Command = {
@@ -25,10 +29,24 @@ export const upCommand: Command = {
   usage,
   async run(argv) {
     if (printedHelp(argv, usage)) return 0;
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'no-serve': { type: 'boolean' }, json: { type: 'boolean' } } });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'no-serve': { type: 'boolean' }, json: { type: 'boolean' }, rs: { type: 'string' }, clients: { type: 'string' } },
+    });
     if (positionals.length !== 1) throw new UsageError('needs exactly one preset name or description file');
+    const params: ScaleParams = {};
+    for (const k of ['rs', 'clients'] as const) {
+      const v = values[k];
+      if (v === undefined) continue;
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > SCALE_LIMITS[k]) throw new UsageError(`--${k} must be a whole number from 1 to ${SCALE_LIMITS[k]} (got '${v}')`);
+      params[k] = n;
+    }
+    if (Object.keys(params).length > 0 && positionals[0] !== 'article-scale') throw new UsageError(`--rs and --clients apply to the article-scale preset (not '${positionals[0]}')`);
     requireRoot('lvslab up');
-    const lab = await buildLab(positionals[0], { owner: 'kept', agents: false });
+    const source: LabSource = Object.keys(params).length > 0 ? { preset: positionals[0], ...params } : positionals[0];
+    const lab = await buildLab(source, { owner: 'kept', agents: false, source: positionals[0] });
     try {
       // The agents' process outlives this command; its pid is in the run directory for `down`.
       if (!values['no-serve']) await lab.startKeptAgents(lab.reals);

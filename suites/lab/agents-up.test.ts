@@ -1,13 +1,9 @@
 // `lvslab up` returns when the lab is usable: the real servers' services already listen. A client
 // connecting to RS1:80 right after `up` is answered, every time (each try on a lab of its own).
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { teardownLab } from '../../src/lab/index.js';
-import { leftovers } from './helpers.js';
-
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const lvslab = (...args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, timeout: 60_000 });
+import { leftovers, lvslab } from './helpers.js';
 
 describe('lvslab up: usable when it returns', () => {
   const labs: string[] = [];

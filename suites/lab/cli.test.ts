@@ -3,14 +3,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { teardownLab } from '../../src/lab/index.js';
-import { leftovers, namespacesOf } from './helpers.js';
-
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const lvslab = (...args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, timeout: 60_000 });
+import { leftovers, lvslab, namespacesOf } from './helpers.js';
 
 describe('lab CLI', () => {
   const cleanup: string[] = [];

@@ -1,6 +1,13 @@
 // What the lab suites check after a teardown: nothing of the lab is left on the machine.
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { runDirOf } from '../../src/lab/rundir.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** The built CLI, as a user runs it (never throws: look at exitCode). */
+export const lvslab = (...args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, timeout: 60_000 });
 
 export function namespacesOf(labId: string): string[] {
   try {

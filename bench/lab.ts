@@ -100,7 +100,7 @@ async function article(runs: number, dir: string): Promise<void> {
   const variants: Variant[] = ['lab', 'lab-bare', 'sh', 'agents'];
   const times: Record<Variant, number[]> = { lab: [], 'lab-bare': [], sh: [], agents: [] };
   let left = 0;
-  // Warm-up that does not count: page cache, and the agent thread's boot (once per process).
+  // Warm-up that does not count: page cache, and the agent threads' boot (once per process).
   const first = await timeLab('article', 'agents-after');
   await timeScript(t, dir, 'w');
   for (let i = 1; i <= runs; i++) {
@@ -134,7 +134,7 @@ async function article(runs: number, dir: string): Promise<void> {
       `lab-bare / sh (the builder vs script):  ${bareSh.toFixed(2)}x ${goal(bareSh <= 1.3, '<= 1.3x')}`,
       `lab / sh:                               ${paired(times.lab, times.sh).toFixed(2)}x`,
       `agents ready (5 hosts):                 ${ms(agents)} ${goal(agents <= 40, '<= 40 ms')}`,
-      `first agents in this process:           ${ms(first.agents)} (the agent thread's boot included; once per process)`,
+      `first agents in this process:           ${ms(first.agents)} (the agent threads' boot included; once per process)`,
       `left behind by ${runs * 3 + 1} teardowns:          ${left} namespaces or run directories`,
     ].join('\n') + '\n',
   );
@@ -144,7 +144,7 @@ async function scale(runs: number, dir: string): Promise<void> {
   const sizes = [2, 8, 32, 64, 128];
   const rows = new Map<number, { lab: LabTimes[]; sh: Array<{ up: number; down: number }>; hosts: number }>();
   for (const n of sizes) rows.set(n, { lab: [], sh: [], hosts: (await resolveTopology({ preset: 'article-scale', rs: n })).hosts.length });
-  await timeLab({ preset: 'article-scale', rs: 2 }, 'agents-after'); // warm-up: the agent thread boots
+  await timeLab({ preset: 'article-scale', rs: 2 }, 'agents-after'); // warm-up: the agent threads boot
   for (let i = 1; i <= runs; i++) {
     for (const n of rotate(sizes, i)) {
       const source = { preset: 'article-scale', rs: n };

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { prestartAgentThread } from './agent/client.js';
+import { prestartAgentThreads } from './agent/client.js';
 import { Lab } from './lab.js';
 import { resolveTopology, type LabSource } from './load.js';
 import { runStages } from './netns.js';
@@ -38,8 +38,8 @@ function newId(): string {
 export async function buildLab(source: LabSource, opts: BuildOptions = {}): Promise<Lab> {
   const topology = await resolveTopology(source);
   if (process.getuid?.() !== 0) throw new LabPermissionError('building a lab needs root (network namespaces)');
-  // The agent thread boots (once per process) while the namespaces are built.
-  if (opts.agents ?? true) prestartAgentThread();
+  // The agent threads boot (once per process) while the namespaces are built.
+  if (opts.agents ?? true) prestartAgentThreads();
   if (opts.gc ?? true) {
     await gc().catch((err: Error) => process.emitWarning(`lvslab gc before build: ${err.message}`));
   }

@@ -93,8 +93,9 @@ export class Lab {
   }
 
   /**
-   * Start (once) the agent of a host, in this process's agent thread (agent/client.ts): it lives as
-   * long as this process or until teardown. Real servers' agents serve the lab's services before ready.
+   * Start (once) the agent of a host, in one of this process's agent threads (agent/client.ts): it
+   * lives as long as this process or until teardown. Real servers' agents serve the lab's services
+   * before ready.
    */
   startAgent(name: string): Promise<AgentClient> {
     const existing = this.agents.get(name);
@@ -103,7 +104,7 @@ export class Lab {
     if (inFlight) return inFlight;
     const host = this.host(name);
     const p = (async () => {
-      const agent = await AgentClient.start({ config: this.agentConfig(host) });
+      const agent = await AgentClient.start({ config: this.agentConfig(host), lane: host.role === 'client' ? 'probe' : 'serve' });
       this.agents.set(name, agent);
       return agent;
     })();

@@ -2,13 +2,16 @@
 // and offer the typed API (lab.client.agent().http(...) and friends). One request in flight or many:
 // each carries an id and its answer comes back with the same id.
 //
-// Where agents run: in one worker thread of the process that uses the lab (AgentThread), started
-// once and shared by every agent of every lab that process opens; each agent opens its sockets in its
-// own host's namespace (netns.ts). Starting one is a message, not a process: a lab's agents are ready
-// in milliseconds, and they cannot outlive the process that asked for them. Labs kept by `lvslab up`
-// get the same agents in a process of their own (main.ts, started by lab.ts).
+// Where agents run: in worker threads of the process that uses the lab (AgentThread), started once
+// and shared by every agent of every lab that process opens; each agent opens its sockets in its own
+// host's namespace (netns.ts). Two lanes, so that probing and serving use both cores as separate
+// processes did: clients' agents in one thread, every other host's in the other. Starting an agent
+// is a message, not a process: a lab's agents are ready in milliseconds, and they cannot outlive
+// the process that asked for them. Labs kept by `lvslab up` get the same agents in a process of
+// their own (main.ts, started by lab.ts).
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type {
@@ -49,13 +52,21 @@ type Listener = (r: HostReply) => void;
  * is in flight (as a child's IPC channel would), so a script that forgets teardown still exits, and
  * its lab goes to gc like any lab whose owner died.
  */
+/** Which thread a host's agent runs in: probers (clients) apart from servers, when there are two cores. */
+export type AgentLane = 'probe' | 'serve';
+
+const LANES: AgentLane[] = availableParallelism() > 1 ? ['probe', 'serve'] : ['serve'];
+
 class AgentThread {
-  private static current: Promise<AgentThread> | undefined;
+  private static readonly current = new Map<AgentLane, Promise<AgentThread>>();
   private readonly listeners = new Map<string, Listener>();
   private busy = 0;
   private dead: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly lane: AgentLane,
+    private readonly worker: Worker,
+  ) {
     worker.unref();
     worker.on('message', (r: HostReply) => {
       if (r.kind === 'fatal') this.die(new AgentError(`agent thread: ${r.error}`));
@@ -65,22 +76,31 @@ class AgentThread {
     worker.on('exit', (code) => this.die(new AgentError(`agent thread exited (code ${code})`)));
   }
 
-  /** The process's agent thread, started on first use (and again after one died). */
-  static get(): Promise<AgentThread> {
-    AgentThread.current ??= (async () => {
+  /** The process's agent thread for a lane, started on first use (and again after one died). */
+  static get(wanted: AgentLane): Promise<AgentThread> {
+    const lane = LANES.includes(wanted) ? wanted : LANES[0];
+    let current = AgentThread.current.get(lane);
+    if (current) return current;
+    current = (async () => {
       // libuv starts its thread pool on first use, each new thread in the namespace of the thread
-      // that asked. Make sure that is this one (the process's namespace), not the agent thread
+      // that asked. Make sure that is this one (the process's namespace), not an agent thread
       // (an empty namespace of its own), or the runner's own name lookups would run in there.
       await stat('/');
-      return new AgentThread(new Worker(agentEntry('thread.js'), { execArgv: [], stdout: false, stderr: false }));
+      return new AgentThread(lane, new Worker(agentEntry('thread.js'), { execArgv: [], stdout: false, stderr: false }));
     })();
-    return AgentThread.current;
+    AgentThread.current.set(lane, current);
+    current.catch(() => AgentThread.forget(lane, current)); // try again next time
+    return current;
+  }
+
+  private static forget(lane: AgentLane, p: Promise<AgentThread> | undefined): void {
+    if (AgentThread.current.get(lane) === p) AgentThread.current.delete(lane);
   }
 
   private die(err: Error): void {
     if (this.dead) return;
     this.dead = err;
-    if (AgentThread.current) AgentThread.current = undefined;
+    AgentThread.current.delete(this.lane); // the next agent starts a new thread
     void this.worker.terminate();
     for (const [key, l] of this.listeners) l({ kind: 'failed', key, error: err.message });
     this.listeners.clear();
@@ -116,13 +136,15 @@ class AgentThread {
   }
 }
 
-/** Start the agent thread ahead of the first agent (buildLab does, while the namespaces are built). */
-export function prestartAgentThread(): void {
-  void AgentThread.get().catch(() => undefined);
+/** Start the agent threads ahead of the first agent (buildLab does, while the namespaces are built). */
+export function prestartAgentThreads(): void {
+  for (const lane of LANES) void AgentThread.get(lane).catch(() => undefined);
 }
 
 export interface StartAgentOptions {
   config: AgentConfig;
+  /** the thread to run in (default 'serve') */
+  lane?: AgentLane;
   /** ms to wait for the agent to report ready (default 10 s: a loaded CI machine, not the goal) */
   readyTimeoutMs?: number;
 }
@@ -152,7 +174,7 @@ export class AgentClient {
   }
 
   static async start(o: StartAgentOptions): Promise<AgentClient> {
-    const thread = await AgentThread.get();
+    const thread = await AgentThread.get(o.lane ?? 'serve');
     const key = `${o.config.netns}#${nextKey++}`;
     const timeoutMs = o.readyTimeoutMs ?? 10_000;
     let client: AgentClient | undefined;

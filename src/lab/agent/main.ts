@@ -34,8 +34,14 @@ function ready(): void {
   process.stdout.write(`lvslab agents serving: ${configs.map((c) => `${c.host} (${c.serve.map((s) => `${s.protocol}/${s.port}`).join(', ') || 'nothing'})`).join(', ')}\n`);
   if (values['ready-fd'] !== undefined) {
     const fd = Number(values['ready-fd']);
-    writeSync(fd, 'ready\n');
-    closeSync(fd);
+    try {
+      writeSync(fd, 'ready\n');
+      closeSync(fd);
+    } catch {
+      // EPIPE: whoever started us is gone before the lab was complete, maybe before it recorded
+      // our pid; nobody would ever stop us.
+      fail('the lab builder went away before the agents were ready');
+    }
   }
 }
 

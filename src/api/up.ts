@@ -15,6 +15,9 @@ import { heal, partition, setLink } from './faults.js';
 import { attributeUdp, probeRun, recordOf, timelineRecords, type ProbeRun } from './probe-run.js';
 import { parseTarget } from './targets.js';
 import { sourcePortsOf } from './source-ports.js';
+import { LabApiError } from './errors.js';
+
+export { LabApiError };
 
 export interface UpOptions {
   /** which load balancer runs on the directors (default `embedded`); `none` builds the lab only */
@@ -23,10 +26,6 @@ export interface UpOptions {
   directors?: Record<string, DirectorConfig>;
   /** called with a line of progress while the lab builds and the directors start */
   onProgress?: (message: string) => void;
-}
-
-export class LabApiError extends Error {
-  override name = 'LabApiError';
 }
 
 /** Build a lab (a preset name, a description file, or a description object) and start its backend. */

@@ -1,7 +1,7 @@
 // The article's TCP scenario on the embedded backend, one director (article-single): LVS-NAT round
 // robin on port 80, what the real servers see, what ipvsadm shows, and the article's failure modes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { ARTICLE_TCP, VIP, articleVirtualServers, keepAliveScript } from './helpers/article.js';
 

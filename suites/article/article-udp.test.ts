@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { ARTICLE_UDP, VIP } from './helpers/article.js';
 

@@ -2,7 +2,7 @@
 // errors from a real server (translated back to the client), a real server vanishing, and a daemon
 // killed with SIGKILL and started again (its leftover rules cleared).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { openEmbeddedBackend, type EmbeddedSession } from '../../src/lb/director/backend.js';
 import { ARTICLE_TCP, ARTICLE_UDP, VIP } from './helpers/article.js';

@@ -1,7 +1,7 @@
 // Weighted and dynamic schedulers on live traffic through the embedded director: wrr 3:1, wlc with
 // a slow real server, sh stickiness per client address, and LVS-DR on the `dr` preset.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { VIP } from './helpers/article.js';
 

@@ -13,7 +13,7 @@ import { summarize } from '../../test/vrrp/harness/probes.js';
 import type { SpeakerStatus } from '../../src/lb/vrrp/speaker.js';
 
 const isRoot = process.getuid?.() === 0;
-const built = existsSync(`${repoRoot}dist/lb/director/main.js`) && existsSync(`${repoRoot}dist/lb/vrrp/director-module.js`);
+const built = existsSync(`${repoRoot}dist/lb/director/main.js`) && existsSync(`${repoRoot}dist/lb/director/vrrp-module.js`);
 
 describe.skipIf(!isRoot || !built)('VRRP hosted by the embedded director daemon (article lab, IPVS path)', () => {
   let lab: Lab;

@@ -9,7 +9,7 @@ import { compareTraceItems } from '../../src/lb/kernel/diff.js';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
 import { kernelPass, liveTraces } from '../../test/kernel/pass/pass.js';
 import type { ReplayObservation } from '../../test/kernel/pass/scenarios.js';
-import { runTraceItems } from '../../src/lb/ipvs/trace.js';
+import { runTraceItems } from '../../src/lb/simulate/run.js';
 
 // Traces replayed live (LVSLAB_DIFF_TRACES overrides): every scheduler with weight changes,
 // deletions, quiesced servers, held and closed connections and UDP, plus persistence and no-dest.

@@ -9,10 +9,8 @@
 // is a message, not a process: a lab's agents are ready in milliseconds, and they cannot outlive
 // the process that asked for them. Labs kept by `lvslab up` get the same agents in a process of
 // their own (main.ts, started by lab.ts).
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type {
   AgentConfig,
@@ -32,13 +30,11 @@ import type {
   UdpProbeOptions,
   UdpProbeResult,
 } from './protocol.js';
+import { compiledPath } from '../dist-path.js';
 
-/** A compiled agent file (main.js: kept agents; thread.js). Under vitest and tsx this module runs from src/, agents from dist/. */
+/** A compiled agent file (main.js: kept agents; thread.js: the agent thread). Under vitest and tsx this module runs from src/, agents from dist/. */
 export function agentEntry(file: 'main.js' | 'thread.js' = 'main.js'): string {
-  const here = fileURLToPath(new URL(`./${file}`, import.meta.url));
-  const dist = here.replace(/\/src\/lab\/agent\/([a-z]+)\.js$/, '/dist/lab/agent/$1.js');
-  if (!existsSync(dist)) throw new Error(`lvslab agent not built: ${dist} is missing (run 'npm run build')`);
-  return dist;
+  return compiledPath(new URL(`./${file}`, import.meta.url), file === 'main.js' ? 'agent' : 'agent thread');
 }
 
 export class AgentError extends Error {
@@ -47,16 +43,16 @@ export class AgentError extends Error {
 
 type Listener = (r: HostReply) => void;
 
-/**
- * The worker thread hosting this process's agents. It holds the process open only while a request
- * is in flight (as a child's IPC channel would), so a script that forgets teardown still exits, and
- * its lab goes to gc like any lab whose owner died.
- */
 /** Which thread a host's agent runs in: probers (clients) apart from servers, when there are two cores. */
 export type AgentLane = 'probe' | 'serve';
 
 const LANES: AgentLane[] = availableParallelism() > 1 ? ['probe', 'serve'] : ['serve'];
 
+/**
+ * A worker thread hosting this process's agents (of one lane). It holds the process open only while a request
+ * is in flight (as a child's IPC channel would), so a script that forgets teardown still exits, and
+ * its lab goes to gc like any lab whose owner died.
+ */
 class AgentThread {
   private static readonly current = new Map<AgentLane, Promise<AgentThread>>();
   private readonly listeners = new Map<string, Listener>();

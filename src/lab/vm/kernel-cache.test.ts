@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findVmKernel } from './kernel-cache.js';
+import { describeVmKernel, findVmKernel, kernelPin } from './kernel-cache.js';
 
 const dirs: string[] = [];
 function cache(): string {
@@ -41,5 +41,27 @@ describe('findVmKernel', () => {
     writeFileSync(join(k, 'kernel.json'), JSON.stringify(kernel));
     symlinkSync('6.1.0-x', join(d, 'current'));
     expect(findVmKernel(d)).toEqual({ ok: true, kernel });
+  });
+});
+
+describe('the kernel pin', () => {
+  const pin = { package: 'linux-image-6.1.0-57-amd64', version: '6.1.192-3', release: '6.1.0-57-amd64', source: 'linux-source-6.1' };
+  const vm = { vmlinux: '/v', initramfs: '/i', modules: '/m' };
+
+  it('is read from kernel-pin.json and names a Debian kernel package', () => {
+    const p = kernelPin();
+    expect(p.package).toBe(`linux-image-${p.release}`);
+    expect(p.version).toMatch(/^\d+\.\d+\.\d+-\d+$/);
+  });
+
+  it('says when the VM kernel is the pinned one and when it is not', () => {
+    expect(describeVmKernel({ ...vm, release: '6.1.0-57-amd64', package: pin.package, version: '6.1.192-3', pinned: true }, pin)).toBe(
+      '6.1.0-57-amd64 (linux-image-6.1.0-57-amd64 6.1.192-3), the pinned kernel',
+    );
+    expect(describeVmKernel({ ...vm, release: '6.1.0-58-amd64', package: 'linux-image-6.1.0-58-amd64', version: '6.1.195-1', pinned: false }, pin)).toBe(
+      '6.1.0-58-amd64 (linux-image-6.1.0-58-amd64 6.1.195-1), NOT the pinned kernel 6.1.0-57-amd64 (6.1.192-3) the recordings come from',
+    );
+    // an older cache without package fields is judged by its release
+    expect(describeVmKernel({ ...vm, release: '6.1.0-56-amd64' }, pin)).toMatch(/NOT the pinned kernel/);
   });
 });

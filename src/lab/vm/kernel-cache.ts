@@ -7,8 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 /** What the VM boots: produced by scripts/setup-kernel-vm, described by <cache>/current/kernel.json. */
 export interface VmKernel {
-  /** kernel release, e.g. 6.1.0-56-amd64 */
+  /** kernel release, e.g. 6.1.0-57-amd64 */
   release: string;
+  /** the Debian package and its version, e.g. linux-image-6.1.0-57-amd64 6.1.192-3 (older caches lack them) */
+  package?: string;
+  version?: string;
+  /** whether this is the kernel kernel-pin.json names (the one the recordings come from) */
+  pinned?: boolean;
   /** uncompressed ELF kernel (qemu boots it through the PVH entry) */
   vmlinux: string;
   initramfs: string;
@@ -43,4 +48,28 @@ export function findVmKernel(dir = kernelVmDir()): { ok: true; kernel: VmKernel 
     }
   }
   return { ok: true, kernel };
+}
+
+/** The kernel lvslab's recordings come from and its VM boots (kernel-pin.json at the package root). */
+export interface KernelPin {
+  package: string;
+  version: string;
+  release: string;
+  source: string;
+}
+
+export function kernelPin(): KernelPin {
+  const file = join(repoRoot(), 'kernel-pin.json');
+  const pin = JSON.parse(readFileSync(file, 'utf8')) as Partial<KernelPin>;
+  for (const key of ['package', 'version', 'release', 'source'] as const) {
+    if (typeof pin[key] !== 'string') throw new Error(`${file}: "${key}" is missing`);
+  }
+  return pin as KernelPin;
+}
+
+/** One line naming a VM kernel for logs and reports: release, package version, and whether it is the pinned one. */
+export function describeVmKernel(k: VmKernel, pin: KernelPin = kernelPin()): string {
+  const pkg = k.version ? ` (${k.package ?? 'linux-image-' + k.release} ${k.version})` : '';
+  const pinned = k.pinned ?? (k.release === pin.release && (k.version === undefined || k.version === pin.version));
+  return `${k.release}${pkg}, ${pinned ? 'the pinned kernel' : `NOT the pinned kernel ${pin.release} (${pin.version}) the recordings come from`}`;
 }

@@ -1,7 +1,8 @@
 // A raw NETLINK_NETFILTER socket through koffi (libc FFI), the alternative to the `netlink` addon:
 // poll() runs on a koffi worker thread, then the event loop drains every ready datagram with
-// non-blocking recv() and sends the verdicts with one synchronous send(). The prototypes measured
-// about twice the packet rate of the addon at the price of a thread hand-off per wake-up.
+// non-blocking recv() and sends the verdicts with one synchronous send(): about twice the UDP
+// packet rate of the addon without loss, at the price of a thread hand-off per wake-up (added
+// latency). `npm run bench -- dataplane` measures both transports (docs/director.md).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

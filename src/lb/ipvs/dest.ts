@@ -2,30 +2,10 @@
 // counters, stats. A deleted dest that still has connections lingers in the trash and comes back,
 // counters included, when re-added (ip_vs_trash_get_dest).
 import { formatIPv4 } from './addr.js';
-import {
-  IP_VS_CONN_F_DROUTE,
-  IP_VS_CONN_F_INACTIVE,
-  IP_VS_CONN_F_LOCALNODE,
-  IP_VS_CONN_F_MASQ,
-  IP_VS_CONN_F_NOOUTPUT,
-  IP_VS_CONN_F_TUNNEL,
-} from './flags.js';
+import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, fwdFlags } from './flags.js';
 import { Stats } from './stats.js';
 import type { Forwarding, TunnelOptions, Verdict } from './types.js';
 import type { Service } from './service.js';
-
-export function fwdFlags(f: Forwarding): number {
-  switch (f) {
-    case 'masq':
-      return IP_VS_CONN_F_MASQ;
-    case 'local':
-      return IP_VS_CONN_F_LOCALNODE;
-    case 'tunnel':
-      return IP_VS_CONN_F_TUNNEL;
-    case 'route':
-      return IP_VS_CONN_F_DROUTE;
-  }
-}
 
 export class Dest {
   readonly addrStr: string;

@@ -3,7 +3,7 @@
 export type * from './types.js';
 export { parseKeepalivedConf, type ParseOptions, type ParseResult } from './parse.js';
 export { renderKeepalivedConf } from './render.js';
-export { toIpvsadmCommands, configToIpvsadmCommands, aliveAtStart } from './ipvsadm.js';
+export { toIpvsadmCommands, configToIpvsadmCommands, aliveAtStart } from './ipvsadm-commands.js';
 export {
   KEEPALIVED_DEFAULTS,
   SCHEDULERS,

@@ -3,24 +3,34 @@
 // machines stay pure; this is the only place that touches the network.
 import { EventEmitter } from 'node:events';
 import { effectiveInstance, type KeepalivedConfig, type VrrpInstance } from '../keepalived/index.js';
-import { vrrpEvents, type VrrpTransitionEvent } from './events.js';
 import { VrrpInstanceMachine, type InstanceSettings, type Transition, type VrrpState } from './instance.js';
 import { GarpSender } from './io/garp.js';
 import { notifyCommands, runNotify } from './io/notify.js';
 import { Rtnl, type VipSpec } from './io/rtnl.js';
 import { VrrpSocket } from './io/vrrp-socket.js';
 import { checkAdvert, decodeIpPacket, encodeAdvert, passAuthData, VRRP_GROUP, type DropReason, type VrrpAdvert } from './packet.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { realVrrpClock, type VrrpClock } from './clock.js';
 import { VrrpSyncGroup } from './sync-group.js';
 import { wireAdvertInt } from './timers.js';
+
+/** A state change of one instance, as the speaker reports it (status, events, logs). */
+export interface VrrpTransitionEvent extends Transition {
+  /** wall clock (Date.now()) of the change, for timelines across processes */
+  wall: number;
+  /** the sync group the instance belongs to, if any */
+  group?: string;
+}
 
 export interface VrrpSpeakerOptions {
   /** interface names as they exist in this namespace (see keepalived mapInterfaces) */
   config: KeepalivedConfig;
-  scheduler?: Scheduler;
+  clock?: VrrpClock;
   log?: (line: string) => void;
-  /** emit on the process-wide `vrrpEvents` too (default true) */
-  publish?: boolean;
+  /**
+   * Every state change, from the very first (INIT -> BACKUP happens while start() runs, before a
+   * `transition` listener could be added): the director hosting the speaker passes them on.
+   */
+  onTransition?: (ev: VrrpTransitionEvent) => void;
 }
 
 export interface InstanceStatus {
@@ -66,13 +76,13 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
   private readonly dropped: Partial<Record<DropReason, number>> = {};
   private readonly transitions: VrrpTransitionEvent[] = [];
   private readonly log: (line: string) => void;
-  private readonly scheduler: Scheduler;
+  private readonly clock: VrrpClock;
   private stopped = false;
 
   private constructor(private readonly opts: VrrpSpeakerOptions) {
     super();
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
-    this.scheduler = opts.scheduler ?? realScheduler();
+    this.clock = opts.clock ?? realVrrpClock();
   }
 
   static async start(opts: VrrpSpeakerOptions): Promise<VrrpSpeaker> {
@@ -123,7 +133,7 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
       const socket = this.socketFor(e.interface);
       const w = { cfg: inst, vips, socket, peers: e.unicastPeers, vipChain: Promise.resolve() } as Wired;
       const authPass = e.authPass;
-      w.machine = new VrrpInstanceMachine(settings, this.scheduler, {
+      w.machine = new VrrpInstanceMachine(settings, this.clock, {
         sendAdvert: (priority) => this.sendAdvert(w, priority, authPass),
         setVips: (present) => this.setVips(w, present),
         garp: (count) => this.sendGarps(w, count),
@@ -232,7 +242,7 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
     if (this.transitions.length > 1000) this.transitions.shift();
     this.log(`(${t.instance}) Entering ${t.to} STATE (${t.reason})`);
     this.emit('transition', ev);
-    if (this.opts.publish !== false) vrrpEvents.emit('transition', ev);
+    this.opts.onTransition?.(ev);
   }
 
   /** wait until queued VIP changes are applied */

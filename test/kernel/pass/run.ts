@@ -4,14 +4,22 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../../src/lab/vm/kernel-cache.js';
+import { execa } from 'execa';
+import { describeVmKernel, repoRoot } from '../../../src/lab/vm/kernel-cache.js';
 import { runInVm } from '../../../src/lab/vm/runner.js';
 import { detectKernelCapability } from '../../../src/lb/kernel/capability.js';
 import type { ScenarioOutcome } from './main.js';
 import { nodeWithTsx } from '../../tsx.js';
 
 export type KernelRun =
-  | { mode: 'native' | 'vm'; results: Record<string, ScenarioOutcome>; log: string; durationMs: number }
+  | {
+      mode: 'native' | 'vm';
+      /** which kernel ran: the host's release natively, the VM kernel with its package version and pin status */
+      kernel: string;
+      results: Record<string, ScenarioOutcome>;
+      log: string;
+      durationMs: number;
+    }
   | { mode: 'skip'; reason: string };
 
 export interface KernelRunOptions {
@@ -36,7 +44,8 @@ export async function runKernelScenarios(names: string[], options: KernelRunOpti
         results[name] = { ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err), ms: Date.now() - t };
       }
     }
-    return { mode: 'native', results, log: cap.detail, durationMs: Date.now() - started };
+    const release = (await execa('uname', ['-r'])).stdout.trim();
+    return { mode: 'native', kernel: `host kernel ${release}`, results, log: cap.detail, durationMs: Date.now() - started };
   }
   const entry = join(repoRoot(), 'test', 'kernel', 'pass', 'main.ts');
   const share = mkdtempSync(join(tmpdir(), 'lvslab-kernel-'));
@@ -60,7 +69,7 @@ export async function runKernelScenarios(names: string[], options: KernelRunOpti
         ms: 0,
       };
     }
-    return { mode: 'vm', results, log: r.output, durationMs: Date.now() - started };
+    return { mode: 'vm', kernel: `VM kernel ${describeVmKernel(cap.kernel)}`, results, log: r.output, durationMs: Date.now() - started };
   } finally {
     rmSync(share, { recursive: true, force: true });
   }

@@ -75,6 +75,14 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
   /** Run every periodic check due by `now`. */
   advance(now: number, expirationMs: number): void {
     while (this.nextCheck <= now) {
+      if (this.entries === 0) {
+        // an empty table's checks only count towards the next full one: take them all at once, so
+        // a long stretch of time costs one step
+        const k = Math.floor((now - this.nextCheck) / CHECK_EXPIRE_INTERVAL_MS) + 1;
+        this.counter = ((this.counter - 1 + k) % COUNT_FOR_FULL_EXPIRATION) + 1;
+        this.nextCheck += k * CHECK_EXPIRE_INTERVAL_MS;
+        return;
+      }
       this.check(this.nextCheck, expirationMs);
       this.nextCheck += CHECK_EXPIRE_INTERVAL_MS;
     }

@@ -1,6 +1,7 @@
 // Two embedded IPVS cores joined by sync daemons over an in-memory segment: the master's packets go
 // through its real core, the backup's table is checked through ipvsadm's own output.
 import { describe, expect, it } from 'vitest';
+import { runAdmin } from '../../../../test/ipvs/testkit.js';
 import { Ipvs } from '../ipvs.js';
 import type { PacketHeaders } from '../types.js';
 import { createSyncedCore } from './attach.js';
@@ -39,7 +40,7 @@ function pkt(proto: number, sport: number, dport: number, tcpFlags: number): Pac
 function director(transport: SyncTransport, clock: { now(): number }) {
   const { core, sync } = createSyncedCore((daemons) => new Ipvs({ daemons, clock }), { transport, lookup: (n) => (n === 'eth0' ? eth0 : undefined), clock });
   for (const line of ['-A -t 192.168.1.112:80 -s rr', '-a -t 192.168.1.112:80 -r 10.0.0.101:80 -m', '-a -t 192.168.1.112:80 -r 10.0.0.102:80 -m', '-A -u 192.168.1.112:9999 -s rr', '-a -u 192.168.1.112:9999 -r 10.0.0.101:9999 -m']) {
-    const r = core.ipvsadm(line.split(' '));
+    const r = runAdmin(core, line.split(' '));
     expect(r.status, r.stderr).toBe(0);
   }
   return { core, sync };
@@ -52,8 +53,8 @@ describe('sync between two embedded cores', () => {
     const clock = { now: () => now };
     const ds1 = director(t, clock);
     const ds2 = director(t, clock);
-    expect(ds1.core.ipvsadm(['--start-daemon', 'master', '--mcast-interface', 'eth0', '--syncid', '51']).status).toBe(0);
-    expect(ds2.core.ipvsadm(['--start-daemon', 'backup', '--mcast-interface', 'eth0', '--syncid', '51']).status).toBe(0);
+    expect(runAdmin(ds1.core, ['--start-daemon', 'master', '--mcast-interface', 'eth0', '--syncid', '51']).status).toBe(0);
+    expect(runAdmin(ds2.core, ['--start-daemon', 'backup', '--mcast-interface', 'eth0', '--syncid', '51']).status).toBe(0);
     await ds2.sync.idle();
 
     // an established keep-alive connection: SYN, ACK, then a request (3rd incoming packet)
@@ -67,10 +68,10 @@ describe('sync between two embedded cores', () => {
     now += 2000;
     await ds1.sync.flush();
 
-    const master = ds1.core.ipvsadm(['-L', '-n', '-c']).stdout;
+    const master = runAdmin(ds1.core, ['-L', '-n', '-c']).stdout;
     expect(master).toMatch(/TCP .*192\.168\.1\.100:40000 +192\.168\.1\.112:80 +10\.0\.0\.10[12]:80/);
     expect(master).toMatch(/40001/);
-    const backup = ds2.core.ipvsadm(['-L', '-n', '-c']).stdout;
+    const backup = runAdmin(ds2.core, ['-L', '-n', '-c']).stdout;
     expect(backup).toMatch(/TCP +1[45]:\d\d +ESTABLISHED +192\.168\.1\.100:40000 +192\.168\.1\.112:80 +10\.0\.0\.10[12]:80/);
     expect(backup).not.toMatch(/40001/);
     expect(backup).not.toMatch(/UDP/);
@@ -80,8 +81,8 @@ describe('sync between two embedded cores', () => {
     // the backup counts it active, as the master does (INACTIVE flag preserved)
     expect(ds2.core.snapshot().services[0].dests.reduce((n, d) => n + d.activeConns, 0)).toBe(1);
 
-    expect(ds1.core.ipvsadm(['-L', '--daemon']).stdout).toMatch(/master sync daemon \(mcast=eth0, syncid=51/);
-    expect(ds2.core.ipvsadm(['-L', '--daemon']).stdout).toMatch(/backup sync daemon \(mcast=eth0, syncid=51/);
+    expect(runAdmin(ds1.core, ['-L', '--daemon']).stdout).toMatch(/master sync daemon \(mcast=eth0, syncid=51/);
+    expect(runAdmin(ds2.core, ['-L', '--daemon']).stdout).toMatch(/backup sync daemon \(mcast=eth0, syncid=51/);
     await ds1.sync.close();
     await ds2.sync.close();
   });
@@ -100,7 +101,7 @@ describe('sync between two embedded cores', () => {
     ds1.core.inbound(pkt(6, 40000, 80, ACK));
     ds1.core.inbound(pkt(6, 40000, 80, FIN | ACK));
     await ds1.sync.flush();
-    expect(ds2.core.ipvsadm(['-L', '-n', '-c']).stdout).toMatch(/CLOSE_WAIT +192\.168\.1\.100:40000/);
+    expect(runAdmin(ds2.core, ['-L', '-n', '-c']).stdout).toMatch(/CLOSE_WAIT +192\.168\.1\.100:40000/);
 
     // failover: ds2 now sees the client's next segment and forwards it without scheduling
     const v = ds2.core.inbound(pkt(6, 40000, 80, ACK));
@@ -115,14 +116,14 @@ describe('sync between two embedded cores', () => {
     const ds1 = director(t, clock);
     const { core: bare, sync: bareSync } = createSyncedCore((daemons) => new Ipvs({ daemons, clock }), { transport: t, lookup: () => eth0, clock });
     // the backup has the service but only one of the two real servers
-    bare.ipvsadm(['-A', '-t', '192.168.1.112:80', '-s', 'rr']);
-    bare.ipvsadm(['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.199:80', '-m']);
+    runAdmin(bare, ['-A', '-t', '192.168.1.112:80', '-s', 'rr']);
+    runAdmin(bare, ['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.199:80', '-m']);
     ds1.sync.start({ state: 'master', mcastInterface: 'eth0', syncId: 0 });
     bareSync.start({ state: 'backup', mcastInterface: 'eth0', syncId: 0 });
     await bareSync.idle();
     for (const f of [SYN, ACK, ACK]) ds1.core.inbound(pkt(6, 40000, 80, f));
     await ds1.sync.flush();
-    expect(bare.ipvsadm(['-L', '-n', '-c']).stdout).toMatch(/ESTABLISHED +192\.168\.1\.100:40000 +192\.168\.1\.112:80 +10\.0\.0\.10[12]:80/);
+    expect(runAdmin(bare, ['-L', '-n', '-c']).stdout).toMatch(/ESTABLISHED +192\.168\.1\.100:40000 +192\.168\.1\.112:80 +10\.0\.0\.10[12]:80/);
     expect(bare.snapshot().services[0].dests.map((d) => d.activeConns + d.inactConns)).toEqual([0]);
     await ds1.sync.close();
     await bareSync.close();
@@ -134,7 +135,7 @@ describe('sync between two embedded cores', () => {
     const make = () => {
       const d = createSyncedCore((daemons) => new Ipvs({ daemons, clock }), { transport: t, lookup: () => eth0, clock });
       for (const line of ['-A -t 192.168.1.112:80 -s rr -p 360', '-a -t 192.168.1.112:80 -r 10.0.0.101:80 -m', '-a -t 192.168.1.112:80 -r 10.0.0.102:80 -m']) {
-        expect(d.core.ipvsadm(line.split(' ')).status).toBe(0);
+        expect(runAdmin(d.core, line.split(' ')).status).toBe(0);
       }
       return d;
     };
@@ -145,8 +146,8 @@ describe('sync between two embedded cores', () => {
     await ds2.sync.idle();
     for (const f of [SYN, ACK, ACK]) ds1.core.inbound(pkt(6, 40000, 80, f));
     await ds1.sync.flush();
-    const backup = ds2.core.ipvsadm(['-L', '-n', '-c']).stdout;
-    const master = ds1.core.ipvsadm(['-L', '-n', '-c']).stdout;
+    const backup = runAdmin(ds2.core, ['-L', '-n', '-c']).stdout;
+    const master = runAdmin(ds1.core, ['-L', '-n', '-c']).stdout;
     const tpl = /TCP +(\d\d:\d\d) +(NONE|ASSURED) +192\.168\.1\.100:0 +192\.168\.1\.112:80 +(\S+)/;
     expect(master).toMatch(tpl);
     expect(backup).toMatch(tpl);
@@ -163,7 +164,7 @@ describe('sync between two embedded cores', () => {
     const ds1 = director(t, clock);
     const ds2 = director(t, clock);
     for (const f of [SYN, ACK, ACK]) ds1.core.inbound(pkt(6, 40000, 80, f));
-    expect(ds2.core.ipvsadm(['-L', '-n', '-c']).stdout).not.toMatch(/40000/);
+    expect(runAdmin(ds2.core, ['-L', '-n', '-c']).stdout).not.toMatch(/40000/);
     // not a SYN: no scheduling, the packet is not IPVS's (the VIP's own TCP stack answers RST)
     expect(ds2.core.inbound(pkt(6, 40000, 80, ACK))).toEqual({ action: 'accept' });
   });

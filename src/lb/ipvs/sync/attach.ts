@@ -1,12 +1,13 @@
-// Wires the sync daemons to an embedded IPVS core (src/lb/ipvs/ipvs.ts) the way the kernel's
-// pieces meet: the core hands `ipvsadm --start/--stop-daemon` to the daemons (its DaemonControl),
-// reports every client packet after its state transition (ip_vs_in -> ip_vs_sync_conn), and takes
-// the backup's records through importSyncedConn (ip_vs_proc_conn). Only the director process does
-// this; `lvslab simulate` runs the core without sockets.
+// Wires the sync daemons to the embedded IPVS core the way the kernel's pieces meet: the core hands
+// `ipvsadm --start/--stop-daemon` to the daemons (its DaemonControl), reports every client packet
+// after its state transition (ip_vs_in -> ip_vs_sync_conn), and takes the backup's records through
+// importSyncedConn (ip_vs_proc_conn). Only the director process does this; `lvslab simulate` runs
+// the core without sockets.
 import type { SyncDaemonOptions } from '../types.js';
-import { SyncDaemons, type SyncDaemonsOptions } from './daemon.js';
-import { DEFAULT_SYNC_SETTINGS, markSyncedConn, type SyncSource, type SyncedConnImport } from './rules.js';
-import type { ProtoTimeouts } from './states.js';
+import type { ProtoTimeouts } from '../proto.js';
+import type { SyncedConnImport } from './apply.js';
+import { DEFAULT_SYNC_SETTINGS, markSyncedConn, type SyncSource } from './master.js';
+import { SyncDaemons, type SyncDaemonsOptions } from './sync-daemon.js';
 
 /** The daemon control the core calls for --start-daemon / --stop-daemon / the snapshot's daemons. */
 export interface DaemonControlLike {

@@ -3,7 +3,7 @@
 // multicast loop off; the backup's socket binds group:port with address reuse and joins the group
 // on the interface. Sockets are opened in the calling process's network namespace.
 import dgram from 'node:dgram';
-import type { ResolvedDaemonConfig } from './rules.js';
+import type { ResolvedDaemonConfig } from './config.js';
 import type { SyncInterface } from './netif.js';
 
 export interface SyncSender {

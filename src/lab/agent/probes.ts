@@ -2,8 +2,9 @@
 // opened in the host's namespace (netns.ts) and handed to Node. Every loop is bounded in count and
 // time, stops when the host's agent stops, and every result names the real server that answered.
 import { createSocket, type Socket } from 'node:dgram';
+import { closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect as netConnect, isIPv4 } from 'node:net';
+import { connect as netConnect, isIPv4, type Socket as NetSocket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool, errors, type buildConnector } from 'undici';
 import type { NamespaceSockets } from './netns.js';
@@ -88,16 +89,22 @@ type Connector = buildConnector.connector;
  */
 function probeConnector(ctx: ProbeContext, timeoutMs: number, localAddress: string | undefined, localPort: number | undefined, onSocket?: (port: number) => void): Connector {
   return (opts, cb) => {
-    let fd: number;
+    const port = Number(opts.port) || 80;
+    let socket: NetSocket;
     try {
       stopped(ctx);
-      fd = ctx.sockets.tcp();
+      const host = literal('target', opts.hostname);
+      const fd = ctx.sockets.tcp();
+      try {
+        socket = netConnect({ fd, host, port, ...(localAddress ? { localAddress } : {}), ...(localPort ? { localPort } : {}) });
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
     } catch (err) {
       queueMicrotask(() => cb(err as Error, null));
       return;
     }
-    const port = Number(opts.port) || 80;
-    const socket = netConnect({ fd, host: literal('target', opts.hostname), port, ...(localAddress ? { localAddress } : {}), ...(localPort ? { localPort } : {}) });
     socket.setKeepAlive(true, 60_000).setNoDelay(true);
     let pending = true;
     const settle = (err: Error | null) => {

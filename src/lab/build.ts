@@ -2,6 +2,7 @@
 // plan's iproute2 batches, start the agents. On any failure everything built so far is removed.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { prestartAgentThreads } from './agent/client.js';
 import { Lab } from './lab.js';
 import { resolveTopology, type LabSource } from './load.js';
 import { runStages } from './netns.js';
@@ -39,6 +40,8 @@ function newId(): string {
 export async function buildLab(source: LabSource, opts: BuildOptions = {}): Promise<Lab> {
   const topology = await resolveTopology(source);
   if (process.getuid?.() !== 0) throw new LabPermissionError('building a lab needs root (network namespaces)');
+  // The agent threads boot (once per process) while the namespaces are built.
+  if (opts.agents ?? true) prestartAgentThreads();
   if (opts.gc ?? true) {
     await gc().catch((err: Error) => process.emitWarning(`lvslab gc before build: ${err.message}`));
   }

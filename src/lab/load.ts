@@ -2,7 +2,7 @@
 // validateDescription, so every source gets the same errors; a file's errors name the file and the
 // line of each problem.
 import { LabDescriptionError, validateDescription } from './validate.js';
-import { preset, presetNames } from './presets.js';
+import { isPresetReference, preset, presetFromReference, presetNames, type PresetReference } from './presets.js';
 import type { LabDescription, Topology } from './topology.js';
 import { InputFileError, parseInput, readInputFile, type InputProblem, type ParsedInput } from './yaml-source.js';
 
@@ -27,6 +27,8 @@ export function parseDescriptionText(text: string, source: string): unknown {
 /** A file's text -> validated topology, each problem with the file, the field and its line. */
 export function topologyFromText(text: string, source: string): Topology {
   const parsed = parseFile(text, source);
+  // a file may name a preset with parameters (`preset: article-scale`, `rs: 64`)
+  if (isPresetReference(parsed.value)) return validateDescription(presetFromReference(parsed.value, source), source);
   return validateDescription(parsed.value, source, (path) => parsed.lineOf(path));
 }
 
@@ -56,11 +58,12 @@ export async function loadTopology(spec: string): Promise<Topology> {
   return topologyFromText(text, spec);
 }
 
-/** A description given as a preset name, an object, or an already validated topology. */
-export type LabSource = string | LabDescription | Topology;
+/** A description given as a preset name, a preset with parameters, an object, or an already validated topology. */
+export type LabSource = string | PresetReference | LabDescription | Topology;
 
 export async function resolveTopology(source: LabSource): Promise<Topology> {
   if (typeof source === 'string') return loadTopology(source);
+  if (isPresetReference(source)) return validateDescription(presetFromReference(source), source.preset);
   if (isTopology(source)) return source;
   return validateDescription(source);
 }

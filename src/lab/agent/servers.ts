@@ -1,11 +1,16 @@
 // The real server's services: an HTTP server that answers like the article's httpd and remembers
 // who it saw, and a UDP service that appends each peer's datagrams to a file of its own (keeping a
-// bounded number of peers and bytes, oldest dropped first).
+// bounded number of peers and bytes, oldest dropped first). Their sockets come from the host's
+// namespace (netns.ts); Node adopts the bound descriptors.
 import { createServer, type Server } from 'node:http';
 import { createSocket, type Socket } from 'node:dgram';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NamespaceSockets } from './netns.js';
 import { identityPage, type HttpRequestRecord, type UdpEcho, type UdpPeerRecord } from './protocol.js';
+
+/** Where a service's listening socket comes from: its host's namespace. */
+export type ServiceSockets = Pick<NamespaceSockets, 'tcpBound' | 'udpBound'>;
 
 /** Keep memory bounded however long a lab runs: the oldest records go first. */
 const MAX_RECORDS = 100_000;
@@ -17,6 +22,7 @@ export class HttpService {
   constructor(
     readonly port: number,
     private readonly identity: string,
+    private readonly sockets: ServiceSockets,
   ) {}
 
   async start(): Promise<void> {
@@ -38,9 +44,10 @@ export class HttpService {
     });
     // Short keep-alive so clients that asked for fresh connections are not kept waiting on close.
     server.keepAliveTimeout = 5_000;
+    const fd = this.sockets.tcpBound('0.0.0.0', this.port);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '0.0.0.0', () => {
+      server.listen({ fd }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -156,6 +163,7 @@ export class UdpService {
     private readonly identity: string,
     private readonly echo: UdpEcho,
     dataDir: string,
+    private readonly sockets: ServiceSockets,
   ) {
     this.dir = join(dataDir, `udp-${port}`);
   }
@@ -163,7 +171,8 @@ export class UdpService {
   async start(): Promise<void> {
     const files = new UdpPeerFiles(this.port, this.dir);
     this.files = files;
-    const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    const fd = this.sockets.udpBound('0.0.0.0', this.port);
+    const sock = createSocket({ type: 'udp4' });
     sock.on('message', (msg, rinfo) => {
       files.add(rinfo.address, rinfo.port, msg);
       if (this.echo === 'identity') sock.send(`${this.identity}\n`, rinfo.port, rinfo.address);
@@ -171,8 +180,9 @@ export class UdpService {
     });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(this.port, '0.0.0.0', () => {
+      sock.bind({ fd }, () => {
         sock.off('error', reject);
+        sock.setRecvBufferSize(4 << 20);
         resolve();
       });
     });

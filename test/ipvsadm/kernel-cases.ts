@@ -10,6 +10,20 @@ export interface KernelCase {
   stdin?: string | { fromCase: number };
 }
 
+/** One recorded line as kernel-1.31.json holds it. */
+export interface RecordedCase {
+  args: string;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+  status: number;
+  /** `ipvsadm -Ln --nosort` right after this case: the kernel's service dump order */
+  nosort?: string;
+}
+
+/** Listing lines that start a service: -L's "TCP/UDP/FWM" lines and -S's "-A" lines. */
+export const SERVICE_LINE = /^(TCP|UDP|FWM|-A) /;
+
 const c = (args: string, stdin?: KernelCase['stdin']): KernelCase => (stdin === undefined ? { args } : { args, stdin });
 
 /**

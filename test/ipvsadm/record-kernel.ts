@@ -12,20 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeVmKernel, findVmKernel, kernelPin } from '../../src/lab/vm/kernel-cache.js';
 import { runInVm, shellQuote } from '../../src/lab/vm/runner.js';
-import { KERNEL_CASES, RECORDING_NETDB } from './kernel-cases.js';
-
-export interface RecordedCase {
-  args: string;
-  stdin?: string;
-  stdout: string;
-  stderr: string;
-  status: number;
-  /** `ipvsadm -Ln --nosort` right after this case: the kernel's service dump order */
-  nosort?: string;
-}
-
-/** Listing lines that start a service: -L's "TCP/UDP/FWM" lines and -S's "-A" lines. */
-export const SERVICE_LINE = /^(TCP|UDP|FWM|-A) /;
+import { KERNEL_CASES, RECORDING_NETDB, SERVICE_LINE, type RecordedCase } from './kernel-cases.js';
 
 function script(dir: string): string {
   writeFileSync(join(dir, 'hosts'), RECORDING_NETDB.hosts);

@@ -109,9 +109,9 @@ export function addrPort(addr: string, port: number, proto: ServiceProto | undef
   return `${host}:${serv}`.slice(0, 59);
 }
 
-/** The protocol ipvsadm names ports with: a fwmark service carries TCP ("a sane value", parse_options). */
-function protoOf(key: ServiceKey): ServiceProto {
-  return key.kind === 'fwmark' ? 'tcp' : key.kind;
+/** The protocol ipvsadm names ports with: none for a fwmark service (the kernel's netlink dump of one carries no protocol). */
+function protoOf(key: ServiceKey): ServiceProto | undefined {
+  return key.kind === 'fwmark' ? undefined : key.kind;
 }
 
 /** The svc_name ipvsadm builds for a service: "TCP  1.2.3.4:80", "FWM  5", or "-t 1.2.3.4:80". */

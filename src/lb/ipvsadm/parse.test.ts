@@ -7,7 +7,7 @@ import type { IpvsCommand } from '../ipvs/types.js';
 
 /** the names these tests may use (none of the machine's own /etc/hosts or /etc/services) */
 const resolver = filesResolver({
-  hosts: '10.0.0.80 web.lab web # the web VIP\n255.255.255.0 mask24\n10.0.0.81 web\n::1 ip6host\n',
+  hosts: '10.0.0.80 web.lab web # the web VIP\n255.255.255.0 mask24\n10.0.0.81 web\nfe80::1 ip6host\n',
   services: 'http 80/tcp www\ndomain 53/tcp\ndomain 53/udp\n',
 });
 const parse = (line: string): IpvsCommand => parseIpvsadm(line === '' ? [] : line.split(' '), { resolver });

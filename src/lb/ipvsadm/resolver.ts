@@ -1,10 +1,13 @@
 // The names ipvsadm asks glibc for: gethostbyname()/getservbyname() when it reads a host[:port] that
 // is not numeric (-t, -u, -r, -M), gethostbyaddr()/getservbyport() when it lists without -n. Answered
 // as nsswitch's "files" source answers them: /etc/hosts and /etc/services, read line by line the way
-// glibc's nss_files parses them (first matching line wins; '#' starts a comment; host names compare
-// without case, service names and protocols with it). No other source (no DNS): a listing then
+// glibc's nss_files parses them — first matching line wins; '#' starts a comment; host names compare
+// without case, service names and protocols with it; for an IPv4 lookup an IPv6 line counts only
+// when its address is v4-mapped (that address) or ::1 (127.0.0.1); a line with an address and no
+// name names it "" (the real ipvsadm then lists ":http"). No other source (no DNS): a listing then
 // depends only on two files, which a recording can carry (test/recordings/ipvsadm/kernel-1.31.json).
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { inetPton4 } from './numbers.js';
 
@@ -44,14 +47,26 @@ function fields(line: string): string[] {
   return (hash >= 0 ? line.slice(0, hash) : line).split(/[ \t\r\f\v]+/).filter((f) => f !== '');
 }
 
-/** /etc/hosts as an AF_INET lookup sees it: IPv6 lines and lines without a name are skipped. */
+const INADDR_LOOPBACK = 0x7f000001;
+
+/** The IPv4 address an AF_INET lookup reads from an IPv6 line: a v4-mapped one's, or 127.0.0.1 for ::1. */
+function inet6AsInet(text: string): number | undefined {
+  if (!isIPv6(text) || text.includes('%')) return undefined;
+  // the URL parser writes an IPv6 address in its canonical form: [::1], [::ffff:a00:1]
+  const canonical = new URL(`http://[${text}]/`).hostname;
+  if (canonical === '[::1]') return INADDR_LOOPBACK;
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(canonical);
+  return m ? ((parseInt(m[1], 16) << 16) | parseInt(m[2], 16)) >>> 0 : undefined;
+}
+
+/** /etc/hosts as an AF_INET lookup sees it (lines with an address it cannot read are skipped). */
 function parseHosts(text: string): HostEntry[] {
   const out: HostEntry[] = [];
   for (const line of text.split('\n')) {
     const [addrText, ...names] = fields(line);
-    if (addrText === undefined || names.length === 0) continue;
-    const addr = inetPton4(addrText);
-    if (addr !== undefined) out.push({ addr, names });
+    if (addrText === undefined) continue;
+    const addr = inetPton4(addrText) ?? inet6AsInet(addrText);
+    if (addr !== undefined) out.push({ addr, names: names.length > 0 ? names : [''] });
   }
   return out;
 }

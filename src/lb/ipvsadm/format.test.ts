@@ -1,3 +1,7 @@
+// The article lab's listing and a small connection table from hand-built snapshots
+// (test/ipvsadm/snapshots.ts), checked against snapshot files (test/snapshots/ipvsadm/): lvslab's own
+// output kept for regression. What the real ipvsadm prints is checked by kernel.test.ts and
+// traffic.test.ts against recordings.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type Resolver, filesResolver, formatIpvsadm, parseIpvsadm } from './index.js';

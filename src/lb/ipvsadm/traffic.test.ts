@@ -4,7 +4,8 @@
 // the embedded IPVS (test/ipvsadm/traffic-replay.ts) and listed by lvslab's ipvsadm at the moment
 // each real listing started. -Ln, --stats, --persistent-conn and --thresholds must come out byte for
 // byte; -Lnc rows byte for byte as a set (the kernel prints them in hash order), their expiry within
-// the listing's own duration and a second's rounding; --rate within the values the unknown phase of
+// the listing's own duration (the real ipvsadm took seconds in the emulated VM, so a row that expired
+// meanwhile may be missing) and a second's rounding; --rate within the values the unknown phase of
 // the kernel's estimator timer allows.
 import { describe, expect, it } from 'vitest';
 import { PHASES_MS, loadTrafficRecording, replayTraffic } from '../../../test/ipvsadm/traffic-replay.js';
@@ -60,7 +61,9 @@ describe(`ipvsadm after real traffic through kernel ${kernel.release} (${kernel.
         for (const out of outs) {
           expect(out.split('\n').slice(0, 2)).toEqual(l.stdout.split('\n').slice(0, 2));
           const have = connRows(out);
-          expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
+          // the kernel read its table some time during the listing: it may miss a row that expired meanwhile
+          const expiring = [...have].filter(([key, row]) => !want.has(key) && row.expires <= slack).map(([key]) => key);
+          expect([...want.keys(), ...expiring].sort()).toEqual([...have.keys()].sort());
           for (const [key, row] of want) {
             const mine = have.get(key)!;
             // the core's row with the kernel's expiry is the kernel's row

@@ -58,10 +58,13 @@ const d=require('dgram');let n=0;
 for (const p of [40001,40002,40003]) { const s=d.createSocket('udp4'); s.bind(p,()=>{s.send('x',9999,'192.168.1.112'); s.on('message',m=>{console.log(p,String(m)); s.close(); if(++n===3) process.exit(0)}); setTimeout(()=>process.exit(0),5000)}); }"
 # nothing listens on :81, so these two are refused (RST): the fwmark service's connections close at once
 for k in 1 2; do $C curl -s -m 3 http://192.168.1.112:81/ ; done
-# past one estimator period, so --stats shows every packet
+# past one estimator period, so --stats shows every packet; --rate first, while the rates of the
+# last traffic are not yet decayed to 0
 sleep 3
 n=0
 L() { n=$((n+1)); local a=$(now); ip netns exec d ipvsadm "$@" > $OUT/$n.out; local rc=$?; echo "$a	$(now)	$rc	$*" >> $OUT/listings.tsv; }
+L -Ln --rate
+L -Ln --rate --exact
 L -Lnc
 L -Lnc --persistent-conn
 L -Ln
@@ -69,8 +72,6 @@ L -Ln --stats
 L -Ln --stats --exact
 L -Ln --persistent-conn
 L -Ln --thresholds
-L -Ln --rate
-L -Ln --rate --exact
 kill -INT $CAPS 2>/dev/null; wait $CAPS 2>/dev/null
 ip netns exec d ipvsadm -C
 kill $PIDS 2>/dev/null

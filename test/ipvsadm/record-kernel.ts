@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeVmKernel, findVmKernel, kernelPin } from '../../src/lab/vm/kernel-cache.js';
 import { runInVm, shellQuote } from '../../src/lab/vm/runner.js';
+import { FACTS_SCRIPT, provenance } from './provenance.js';
 import { KERNEL_CASES, RECORDING_NETDB, SERVICE_LINE, type RecordedCase } from './kernel-cases.js';
 
 function script(dir: string): string {
@@ -41,9 +42,7 @@ function script(dir: string): string {
     'set -e',
     'modprobe ip_vs || exit 3',
     `cd ${shellQuote(dir)}`,
-    'uname -r >uname.txt',
-    'ipvsadm --version >ipvsadm-version.txt',
-    "dpkg-query -W -f '${Package} ${Version}' ipvsadm >ipvsadm-package.txt",
+    ...FACTS_SCRIPT,
     `unshare --mount --propagation private /bin/bash -c ${shellQuote(
       `set -e; for f in hosts services nsswitch.conf; do mount --bind ${dir}/$f /etc/$f; done; exec /bin/bash ${dir}/cases.sh`,
     )}`,
@@ -73,20 +72,18 @@ async function main(): Promise<void> {
       if (existsSync(join(dir, `${i}.nosort`))) r.nosort = read(`${i}.nosort`);
       return r;
     });
-    const release = read('uname.txt').trim();
-    if (release !== found.kernel.release) throw new Error(`the VM ran ${release}, its manifest says ${found.kernel.release}`);
     const doc = {
-      provenance: {
-        kernel: { release, package: found.kernel.package ?? `linux-image-${release}`, version: found.kernel.version ?? 'unknown', pinned: release === pin.release && found.kernel.version === pin.version },
-        ipvsadm: { version: read('ipvsadm-version.txt').trim(), package: read('ipvsadm-package.txt').trim() },
-        recorded: new Date().toISOString(),
-        how: 'test/ipvsadm/record-kernel.ts: the cases of test/ipvsadm/kernel-cases.ts run in order by the real ipvsadm in the kernel VM (src/lab/vm/runner.ts, no network device), in a mount namespace with "netdb" bound over /etc/hosts, /etc/services and /etc/nsswitch.conf; "nosort" is `ipvsadm -Ln --nosort` run right after a case that listed two or more services',
-      },
+      provenance: provenance(
+        dir,
+        found.kernel,
+        pin,
+        'test/ipvsadm/record-kernel.ts: the cases of test/ipvsadm/kernel-cases.ts run in order by the real ipvsadm in the kernel VM (src/lab/vm/runner.ts, no network device), in a mount namespace with "netdb" bound over /etc/hosts, /etc/services and /etc/nsswitch.conf; "nosort" is `ipvsadm -Ln --nosort` run right after a case that listed two or more services',
+      ),
       netdb: RECORDING_NETDB,
       cases: recorded,
     };
     writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
-    console.log(`recorded ${recorded.length} cases to ${out} (kernel ${release}, ${doc.provenance.ipvsadm.package})`);
+    console.log(`recorded ${recorded.length} cases to ${out} (kernel ${doc.provenance.kernel.release}, ${doc.provenance.ipvsadm.package})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describeVmKernel, findVmKernel, kernelPin } from '../../src/lab/vm/kernel-cache.js';
 import { runInVm, shellQuote } from '../../src/lab/vm/runner.js';
 import { readPcap, type CapturedPacket } from './pcap.js';
+import { FACTS_SCRIPT, provenance } from './provenance.js';
 
 const LAB = fileURLToPath(new URL('../recordings/ipvsadm/traffic/lab.sh', import.meta.url));
 
@@ -37,17 +38,13 @@ async function main(): Promise<void> {
     const script = [
       'set -e',
       `cd ${shellQuote(dir)}`,
-      'uname -r >uname.txt',
-      'ipvsadm --version >ipvsadm-version.txt',
-      "dpkg-query -W -f '${Package} ${Version}' ipvsadm >ipvsadm-package.txt",
+      ...FACTS_SCRIPT,
       `bash ${shellQuote(LAB)} ${shellQuote(dir)} >lab.log 2>&1`,
       '',
     ].join('\n');
     const res = await runInVm({ script, shareDir: dir, timeoutMs: 900_000, kernel: found.kernel });
     const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
     if (res.exitCode !== 0) throw new Error(`VM run failed (exit ${res.exitCode}, timedOut ${res.timedOut}):\n${res.output}\n${res.console.slice(-3000)}`);
-    const release = read('uname.txt').trim();
-    if (release !== found.kernel.release) throw new Error(`the VM ran ${release}, its manifest says ${found.kernel.release}`);
 
     const [, nsStart, nsEnd] = read('netns.tsv').trim().split('\t').map(Number);
     const ms = (t: number): number => Math.round((t - nsStart) * 1e6) / 1e3;
@@ -71,13 +68,13 @@ async function main(): Promise<void> {
     const packetLine = ({ dir: d, p }: { dir: string; p: CapturedPacket }): string =>
       JSON.stringify({ t: ms(p.time), dir: d, proto: p.proto, saddr: p.saddr, sport: p.sport, daddr: p.daddr, dport: p.dport, flags: p.flags, length: p.length });
 
-    const provenance = {
-      kernel: { release, package: found.kernel.package ?? `linux-image-${release}`, version: found.kernel.version ?? 'unknown', pinned: release === pin.release && found.kernel.version === pin.version },
-      ipvsadm: { version: read('ipvsadm-version.txt').trim(), package: read('ipvsadm-package.txt').trim() },
-      recorded: new Date().toISOString(),
-      how: 'test/ipvsadm/record-traffic.ts ran test/recordings/ipvsadm/traffic/lab.sh in the kernel VM (src/lab/vm/runner.ts, no network device); times are ms since `ip netns add d` began (its IPVS and 2 s estimator timer start within "ipvsCreated"); packets are tcpdump captures on the director: "in" client to VIP on dc, "out" real server to client on dr1/dr2',
-    };
-    const head = { provenance, lab: 'test/recordings/ipvsadm/traffic/lab.sh', ipvsCreated: [0, ms(nsEnd)], marks, setup, listings };
+    const prov = provenance(
+      dir,
+      found.kernel,
+      pin,
+      'test/ipvsadm/record-traffic.ts ran test/recordings/ipvsadm/traffic/lab.sh in the kernel VM (src/lab/vm/runner.ts, no network device); times are ms since `ip netns add d` began (its IPVS and 2 s estimator timer start within "ipvsCreated"); packets are tcpdump captures on the director: "in" client to VIP on dc, "out" real server to client on dr1/dr2',
+    );
+    const head = { provenance: prov, lab: 'test/recordings/ipvsadm/traffic/lab.sh', ipvsCreated: [0, ms(nsEnd)], marks, setup, listings };
     const json = JSON.stringify(head, null, 1);
     // one packet per line
     const text = `${json.slice(0, -2)},\n "packets": [\n  ${packets.map(packetLine).join(',\n  ')}\n ]\n}\n`;

@@ -7,6 +7,7 @@
 // applied to the kernel's own dump order (recorded right after the case) must give the order the
 // kernel's ipvsadm printed.
 import { readFileSync } from 'node:fs';
+import type { Provenance } from './provenance.js';
 import type { IpvsCommand, IpvsSnapshot, ServiceSnapshot } from '../../src/lb/ipvs/types.js';
 import { formatIpvsadm, parseIpvsadm, type IpvsadmEnv, type NetdbFiles } from '../../src/lb/ipvsadm/index.js';
 import { cmpServices, glibcMsort } from '../../src/lb/ipvsadm/sort.js';
@@ -16,12 +17,7 @@ export type { RecordedCase } from './kernel-cases.js';
 
 /** test/recordings/ipvsadm/kernel-1.31.json */
 export interface KernelRecording {
-  provenance: {
-    kernel: { release: string; package: string; version: string; pinned: boolean };
-    ipvsadm: { version: string; package: string };
-    recorded: string;
-    how: string;
-  };
+  provenance: Provenance;
   netdb: NetdbFiles & { nsswitch: string };
   cases: RecordedCase[];
 }

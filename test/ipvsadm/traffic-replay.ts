@@ -11,6 +11,7 @@
 // phase — the core's estimator started 0, 100, ..., 1900 ms into a period — and the recorded values
 // must lie within what the phases give.
 import { readFileSync } from 'node:fs';
+import type { Provenance } from './provenance.js';
 import { parseIPv4 } from '../../src/lb/ipvs/addr.js';
 import { ManualClock } from '../../src/lb/ipvs/clock.js';
 import { Ipvs } from '../../src/lb/ipvs/ipvs.js';
@@ -26,12 +27,7 @@ interface Timed {
 }
 
 export interface TrafficRecording {
-  provenance: {
-    kernel: { release: string; package: string; version: string; pinned: boolean };
-    ipvsadm: { version: string; package: string };
-    recorded: string;
-    how: string;
-  };
+  provenance: Provenance;
   lab: string;
   ipvsCreated: [number, number];
   marks: { proto: string; daddr: string; dport: number; mark: number }[];
@@ -57,8 +53,12 @@ export interface ReplayedListing {
   result: IpvsadmResult;
 }
 
-/** The listings lvslab's ipvsadm prints on the core, its estimator `phase` ms into a period at t=0. */
-export function replayTraffic(rec: TrafficRecording, phase: number): { setup: IpvsadmResult[]; listings: ReplayedListing[] } {
+/**
+ * The listings lvslab's ipvsadm prints on the core, its estimator `phase` ms into a period at t=0,
+ * each run when the real one started (`readAt` 'start') or ended ('end'): the real ipvsadm read the
+ * kernel's tables somewhere in between.
+ */
+export function replayTraffic(rec: TrafficRecording, phase: number, readAt: 'start' | 'end' = 'start'): { setup: IpvsadmResult[]; listings: ReplayedListing[] } {
   // the core is created at clock 0; every recorded time is shifted so that t=0 falls `phase` ms into an estimator period
   const shift = EST_PERIOD_MS - phase;
   const clock = new ManualClock(0);
@@ -70,7 +70,7 @@ export function replayTraffic(rec: TrafficRecording, phase: number): { setup: Ip
   const listings: ReplayedListing[] = [];
   const events: Event[] = [
     ...rec.setup.map((s) => ({ t: s.start, run: () => void setup.push(runIpvsadm(core, s.args.split(' '), '', env)) })),
-    ...rec.listings.map((l) => ({ t: l.start, run: () => void listings.push({ args: l.args, result: runIpvsadm(core, l.args.split(' '), '', env) }) })),
+    ...rec.listings.map((l) => ({ t: readAt === 'start' ? l.start : l.end, run: () => void listings.push({ args: l.args, result: runIpvsadm(core, l.args.split(' '), '', env) }) })),
     ...rec.packets.map((p) => ({
       t: p.t,
       run: () => {

@@ -10,7 +10,7 @@ import { parseIpvsadm } from './parse.js';
 import { splitRestoreLines } from './restore.js';
 import { type IpvsadmEnv, programOf, resolverOf } from './env.js';
 
-/** What runIpvsadm talks to: an IPVS's control API and snapshot (the embedded core, or a fake). */
+/** What runIpvsadm talks to: an IPVS's control API and snapshot (the embedded core, src/lb/ipvs). */
 export type IpvsadmTarget = IpvsControl;
 
 type ListingCommand = Exclude<IpvsCommand, CtlCommand | { op: 'restore' }>;

@@ -7,7 +7,7 @@
 // with F -> close, `in` with R -> reset); the other packet lines (handshake, the server's FIN, ACKs)
 // happen by themselves on a real connection and are skipped. Traces meant for both backends spell
 // them out so the embedded core sees the same segments (see test/recordings/ipvs/README.md).
-import { fileURLToPath } from 'node:url';
+import { compiledPath } from '../../../lab/dist-path.js';
 import { createInterface } from 'node:readline';
 import { buildReplayLab, type ReplayLab } from './replay-lab.js';
 import { TH_FIN, TH_RST } from '../../ipvs/proto_tcp.js';
@@ -41,7 +41,8 @@ const phase = (what: string) => {
   if (process.env.LVSLAB_REPLAY_DEBUG === '1') process.stderr.write(`replay +${((Date.now() - t0) / 1000).toFixed(1)}s ${what}\n`);
 };
 
-const agentPath = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+// the agents run as compiled JS in the lab's namespaces, also when this module runs from src/ (tsx)
+const agentPath = (name: string) => compiledPath(new URL(`./${name}.js`, import.meta.url), `kernel replay ${name}`);
 
 /** Starts the client agent and returns a request function; replies come back in request order. */
 async function startClient(lab: ReplayLab): Promise<(req: Request) => Promise<ClientReply>> {

@@ -1,9 +1,10 @@
 // The provenance a recording of the real ipvsadm carries in its header: which kernel (package and
 // version, from the VM's manifest, checked against what the VM ran), which ipvsadm, when and how.
 // The recorders (record-kernel.ts, record-traffic.ts) collect the VM's facts with FACTS_SCRIPT.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KernelPin, VmKernel } from '../../src/lab/vm/kernel-cache.js';
+import { findVmKernel, kernelPin, type KernelPin, type VmKernel } from '../../src/lab/vm/kernel-cache.js';
 
 export interface Provenance {
   kernel: { release: string; package: string; version: string; pinned: boolean };
@@ -26,4 +27,16 @@ export function provenance(dir: string, kernel: VmKernel, pin: KernelPin, how: s
     recorded: new Date().toISOString(),
     how,
   };
+}
+
+/** Runs `record` with the prepared VM kernel, the pin and a fresh share directory, which it removes afterwards. */
+export async function withRecordingDir(prefix: string, record: (kernel: VmKernel, pin: KernelPin, dir: string) => Promise<void>): Promise<void> {
+  const found = findVmKernel();
+  if (!found.ok) throw new Error(found.reason);
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await record(found.kernel, kernelPin(), dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

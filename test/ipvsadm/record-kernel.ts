@@ -7,12 +7,11 @@
 // from tables the recording carries. After each case whose output lists two or more services, the
 // kernel's own service order is recorded too (`ipvsadm -Ln --nosort`): the replay needs it where
 // ipvsadm's sort depends on it. The VM has no network device: nothing here leaves it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeVmKernel, findVmKernel, kernelPin } from '../../src/lab/vm/kernel-cache.js';
+import { describeVmKernel } from '../../src/lab/vm/kernel-cache.js';
 import { runInVm, shellQuote } from '../../src/lab/vm/runner.js';
-import { FACTS_SCRIPT, provenance } from './provenance.js';
+import { FACTS_SCRIPT, provenance, withRecordingDir } from './provenance.js';
 import { KERNEL_CASES, RECORDING_NETDB, SERVICE_LINE, type RecordedCase } from './kernel-cases.js';
 
 function script(dir: string): string {
@@ -52,13 +51,9 @@ function script(dir: string): string {
 
 async function main(): Promise<void> {
   const out = process.argv[2] ?? 'kernel-1.31.json';
-  const found = findVmKernel();
-  if (!found.ok) throw new Error(found.reason);
-  const pin = kernelPin();
-  const dir = mkdtempSync(join(tmpdir(), 'lvslab-ipvsadm-recording-'));
-  try {
-    console.log(`recording ${KERNEL_CASES.length} ipvsadm lines on ${describeVmKernel(found.kernel, pin)}`);
-    const res = await runInVm({ script: script(dir), shareDir: dir, timeoutMs: 900_000, kernel: found.kernel });
+  await withRecordingDir('lvslab-ipvsadm-recording-', async (kernel, pin, dir) => {
+    console.log(`recording ${KERNEL_CASES.length} ipvsadm lines on ${describeVmKernel(kernel, pin)}`);
+    const res = await runInVm({ script: script(dir), shareDir: dir, timeoutMs: 900_000, kernel });
     if (res.exitCode !== 0) throw new Error(`VM run failed (exit ${res.exitCode}, timedOut ${res.timedOut}):\n${res.output}\n${res.console.slice(-3000)}`);
     const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
     const recorded: RecordedCase[] = KERNEL_CASES.map((k, i) => {
@@ -75,7 +70,7 @@ async function main(): Promise<void> {
     const doc = {
       provenance: provenance(
         dir,
-        found.kernel,
+        kernel,
         pin,
         'test/ipvsadm/record-kernel.ts: the cases of test/ipvsadm/kernel-cases.ts run in order by the real ipvsadm in the kernel VM (src/lab/vm/runner.ts, no network device), in a mount namespace with "netdb" bound over /etc/hosts, /etc/services and /etc/nsswitch.conf; "nosort" is `ipvsadm -Ln --nosort` run right after a case that listed two or more services',
       ),
@@ -84,9 +79,7 @@ async function main(): Promise<void> {
     };
     writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
     console.log(`recorded ${recorded.length} cases to ${out} (kernel ${doc.provenance.kernel.release}, ${doc.provenance.ipvsadm.package})`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -5,14 +5,13 @@
 // listing the real ipvsadm printed, all with their times. Run from a build, as root:
 //   npx tsx test/ipvsadm/record-traffic.ts test/recordings/ipvsadm/traffic/traffic.json
 // The VM has no network device: nothing here leaves it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeVmKernel, findVmKernel, kernelPin } from '../../src/lab/vm/kernel-cache.js';
+import { describeVmKernel } from '../../src/lab/vm/kernel-cache.js';
 import { runInVm, shellQuote } from '../../src/lab/vm/runner.js';
 import { readPcap, type CapturedPacket } from './pcap.js';
-import { FACTS_SCRIPT, provenance } from './provenance.js';
+import { FACTS_SCRIPT, provenance, withRecordingDir } from './provenance.js';
 
 const LAB = fileURLToPath(new URL('../recordings/ipvsadm/traffic/lab.sh', import.meta.url));
 
@@ -29,12 +28,8 @@ function readTsv(text: string): { start: number; end: number; status: number; ar
 
 async function main(): Promise<void> {
   const out = process.argv[2] ?? 'traffic.json';
-  const found = findVmKernel();
-  if (!found.ok) throw new Error(found.reason);
-  const pin = kernelPin();
-  const dir = mkdtempSync(join(tmpdir(), 'lvslab-ipvsadm-traffic-'));
-  try {
-    console.log(`recording the traffic lab on ${describeVmKernel(found.kernel, pin)}`);
+  await withRecordingDir('lvslab-ipvsadm-traffic-', async (kernel, pin, dir) => {
+    console.log(`recording the traffic lab on ${describeVmKernel(kernel, pin)}`);
     const script = [
       'set -e',
       `cd ${shellQuote(dir)}`,
@@ -42,7 +37,7 @@ async function main(): Promise<void> {
       `bash ${shellQuote(LAB)} ${shellQuote(dir)} >lab.log 2>&1`,
       '',
     ].join('\n');
-    const res = await runInVm({ script, shareDir: dir, timeoutMs: 900_000, kernel: found.kernel });
+    const res = await runInVm({ script, shareDir: dir, timeoutMs: 900_000, kernel });
     const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
     if (res.exitCode !== 0) throw new Error(`VM run failed (exit ${res.exitCode}, timedOut ${res.timedOut}):\n${res.output}\n${res.console.slice(-3000)}`);
 
@@ -70,7 +65,7 @@ async function main(): Promise<void> {
 
     const prov = provenance(
       dir,
-      found.kernel,
+      kernel,
       pin,
       'test/ipvsadm/record-traffic.ts ran test/recordings/ipvsadm/traffic/lab.sh in the kernel VM (src/lab/vm/runner.ts, no network device); times are ms since `ip netns add d` began (its IPVS and 2 s estimator timer start within "ipvsCreated"); packets are tcpdump captures on the director: "in" client to VIP on dc, "out" real server to client on dr1/dr2',
     );
@@ -81,9 +76,7 @@ async function main(): Promise<void> {
     JSON.parse(text);
     writeFileSync(out, text);
     console.log(`recorded ${setup.length} setup lines, ${packets.length} packets, ${listings.length} listings to ${out}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

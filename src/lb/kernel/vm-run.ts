@@ -29,6 +29,16 @@ export const VM_BOOT_MS = 60_000;
 export const VM_SLOWDOWN = 13;
 export const VM_LAB_MS = 120_000;
 
+/** lvslab's own settings (LVSLAB_*: debug switches, trace choices) follow a run into the VM. */
+export function lvslabSettingsEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('LVSLAB_') && e[1] !== undefined));
+}
+
+/** The last lines of a VM job's output, for an error saying why a result is missing. */
+export function outputTail(output: string, lines = 15): string {
+  return output.split('\n').filter((l) => !l.includes(VM_PROGRESS)).slice(-lines).join('\n');
+}
+
 /** One scenario file to run in the VM. */
 export interface VmScenario {
   file: string;
@@ -69,8 +79,7 @@ export async function runScenariosInVm(scenarios: VmScenario[], options: VmScena
       shareDir: share,
       timeoutMs,
       kernel: options.kernel,
-      // lvslab's own settings (debug switches, timeouts) follow the run into the VM
-      env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('LVSLAB_') && e[1] !== undefined)),
+      env: lvslabSettingsEnv(),
       onConsole: (chunk) => {
         pending += chunk;
         const lines = pending.split('\n');
@@ -83,7 +92,7 @@ export async function runScenariosInVm(scenarios: VmScenario[], options: VmScena
     });
     const reports = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as ScenarioReport[]) : [];
     const why = r.timedOut ? `timed out after ${timeoutMs} ms (the bound docs/kernel.md derives)` : `the VM's job exited ${r.exitCode}`;
-    const tail = r.output.split('\n').filter((l) => !l.includes(VM_PROGRESS)).slice(-15).join('\n');
+    const tail = outputTail(r.output);
     return scenarios.map(({ file, name }, i): ScenarioReport => {
       const got = reports[i];
       if (got) return { ...got, ranIn };

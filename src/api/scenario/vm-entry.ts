@@ -6,7 +6,7 @@
 // VM_PROGRESS in front; the host picks them out of the serial console.
 import { writeFileSync } from 'node:fs';
 import type { ScenarioReport } from '../../checks/report/model.js';
-import { VM_PROGRESS } from '../../lb/kernel/vm-run.js';
+import { VM_PROGRESS, exitWithMain } from '../../lb/kernel/vm-run.js';
 import { loadScenario } from './load.js';
 import { runScenario } from './run.js';
 
@@ -25,10 +25,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`vm-entry: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+exitWithMain('vm-entry', main);

@@ -39,6 +39,17 @@ export function outputTail(output: string, lines = 15): string {
   return output.split('\n').filter((l) => !l.includes(VM_PROGRESS)).slice(-lines).join('\n');
 }
 
+/** Run an entry's main inside the VM and exit with its status; an uncaught error is printed under `label` and exits 1. */
+export function exitWithMain(label: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${label}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
 /** One scenario file to run in the VM. */
 export interface VmScenario {
   file: string;

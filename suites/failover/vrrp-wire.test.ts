@@ -1,0 +1,108 @@
+// keepalived on the wire: the embedded VRRP and keepalived 2.2.7 run, one after the other, the
+// article's keepalived.conf verbatim on DS1 (VI_1 on eth0, VI_GATEWAY on eth1, sync group VG1), and
+// what DS1 puts on both segments is captured on DS2 (idle) with tcpdump: adverts while master, the
+// priority-0 resignation on SIGTERM, and both gratuitous-ARP bursts (garp_master_repeat 5, again
+// after garp_master_delay 5 s). The frames are compared byte for byte, Ethernet and IP headers
+// included. Both run on the same director with the same addresses and MACs, so nothing is masked
+// except, for the resignation, the IP id and header checksum: the id counts adverts (keepalived's
+// per-instance counter from 1), and how many were sent before SIGTERM depends on timing; each
+// capture's ids are checked to run 1, 2, 3, ... through the resignation instead.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { buildLab, type Lab } from '../../src/lab/index.js';
+import { ARTICLE_CONF } from '../../test/vrrp/harness/confs.js';
+import { DIP, DirectorVrrp, keepalivedAvailable, macOf, sleep, VIP, vrrpMain, waitFor, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
+import { describeFrame, ipId, SegmentCapture, withoutIpId, type WireFrames } from '../../test/vrrp/harness/wire.js';
+
+const isRoot = process.getuid?.() === 0;
+const SEGMENTS = [
+  { instance: 'VI_1', ifname: 'eth0', vip: VIP },
+  { instance: 'VI_GATEWAY', ifname: 'eth1', vip: DIP },
+] as const;
+/** garp_master_repeat (5) per burst, two bursts (garp_master_delay 5 s) */
+const GARPS = 10;
+
+type Captured = Record<(typeof SEGMENTS)[number]['instance'], WireFrames>;
+
+describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRRP frames: embedded vs keepalived 2.2.7, byte for byte', () => {
+  let lab: Lab;
+  let running: DirectorVrrp[] = [];
+  const captured: Partial<Record<Impl, Captured>> = {};
+
+  beforeAll(async () => {
+    lab = await buildLab('article', { agents: false });
+  }, 90_000);
+
+  afterEach(async () => {
+    for (const d of running) await d.kill();
+    running = [];
+    for (const [a, dev] of [[VIP, 'eth0'], [DIP, 'eth1']]) await lab.host('ds1').exec(['ip', 'addr', 'del', `${a}/24`, 'dev', dev], { check: false });
+  });
+
+  afterAll(async () => {
+    for (const d of running) await d.kill();
+    await lab?.teardown();
+  });
+
+  /** DS1 runs the article's file until both bursts of gratuitous ARP are out, then stops (priority 0) */
+  async function capture(impl: Impl): Promise<Captured> {
+    const caps = await Promise.all(
+      SEGMENTS.map(async (s) => new SegmentCapture(lab, 'ds2', s.ifname, await macOf(lab, 'ds1', s.ifname), `${impl}-${s.instance}`)),
+    );
+    for (const c of caps) await c.start(60, 400);
+    const ds1 = new DirectorVrrp(lab, 'ds1', impl, readFileSync(ARTICLE_CONF, 'utf8'), `-wire-${impl}`);
+    running.push(ds1);
+    await ds1.start();
+    await waitHolder(lab, 'ds1', 15_000);
+    // the second burst follows garp_master_delay (5 s) after MASTER; allow 10 s more
+    await waitFor('both bursts of gratuitous ARP on both segments', async () => caps.every((c) => c.frames().garps.length >= GARPS), 15_000, 200);
+    await sleep(1500); // one more advert at least, and no third burst
+    await ds1.stop();
+    running = running.filter((d) => d !== ds1);
+    await sleep(1000);
+    const frames = await Promise.all(caps.map((c) => c.stop()));
+    return { VI_1: frames[0], VI_GATEWAY: frames[1] };
+  }
+
+  for (const impl of ['keepalived', 'embedded'] as const) {
+    it(`captures ${impl}: adverts with ids 1, 2, 3, ..., one resignation, ${GARPS} gratuitous ARPs per VIP`, async () => {
+      const c = await capture(impl);
+      captured[impl] = c;
+      for (const s of SEGMENTS) {
+        const f = c[s.instance];
+        const show = `${impl} ${s.instance}:\n${[...f.adverts, ...f.resign, ...f.garps, ...f.other].map(describeFrame).join('\n')}`;
+        expect(f.other, show).toEqual([]);
+        expect(f.adverts.length, show).toBeGreaterThanOrEqual(3);
+        expect(f.resign.length, show).toBe(1);
+        expect(f.garps.length, show).toBe(GARPS);
+        // one IP id counter per instance, from 1, through the resignation
+        expect([...f.adverts, ...f.resign].map(ipId), show).toEqual(Array.from({ length: f.adverts.length + 1 }, (_, i) => i + 1));
+      }
+    }, 60_000);
+  }
+
+  it('the frames are the same bytes', () => {
+    const k = captured.keepalived;
+    const e = captured.embedded;
+    if (!k || !e) throw new Error('a capture failed (see above)');
+    for (const s of SEGMENTS) {
+      const kf = k[s.instance];
+      const ef = e[s.instance];
+      const n = Math.min(kf.adverts.length, ef.adverts.length);
+      console.log(
+        `${s.instance}: ${n} adverts, 1 resignation, ${GARPS} gratuitous ARPs compared\n` +
+          `  keepalived advert 1: ${describeFrame(kf.adverts[0])}\n  embedded   advert 1: ${describeFrame(ef.adverts[0])}\n` +
+          `  keepalived ARP 1: ${describeFrame(kf.garps[0])}\n  embedded   ARP 1: ${describeFrame(ef.garps[0])}`,
+      );
+      for (let i = 0; i < n; i++) {
+        expect(describeFrame(ef.adverts[i]), `${s.instance} advert ${i + 1}`).toBe(describeFrame(kf.adverts[i]));
+        expect(ef.adverts[i].equals(kf.adverts[i]), `${s.instance} advert ${i + 1}`).toBe(true);
+      }
+      expect(describeFrame(withoutIpId(ef.resign[0])), `${s.instance} priority 0`).toBe(describeFrame(withoutIpId(kf.resign[0])));
+      for (let i = 0; i < GARPS; i++) {
+        expect(describeFrame(ef.garps[i]), `${s.instance} gratuitous ARP ${i + 1}`).toBe(describeFrame(kf.garps[i]));
+        expect(ef.garps[i].equals(kf.garps[i]), `${s.instance} gratuitous ARP ${i + 1}`).toBe(true);
+      }
+    }
+  });
+});

@@ -6,11 +6,13 @@
 // included. Both run on the same director with the same addresses and MACs, so nothing is masked
 // except, for the resignation, the IP id and header checksum: the id counts adverts (keepalived's
 // per-instance counter from 1), and how many were sent before SIGTERM depends on timing; each
-// capture's ids are checked to run 1, 2, 3, ... through the resignation instead.
+// capture's ids are checked to run 1, 2, 3, ... through the resignation instead. The same again with
+// the file turned to VRRPv3 (checksum over the IPv4 pseudo-header, no authentication), and a wrong
+// password, which both must log with the same words.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { buildLab, type Lab } from '../../src/lab/index.js';
-import { ARTICLE_CONF } from '../../test/vrrp/harness/confs.js';
+import { ARTICLE_CONF, directorConf } from '../../test/vrrp/harness/confs.js';
 import { DIP, DirectorVrrp, keepalivedAvailable, macOf, sleep, VIP, vrrpMain, waitFor, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
 import { describeFrame, ipId, SegmentCapture, withoutIpId, type WireFrames } from '../../test/vrrp/harness/wire.js';
 
@@ -24,10 +26,15 @@ const GARPS = 10;
 
 type Captured = Record<(typeof SEGMENTS)[number]['instance'], WireFrames>;
 
+const VARIANTS = [
+  { name: "the article's file (VRRPv2, auth PASS)", conf: () => readFileSync(ARTICLE_CONF, 'utf8') },
+  { name: 'the article turned to VRRPv3', conf: () => directorConf('ds1', { version: 3 }) },
+];
+
 describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRRP frames: embedded vs keepalived 2.2.7, byte for byte', () => {
   let lab: Lab;
   let running: DirectorVrrp[] = [];
-  const captured: Partial<Record<Impl, Captured>> = {};
+  const captured = new Map<string, Captured>();
 
   beforeAll(async () => {
     lab = await buildLab('article', { agents: false });
@@ -36,7 +43,9 @@ describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRR
   afterEach(async () => {
     for (const d of running) await d.kill();
     running = [];
-    for (const [a, dev] of [[VIP, 'eth0'], [DIP, 'eth1']]) await lab.host('ds1').exec(['ip', 'addr', 'del', `${a}/24`, 'dev', dev], { check: false });
+    for (const d of ['ds1', 'ds2']) {
+      for (const [a, dev] of [[VIP, 'eth0'], [DIP, 'eth1']]) await lab.host(d).exec(['ip', 'addr', 'del', `${a}/24`, 'dev', dev], { check: false });
+    }
   });
 
   afterAll(async () => {
@@ -45,12 +54,12 @@ describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRR
   });
 
   /** DS1 runs the article's file until both bursts of gratuitous ARP are out, then stops (priority 0) */
-  async function capture(impl: Impl): Promise<Captured> {
+  async function capture(impl: Impl, conf: string, tag: string): Promise<Captured> {
     const caps = await Promise.all(
-      SEGMENTS.map(async (s) => new SegmentCapture(lab, 'ds2', s.ifname, await macOf(lab, 'ds1', s.ifname), `${impl}-${s.instance}`)),
+      SEGMENTS.map(async (s) => new SegmentCapture(lab, 'ds2', s.ifname, await macOf(lab, 'ds1', s.ifname), `${impl}-${tag}-${s.instance}`)),
     );
     for (const c of caps) await c.start(60, 400);
-    const ds1 = new DirectorVrrp(lab, 'ds1', impl, readFileSync(ARTICLE_CONF, 'utf8'), `-wire-${impl}`);
+    const ds1 = new DirectorVrrp(lab, 'ds1', impl, conf, `-wire-${impl}-${tag}`);
     running.push(ds1);
     await ds1.start();
     await waitHolder(lab, 'ds1', 15_000);
@@ -64,45 +73,63 @@ describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRR
     return { VI_1: frames[0], VI_GATEWAY: frames[1] };
   }
 
-  for (const impl of ['keepalived', 'embedded'] as const) {
-    it(`captures ${impl}: adverts with ids 1, 2, 3, ..., one resignation, ${GARPS} gratuitous ARPs per VIP`, async () => {
-      const c = await capture(impl);
-      captured[impl] = c;
-      for (const s of SEGMENTS) {
-        const f = c[s.instance];
-        const show = `${impl} ${s.instance}:\n${[...f.adverts, ...f.resign, ...f.garps, ...f.other].map(describeFrame).join('\n')}`;
-        expect(f.other, show).toEqual([]);
-        expect(f.adverts.length, show).toBeGreaterThanOrEqual(3);
-        expect(f.resign.length, show).toBe(1);
-        expect(f.garps.length, show).toBe(GARPS);
-        // one IP id counter per instance, from 1, through the resignation
-        expect([...f.adverts, ...f.resign].map(ipId), show).toEqual(Array.from({ length: f.adverts.length + 1 }, (_, i) => i + 1));
+  VARIANTS.forEach((v, vi) => {
+    describe(v.name, () => {
+      for (const impl of ['keepalived', 'embedded'] as const) {
+        it(`captures ${impl}: adverts with ids 1, 2, 3, ..., one resignation, ${GARPS} gratuitous ARPs per VIP`, async () => {
+          const c = await capture(impl, v.conf(), `v${vi}`);
+          captured.set(`${vi}/${impl}`, c);
+          for (const s of SEGMENTS) {
+            const f = c[s.instance];
+            const show = `${impl} ${s.instance}:\n${[...f.adverts, ...f.resign, ...f.garps, ...f.other].map(describeFrame).join('\n')}`;
+            expect(f.other, show).toEqual([]);
+            expect(f.adverts.length, show).toBeGreaterThanOrEqual(3);
+            expect(f.resign.length, show).toBe(1);
+            expect(f.garps.length, show).toBe(GARPS);
+            // one IP id counter per instance, from 1, through the resignation
+            expect([...f.adverts, ...f.resign].map(ipId), show).toEqual(Array.from({ length: f.adverts.length + 1 }, (_, i) => i + 1));
+          }
+        }, 60_000);
       }
-    }, 60_000);
-  }
 
-  it('the frames are the same bytes', () => {
-    const k = captured.keepalived;
-    const e = captured.embedded;
-    if (!k || !e) throw new Error('a capture failed (see above)');
-    for (const s of SEGMENTS) {
-      const kf = k[s.instance];
-      const ef = e[s.instance];
-      const n = Math.min(kf.adverts.length, ef.adverts.length);
-      console.log(
-        `${s.instance}: ${n} adverts, 1 resignation, ${GARPS} gratuitous ARPs compared\n` +
-          `  keepalived advert 1: ${describeFrame(kf.adverts[0])}\n  embedded   advert 1: ${describeFrame(ef.adverts[0])}\n` +
-          `  keepalived ARP 1: ${describeFrame(kf.garps[0])}\n  embedded   ARP 1: ${describeFrame(ef.garps[0])}`,
-      );
-      for (let i = 0; i < n; i++) {
-        expect(describeFrame(ef.adverts[i]), `${s.instance} advert ${i + 1}`).toBe(describeFrame(kf.adverts[i]));
-        expect(ef.adverts[i].equals(kf.adverts[i]), `${s.instance} advert ${i + 1}`).toBe(true);
-      }
-      expect(describeFrame(withoutIpId(ef.resign[0])), `${s.instance} priority 0`).toBe(describeFrame(withoutIpId(kf.resign[0])));
-      for (let i = 0; i < GARPS; i++) {
-        expect(describeFrame(ef.garps[i]), `${s.instance} gratuitous ARP ${i + 1}`).toBe(describeFrame(kf.garps[i]));
-        expect(ef.garps[i].equals(kf.garps[i]), `${s.instance} gratuitous ARP ${i + 1}`).toBe(true);
-      }
-    }
+      it('the frames are the same bytes', () => {
+        const k = captured.get(`${vi}/keepalived`);
+        const e = captured.get(`${vi}/embedded`);
+        if (!k || !e) throw new Error('a capture failed (see above)');
+        for (const s of SEGMENTS) compareSegment(s.instance, k[s.instance], e[s.instance]);
+      });
+    });
   });
+
+  it('a wrong password: both drop the adverts and log the same line', async () => {
+    const wrong = readFileSync(ARTICLE_CONF, 'utf8').replaceAll('auth_pass example', 'auth_pass other');
+    const ds1 = new DirectorVrrp(lab, 'ds1', 'embedded', wrong, '-wire-pass');
+    const ds2 = new DirectorVrrp(lab, 'ds2', 'keepalived', directorConf('ds2'), '-wire-pass');
+    running.push(ds1, ds2);
+    await Promise.all([ds1.start(), ds2.start()]);
+    // neither accepts the other: both become master and advertise; give each a few adverts to drop
+    await waitFor('both sides to log a dropped advert', async () => [ds1, ds2].every((d) => /received an invalid passwd!/.test(d.log())), 15_000, 200);
+    const lines = (d: DirectorVrrp) => [...new Set(d.log().split('\n').flatMap((l) => /(\(VI_\w+\) received an invalid passwd!)$/.exec(l)?.[1] ?? []))].sort();
+    expect(lines(ds1)).toEqual(lines(ds2));
+    expect(lines(ds1)).toEqual(['(VI_1) received an invalid passwd!', '(VI_GATEWAY) received an invalid passwd!']);
+    expect(ds1.status()!.dropped.auth).toBeGreaterThan(0);
+  }, 60_000);
 });
+
+function compareSegment(instance: string, kf: WireFrames, ef: WireFrames): void {
+  const n = Math.min(kf.adverts.length, ef.adverts.length);
+  console.log(
+    `${instance}: ${n} adverts, 1 resignation, ${GARPS} gratuitous ARPs compared\n` +
+      `  keepalived advert 1: ${describeFrame(kf.adverts[0])}\n  embedded   advert 1: ${describeFrame(ef.adverts[0])}\n` +
+      `  keepalived ARP 1: ${describeFrame(kf.garps[0])}\n  embedded   ARP 1: ${describeFrame(ef.garps[0])}`,
+  );
+  for (let i = 0; i < n; i++) {
+    expect(describeFrame(ef.adverts[i]), `${instance} advert ${i + 1}`).toBe(describeFrame(kf.adverts[i]));
+    expect(ef.adverts[i].equals(kf.adverts[i]), `${instance} advert ${i + 1}`).toBe(true);
+  }
+  expect(describeFrame(withoutIpId(ef.resign[0])), `${instance} priority 0`).toBe(describeFrame(withoutIpId(kf.resign[0])));
+  for (let i = 0; i < GARPS; i++) {
+    expect(describeFrame(ef.garps[i]), `${instance} gratuitous ARP ${i + 1}`).toBe(describeFrame(kf.garps[i]));
+    expect(ef.garps[i].equals(kf.garps[i]), `${instance} gratuitous ARP ${i + 1}`).toBe(true);
+  }
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKeepalivedConf, renderKeepalivedConf, startupLog } from '../../src/lb/keepalived/index.js';
-import { ARTICLE_CONF } from '../../test/vrrp/harness/confs.js';
+import { ARTICLE_CONF, CORRECTED_CONF } from '../../test/vrrp/harness/confs.js';
 import { keepalivedAvailable } from '../../test/vrrp/harness/directors.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -81,58 +81,6 @@ virtual_server 10.0.0.1 80 {
 }
 `;
 
-/** top-level unknowns (reported by every process), keepalived's after-read checks and clearings */
-const BROKEN = `foo_top 1
-global_defs {
-   router_id R1
-   max_auto_priority 200
-}
-vrrp_instance VI_1 {
-   state MASTER
-   interface eth0
-   virtual_router_id 51
-   nopreempt
-   lvs_sync_daemon_interface eth0
-   virtual_ipaddress {
-      10.0.0.1/24
-   }
-}
-vrrp_instance VI_2 {
-   state MASTER
-   interface eth1
-   virtual_router_id 52
-   priority 150
-   nopreempt
-   preempt_delay 10
-   version 3
-   authentication {
-      auth_type PASS
-      auth_pass secret
-   }
-   virtual_ipaddress {
-      10.0.0.2/24
-   }
-}
-vrrp_instance VI_3 {
-   interface eth1
-   virtual_router_id 53
-   nopreempt
-   preempt_delay 5
-   lvs_sync_daemon_interface eth1
-   virtual_ipaddress {
-   }
-}
-bar_top 2
-virtual_server 10.0.0.1 80 {
-   real_server 10.0.0.2 80 {
-   }
-   real_server 10.0.0.2 80 {
-   }
-}
-virtual_server 10.0.0.1 81 {
-   protocol TCP
-}
-`;
 
 describe.skipIf(!isRoot || !keepalivedAvailable())('keepalived.conf messages, held against keepalived 2.2.7', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -151,10 +99,10 @@ describe.skipIf(!isRoot || !keepalivedAvailable())('keepalived.conf messages, he
   });
 
   it("a file keepalived corrects: unknowns at the top, its after-read checks, what it clears", async () => {
-    const theirs = await configTest(BROKEN);
+    const theirs = await configTest(CORRECTED_CONF);
     expect(theirs.length).toBeGreaterThan(15);
-    expect(ours(BROKEN)).toEqual(theirs);
-    const { config } = parseKeepalivedConf(BROKEN, { file: FILE });
+    expect(ours(CORRECTED_CONF)).toEqual(theirs);
+    const { config } = parseKeepalivedConf(CORRECTED_CONF, { file: FILE });
     expect(config.vrrpInstances.map((i) => [i.name, i.nopreempt, i.preemptDelay])).toEqual([
       ['VI_1', false, undefined],
       ['VI_2', false, undefined],

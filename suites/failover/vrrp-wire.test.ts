@@ -9,11 +9,11 @@
 // capture's ids are checked to run 1, 2, 3, ... through the resignation instead. The same again with
 // the file turned to VRRPv3 (checksum over the IPv4 pseudo-header, no authentication), and a wrong
 // password, which both must log with the same words.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { buildLab, type Lab } from '../../src/lab/index.js';
 import { ARTICLE_CONF, directorConf } from '../../test/vrrp/harness/confs.js';
 import { DIP, DirectorVrrp, keepalivedAvailable, macOf, sleep, VIP, vrrpMain, waitFor, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
+import { articleVrrpLab } from '../../test/vrrp/harness/suite-lab.js';
 import { describeFrame, ipId, SegmentCapture, withoutIpId, type WireFrames } from '../../test/vrrp/harness/wire.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -32,42 +32,25 @@ const VARIANTS = [
 ];
 
 describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRRP frames: embedded vs keepalived 2.2.7, byte for byte', () => {
-  let lab: Lab;
-  let running: DirectorVrrp[] = [];
+  const suite = articleVrrpLab();
   const captured = new Map<string, Captured>();
-
-  beforeAll(async () => {
-    lab = await buildLab('article', { agents: false });
-  }, 90_000);
-
-  afterEach(async () => {
-    for (const d of running) await d.kill();
-    running = [];
-    for (const d of ['ds1', 'ds2']) {
-      for (const [a, dev] of [[VIP, 'eth0'], [DIP, 'eth1']]) await lab.host(d).exec(['ip', 'addr', 'del', `${a}/24`, 'dev', dev], { check: false });
-    }
-  });
-
-  afterAll(async () => {
-    for (const d of running) await d.kill();
-    await lab?.teardown();
-  });
 
   /** DS1 runs the article's file until both bursts of gratuitous ARP are out, then stops (priority 0) */
   async function capture(impl: Impl, conf: string, tag: string): Promise<Captured> {
+    const lab = suite.lab;
     const caps = await Promise.all(
       SEGMENTS.map(async (s) => new SegmentCapture(lab, 'ds2', s.ifname, await macOf(lab, 'ds1', s.ifname), `${impl}-${tag}-${s.instance}`)),
     );
     for (const c of caps) await c.start(60, 400);
     const ds1 = new DirectorVrrp(lab, 'ds1', impl, conf, `-wire-${impl}-${tag}`);
-    running.push(ds1);
+    suite.running.push(ds1);
     await ds1.start();
     await waitHolder(lab, 'ds1', 15_000);
     // the second burst follows garp_master_delay (5 s) after MASTER; allow 10 s more
     await waitFor('both bursts of gratuitous ARP on both segments', async () => caps.every((c) => c.frames().garps.length >= GARPS), 15_000, 200);
     await sleep(1500); // one more advert at least, and no third burst
     await ds1.stop();
-    running = running.filter((d) => d !== ds1);
+    suite.running = suite.running.filter((d) => d !== ds1);
     await sleep(1000);
     const frames = await Promise.all(caps.map((c) => c.stop()));
     return { VI_1: frames[0], VI_GATEWAY: frames[1] };
@@ -103,9 +86,9 @@ describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRR
 
   it('a wrong password: both drop the adverts and log the same line', async () => {
     const wrong = readFileSync(ARTICLE_CONF, 'utf8').replaceAll('auth_pass example', 'auth_pass other');
-    const ds1 = new DirectorVrrp(lab, 'ds1', 'embedded', wrong, '-wire-pass');
-    const ds2 = new DirectorVrrp(lab, 'ds2', 'keepalived', directorConf('ds2'), '-wire-pass');
-    running.push(ds1, ds2);
+    const ds1 = new DirectorVrrp(suite.lab, 'ds1', 'embedded', wrong, '-wire-pass');
+    const ds2 = new DirectorVrrp(suite.lab, 'ds2', 'keepalived', directorConf('ds2'), '-wire-pass');
+    suite.running.push(ds1, ds2);
     await Promise.all([ds1.start(), ds2.start()]);
     // neither accepts the other: both become master and advertise; give each a few adverts to drop
     await waitFor('both sides to log a dropped advert', async () => [ds1, ds2].every((d) => /received an invalid passwd!/.test(d.log())), 15_000, 200);

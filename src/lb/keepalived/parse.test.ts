@@ -12,6 +12,8 @@ import {
   renderKeepalivedConf,
 } from './index.js';
 
+import { CORRECTED_CONF } from '../../../test/vrrp/harness/confs.js';
+
 const articlePath = fileURLToPath(new URL('../../../scenarios/article/keepalived.conf', import.meta.url));
 const article = readFileSync(articlePath, 'utf8');
 
@@ -231,85 +233,62 @@ describe('errors name the line and the problem', () => {
   });
 });
 
-// Recorded: `keepalived -t -f keepalived.conf` (keepalived 2.2.7, Debian) on this text, in a network
-// namespace holding eth0 and eth1; suites/failover/keepalived-conf.test.ts replays it live.
-const CORRECTED = `foo_top 1
-global_defs {
-   router_id R1
-   max_auto_priority 200
-}
-vrrp_instance VI_1 {
-   state MASTER
-   interface eth0
-   virtual_router_id 51
-   nopreempt
-   lvs_sync_daemon_interface eth0
-   virtual_ipaddress {
-      10.0.0.1/24
-   }
-}
-vrrp_instance VI_3 {
-   interface eth1
-   virtual_router_id 53
-   nopreempt
-   preempt_delay 5
-   lvs_sync_daemon_interface eth1
-   virtual_ipaddress {
-   }
-}
-bar_top 2
-virtual_server 10.0.0.1 80 {
-   real_server 10.0.0.2 80 {
-   }
-   real_server 10.0.0.2 80 {
-   }
-}
-`;
+// CORRECTED_CONF's lines recorded from `keepalived -t -f keepalived.conf` (keepalived 2.2.7, Debian)
+// in a network namespace holding eth0 and eth1; suites/failover/keepalived-conf.test.ts replays it live.
 
 describe("keepalived's lines, prefixes and order", () => {
   it('parent, checker, VRRP, BFD: top-level unknowns from each, after-read checks bare', () => {
-    const { diagnostics } = parseKeepalivedConf(CORRECTED);
+    const { diagnostics } = parseKeepalivedConf(CORRECTED_CONF);
     expect(diagnostics.filter((d) => d.level === 'warning').map((d) => d.text)).toEqual([
       "(Line 1) Unknown keyword 'foo_top'",
       "(Line 4) number '200' outside range [-1, 99]",
       "(Line 4) max_auto_priority '200' must be in [0, 99] (or -1 to disable) - ignoring",
-      "(Line 25) Unknown keyword 'bar_top'",
+      "(Line 41) Unknown keyword 'bar_top'",
       "(keepalived.conf: Line 1) Unknown keyword 'foo_top'",
-      "(keepalived.conf: Line 25) Unknown keyword 'bar_top'",
+      "(keepalived.conf: Line 41) Unknown keyword 'bar_top'",
       'Virtual server [10.0.0.1]:none:80: no protocol set - defaulting to UDP',
       "Virtual server [10.0.0.1]:udp:80: no scheduler set, setting default 'wlc'",
       'Virtual server [10.0.0.1]:udp:80: no forwarding method set, setting default NAT',
       'VS [10.0.0.1]:udp:80: real server [10.0.0.2]:udp:80 is duplicated - removing second rs',
+      'Virtual server [10.0.0.1]:tcp:81 has no real servers - ignoring',
       "(keepalived.conf: Line 1) Unknown keyword 'foo_top'",
       '(keepalived.conf: Line 11) (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
       '(keepalived.conf: Line 11)         Please use global lvs_sync_daemon',
-      '(keepalived.conf: Line 21) (VI_3) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
-      '(keepalived.conf: Line 21)         Please use global lvs_sync_daemon',
-      '(keepalived.conf: Line 21) (VI_3) lvs_sync_daemon_interface has already been specified as eth0 - ignoring',
-      "(keepalived.conf: Line 25) Unknown keyword 'bar_top'",
+      '(keepalived.conf: Line 37) (VI_3) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
+      '(keepalived.conf: Line 37)         Please use global lvs_sync_daemon',
+      '(keepalived.conf: Line 37) (VI_3) lvs_sync_daemon_interface has already been specified as eth0 - ignoring',
+      "(keepalived.conf: Line 41) Unknown keyword 'bar_top'",
       '(VI_1) nopreempt is incompatible with priority 255. resetting nopreempt',
+      '(VI_2) VRRP version 3 does not support authentication. Ignoring.',
+      '(VI_2) Warning - nopreempt will not work with initial state MASTER - clearing',
+      '(VI_2) Warning - preempt delay will not work with initial state MASTER - clearing',
       '(VI_3) No VIP specified; at least one is sensible',
       '(VI_3) preempt_delay is incompatible with nopreempt mode - resetting',
       '(VI_3) No VIP specified; at least one is sensible',
       "(keepalived.conf: Line 1) Unknown keyword 'foo_top'",
-      "(keepalived.conf: Line 25) Unknown keyword 'bar_top'",
+      "(keepalived.conf: Line 41) Unknown keyword 'bar_top'",
     ]);
     // what keepalived does about them is done too, and lvslab says where its backends differ
     const notes = diagnostics.filter((d) => d.level === 'note').map((d) => d.message);
-    expect(notes).toEqual([expect.stringMatching(/makes this a TCP service \(keepalived 2.2.7 makes it UDP\)/)]);
+    expect(notes).toEqual([
+      expect.stringMatching(/makes this a TCP service \(keepalived 2.2.7 makes it UDP\)/),
+      expect.stringMatching(/still creates this service, with no real server \(keepalived 2.2.7 leaves it out\)/),
+    ]);
   });
 
   it('names the file given (the children do; the parent never)', () => {
-    const { diagnostics } = parseKeepalivedConf(CORRECTED, { file: '/etc/keepalived/lab.conf' });
+    const { diagnostics } = parseKeepalivedConf(CORRECTED_CONF, { file: '/etc/keepalived/lab.conf' });
     expect(diagnostics[0].text).toBe("(Line 1) Unknown keyword 'foo_top'");
     expect(diagnostics[4].text).toBe("(/etc/keepalived/lab.conf: Line 1) Unknown keyword 'foo_top'");
   });
 
   it('state MASTER without a priority makes the address owner (255), which starts as master', () => {
-    const { config } = parseKeepalivedConf(CORRECTED);
+    const { config } = parseKeepalivedConf(CORRECTED_CONF);
     expect(effectiveInstance(config, config.vrrpInstances[0])).toMatchObject({ priority: 255, initialState: 'MASTER', preempt: true });
-    expect(effectiveInstance(config, config.vrrpInstances[1])).toMatchObject({ priority: 100, initialState: 'BACKUP', preempt: false });
-    expect(config.vrrpInstances[1].preemptDelay).toBe(5);
+    // VI_2: MASTER at 150 loses nopreempt and preempt_delay; VI_3 keeps both (nothing to delay)
+    expect(effectiveInstance(config, config.vrrpInstances[1])).toMatchObject({ priority: 150, initialState: 'MASTER', preempt: true, preemptDelay: 0 });
+    expect(effectiveInstance(config, config.vrrpInstances[2])).toMatchObject({ priority: 100, initialState: 'BACKUP', preempt: false });
+    expect(config.vrrpInstances[2].preemptDelay).toBe(5);
   });
 
   it('VRRPv3 without a VIP is refused, as keepalived refuses the instance', () => {

@@ -11,9 +11,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKeepalivedConf, renderKeepalivedConf, startupLog } from '../../src/lb/keepalived/index.js';
 import { ARTICLE_CONF, CORRECTED_CONF } from '../../test/vrrp/harness/confs.js';
-import { keepalivedAvailable } from '../../test/vrrp/harness/directors.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(path.join(tmpdir(), 'lvslab-kconf-'));
 const FILE = 'keepalived.conf';
 
@@ -81,8 +80,7 @@ virtual_server 10.0.0.1 80 {
 }
 `;
 
-
-describe.skipIf(!isRoot || !keepalivedAvailable())('keepalived.conf messages, held against keepalived 2.2.7', () => {
+describe('keepalived.conf messages, held against keepalived 2.2.7', needs(await probe.root(), await probe.keepalived()), () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("the article's file: the same lines as keepalived -t, in its order", async () => {

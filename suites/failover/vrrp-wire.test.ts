@@ -11,12 +11,12 @@
 // password, which both must log with the same words.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
+import { capability, needs, probe } from '../../test/capabilities.js';
 import { ARTICLE_CONF, directorConf } from '../../test/vrrp/harness/confs.js';
-import { DIP, DirectorVrrp, keepalivedAvailable, macOf, sleep, VIP, vrrpMain, waitFor, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
+import { DIP, DirectorVrrp, macOf, sleep, VIP, vrrpMain, waitFor, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
 import { articleVrrpLab } from '../../test/vrrp/harness/suite-lab.js';
 import { describeFrame, ipId, SegmentCapture, withoutIpId, type WireFrames } from '../../test/vrrp/harness/wire.js';
 
-const isRoot = process.getuid?.() === 0;
 const SEGMENTS = [
   { instance: 'VI_1', ifname: 'eth0', vip: VIP },
   { instance: 'VI_GATEWAY', ifname: 'eth1', vip: DIP },
@@ -31,7 +31,9 @@ const VARIANTS = [
   { name: 'the article turned to VRRPv3', conf: () => directorConf('ds1', { version: 3 }) },
 ];
 
-describe.skipIf(!isRoot || !existsSync(vrrpMain) || !keepalivedAvailable())('VRRP frames: embedded vs keepalived 2.2.7, byte for byte', () => {
+const tcpdump = capability('tcpdump', ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].some(existsSync), 'tcpdump is not installed (scripts/setup installs it)', 'not-installed');
+
+describe('VRRP frames: embedded vs keepalived 2.2.7, byte for byte', needs(await probe.root(), probe.built(vrrpMain), await probe.keepalived(), tcpdump), () => {
   const suite = articleVrrpLab();
   const captured = new Map<string, Captured>();
 

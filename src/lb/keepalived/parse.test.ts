@@ -314,3 +314,11 @@ describe("keepalived's lines, prefixes and order", () => {
     }
   });
 });
+
+describe('global keywords the embedded VRRP reads from the kept statements', () => {
+  it('log_unknown_vrids is known (no warning) and kept for the speaker', () => {
+    const { config, diagnostics } = parseKeepalivedConf('global_defs {\n log_unknown_vrids\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n');
+    expect(diagnostics).toEqual([]);
+    expect(config.globalDefs.passthrough).toEqual([{ keyword: 'log_unknown_vrids', args: [] }]);
+  });
+});

@@ -54,7 +54,7 @@ const GLOBAL_PASSTHROUGH = new Set([
   'vrrp_gna_interval', 'vrrp_garp_master_refresh_repeat', 'vrrp_lower_prio_no_advert',
   'vrrp_higher_prio_send_advert', 'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap',
   'checker_no_swap', 'vrrp_rt_priority', 'checker_rt_priority', 'vrrp_startup_delay', 'vrrp_min_garp',
-  'max_auto_priority', 'notify_fifo', 'notify_fifo_script', 'vrrp_notify_fifo', 'vrrp_notify_fifo_script',
+  'max_auto_priority', 'log_unknown_vrids', 'notify_fifo', 'notify_fifo_script', 'vrrp_notify_fifo', 'vrrp_notify_fifo_script',
   'lvs_notify_fifo', 'lvs_notify_fifo_script', 'use_pid_dir', 'instance', 'net_namespace',
   'namespace_with_ipsets', 'linkbeat_use_polling', 'snmp_socket', 'enable_traps', 'enable_snmp_vrrp',
   'enable_snmp_checker', 'enable_snmp_rfc', 'enable_dbus', 'process_names', 'vrrp_netlink_cmd_rcv_bufs',

@@ -17,6 +17,7 @@ import { VIP } from './helpers/article.js';
 import { needs, probe } from '../../test/capabilities.js';
 import { nodeWithTsx } from '../../test/tsx.js';
 import { LAB_SLACK_MS } from '../../test/bounds.js';
+import { quorumConf } from '../../test/kernel/pass/healthcheck-quorum.js';
 
 const VS = `[${VIP}]:tcp:80`;
 const RS2 = '[10.0.0.102]:tcp:80';
@@ -25,28 +26,11 @@ fs.chmodSync(dir, 0o755);
 const MISC = `test -e ${dir}/misc-ok`;
 
 // delay_loop 1, no retries: a failing checker takes RS2 out at its next run, within about 1 s
-const conf = `virtual_server ${VIP} 80 {
-  delay_loop 1
-  lvs_sched rr
-  lvs_method NAT
-  protocol TCP
-  quorum 1
-  sorry_server 10.0.0.101 8080
+const conf = quorumConf({
+  vsExtra: `
   quorum_up "touch ${dir}/quorum-up"
-  quorum_down "touch ${dir}/quorum-down"
-  real_server 10.0.0.101 80 {
-    weight 1
-    TCP_CHECK {
-      connect_timeout 1
-      retry 0
-    }
-  }
-  real_server 10.0.0.102 80 {
-    weight 1
-    TCP_CHECK {
-      connect_timeout 1
-      retry 0
-    }
+  quorum_down "touch ${dir}/quorum-down"`,
+  rs2Checks: `
     HTTP_GET {
       url {
         path /
@@ -68,10 +52,8 @@ const conf = `virtual_server ${VIP} 80 {
     MISC_CHECK {
       misc_path "${MISC}"
       misc_timeout 2
-    }
-  }
-}
-`;
+    }`,
+});
 
 /** Longest a change takes to show in -Ln: the next check (delay_loop), a connect timeout, slack. */
 const CHANGE_MS = 1000 + 1000 + 1000 + LAB_SLACK_MS;

@@ -12,14 +12,17 @@ import { nodeWithTsx } from '../../tsx.js';
 
 const VIP = '192.168.1.112';
 
-/** delay_loop 1, connect_timeout 1, no retries: each change shows within a few seconds. */
-export function quorumConf(): string {
-  const rs = (ip: string) => `  real_server ${ip} 80 {
+/**
+ * delay_loop 1, connect_timeout 1, no retries: each change shows within a few seconds. `vsExtra`
+ * adds virtual_server lines, `rs2Checks` more checkers for RS2 (the embedded suite's).
+ */
+export function quorumConf(opts: { vsExtra?: string; rs2Checks?: string } = {}): string {
+  const rs = (ip: string, more = '') => `  real_server ${ip} 80 {
     weight 1
     TCP_CHECK {
       connect_timeout 1
       retry 0
-    }
+    }${more}
   }`;
   return `virtual_server ${VIP} 80 {
   delay_loop 1
@@ -27,9 +30,9 @@ export function quorumConf(): string {
   lvs_method NAT
   protocol TCP
   quorum 1
-  sorry_server 10.0.0.101 8080
+  sorry_server 10.0.0.101 8080${opts.vsExtra ?? ''}
 ${rs('10.0.0.101')}
-${rs('10.0.0.102')}
+${rs('10.0.0.102', opts.rs2Checks)}
 }
 `;
 }

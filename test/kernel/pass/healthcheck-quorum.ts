@@ -67,6 +67,11 @@ export async function quorumScenario(lab: LvsLab, settleMs: number): Promise<Quo
     await settle('rs2 down', ['10.0.0.101:80']);
     await lab.real('rs1').kill();
     await settle('rs1 down: quorum lost', ['10.0.0.101:8080']);
+    // the sorry server's check server may still be starting (node under emulation takes seconds)
+    for (const t0 = Date.now(); Date.now() - t0 < settleMs; ) {
+      if ((await lab.client.http(`http://${VIP}/`, { count: 1, timeoutMs: 5_000 })).sequence[0] === 'SORRY') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const sorry = await lab.client.http(`http://${VIP}/`, { count: 3, timeoutMs: 5_000 });
     await lab.real('rs1').start();
     await lab.real('rs2').start();

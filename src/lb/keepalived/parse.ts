@@ -579,6 +579,15 @@ class ConfParser {
         case 'virtualhost':
           vs.virtualhost = this.v.word(c);
           break;
+        case 'sorry_server_inhibit':
+          vs.sorryServerInhibit = this.v.flag(c);
+          break;
+        case 'quorum_up':
+          vs.quorumUp = this.v.rest(c, 'a script');
+          break;
+        case 'quorum_down':
+          vs.quorumDown = this.v.rest(c, 'a script');
+          break;
         case 'real_server': {
           const rs = this.realServer(c);
           if (rs) vs.realServers.push(rs);
@@ -633,6 +642,8 @@ class ConfParser {
         else if (c.keyword === 'misc_timeout') m.miscTimeout = this.v.int(c, 1, 86400);
         else if (c.keyword === 'misc_dynamic') m.miscDynamic = this.v.flag(c);
         else if (c.keyword === 'warmup') m.warmup = this.v.int(c, 0, 86400);
+        else if (c.keyword === 'retry') m.retry = this.v.int(c, 0, 0x7fffffff);
+        else if (c.keyword === 'delay_before_retry') m.delayBeforeRetry = this.v.num(c, 0, 86400);
         else this.unknown(c);
       }
       if (!m.miscPath) return this.v.fail(s, 'MISC_CHECK: needs misc_path');

@@ -1,10 +1,12 @@
 // lvslab's library API. Each area exports from its own module; this file only gathers them.
 export * from './lab/index.js';
 export * from './api/index.js';
-export { Ipvs, ManualClock, seededRandom, runTrace, runTraceItems, TraceError, SCHEDULER_NAMES } from './lb/ipvs/index.js';
-export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceOptions, TraceResult, TraceItem } from './lb/ipvs/index.js';
-export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError } from './lb/ipvsadm/index.js';
-export type { IpvsadmTarget } from './lb/ipvsadm/index.js';
+export { Ipvs, ManualClock, seededRandom, parseTrace, TraceError, SCHEDULER_NAMES } from './lb/ipvs/index.js';
+export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceItem, IpvsControl, CtlCommand, CtlError } from './lb/ipvs/index.js';
+export { runTrace, runTraceItems } from './lb/simulate/run.js';
+export type { TraceOptions, TraceResult, TraceItemResult } from './lb/simulate/run.js';
+export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError, filesResolver, systemResolver } from './lb/ipvsadm/index.js';
+export type { IpvsadmTarget, IpvsadmEnv, Resolver, NetdbFiles } from './lb/ipvsadm/index.js';
 export {
   parseKeepalivedConf,
   renderKeepalivedConf,
@@ -17,24 +19,10 @@ export {
   KEEPALIVED_DEFAULTS,
 } from './lb/keepalived/index.js';
 export type { KeepalivedConfig, VrrpInstance, VirtualServer, RealServer, ConfDiagnostic, EffectiveVrrpInstance, EffectiveSyncDaemon } from './lb/keepalived/index.js';
-export { VrrpSpeaker, VrrpInstanceMachine, VrrpSyncGroup, ManualScheduler, vrrpEvents, vrrpModuleSpec, loadVrrpConfig, skewUs, masterDownUs } from './lb/vrrp/index.js';
-export type { VrrpState, VrrpTransitionEvent, SpeakerStatus, Transition } from './lb/vrrp/index.js';
-export {
-  SyncDaemons,
-  SyncDaemonError,
-  SyncDaemonFollower,
-  createSyncedCore,
-  syncDaemonsOf,
-  syncModuleSpec,
-  encodeMessage,
-  decodeMessage,
-  SyncMessageBuilder,
-  acceptRecord,
-  SyncBatcher,
-  SYNC_GROUP,
-  SYNC_PORT,
-} from './lb/ipvs/sync/index.js';
-export type { SyncConn, DecodedMessage, SyncedConnImport, SyncDaemonStats, SyncSettings, SyncTarget } from './lb/ipvs/sync/index.js';
+export { masterDownUs, skewUs } from './lb/vrrp/index.js';
+export type { VrrpState, VrrpTransitionEvent } from './lb/vrrp/index.js';
+export { encodeMessage, decodeMessage, SYNC_GROUP, SYNC_PORT } from './lb/ipvs/sync/index.js';
+export type { SyncConn, DecodedMessage } from './lb/ipvs/sync/index.js';
 export {
   runInVm,
   findVmKernel,

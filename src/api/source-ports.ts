@@ -1,5 +1,5 @@
 // `sourcePorts` of the API's HTTP probes checked here, so a bad port is named before the agent runs.
-import { LabApiError } from './up.js'; // used only when a call fails, so the import cycle is harmless
+import { LabApiError } from './errors.js';
 
 /** One port or a list of them, as the agent's `localPort` list; undefined when not given. */
 export function sourcePortsOf(ports: unknown, what = 'http: sourcePorts'): number[] | undefined {

@@ -15,6 +15,9 @@ import { heal, partition, setLink } from './faults.js';
 import { attributeUdp, probeRun, recordOf, timelineRecords, type ProbeRun } from './probe-run.js';
 import { parseTarget } from './targets.js';
 import { sourcePortsOf } from './source-ports.js';
+import { LabApiError } from './errors.js';
+
+export { LabApiError };
 
 export interface UpOptions {
   /** which load balancer runs on the directors (default `embedded`); `none` builds the lab only */
@@ -25,10 +28,6 @@ export interface UpOptions {
   onProgress?: (message: string) => void;
 }
 
-export class LabApiError extends Error {
-  override name = 'LabApiError';
-}
-
 /** Build a lab (a preset name, a description file, or a description object) and start its backend. */
 export async function up(source: LabSource, options: UpOptions = {}): Promise<LvsLab> {
   const backend = options.backend ?? 'embedded';
@@ -36,7 +35,7 @@ export async function up(source: LabSource, options: UpOptions = {}): Promise<Lv
     throw new LabApiError(`backend: '${String(backend)}' is not one of embedded, kernel, none`);
   }
   const progress = options.onProgress ?? (() => undefined);
-  progress(`building lab ${typeof source === 'string' ? source : (source.name ?? 'description')}`);
+  progress(`building lab ${typeof source === 'string' ? source : ('preset' in source ? source.preset : (source.name ?? 'description'))}`);
   const lab = await buildLab(source);
   let session: BackendSession | undefined;
   try {

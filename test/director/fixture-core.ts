@@ -3,7 +3,7 @@
 // per new connection, NAT (-m) or DR (-g), a connection table without timeouts, and just enough
 // ipvsadm (-A, -a, -D, -C) to configure it.
 import type { IpvsSnapshot, IpvsadmResult, PacketHeaders, Verdict, Forwarding } from '../../src/lb/ipvs/types.js';
-import type { IpvsCore } from '../../src/lb/director/daemon.js';
+import type { IpvsCore } from '../../src/lb/director/ipvs-core.js';
 import { ipToNumber } from '../../src/lb/director/packet.js';
 
 interface Svc { proto: 'tcp' | 'udp'; addr: string; port: number; dests: Array<{ addr: string; port: number; fwd: Forwarding }>; next: number }

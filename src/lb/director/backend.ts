@@ -3,16 +3,16 @@
 // the BackendSession interface; `lvslab ipvsadm` reaches a running daemon through its socket.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledPath } from '../../lab/dist-path.js';
 import { attachLab, type Lab, type SpawnedProcess } from '../../lab/index.js';
 import { runDirOf } from '../../lab/rundir.js';
 import type { BackendSession, DirectorConfig } from '../backend.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
-import { vrrpModuleSpec } from '../vrrp/director-module.js';
-import { syncModuleSpec } from '../ipvs/sync/director-module.js';
-import { checkerModuleSpec } from './checker.js';
+import { checkerModuleSpec } from './checker-module.js';
 import { controlRequest } from './control.js';
 import type { DaemonConfig, DaemonStatus } from './daemon.js';
+import { syncModuleSpec } from './sync-module.js';
+import { vrrpModuleSpec } from './vrrp-module.js';
 
 /** The control socket of a lab's director daemon (in the lab's run directory). */
 export function directorSocketPath(labId: string, director: string): string {
@@ -21,10 +21,7 @@ export function directorSocketPath(labId: string, director: string): string {
 
 /** The daemon's compiled entry point. Under vitest this module runs from src/, the daemon from dist/. */
 export function directorEntry(): string {
-  const here = fileURLToPath(new URL('./main.js', import.meta.url));
-  const dist = here.replace(/\/src\/lb\/director\/main\.js$/, '/dist/lb/director/main.js');
-  if (!fs.existsSync(dist)) throw new Error(`lvslab director daemon not built: ${dist} is missing (run 'npm run build')`);
-  return dist;
+  return compiledPath(new URL('./main.js', import.meta.url), 'director daemon');
 }
 
 export interface EmbeddedBackendOptions {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlRequest } from './control.js';
 import { DirectorDaemon, splitArgs, type DaemonStatus, type QueueOpener } from './daemon.js';
-import type { RulesSpec } from './rules.js';
+import type { RulesSpec } from './netfilter.js';
 import { emptyQueueStats } from './nfqueue.js';
 import { FixtureCore } from '../../../test/director/fixture-core.js';
 

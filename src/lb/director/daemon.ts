@@ -1,43 +1,22 @@
 // The director daemon: one per director namespace. It holds the IPVS core, feeds it the packets
 // NFQUEUE gives us, keeps the netfilter/routing rules in step with the configured services, answers
-// the control socket, and hosts the modules that share the core (VRRP instances, the sync daemon).
-//
-// Hook points for hosted modules (see docs/director.md):
-//  - `DirectorModule.start(host)` after the core is configured and the data plane runs;
-//  - `host.core` — the same IPVS core the packets go through (the sync engine reads and feeds it);
-//  - `host.onServicesChanged(cb)` — called after any ipvsadm change to the service table;
-//  - `host.ipvsadm(argv)` — change the table as ipvsadm would (rules follow);
-//  - `DirectorModule.control(op, args)` — reached by control requests `{op:"module", module, call, args}`;
-//  - `DirectorModule.status()` — included in the daemon's `status` answer;
-//  - `DirectorModule.stop(how)` — 'graceful' on SIGTERM/stop (VRRP sends priority 0), before the
-//    data plane is taken down.
+// the control socket, and hosts the modules that share the core (VRRP, the health checkers,
+// lvs_sync_daemon: modules.ts says what they get).
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
 import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/index.js';
+import { defaultRunner } from './command.js';
 import { ControlServer, type ControlRequest } from './control.js';
-import { Dataplane, type DataplaneStats, type PacketCore } from './dataplane.js';
+import { Dataplane, type DataplaneStats } from './dataplane.js';
+import type { IpvsCore } from './ipvs-core.js';
 import { DestMarks, DEFAULT_MARK_BASE } from './marks.js';
+import { loadModule, type DirectorEvents, type DirectorHost, type DirectorModule, type HostConfig, type ModuleSpec } from './modules.js';
+import { RulesManager, type DataplaneMode, type RuleService } from './netfilter.js';
 import { emptyQueueStats, NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
-import { defaultRunner, RulesManager, type DataplaneMode, type RuleService } from './rules.js';
 import { TunnelRoutes } from './tunnel-routes.js';
 
-/** What the daemon needs from the IPVS core (src/lb/ipvs/ipvs.ts). */
-export interface IpvsCore extends PacketCore {
-  ipvsadm(argv: string[], stdin?: string): IpvsadmResult;
-  snapshot(): IpvsSnapshot;
-  /** run the timers that are due (expiry, rate estimator); the core also runs them on packets */
-  advance?(): void;
-}
-
-export interface ModuleSpec {
-  /** an absolute module path or package specifier whose default export is a DirectorModuleFactory */
-  import: string;
-  options?: unknown;
-}
-
-export interface DaemonConfig {
-  /** the lab's director host name (ds1, ds2) */
-  director: string;
+export interface DaemonConfig extends HostConfig {
   /** control socket path (in the lab's run directory) */
   socket: string;
   /** NFQUEUE number; queues are per network namespace, so 0 suits every director */
@@ -49,29 +28,9 @@ export interface DaemonConfig {
   dataplane?: DataplaneMode;
   /** ipvsadm argument lines applied at start, after the keepalived.conf's virtual servers */
   ipvsadm?: string[];
-  /** keepalived.conf text: its virtual_server blocks configure the core at start */
-  keepalivedConf?: string;
   markBase?: number;
   modules?: ModuleSpec[];
 }
-
-export interface DirectorHost {
-  readonly config: DaemonConfig;
-  readonly core: IpvsCore;
-  log(msg: string): void;
-  ipvsadm(argv: string[], stdin?: string): Promise<IpvsadmResult>;
-  onServicesChanged(cb: (services: RuleService[]) => void): void;
-}
-
-export interface DirectorModule {
-  readonly name: string;
-  start(host: DirectorHost): Promise<void> | void;
-  stop(how: 'graceful' | 'kill'): Promise<void> | void;
-  status?(): unknown;
-  control?(call: string, args: unknown): Promise<unknown> | unknown;
-}
-
-export type DirectorModuleFactory = (options: unknown) => DirectorModule;
 
 /** The queue side, abstracted so tests can drive the daemon without a kernel. */
 export interface QueueLike {
@@ -138,6 +97,7 @@ export class DirectorDaemon implements DirectorHost {
   private changeListeners: Array<(s: RuleService[]) => void> = [];
   private stopping: Promise<void> | null = null;
   private ticker: NodeJS.Timeout | null = null;
+  readonly events = new EventEmitter<DirectorEvents>();
   readonly log: (msg: string) => void;
 
   private constructor(
@@ -165,7 +125,7 @@ export class DirectorDaemon implements DirectorHost {
       d.queue = await open(config.queue ?? 0, d.dataplane.handle, config.queueMaxlen);
       await d.syncRules(true);
       for (const m of deps.builtinModules ?? []) await d.startModule(m);
-      for (const spec of config.modules ?? []) await d.loadModule(spec);
+      for (const spec of config.modules ?? []) await d.startModule(await loadModule(spec));
       d.control = await ControlServer.listen(config.socket, (req) => d.onControl(req));
       // timers also run on packets and on ipvsadm; this keeps expiry and the rate estimator on
       // time while the director is idle
@@ -235,12 +195,6 @@ export class DirectorDaemon implements DirectorHost {
     };
     this.rulesChain = this.rulesChain.then(run, run);
     return this.rulesChain;
-  }
-
-  private async loadModule(spec: ModuleSpec): Promise<void> {
-    const mod = (await import(spec.import)) as { default?: DirectorModuleFactory };
-    if (typeof mod.default !== 'function') throw new Error(`module ${spec.import}: no default export factory`);
-    await this.startModule(mod.default(spec.options));
   }
 
   private async startModule(m: DirectorModule): Promise<void> {

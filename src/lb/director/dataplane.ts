@@ -7,10 +7,10 @@ import { HOOK_POST_ROUTING, HOOK_PRE_ROUTING, NF_ACCEPT, NF_DROP, type QueuedPac
 import type { VerdictSink } from './nfqueue.js';
 import { parsePacket, numberToIp, type Parsed } from './packet.js';
 import { rewriteDestination, rewriteIcmpErrorIn, rewriteIcmpErrorOut, rewriteSource } from './rewrite.js';
-import type { DataplaneMode } from './rules.js';
+import type { DataplaneMode } from './netfilter.js';
 import { tunnelPacket, type TunnelEndpoint } from './tunnel.js';
 
-/** The part of the IPVS core the data plane drives (src/lb/ipvs/ipvs.ts implements it). */
+/** The part of the IPVS core the data plane drives (the embedded IPVS in src/lb/ipvs implements it). */
 export interface PacketCore {
   inbound(h: PacketHeaders): Verdict;
   outbound(h: PacketHeaders): Verdict;
@@ -43,7 +43,7 @@ export interface DataplaneStats {
   lastError?: string;
 }
 
-/** Marks the kernel side understands: see rules.ts. */
+/** Marks the kernel side understands: see netfilter.ts. */
 export interface MarkTable {
   readonly rejectMark: number;
   /** the mark routing to (DR) or DNATing to (offload NAT) a destination, if the rules know it */

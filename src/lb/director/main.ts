@@ -5,8 +5,10 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DirectorDaemon, type DaemonConfig, type DirectorModule, type IpvsCore } from './daemon.js';
+import { DirectorDaemon, type DaemonConfig } from './daemon.js';
 import { createCore } from './core.js';
+import type { IpvsCore } from './ipvs-core.js';
+import type { DirectorModule } from './modules.js';
 
 const ConfigSchema = z.object({
   director: z.string().min(1),

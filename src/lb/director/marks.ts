@@ -3,7 +3,7 @@
 // selects its DNAT target (address and port). Marks are never reused while the daemon runs, so a
 // conntrack entry carrying an old mark cannot land on a different destination.
 import type { MarkTable } from './dataplane.js';
-import type { RuleService } from './rules.js';
+import type { RuleService } from './netfilter.js';
 
 export const DEFAULT_MARK_BASE = 0x4c50000;
 
@@ -39,7 +39,7 @@ export class DestMarks implements MarkTable {
     this.fast = fast;
   }
 
-  /** The marks the rules need, keyed the way rules.ts looks them up (`addr:port` / `addr`). */
+  /** The marks the rules need, keyed the way netfilter.ts looks them up (`addr:port` / `addr`). */
   forRules(services: RuleService[]): Map<string, number> {
     const m = new Map<string, number>();
     for (const s of services)

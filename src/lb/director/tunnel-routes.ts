@@ -9,7 +9,7 @@
 // goes with the lab).
 import type { TunnelTable } from './dataplane.js';
 import { ipToNumber } from './packet.js';
-import type { Runner } from './rules.js';
+import type { Runner } from './command.js';
 import type { TunnelEndpoint } from './tunnel.js';
 
 interface RouteGet {

@@ -1,9 +1,13 @@
 // -S output read back by -R, and the -R reader's quirks (the recording in kernel.test.ts shows each
 // of them on the real binary).
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../ipvs/clock.js';
+import { Ipvs } from '../ipvs/ipvs.js';
 import { IpvsadmUsageError, formatIpvsadm, parseRestore, parseRestoreLines, runIpvsadm, splitRestoreLines } from './index.js';
-import { FakeKernel } from '../../../test/ipvsadm/fake-kernel.js';
 import { busy, service, snapshot } from '../../../test/ipvsadm/snapshots.js';
+
+/** the embedded IPVS core, as ipvsadm drives the kernel */
+const newCore = (): Ipvs => new Ipvs({ clock: new ManualClock(0) });
 
 describe('-S then -R', () => {
   it('restores a table that saves to the same text', () => {
@@ -16,10 +20,10 @@ describe('-S then -R', () => {
     original.services[0].dests.find((d) => d.options.forwarding === 'route')!.port = 80;
     const saved = formatIpvsadm({ op: 'save', numeric: true }, original);
 
-    const kernel = new FakeKernel();
-    const result = runIpvsadm(['-R'], saved, kernel);
+    const kernel = newCore();
+    const result = runIpvsadm(kernel, ['-R'], saved);
     expect(result).toEqual({ stdout: '', stderr: '', status: 0 });
-    expect(runIpvsadm(['-Sn'], '', kernel).stdout).toBe(saved);
+    expect(runIpvsadm(kernel, ['-Sn'], '').stdout).toBe(saved);
     // what -S does not carry: thresholds and counters
     expect(kernel.snapshot().services.find((s) => s.key.kind === 'tcp')!.dests.every((d) => d.options.uThreshold === 0)).toBe(true);
   });
@@ -61,8 +65,8 @@ describe('the -R reader', () => {
 
 describe('runIpvsadm -R', () => {
   it('runs lines up to the first one ipvsadm exits on; kernel and popt errors let it go on', () => {
-    const kernel = new FakeKernel();
-    const r = runIpvsadm(['-R'], '-A -t 10.0.0.5:80 -s rr\n-A -t 10.0.0.5:80 -s rr\n-L --bogus\n-A -t 10.0.0.6:80 -s rr\n-A -t 10.0.0.7\n-A -t 10.0.0.8:80\n', kernel);
+    const kernel = newCore();
+    const r = runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80 -s rr\n-A -t 10.0.0.5:80 -s rr\n-L --bogus\n-A -t 10.0.0.6:80 -s rr\n-A -t 10.0.0.7\n-A -t 10.0.0.8:80\n');
     expect(r).toEqual({
       stdout: '',
       stderr: 'Service already exists\n--bogus: unknown option\nZero port specified for non-persistent service\n',
@@ -71,20 +75,20 @@ describe('runIpvsadm -R', () => {
     expect(kernel.snapshot().services.map((s) => (s.key.kind === 'tcp' ? s.key.addr : '')).sort()).toEqual(['10.0.0.5', '10.0.0.6']);
   });
   it('the status is that of the last line', () => {
-    const kernel = new FakeKernel();
-    expect(runIpvsadm(['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.5:80\n', kernel).status).toBe(255);
-    expect(runIpvsadm(['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.6:80\n', kernel).status).toBe(0);
+    const kernel = newCore();
+    expect(runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.5:80\n').status).toBe(255);
+    expect(runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.6:80\n').status).toBe(0);
   });
   it('listings inside -R print; -R inside -R gives up', () => {
-    const kernel = new FakeKernel();
-    const r = runIpvsadm(['-R'], '-L --timeout\n-R\n-C\n', kernel);
+    const kernel = newCore();
+    const r = runIpvsadm(kernel, ['-R'], '-L --timeout\n-R\n-C\n');
     expect(r).toEqual({ stdout: 'Timeout (tcp tcpfin udp): 900 120 300\n', stderr: "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n", status: 255 });
   });
   it('runIpvsadm outside -R: usage errors, kernel errors, listings', () => {
-    const kernel = new FakeKernel();
-    expect(runIpvsadm(['-A'], '', kernel)).toEqual({ stdout: '', stderr: "You need to supply the 'service-address' option for the 'add-service' command\n", status: 2 });
-    expect(runIpvsadm(['-d', '-t', '1.1.1.1:1', '-r', '2.2.2.2'], '', kernel)).toEqual({ stdout: '', stderr: 'Service not defined\n', status: 255 });
-    expect(runIpvsadm(['-L', '-t', '1.1.1.1:1'], '', kernel)).toEqual({ stdout: '', stderr: 'No such service\n', status: 1 });
-    expect(runIpvsadm(['-v'], '', kernel)).toEqual({ stdout: 'ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n', stderr: '', status: 0 });
+    const kernel = newCore();
+    expect(runIpvsadm(kernel, ['-A'], '')).toEqual({ stdout: '', stderr: "You need to supply the 'service-address' option for the 'add-service' command\n", status: 2 });
+    expect(runIpvsadm(kernel, ['-d', '-t', '1.1.1.1:1', '-r', '2.2.2.2'], '')).toEqual({ stdout: '', stderr: 'Service not defined\n', status: 255 });
+    expect(runIpvsadm(kernel, ['-L', '-t', '1.1.1.1:1'], '')).toEqual({ stdout: '', stderr: 'No such service\n', status: 1 });
+    expect(runIpvsadm(kernel, ['-v'], '')).toEqual({ stdout: 'ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n', stderr: '', status: 0 });
   });
 });

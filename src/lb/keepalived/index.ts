@@ -3,7 +3,7 @@
 export type * from './types.js';
 export { parseKeepalivedConf, type ParseOptions, type ParseResult } from './parse.js';
 export { renderKeepalivedConf } from './render.js';
-export { toIpvsadmCommands, configToIpvsadmCommands, aliveAtStart } from './ipvsadm.js';
+export { toIpvsadmCommands, configToIpvsadmCommands, aliveAtStart } from './ipvsadm-commands.js';
 export {
   KEEPALIVED_DEFAULTS,
   SCHEDULERS,
@@ -13,5 +13,5 @@ export {
   type EffectiveVrrpInstance,
   type EffectiveSyncDaemon,
 } from './defaults.js';
-export { KeepalivedConfError, type ConfDiagnostic, type ConfProblem } from './errors.js';
+export { KeepalivedConfError, MAX_AUTO_PRIORITY_NOTICE, startupLog, type ConfDiagnostic, type ConfPhase, type ConfProblem } from './errors.js';
 export { mapInterfaces } from './interfaces.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VrrpInstanceMachine, type InstanceSettings, type Transition } from './instance.js';
-import { ManualScheduler } from './scheduler.js';
+import { ManualVrrpClock } from './clock.js';
 import { VrrpSyncGroup } from './sync-group.js';
 import { masterDownUs, skewUs } from './timers.js';
 
@@ -16,7 +16,7 @@ interface Node {
 class Segment {
   nodes: Node[] = [];
   cut = false;
-  constructor(readonly clock: ManualScheduler) {}
+  constructor(readonly clock: ManualVrrpClock) {}
 
   add(over: Partial<InstanceSettings> & { name: string; priority: number; primaryAddress: string }): Node {
     const settings: InstanceSettings = {
@@ -58,7 +58,7 @@ class Segment {
 }
 
 function pair(opts: { v3?: boolean; ds1?: Partial<InstanceSettings>; ds2?: Partial<InstanceSettings> } = {}) {
-  const clock = new ManualScheduler();
+  const clock = new ManualVrrpClock();
   const seg = new Segment(clock);
   const common = opts.v3 ? { version: 3 as const, advertInt: 0.1 } : {};
   const ds1 = seg.add({ name: 'VI_1', priority: 150, primaryAddress: '192.168.1.2', ...common, ...opts.ds1 });
@@ -281,7 +281,7 @@ describe('track_interface', () => {
 
 describe('sync group', () => {
   function groupPair() {
-    const clock = new ManualScheduler();
+    const clock = new ManualVrrpClock();
     const ext = new Segment(clock);
     const int = new Segment(clock);
     const mk = (name: string, prio: number, last: number) => {

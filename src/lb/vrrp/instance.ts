@@ -3,7 +3,7 @@
 // asks its `effects` to send, add/remove VIPs, gratuitous-ARP and notify. Sync groups coordinate
 // instances through `SyncGroupLink` (sync-group.ts).
 import { ipToNumber } from './packet.js';
-import type { Scheduler, TimerHandle } from './scheduler.js';
+import type { TimerHandle, VrrpClock } from './clock.js';
 import { advertIntUs, masterDownUs, skewUs, US_PER_S, wireToUs } from './timers.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
@@ -40,7 +40,7 @@ export interface InstanceEffects {
 }
 
 export interface Transition {
-  /** scheduler time, ms */
+  /** clock time, ms */
   at: number;
   instance: string;
   from: VrrpState;
@@ -86,7 +86,7 @@ export class VrrpInstanceMachine {
 
   constructor(
     readonly settings: InstanceSettings,
-    private readonly clock: Scheduler,
+    private readonly clock: VrrpClock,
     private readonly effects: InstanceEffects,
   ) {
     this.ownAdverUs = advertIntUs(settings.version, settings.advertInt);

@@ -1,0 +1,288 @@
+// The netfilter and policy-routing state the director installs in its own namespace, derived from
+// the configured services: which packets are queued to us, which bypass conntrack, how a verdict
+// mark becomes DR forwarding or (offload) kernel DNAT, and how "reject" becomes an ICMP port
+// unreachable. Rendering is pure (tested without root); `RulesManager` applies and removes it.
+import type { Forwarding, ServiceKey } from '../ipvs/types.js';
+import { defaultRunner, type Runner } from './command.js';
+
+export type DataplaneMode = 'per-packet' | 'offload';
+
+export interface RuleDest {
+  addr: string;
+  port: number;
+  forwarding: Forwarding;
+}
+
+export interface RuleService {
+  key: ServiceKey;
+  dests: RuleDest[];
+}
+
+export interface RulesSpec {
+  queue: number;
+  mode: DataplaneMode;
+  services: RuleService[];
+  /** the verdict mark that makes filter/INPUT answer with ICMP port unreachable */
+  rejectMark: number;
+  /** verdict mark per destination (`addr:port`) for DR routing and offload DNAT */
+  destMarks: ReadonlyMap<string, number>;
+}
+
+export const CHAIN_PRE = 'LVSLAB_PRE';
+export const CHAIN_POST = 'LVSLAB_POST';
+export const CHAIN_IN = 'LVSLAB_IN';
+export const NFT_TABLE = 'lvslab';
+
+/** ICMP types that quote the packet they are about: they must follow the connection's NAT. */
+const ICMP_ERRORS = ['destination-unreachable', 'source-quench', 'time-exceeded', 'parameter-problem'];
+
+export function destKey(addr: string, port: number): string {
+  return `${addr}:${port}`;
+}
+
+function protoOf(key: ServiceKey): 'tcp' | 'udp' | null {
+  return key.kind === 'fwmark' ? null : key.kind;
+}
+
+/** Where each rule jumps from: [table, builtin chain, our chain]. */
+export const JUMPS: ReadonlyArray<readonly [string, string, string]> = [
+  ['raw', 'PREROUTING', CHAIN_PRE],
+  ['mangle', 'PREROUTING', CHAIN_PRE],
+  ['mangle', 'POSTROUTING', CHAIN_POST],
+  ['filter', 'INPUT', CHAIN_IN],
+  ['filter', 'FORWARD', CHAIN_IN],
+];
+
+/**
+ * iptables-restore --noflush input that (re)fills our chains. With `withJumps` it also creates the
+ * chains' jumps from the built-in chains (first install only).
+ */
+export function renderIptables(spec: RulesSpec, withJumps: boolean): string {
+  const q = `-j NFQUEUE --queue-num ${spec.queue} --queue-bypass`;
+  const raw = new Set<string>();
+  const pre = new Set<string>();
+  const post = new Set<string>();
+  const perPacket = spec.mode === 'per-packet';
+
+  for (const s of spec.services) {
+    const proto = protoOf(s.key);
+    if (s.key.kind === 'fwmark') {
+      // the mark is set by the user's mangle rules, after raw: these flows cannot skip conntrack
+      pre.add(`-m mark --mark ${s.key.fwmark}${perPacket ? '' : ' -m connmark --mark 0'} ${q}`);
+    } else {
+      const match = `-d ${s.key.addr}/32 -p ${proto} --dport ${s.key.port}`;
+      if (perPacket) {
+        raw.add(`${match} -j CT --notrack`);
+        pre.add(`${match} ${q}`);
+        for (const t of ICMP_ERRORS) pre.add(`-d ${s.key.addr}/32 -p icmp --icmp-type ${t} ${q}`);
+      } else {
+        // offload: only packets of connections without a decision yet (ct mark 0) cross to us
+        pre.add(`${match} -m connmark --mark 0 ${q}`);
+      }
+    }
+    if (!perPacket) continue;
+    for (const d of s.dests) {
+      if (d.forwarding !== 'masq') continue; // DR/TUN replies never come back through us
+      const protos = proto ? [proto] : ['tcp', 'udp'];
+      for (const p of protos) {
+        const sport = d.port && proto ? ` --sport ${d.port}` : '';
+        if (proto) raw.add(`-s ${d.addr}/32 -p ${p}${sport} -j CT --notrack`);
+        post.add(`-s ${d.addr}/32 -p ${p}${sport} ${q}`);
+      }
+      for (const t of ICMP_ERRORS) post.add(`-s ${d.addr}/32 -p icmp --icmp-type ${t} ${q}`);
+    }
+  }
+
+  const out: string[] = [];
+  const table = (name: string, chains: Array<[string, Set<string>]>) => {
+    out.push(`*${name}`);
+    for (const [chain] of chains) out.push(`:${chain} - [0:0]`);
+    for (const [chain, rules] of chains) {
+      out.push(`-F ${chain}`);
+      for (const r of rules) out.push(`-A ${chain} ${r}`);
+    }
+    if (withJumps) for (const [t, builtin, ours] of JUMPS) if (t === name) out.push(`-I ${builtin} 1 -j ${ours}`);
+    out.push('COMMIT');
+  };
+  table('raw', [[CHAIN_PRE, raw]]);
+  table('mangle', [[CHAIN_PRE, pre], [CHAIN_POST, post]]);
+  table('filter', [[CHAIN_IN, new Set([`-m mark --mark ${spec.rejectMark} -j REJECT --reject-with icmp-port-unreachable`])]]);
+  return out.join('\n') + '\n';
+}
+
+/**
+ * nft script for offload mode: remember the verdict mark in the conntrack entry so later packets of
+ * the flow are routed (DR) or DNATed (NAT) by the kernel without crossing to us.
+ */
+export function renderNft(spec: RulesSpec): string {
+  const lines = [`table ip ${NFT_TABLE} {}`, `delete table ip ${NFT_TABLE}`];
+  if (spec.mode !== 'offload') return lines.join('\n') + '\n';
+  const ours = [spec.rejectMark, ...spec.destMarks.values()];
+  const markSet = `{ ${ours.map((m) => `0x${m.toString(16)}`).join(', ')} }`;
+  // One DNAT rule per service: nft maps to a port only after a transport protocol match, and the
+  // match keeps a mark from DNATing traffic of another service.
+  const natRules: string[] = [];
+  for (const s of spec.services) {
+    const withPort: string[] = [];
+    const addrOnly: string[] = [];
+    for (const d of s.dests) {
+      const m = spec.destMarks.get(destKey(d.addr, d.port));
+      if (d.forwarding !== 'masq' || m === undefined) continue;
+      // a fwmark service's dest port 0 means "the port the client used": DNAT the address only
+      if (d.port) withPort.push(`0x${m.toString(16)} : ${d.addr} . ${d.port}`);
+      else addrOnly.push(`0x${m.toString(16)} : ${d.addr}`);
+    }
+    const protos = s.key.kind === 'fwmark' ? ['tcp', 'udp'] : [s.key.kind];
+    for (const proto of protos) {
+      const match = s.key.kind === 'fwmark' ? `meta l4proto ${proto}` : `ip daddr ${s.key.addr} ${proto} dport ${s.key.port}`;
+      if (withPort.length) natRules.push(`${match} dnat ip to meta mark map { ${[...new Set(withPort)].join(', ')} }`);
+      if (addrOnly.length && proto === protos[0]) natRules.push(`${s.key.kind === 'fwmark' ? '' : `ip daddr ${s.key.addr} `}dnat ip to meta mark map { ${[...new Set(addrOnly)].join(', ')} }`.trim());
+    }
+  }
+  lines.push(`table ip ${NFT_TABLE} {`);
+  lines.push('  chain keep_mark {');
+  lines.push('    type filter hook prerouting priority -140; policy accept;');
+  // original direction only: a DR reply that comes back through the director (as the real servers'
+  // gateway) matches the entry's reply tuple and must not be routed to the real server again
+  lines.push(`    ct direction original ct mark 0 meta mark ${markSet} ct mark set meta mark`);
+  lines.push(`    ct direction original ct mark ${markSet} meta mark set ct mark`);
+  lines.push('  }');
+  lines.push('  chain dnat_by_mark {');
+  lines.push('    type nat hook prerouting priority dstnat; policy accept;');
+  for (const r of natRules) lines.push(`    ${r}`);
+  lines.push('  }');
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The DR (and offload DR) routing: one table per routed destination, selected by its mark. TUN
+ * destinations need none: their packets leave re-addressed to the real server (tunnel.ts).
+ */
+export function routedDests(spec: RulesSpec): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const s of spec.services)
+    for (const d of s.dests) {
+      const mark = spec.destMarks.get(destKey(d.addr, d.port));
+      if (mark !== undefined && d.forwarding === 'route') m.set(mark, d.addr);
+    }
+  return m;
+}
+
+const PREF_MARK = 10;
+const PREF_LOCAL_MOVED = 100;
+
+/**
+ * Installs, updates and removes the rules in the current network namespace (the daemon runs inside
+ * its director's namespace). Updates are whole-chain refills, so they are idempotent.
+ */
+export class RulesManager {
+  private installed = false;
+  private routes = new Map<number, string>();
+  private localMoved = false;
+  private nftUsed = false;
+
+  constructor(private readonly run: Runner = defaultRunner) {}
+
+  async apply(spec: RulesSpec): Promise<void> {
+    if (!this.installed) await this.removeLeftovers();
+    const r = await this.run('iptables-restore', ['-w', '5', '--noflush'], renderIptables(spec, !this.installed));
+    if (r.exitCode !== 0) throw new Error(`iptables-restore failed: ${r.stderr.trim()}`);
+    this.installed = true;
+    if (spec.mode === 'offload' || this.nftUsed) {
+      const n = await this.run('nft', ['-f', '-'], renderNft(spec));
+      if (n.exitCode !== 0) throw new Error(`nft failed: ${n.stderr.trim()}`);
+      this.nftUsed = spec.mode === 'offload';
+    }
+    await this.applyRoutes(routedDests(spec));
+  }
+
+  /** Remove everything we installed; never throws (used on shutdown). Returns problems seen. */
+  async remove(): Promise<string[]> {
+    const problems: string[] = [];
+    await this.applyRoutes(new Map()).catch((e: Error) => problems.push(e.message));
+    if (this.nftUsed) await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
+    this.nftUsed = false;
+    for (const [t, builtin, ours] of JUMPS) {
+      const r = await this.run('iptables', ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);
+      if (r.exitCode !== 0 && this.installed) problems.push(`iptables -t ${t} -D ${builtin} -j ${ours}: ${r.stderr.trim()}`);
+    }
+    for (const [t, , ours] of JUMPS) {
+      await this.run('iptables', ['-w', '5', '-t', t, '-F', ours]);
+      await this.run('iptables', ['-w', '5', '-t', t, '-X', ours]);
+    }
+    this.installed = false;
+    return problems;
+  }
+
+  /** A daemon killed with SIGKILL leaves its rules behind: clear them before installing ours. */
+  private async removeLeftovers(): Promise<void> {
+    for (const [t, builtin, ours] of JUMPS) {
+      for (let i = 0; i < 8; i++) {
+        const r = await this.run('iptables', ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);
+        if (r.exitCode !== 0) break;
+      }
+    }
+    await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
+    const rules = await this.run('ip', ['-j', 'rule', 'show']);
+    if (rules.exitCode === 0) {
+      const list = JSON.parse(rules.stdout || '[]') as Array<{ priority: number; table?: string; fwmark?: string }>;
+      for (const r of list) {
+        if (r.priority === PREF_MARK && r.fwmark) await this.run('ip', ['rule', 'del', 'pref', String(PREF_MARK), 'fwmark', r.fwmark]);
+      }
+      if (list.some((r) => r.priority === PREF_LOCAL_MOVED && r.table === 'local')) {
+        this.localMoved = true;
+        await this.restoreLocalRule();
+      }
+    }
+  }
+
+  private async applyRoutes(want: Map<number, string>): Promise<void> {
+    for (const [mark, addr] of this.routes) {
+      if (want.get(mark) === addr) continue;
+      await this.run('ip', ['rule', 'del', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
+      await this.run('ip', ['route', 'flush', 'table', String(mark)]);
+      this.routes.delete(mark);
+    }
+    for (const [mark, addr] of want) {
+      if (this.routes.get(mark) === addr) continue;
+      const dev = await this.deviceFor(addr);
+      const r1 = await this.run('ip', ['route', 'replace', 'default', 'via', addr, 'dev', dev, 'table', String(mark)]);
+      if (r1.exitCode !== 0) throw new Error(`route to real server ${addr} (table ${mark}): ${r1.stderr.trim()}`);
+      await this.run('ip', ['rule', 'del', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
+      const r2 = await this.run('ip', ['rule', 'add', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
+      if (r2.exitCode !== 0) throw new Error(`policy rule for mark ${mark}: ${r2.stderr.trim()}`);
+      this.routes.set(mark, addr);
+    }
+    if (this.routes.size > 0 && !this.localMoved) await this.moveLocalRule();
+    if (this.routes.size === 0 && this.localMoved) await this.restoreLocalRule();
+  }
+
+  /**
+   * The VIP is a local address of the director, so the `local` table (rule pref 0) would deliver a
+   * marked DR packet to ourselves before any fwmark rule is consulted: move it after ours.
+   * Redirects are switched off because DR forwards out of the interface a packet may have come in.
+   */
+  private async moveLocalRule(): Promise<void> {
+    const a = await this.run('ip', ['rule', 'add', 'pref', String(PREF_LOCAL_MOVED), 'lookup', 'local']);
+    if (a.exitCode !== 0) throw new Error(`moving the local rule: ${a.stderr.trim()}`);
+    await this.run('ip', ['rule', 'del', 'pref', '0', 'lookup', 'local']);
+    await this.run('sysctl', ['-qw', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0']);
+    this.localMoved = true;
+  }
+
+  private async restoreLocalRule(): Promise<void> {
+    await this.run('ip', ['rule', 'add', 'pref', '0', 'lookup', 'local']);
+    await this.run('ip', ['rule', 'del', 'pref', String(PREF_LOCAL_MOVED), 'lookup', 'local']);
+    this.localMoved = false;
+  }
+
+  private async deviceFor(addr: string): Promise<string> {
+    const r = await this.run('ip', ['-j', 'route', 'get', addr]);
+    if (r.exitCode === 0) {
+      const j = JSON.parse(r.stdout || '[]') as Array<{ dev?: string; gateway?: string }>;
+      if (j[0]?.dev) return j[0].dev;
+    }
+    throw new Error(`real server ${addr}: no route to it from the director (${r.stderr.trim() || 'no device'})`);
+  }
+}

@@ -1,0 +1,77 @@
+// The IPVS table a virtual_server block means, as ipvsadm argument lines (without `ipvsadm`), in the
+// state keepalived's checker sets up at start: keepalived adds every real server as alive unless
+// `alpha` says checked servers start down; a down server is left out, or kept with weight 0 under
+// inhibit_on_failure; the sorry server stands in while the alive weight is below quorum.
+import { KEEPALIVED_DEFAULTS } from './defaults.js';
+import type { KeepalivedConfig, RealServer, VirtualServer } from './types.js';
+
+function serviceArgs(vs: VirtualServer): string {
+  if (vs.target.kind === 'fwmark') return `-f ${vs.target.fwmark}`;
+  const proto = vs.protocol ?? KEEPALIVED_DEFAULTS.protocol;
+  const flag = proto === 'UDP' ? '-u' : proto === 'SCTP' ? '--sctp-service' : '-t';
+  return `${flag} ${vs.target.ip}:${vs.target.port}`;
+}
+
+function methodFlag(vs: VirtualServer): string {
+  switch (vs.lvsMethod ?? KEEPALIVED_DEFAULTS.lvsMethod) {
+    case 'DR':
+      return '-g';
+    case 'TUN':
+      return '-i';
+    default:
+      return '-m';
+  }
+}
+
+/** Whether keepalived counts the real server alive when it starts. */
+export function aliveAtStart(vs: VirtualServer, rs: RealServer): boolean {
+  return !vs.alpha || rs.checks.length === 0;
+}
+
+function destLine(vs: VirtualServer, addr: string, port: number, weight: number, rs?: RealServer): string {
+  // a fwmark service's real servers keep their own port (0 means "the packet's port")
+  const parts = ['-a', serviceArgs(vs), '-r', `${addr}:${port}`, methodFlag(vs), '-w', String(weight)];
+  if (rs?.uthreshold !== undefined) parts.push('-x', String(rs.uthreshold));
+  if (rs?.lthreshold !== undefined) parts.push('-y', String(rs.lthreshold));
+  return parts.join(' ');
+}
+
+/** ipvsadm argument lines for one virtual_server: the service, then its real servers in file order. */
+export function toIpvsadmCommands(vs: VirtualServer): string[] {
+  const svc = ['-A', serviceArgs(vs), '-s', vs.lvsSched ?? KEEPALIVED_DEFAULTS.lvsSched];
+  if (vs.schedFlags.length) svc.push('-b', vs.schedFlags.join(','));
+  if (vs.persistenceTimeout !== undefined) {
+    svc.push('-p', String(vs.persistenceTimeout));
+    if (vs.persistenceGranularity) svc.push('-M', vs.persistenceGranularity);
+  }
+  if (vs.ops) svc.push('-o');
+  const lines = [svc.join(' ')];
+  let aliveWeight = 0;
+  for (const rs of vs.realServers) {
+    const weight = rs.weight ?? KEEPALIVED_DEFAULTS.weight;
+    if (aliveAtStart(vs, rs)) {
+      lines.push(destLine(vs, rs.ip, rs.port, weight, rs));
+      aliveWeight += weight;
+    } else if (rs.inhibitOnFailure) {
+      lines.push(destLine(vs, rs.ip, rs.port, 0, rs));
+    }
+  }
+  if (vs.sorryServer && aliveWeight < (vs.quorum ?? KEEPALIVED_DEFAULTS.quorum)) {
+    lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, 1));
+  } else if (vs.sorryServer && vs.sorryServerInhibit) {
+    // sorry_server_inhibit: keepalived keeps it in the table with weight 0 while quorum holds
+    lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, 0));
+  }
+  return lines;
+}
+
+/** Everything a keepalived.conf puts in IPVS at start: timeouts, then each virtual_server. */
+export function configToIpvsadmCommands(config: KeepalivedConfig): string[] {
+  const lines: string[] = [];
+  const t = config.globalDefs.lvsTimeouts;
+  // ipvsadm --set takes all three; 0 leaves a value unchanged, as keepalived's unset fields do
+  if (t) lines.push(`--set ${t.tcp ?? 0} ${t.tcpfin ?? 0} ${t.udp ?? 0}`);
+  if (config.globalDefs.lvsFlush) lines.push('-C');
+  for (const vs of config.virtualServers) lines.push(...toIpvsadmCommands(vs));
+  return lines;
+}

@@ -184,7 +184,7 @@ export class KoffiNetlinkSocket {
   private watch(): void {
     const poll = this.k.node?.poll;
     if (poll) {
-      this.uvPoll = poll(this.fd, { readable: true }, () => this.readable());
+      this.uvPoll = poll(this.fd, { readable: true }, () => this.readableGuarded());
       if (this.uvPoll) return;
     }
     this.pfd = this.k.alloc('uint8_t', 8);
@@ -200,11 +200,20 @@ export class KoffiNetlinkSocket {
       pollFn.async(this.pfd, 1, 1000, (err: unknown) => {
         if (this.closed) return;
         if (err) this.listeners.error?.({ message: String(err) });
-        this.readable();
+        this.readableGuarded();
         again();
       });
     };
     again();
+  }
+
+  /** readable(), reporting instead of throwing: an exception must not reach koffi's native callback. */
+  private readableGuarded(): void {
+    try {
+      this.readable();
+    } catch (err) {
+      this.listeners.error?.({ message: `netlink socket: ${(err as Error).message}` });
+    }
   }
 
   /** Take what is waiting, batch by batch, until the socket is empty or this wake-up had its share. */

@@ -54,19 +54,35 @@ export interface NfQueueStats {
   sends: number;
   /** times the socket woke us up (koffi transport; 0 on the netlink addon) */
   wakeups: number;
+  /** the packet handler threw: the packet was accepted untouched (if it had no verdict yet) */
+  handlerErrors: number;
 }
 
 export function emptyQueueStats(): NfQueueStats {
-  return { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0, sends: 0, wakeups: 0 };
+  return { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0, sends: 0, wakeups: 0, handlerErrors: 0 };
 }
 
-interface RawSocket {
+type SocketError = { code?: string; errno?: number; message: string };
+
+/** What NfQueue sends through: either socket (and test doubles). */
+interface SendingSocket {
   /** readable events so far, where the socket counts them */
   readonly wakeups?: number;
-  on(ev: 'message' | 'truncatedMessage', cb: (b: Buffer) => void): void;
-  on(ev: 'error', cb: (e: { code?: string; errno?: number; message: string }) => void): void;
   send(msg: Uint8Array | Uint8Array[], options?: object, cb?: (e?: Error) => void): void;
   close(): void;
+}
+
+/** The `netlink` addon's RawNetlinkSocket: one event per datagram, in a Buffer of its own. */
+interface AddonSocket extends SendingSocket {
+  on(ev: 'message' | 'truncatedMessage', cb: (b: Buffer) => void): void;
+  on(ev: 'error', cb: (e: SocketError) => void): void;
+}
+
+/** A socket that reads in batches (KoffiNetlinkSocket; tests pass a double): views, then `drained`. */
+export interface BatchedSocket extends SendingSocket {
+  on(ev: 'message', cb: (buf: Buffer, start: number, end: number, truncated: boolean) => void): void;
+  on(ev: 'drained', cb: () => void): void;
+  on(ev: 'error', cb: (e: SocketError) => void): void;
 }
 
 const require = createRequire(import.meta.url);
@@ -104,7 +120,7 @@ export class NfQueue implements VerdictSink, MessageSink {
   private readonly current = emptyPacket();
 
   private constructor(
-    private readonly sock: RawSocket,
+    private readonly sock: SendingSocket,
     private readonly queue: number,
     private readonly handler: PacketHandler,
     /** the socket says when a batch is over (verdicts are flushed then, not on the next turn) */
@@ -114,15 +130,8 @@ export class NfQueue implements VerdictSink, MessageSink {
   /** Open the socket and bind the queue; rejects with a clear error if the queue is taken. */
   static async open(opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
     const buf = opts.socketBuffer ?? DEFAULT_SOCKET_BUFFER;
-    if ((opts.transport ?? 'koffi') === 'koffi') {
-      const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: buf });
-      const q = new NfQueue(sock, opts.queue, handler, true);
-      sock.on('error', (e) => q.onError(e));
-      sock.on('drained', () => q.flush());
-      sock.on('message', (b, start, end, truncated) => q.onMessage(b, start, end, truncated));
-      return await q.bindQueue(opts);
-    }
-    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => RawSocket };
+    if ((opts.transport ?? 'koffi') === 'koffi') return await NfQueue.over(new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: buf }), opts, handler);
+    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => AddonSocket };
     // msgBufferSize bounds one received datagram (the addon allocates it per datagram): a queued
     // packet is one MTU-sized segment at most (the kernel segments GSO packets before queueing
     // unless asked not to) plus ~100 bytes of attributes. Bigger ones arrive truncated and are
@@ -132,6 +141,15 @@ export class NfQueue implements VerdictSink, MessageSink {
     sock.on('message', (b) => q.onMessage(b, 0, b.length, false));
     sock.on('truncatedMessage', (b) => q.onMessage(b, 0, b.length, true));
     sock.on('error', (e) => q.onError(e));
+    return await q.bindQueue(opts);
+  }
+
+  /** Bind the queue over a batched socket: the verdicts of each batch go out when it is drained. */
+  static async over(sock: BatchedSocket, opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
+    const q = new NfQueue(sock, opts.queue, handler, true);
+    sock.on('error', (e) => q.onError(e));
+    sock.on('drained', () => q.flush());
+    sock.on('message', (b, start, end, truncated) => q.onMessage(b, start, end, truncated));
     return await q.bindQueue(opts);
   }
 
@@ -233,7 +251,15 @@ export class NfQueue implements VerdictSink, MessageSink {
   packet(p: QueuedPacket): void {
     this.counters.received++;
     if (p.id < 0) return; // no packet header: nothing we can answer
-    this.handler(p, this);
+    const answered = this.counters.verdicts;
+    try {
+      this.handler(p, this);
+    } catch {
+      // nothing may throw into the socket's native callback (it would abort the process), and an
+      // unanswered packet would hold its place in the kernel's queue for good
+      this.counters.handlerErrors++;
+      if (this.counters.verdicts === answered) this.verdict(p.id, NF_ACCEPT, null, null);
+    }
   }
 
   ack(seq: number, error: number): void {
@@ -244,7 +270,7 @@ export class NfQueue implements VerdictSink, MessageSink {
     } else if (error !== 0) this.counters.verdictErrors++;
   }
 
-  onError(e: { code?: string; errno?: number }): void {
+  onError(e: SocketError): void {
     // ENOBUFS: our receive buffer overflowed and the kernel dropped packets for us. Keep going.
     if (e.code === 'ENOBUFS') this.counters.enobufs++;
     else this.counters.socketErrors++;

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { KoffiNetlinkSocket } from './netlink-koffi.js';
 import { decodeMessages, emptyPacket, encodeBindCommand, NETLINK_NETFILTER, NFQNL_CFG_CMD_UNBIND } from './nfqueue-codec.js';
 
-describe('KoffiNetlinkSocket', () => {
-  it('sends synchronously and reads the answers in batches on the event loop', async () => {
-    const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: 1 << 20, batch: 4 });
+describe.each(['event-loop', 'worker'] as const)('KoffiNetlinkSocket, waiting on the %s', (wait) => {
+  it('sends synchronously and reads the answers in batches', async () => {
+    const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: 1 << 20, batch: 4, wait });
     const acks: Array<[number, number]> = [];
     let batches = 0;
     const done = new Promise<void>((resolve) => {
@@ -34,7 +34,7 @@ describe('KoffiNetlinkSocket', () => {
   });
 
   it('a datagram longer than its slot is reported truncated, not read past', async () => {
-    const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: 1 << 20, datagramBytes: 24 });
+    const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: 1 << 20, datagramBytes: 24, wait });
     const got = await new Promise<[number, boolean]>((resolve) => {
       sock.on('message', (_buf, start, end, truncated) => resolve([end - start, truncated]));
       sock.send(encodeBindCommand(1, 65000, NFQNL_CFG_CMD_UNBIND));

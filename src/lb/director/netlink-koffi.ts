@@ -65,6 +65,11 @@ export interface KoffiSocketOptions {
   batch?: number;
   /** bytes per datagram; a longer one arrives truncated and is reported as such */
   datagramBytes?: number;
+  /**
+   * How to wait for datagrams: libuv's poll on the event loop (default, where koffi has node.poll)
+   * or poll() on a koffi worker thread (the fallback; tests choose it to cover it)
+   */
+  wait?: 'event-loop' | 'worker';
 }
 
 export interface KoffiSocketEvents {
@@ -90,6 +95,7 @@ export class KoffiNetlinkSocket {
   /** the same block as a Buffer */
   private readonly buf: Buffer;
   private readonly dataOff: number;
+  private readonly wait: 'event-loop' | 'worker';
   private listeners: Partial<KoffiSocketEvents> = {};
   private uvPoll: UvPoll | null = null;
   /** the fallback: a poll() under way on a koffi worker thread (its pollfd) */
@@ -106,6 +112,7 @@ export class KoffiNetlinkSocket {
     this.sendFn = libc.func('int64_t send(int, const void *, uint64_t, int)');
     this.closeFn = libc.func('int close(int)');
     this.batch = opts.batch ?? 64;
+    this.wait = opts.wait ?? 'event-loop';
     // a queued packet is at most one MTU-sized segment (the kernel segments GSO packets before
     // queueing) plus ~100 bytes of attributes; jumbo frames fit too
     this.slot = ((opts.datagramBytes ?? 9216 + 256) + 7) & ~7;
@@ -183,7 +190,7 @@ export class KoffiNetlinkSocket {
 
   private watch(): void {
     const poll = this.k.node?.poll;
-    if (poll) {
+    if (poll && this.wait === 'event-loop') {
       this.uvPoll = poll(this.fd, { readable: true }, () => this.readableGuarded());
       if (this.uvPoll) return;
     }

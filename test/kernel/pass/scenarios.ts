@@ -10,7 +10,7 @@ import { repoRoot } from '../../../src/lab/vm/kernel-cache.js';
 import type { DirectorConfig } from '../../../src/lb/backend.js';
 import { openKernelBackend } from '../../../src/lb/kernel/backend.js';
 import { openKernelReplay } from '../../../src/lb/kernel/replay/replay.js';
-import { schedulerTraces, formatTraces, type GoldenTrace } from '../recorder/cases.js';
+import { allTraces } from '../recorder/cases.js';
 
 const VIP = '192.168.1.112';
 const ARTICLE_TCP = [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 10.0.0.101:80 -m -w 1`, `-a -t ${VIP}:80 -r 10.0.0.102:80 -m -w 1`];
@@ -139,7 +139,7 @@ export interface ReplayObservation {
 
 /** Kernel replays of golden traces (the differential suite runs the same ones through the core). */
 async function replays(names: string[]): Promise<ReplayObservation> {
-  const all: GoldenTrace[] = [...schedulerTraces(), ...formatTraces()];
+  const all = allTraces();
   const chosen = names.length === 0 ? all : names.map((n) => {
     const t = all.find((x) => x.name === n);
     if (!t) throw new Error(`replays: unknown trace '${n}' (known: ${all.map((x) => x.name).join(', ')})`);

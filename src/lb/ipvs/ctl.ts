@@ -9,11 +9,14 @@ import type { ConnLifecycle } from './conn.js';
 import { Dest, Service } from './ip_vs.js';
 import { errnoOf, type CtlError, type Errno, type IpvsOp } from './errno.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED_MASK, SCHED_FLAG_BITS } from './flags.js';
+import type { KernelProfile } from './kernel.js';
 import type { TimeoutTable } from './proto.js';
-import { createScheduler, type SchedEnv } from './sched/index.js';
+import { createScheduler, type SchedEnv, type Scheduler } from './sched/index.js';
 import type { Stats } from './stats.js';
 import type { CtlCommand, DaemonControl, DestOptions, DestSnapshot, IpvsSysctl, ServiceKey, ServiceOptions, ServiceSnapshot } from './types.js';
 
+/** ip_vs_set_timeout's bound, INT_MAX / HZ seconds (HZ 250: Debian's amd64 build and the Kconfig default) */
+const MAX_SET_TIMEOUT_S = Math.floor(0x7fffffff / 250);
 /** IP_VS_DEST_TRASH_PERIOD */
 const DEST_TRASH_PERIOD_MS = 120_000;
 /** The persistence engines the kernel knows (ip_vs_pe.c: only "sip"). */
@@ -41,6 +44,8 @@ export interface CtlContext {
   readonly timeouts: TimeoutTable;
   readonly schedEnv: SchedEnv;
   readonly daemons: DaemonControl;
+  /** the kernel modelled: its scheduler modules and connection counting (kernel.ts) */
+  readonly kernel: KernelProfile;
 }
 
 export class IpvsCtl {
@@ -84,8 +89,8 @@ export class IpvsCtl {
       case 'zero':
         return this.zero(cmd.service);
       case 'set-timeout':
-        // ip_vs_set_timeout: 0 leaves a value unchanged
-        if (cmd.tcp < 0 || cmd.tcpfin < 0 || cmd.udp < 0) return refuse('set-timeout', 'EINVAL');
+        // ip_vs_set_timeout: 0 leaves a value unchanged; each must lie in 0..INT_MAX/HZ
+        for (const v of [cmd.tcp, cmd.tcpfin, cmd.udp]) if (!(v >= 0 && v <= MAX_SET_TIMEOUT_S)) return refuse('set-timeout', 'EINVAL');
         this.x.timeouts.set(cmd);
         return null;
       case 'start-daemon':
@@ -116,7 +121,7 @@ export class IpvsCtl {
   private addService(key: ServiceKey, o: Partial<ServiceOptions>): CtlError | null {
     if (this.findServiceByKey(key)) return refuse('add-service', 'EEXIST');
     const svc = new Service(key, key.kind === 'fwmark' ? 0 : parseIPv4(key.addr));
-    const sched = createScheduler(o.scheduler ?? 'wlc', svc, this.x.schedEnv);
+    const sched = this.bindScheduler(o.scheduler ?? 'wlc', svc);
     if (!sched || !knownPe(o.pe)) return refuse('add-service', 'ENOENT');
     svc.scheduler = sched;
     this.setServiceOptions(svc, o, true);
@@ -124,6 +129,12 @@ export class IpvsCtl {
     this.services.push(svc);
     this.x.time.rearm();
     return null;
+  }
+
+  /** ip_vs_scheduler_get + init_service: undefined when this kernel has no such scheduler module. */
+  private bindScheduler(name: string, svc: Service): Scheduler | undefined {
+    if (!this.x.kernel.schedulers.includes(name)) return undefined;
+    return createScheduler(name, svc, this.x.schedEnv);
   }
 
   private setServiceOptions(svc: Service, o: Partial<ServiceOptions>, complete: boolean): void {
@@ -163,7 +174,7 @@ export class IpvsCtl {
     if (!knownPe(o.pe)) return refuse('edit-service', 'ENOENT');
     if (name !== svc.scheduler.name) {
       // unbind the old scheduler, bind (init_service) the new one over the current dests
-      const sched = createScheduler(name, svc, this.x.schedEnv);
+      const sched = this.bindScheduler(name, svc);
       if (!sched) return refuse('edit-service', 'ENOENT');
       svc.scheduler.done?.(svc);
       svc.scheduler = sched;
@@ -203,7 +214,7 @@ export class IpvsCtl {
     if (svc.findDest(addr, port)) return refuse('add-dest', 'EEXIST');
     let dest = this.trashGetDest(svc, addr, port);
     if (!dest) {
-      dest = new Dest(addr, port, svc);
+      dest = new Dest(addr, port, svc, this.x.kernel.overheadModel);
       dest.stats.startEstimator();
     }
     dest.tunnel = o.tunnel;

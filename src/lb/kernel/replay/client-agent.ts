@@ -118,7 +118,8 @@ async function handle(r: ClientRequest): Promise<ClientReply> {
     case 'udp':
       return udp(r);
     case 'close-all':
-      for (const sock of open.values()) sock.destroy();
+      // resets, so no half-closed socket lingers into the next trace on the same ports
+      for (const sock of open.values()) sock.resetAndDestroy();
       open.clear();
       return { id: r.id };
   }

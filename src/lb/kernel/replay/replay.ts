@@ -83,20 +83,21 @@ async function startClient(lab: ReplayLab): Promise<(req: Request) => Promise<Cl
     });
 }
 
-async function startServers(lab: ReplayLab, ports: number[]): Promise<void> {
-  const starts = [...lab.realNs].map(([addr, ns]) => {
-    const proc = lab.spawn(ns, process.execPath, [agentPath('server-agent'), addr, ports.join(',')]);
+/** Starts one server agent per real server; returns a function that resets their held connections. */
+async function startServers(lab: ReplayLab, ports: number[]): Promise<() => Promise<void>> {
+  const agents = [...lab.realNs].map(([addr, ns]) => ({ addr, proc: lab.spawn(ns, process.execPath, [agentPath('server-agent'), addr, ports.join(',')]) }));
+  const lines = new Map<string, (line: string) => void>();
+  const starts = agents.map(({ addr, proc }) => {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`replay: server agent for ${addr} did not start within 60 s`)), 60_000);
       let stderr = '';
       proc.stderr.setEncoding('utf8');
       proc.stderr.on('data', (c: string) => (stderr += c));
-      proc.stdout.setEncoding('utf8');
-      proc.stdout.on('data', (c: string) => {
-        if (c.includes('ready')) {
+      createInterface({ input: proc.stdout }).on('line', (line) => {
+        if (line === 'ready') {
           clearTimeout(timer);
           resolve();
-        }
+        } else lines.get(addr)?.(line);
       });
       proc.on('close', (code) => {
         clearTimeout(timer);
@@ -105,6 +106,23 @@ async function startServers(lab: ReplayLab, ports: number[]): Promise<void> {
     });
   });
   await Promise.all(starts);
+  return async () => {
+    await Promise.all(
+      agents.map(
+        ({ addr, proc }) =>
+          new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`replay: server agent for ${addr} did not reset its connections within 30 s`)), 30_000);
+            lines.set(addr, (line) => {
+              if (line !== 'reset done') return;
+              clearTimeout(timer);
+              lines.delete(addr);
+              resolve();
+            });
+            proc.stdin.write('reset\n');
+          }),
+      ),
+    );
+  };
 }
 
 export interface KernelReplaySession {
@@ -122,13 +140,14 @@ export async function openKernelReplay(traces: Array<{ name: string; text: strin
   const parsed = traces.map((t) => ({ name: t.name, items: parseReplayTrace(t.text, t.name) }));
   const union = traceAddresses(parsed.flatMap((t) => t.items));
   let request: (req: Request) => Promise<ClientReply> = () => Promise.reject(new Error('client agent not started'));
+  let resetServers: () => Promise<void> = async () => undefined;
   phase('building lab');
   const lab = await buildReplayLab(union);
   let used = false;
   try {
     phase('lab built');
     await lab.exec(lab.directorNs, 'modprobe', ['ip_vs']);
-    await Promise.all([startServers(lab, union.ports), startClient(lab).then((r) => (request = r))]);
+    await Promise.all([startServers(lab, union.ports).then((r) => (resetServers = r)), startClient(lab).then((r) => (request = r))]);
     phase('agents ready');
     return {
       async replay(traceText, name) {
@@ -145,6 +164,9 @@ export async function openKernelReplay(traces: Array<{ name: string; text: strin
         used = true;
         phase(`${name}: start`);
         const result = await runItems(lab, items, request, options);
+        // the client reset its sockets; connections the director no longer forwarded are still
+        // held by the real servers: clear them, so the next trace starts clean on every host
+        await resetServers();
         phase(`${name}: done`);
         return result;
       },

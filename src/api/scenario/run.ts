@@ -63,6 +63,7 @@ async function directorConfigs(l: LoadedScenario): Promise<Record<string, Direct
     const config: DirectorConfig = {};
     if (d.ipvsadm) config.ipvsadm = d.ipvsadm;
     if (d.dataplane) config.dataplane = d.dataplane;
+    if (d.kernel) config.kernel = d.kernel;
     if (d.keepalived) {
       const path = resolveFrom(l.dir, d.keepalived);
       config.keepalivedConf = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {

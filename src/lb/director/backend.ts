@@ -7,6 +7,7 @@ import { compiledPath } from '../../lab/dist-path.js';
 import { attachLab, type Lab, type SpawnedProcess } from '../../lab/index.js';
 import { runDirOf } from '../../lab/rundir.js';
 import type { BackendSession, DirectorConfig } from '../backend.js';
+import { kernelProfile } from '../ipvs/kernel.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
 import { checkerModuleSpec } from './checker-module.js';
 import { controlRequest } from './control.js';
@@ -62,6 +63,7 @@ export class EmbeddedSession implements BackendSession {
       director,
       socket,
       dataplane: config.dataplane ?? 'per-packet',
+      ...(config.kernel !== undefined ? { kernel: kernelProfile(config.kernel).release } : {}),
       ipvsadm: config.ipvsadm,
       keepalivedConf: config.keepalivedConf,
       // sync first: it follows the VRRP instance's transitions from the very first one

@@ -7,16 +7,10 @@
 // Expiry checks are built so that emulation cannot flip them: an entry the trace expects gone has
 // expired seconds before the listing (a slow replay only makes it more expired), and one it expects
 // alive has far more time left than the replay can lose.
+import { A, B, C, T, U, V, client } from './addresses.js';
 import type { GoldenTrace } from './cases.js';
 import { TraceBuilder } from './trace-builder.js';
 
-const V = '192.168.1.112';
-const T = `${V}:80`;
-const U = `${V}:9999`;
-const A = '10.0.0.11';
-const B = '10.0.0.12';
-const C = '10.0.0.13';
-const client = (n: number) => `192.168.1.${20 + n}`;
 const realT = (rip: string, extra = '') => `-a -t ${T} -r ${rip}:80 -m${extra}`;
 const realU = (rip: string, extra = '') => `-a -u ${U} -r ${rip}:9999 -m${extra}`;
 

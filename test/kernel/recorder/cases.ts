@@ -3,6 +3,7 @@
 // closed TCP connections, UDP), the kernel rules of cases-kernel.ts (thresholds, expiry, templates,
 // one-packet, RST, -E/-D/-C), the ipvsadm output formats, and ipvsadm's errors for bad input.
 // Each trace also runs in the differential suite, through the kernel and through the embedded core.
+import { A, B, C, D, T, U, V, client } from './addresses.js';
 import { kernelRuleTraces } from './cases-kernel.js';
 import { TraceBuilder } from './trace-builder.js';
 
@@ -12,15 +13,6 @@ export interface GoldenTrace {
   about: string;
   text: string;
 }
-
-const V = '192.168.1.112';
-const T = `${V}:80`;
-const U = `${V}:9999`;
-const A = '10.0.0.11';
-const B = '10.0.0.12';
-const C = '10.0.0.13';
-const D = '10.0.0.14';
-const client = (n: number) => `192.168.1.${20 + n}`;
 
 const tcpSvc = (sched: string, extra = '') => `-A -t ${T} -s ${sched}${extra}`;
 const udpSvc = (sched: string, extra = '') => `-A -u ${U} -s ${sched}${extra}`;

@@ -59,7 +59,7 @@ async function startClient(lab: ReplayLab): Promise<(req: Request) => Promise<Cl
   let ready: (() => void) | undefined;
   const readyP = new Promise<void>((res, rej) => {
     ready = res;
-    setTimeout(() => rej(new Error('replay: client agent did not start within 60 s')), 60_000).unref();
+    setTimeout(() => rej(new Error('replay: client agent did not start within 120 s')), 120_000).unref();
   });
   let stderr = '';
   proc.stderr.setEncoding('utf8');
@@ -83,13 +83,19 @@ async function startClient(lab: ReplayLab): Promise<(req: Request) => Promise<Cl
     });
 }
 
-/** Starts one server agent per real server; returns a function that resets their held connections. */
+/**
+ * Starts one server agent per real server, one after the other (under emulation several node starts
+ * at once each take longer than one alone, past any sensible bound); returns a function that resets
+ * the connections they hold.
+ */
 async function startServers(lab: ReplayLab, ports: number[]): Promise<() => Promise<void>> {
-  const agents = [...lab.realNs].map(([addr, ns]) => ({ addr, proc: lab.spawn(ns, process.execPath, [agentPath('server-agent'), addr, ports.join(',')]) }));
   const lines = new Map<string, (line: string) => void>();
-  const starts = agents.map(({ addr, proc }) => {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`replay: server agent for ${addr} did not start within 60 s`)), 60_000);
+  const agents: Array<{ addr: string; proc: ReturnType<ReplayLab['spawn']> }> = [];
+  for (const [addr, ns] of lab.realNs) {
+    const proc = lab.spawn(ns, process.execPath, [agentPath('server-agent'), addr, ports.join(',')]);
+    agents.push({ addr, proc });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`replay: server agent for ${addr} did not start within 120 s`)), 120_000);
       let stderr = '';
       proc.stderr.setEncoding('utf8');
       proc.stderr.on('data', (c: string) => (stderr += c));
@@ -104,8 +110,7 @@ async function startServers(lab: ReplayLab, ports: number[]): Promise<() => Prom
         reject(new Error(`replay: server agent for ${addr} exited (${code}): ${stderr.trim()}`));
       });
     });
-  });
-  await Promise.all(starts);
+  }
   return async () => {
     await Promise.all(
       agents.map(
@@ -147,7 +152,8 @@ export async function openKernelReplay(traces: Array<{ name: string; text: strin
   try {
     phase('lab built');
     await lab.exec(lab.directorNs, 'modprobe', ['ip_vs']);
-    await Promise.all([startServers(lab, union.ports).then((r) => (resetServers = r)), startClient(lab).then((r) => (request = r))]);
+    resetServers = await startServers(lab, union.ports);
+    request = await startClient(lab);
     phase('agents ready');
     return {
       async replay(traceText, name) {

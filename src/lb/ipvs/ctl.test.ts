@@ -222,3 +222,17 @@ describe('control plane', () => {
     expect(l.ipvsadm(['--start-daemon', 'master']).stderr).toBe('Daemon has already run\n');
   });
 });
+
+describe('ip_vs_service_find', () => {
+  it('gives FTP data (port 20, or 1024 and up) to an FTP service of the address, then a port-zero one', () => {
+    const l = lab();
+    l.run('-A -t 10.0.0.100:21 -s rr', '-A -t 10.0.0.101:0 -s rr -p 60', '-A -u 10.0.0.100:21 -s rr');
+    const ctl = (l.ipvs as unknown as { ctl: { findService(p: number, v: number, port: number, m: number): { port: number; protocol: number } | null } }).ctl;
+    const v100 = 0x0a000064;
+    expect(ctl.findService(6, v100, 5000, 0)?.port).toBe(21);
+    expect(ctl.findService(6, v100, 20, 0)?.port).toBe(21);
+    expect(ctl.findService(6, v100, 80, 0)).toBeNull();
+    expect(ctl.findService(17, v100, 5000, 0)).toBeNull();
+    expect(ctl.findService(6, v100 + 1, 8080, 0)?.port).toBe(0);
+  });
+});

@@ -13,10 +13,15 @@ import type { KernelProfile } from './kernel.js';
 import type { TimeoutTable } from './proto.js';
 import { createScheduler, type SchedEnv, type Scheduler } from './sched/index.js';
 import type { Stats } from './stats.js';
-import type { CtlCommand, DaemonControl, DestOptions, DestSnapshot, IpvsSysctl, ServiceKey, ServiceOptions, ServiceSnapshot } from './types.js';
+import { IPPROTO_TCP, type CtlCommand, type DaemonControl, type DestOptions, type DestSnapshot, type IpvsSysctl, type ServiceKey, type ServiceOptions, type ServiceSnapshot } from './types.js';
 
 /** ip_vs_set_timeout's bound, INT_MAX / HZ seconds (HZ 250: Debian's amd64 build and the Kconfig default) */
 const MAX_SET_TIMEOUT_S = Math.floor(0x7fffffff / 250);
+/** the FTP control and data ports, which IPVS knows by number */
+export const FTPPORT = 21;
+export const FTPDATA = 20;
+/** net.ipv4.ip_unprivileged_port_start's default: ports below need CAP_NET_BIND_SERVICE */
+const IP_PROT_SOCK = 1024;
 /** IP_VS_DEST_TRASH_PERIOD */
 const DEST_TRASH_PERIOD_MS = 120_000;
 /** The persistence engines the kernel knows (ip_vs_pe.c: only "sip"). */
@@ -285,7 +290,11 @@ export class IpvsCtl {
     return null;
   }
 
-  /** ip_vs_service_find: fwmark first, then protocol/address/port, then a port-zero service. */
+  /**
+   * ip_vs_service_find: fwmark first, then protocol/address/port; for TCP without one, an FTP
+   * service (port 21) of that address takes FTP data (port 20, or any port from 1024 on:
+   * inet_port_requires_bind_service); then a port-zero service.
+   */
   findService(protocol: number, vaddr: number, vport: number, fwmark: number): Service | null {
     const list = this.services;
     const n = list.length;
@@ -293,12 +302,15 @@ export class IpvsCtl {
       for (let i = 0; i < n; i++) if (list[i].fwmark === fwmark) return list[i];
     }
     let zero: Service | null = null;
+    let ftp: Service | null = null;
     for (let i = 0; i < n; i++) {
       const s = list[i];
       if (s.fwmark !== 0 || s.protocol !== protocol || s.vaddr !== vaddr) continue;
       if (s.port === vport) return s;
       if (s.port === 0) zero = s;
+      else if (s.port === FTPPORT) ftp = s;
     }
+    if (ftp !== null && protocol === IPPROTO_TCP && (vport === FTPDATA || vport >= IP_PROT_SOCK)) return ftp;
     return zero;
   }
 

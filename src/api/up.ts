@@ -35,7 +35,7 @@ export async function up(source: LabSource, options: UpOptions = {}): Promise<Lv
     throw new LabApiError(`backend: '${String(backend)}' is not one of embedded, kernel, none`);
   }
   const progress = options.onProgress ?? (() => undefined);
-  progress(`building lab ${typeof source === 'string' ? source : (source.name ?? 'description')}`);
+  progress(`building lab ${typeof source === 'string' ? source : ('preset' in source ? source.preset : (source.name ?? 'description'))}`);
   const lab = await buildLab(source);
   let session: BackendSession | undefined;
   try {

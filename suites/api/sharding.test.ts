@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runVerdict } from '../../src/checks/report/merge.js';
+import { runVerdict } from '../../src/checks/report/model.js';
 import type { RunReport } from '../../src/checks/report/model.js';
 import { gc, teardownLab } from '../../src/lab/index.js';
 import { namespacesOf } from '../lab/helpers.js';

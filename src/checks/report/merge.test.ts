@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeRunReports, parseRunReport, ReportInputError, runVerdict } from './merge.js';
-import { REPORT_FORMAT, type RunReport, type ScenarioReport } from './model.js';
+import { mergeRunReports, parseRunReport, ReportInputError } from './merge.js';
+import { REPORT_FORMAT, runVerdict, type RunReport, type ScenarioReport } from './model.js';
 
 function scenario(name: string, opts: { pass?: boolean; skipped?: string; error?: string; file?: string; backend?: string; ms?: number } = {}): ScenarioReport {
   const s: ScenarioReport = {
@@ -45,23 +45,27 @@ describe('mergeRunReports', () => {
     expect(m.startedAt).toBe('2026-12-01T10:00:00.000Z');
     expect(m.durationMs).toBe(6000);
     expect(notes).toEqual([]);
-    expect(runVerdict(m)).toBe('PASSED');
+    expect(runVerdict(m)).toBe('passed');
     expect(mergeRunReports([{ file: 'A.json', report: a }], { title: 'nightly' }).report.title).toBe('nightly');
   });
 
   it('fails when any input failed', () => {
     const failing = report('lvslab run d.yaml', '2026-12-01T10:00:00.000Z', 1000, [scenario('d', { pass: false })]);
-    expect(runVerdict(mergeRunReports([{ file: 'A.json', report: a }, { file: 'D.json', report: failing }]).report)).toBe('FAILED');
+    expect(runVerdict(mergeRunReports([{ file: 'A.json', report: a }, { file: 'D.json', report: failing }]).report)).toBe('failed');
     const broken = report('lvslab run e.yaml', '2026-12-01T10:00:00.000Z', 1000, [scenario('e', { error: 'lab build failed' })]);
-    expect(runVerdict(mergeRunReports([{ file: 'E.json', report: broken }, { file: 'A.json', report: a }]).report)).toBe('FAILED');
+    expect(runVerdict(mergeRunReports([{ file: 'E.json', report: broken }, { file: 'A.json', report: a }]).report)).toBe('failed');
   });
 
-  it('is never PASSED when nothing ran', () => {
+  it('is never PASSED when nothing ran, nor with a skip unless the merge allows skips', () => {
     const skipped = report('lvslab run k.yaml', '2026-12-01T10:00:00.000Z', 10, [scenario('k', { backend: 'kernel', skipped: 'kernel IPVS unavailable' })]);
     const empty = report('lvslab run', '2026-12-01T10:00:00.000Z', 0, []);
-    expect(runVerdict(mergeRunReports([{ file: 'K.json', report: skipped }, { file: 'E.json', report: empty }]).report)).toBe('NOTHING RAN');
-    // One scenario that ran among skipped ones is a run.
-    expect(runVerdict(mergeRunReports([{ file: 'K.json', report: skipped }, { file: 'A.json', report: a }]).report)).toBe('PASSED');
+    const nothing = [{ file: 'K.json', report: skipped }, { file: 'E.json', report: empty }];
+    expect(runVerdict(mergeRunReports(nothing).report)).toBe('incomplete');
+    expect(runVerdict(mergeRunReports(nothing, { allowSkips: true }).report)).toBe('skipped');
+    // One scenario that ran among skipped ones: a pass only when skips are allowed, by the merge itself
+    const some = [{ file: 'K.json', report: { ...skipped, allowSkips: true } }, { file: 'A.json', report: a }];
+    expect(runVerdict(mergeRunReports(some).report)).toBe('incomplete');
+    expect(runVerdict(mergeRunReports(some, { allowSkips: true }).report)).toBe('passed');
   });
 
   it('refuses a scenario run in two inputs, naming both files', () => {

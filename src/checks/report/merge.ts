@@ -4,7 +4,7 @@
 // reads the files.
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { REPORT_FORMAT, runPassed, runTotals, type RunReport, type ScenarioReport } from './model.js';
+import { REPORT_FORMAT, type RunReport, type ScenarioReport } from './model.js';
 
 /** What is wrong with the inputs, one line per problem, each naming its file. */
 export class ReportInputError extends Error {
@@ -127,8 +127,10 @@ export interface MergeResult {
  * same report given twice, a copied artifact): then it is kept once, with a note. A re-run differs
  * (timings, lab ids) and is refused: which of the two counts is the user's call, not the merge's.
  * The merged run starts at the earliest start and lasts until the latest end (shards run side by side).
+ * Its verdict is runVerdict's (model.ts): a skip in any shard keeps it from passing unless the merge
+ * allows skips (`allowSkips`), whatever the shards allowed — the merge judges the whole run.
  */
-export function mergeRunReports(inputs: readonly ReportInput[], options: { title?: string } = {}): MergeResult {
+export function mergeRunReports(inputs: readonly ReportInput[], options: { title?: string; allowSkips?: boolean } = {}): MergeResult {
   if (inputs.length === 0) throw new ReportInputError(['no reports to merge']);
   const seen = new Map<string, { file: string; scenario: ScenarioReport }>();
   const scenarios: ScenarioReport[] = [];
@@ -154,16 +156,14 @@ export function mergeRunReports(inputs: readonly ReportInput[], options: { title
   const end = Math.max(...inputs.map(({ report }, i) => starts[i] + report.durationMs));
   const titles = [...new Set(inputs.map(({ report }) => report.title))];
   return {
-    report: { format: REPORT_FORMAT, title: options.title ?? `merged: ${titles.join(' + ')}`, startedAt: new Date(start).toISOString(), durationMs: end - start, scenarios },
+    report: {
+      format: REPORT_FORMAT,
+      title: options.title ?? `merged: ${titles.join(' + ')}`,
+      startedAt: new Date(start).toISOString(),
+      durationMs: end - start,
+      scenarios,
+      ...(options.allowSkips ? { allowSkips: true } : {}),
+    },
     notes,
   };
-}
-
-export type RunVerdict = 'PASSED' | 'FAILED' | 'NOTHING RAN';
-
-/** FAILED when any scenario failed; a run where every scenario was skipped (or none was given) did not pass. */
-export function runVerdict(r: RunReport): RunVerdict {
-  if (!runPassed(r)) return 'FAILED';
-  const t = runTotals(r);
-  return t.scenarios === t.skipped ? 'NOTHING RAN' : 'PASSED';
 }

@@ -20,8 +20,8 @@ export const downCommand: Command = {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: 'boolean' } } });
     if (!values.all && positionals.length === 0) throw new UsageError('needs a lab id (or --all)');
     if (values.all && positionals.length > 0) throw new UsageError('give lab ids or --all, not both');
+    requireRoot('down', 'it deletes network namespaces and kills lab processes');
     const ids = values.all ? await listLabIds() : await Promise.all(positionals.map(labIdFrom));
-    requireRoot('lvslab down');
     for (const id of ids) {
       await teardownLab(id);
       process.stdout.write(`${id} down\n`);

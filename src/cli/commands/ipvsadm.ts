@@ -1,19 +1,18 @@
 // `lvslab ipvsadm <lab> <director> ARGS...`: run ipvsadm against a lab director's embedded IPVS
 // (through the director daemon's control socket) with ipvsadm's own output and exit status.
-import fs from 'node:fs';
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { directorSocketPath, ensureDirectorDaemon } from '../../lb/director/backend.js';
 import { controlRequest } from '../../lb/director/control.js';
 import type { DaemonStatus } from '../../lb/director/daemon.js';
 import type { IpvsadmResult } from '../../lb/ipvs/types.js';
-import { runDirOf } from '../../lab/rundir.js';
+import { labIdFrom, requireRoot } from './lab-args.js';
 
 const usage = `usage: lvslab ipvsadm <lab> <director> ARGS...
        lvslab ipvsadm <lab> <director> --director-status
 
 Run ipvsadm on a director of a running lab (see 'lvslab up') against its embedded IPVS: the
 arguments are ipvsadm's own (the article's commands work as written), stdin is passed on for -R,
-and the output and exit status are ipvsadm's. If the director has no embedded director daemon
+and the output and exit status are ipvsadm's. <lab> is a lab id or a unique prefix of one. If the director has no embedded director daemon
 yet, one is started with an empty table (it runs until 'lvslab down').
 
   lvslab ipvsadm 3f9a2c ds1 -A -t 192.168.1.112:80 -s rr
@@ -38,9 +37,10 @@ export const ipvsadmCommand: Command = {
   async run(argv) {
     // `lvslab ipvsadm --help` is ours; `lvslab ipvsadm LAB DS --help` is ipvsadm's own help
     if (argv.length <= 1 && printedHelp(argv, usage)) return 0;
-    const [lab, director, ...args] = argv;
-    if (!lab || !director || args.length === 0) throw new UsageError('needs a lab id, a director and ipvsadm arguments');
-    if (!fs.existsSync(runDirOf(lab))) throw new UsageError(`no lab '${lab}' (see 'lvslab ls')`);
+    const [typed, director, ...args] = argv;
+    if (!typed || !director || args.length === 0) throw new UsageError('needs a lab id, a director and ipvsadm arguments');
+    requireRoot('ipvsadm', "it talks to the director daemon in the lab's namespace, starting it if needed");
+    const lab = await labIdFrom(typed); // the full id or a unique prefix, as every lab command takes
     const socket = directorSocketPath(lab, director);
     // a lab kept by `lvslab up` has no load balancer yet: the first ipvsadm starts the embedded one
     const { started, pid } = await ensureDirectorDaemon(lab, director);

@@ -28,7 +28,7 @@ describe('lvslab report merge', () => {
     expect(await reportCommand.run(['--help'])).toBe(0);
     expect(await reportCommand.run(['merge', '--help'])).toBe(0);
     expect(printed.out()).toContain('usage: lvslab report merge <report.json> [...] [options]');
-    expect(printed.out()).toContain('Exit status: 0 PASSED, 1 FAILED or NOTHING RAN');
+    expect(printed.out()).toContain('Exit status: 0 PASSED (or NOTHING RAN with --allow-skips), 1 FAILED, 2 usage error or a bad input\n(nothing written), 3 INCOMPLETE.');
   });
 
   it('refuses bad usage with a UsageError', async () => {
@@ -64,13 +64,16 @@ describe('lvslab report merge', () => {
     expect(printed.out()).toContain('nightly: PASSED — 2/2 scenarios, 2/2 checks passed');
   });
 
-  it('says NOTHING RAN, not PASSED, when every scenario was skipped; --allow-skips exits 0', async () => {
+  it('says INCOMPLETE (exit 3), not PASSED, when a scenario was skipped; --allow-skips: NOTHING RAN, exit 0', async () => {
     const skipped: ScenarioReport = { name: 'k', backend: 'kernel', lab: {}, durationMs: 0, steps: [], skipped: 'kernel IPVS unavailable' };
     const k = await write('k.json', runReport('lvslab run k.yaml', [skipped]));
-    expect(await reportCommand.run(['merge', k])).toBe(1);
-    expect(printed.out()).toContain('merged: lvslab run k.yaml: NOTHING RAN — 0/0 scenarios, 0/0 checks passed, 1 skipped');
+    expect(await reportCommand.run(['merge', k])).toBe(3);
+    expect(printed.out()).toContain('merged: lvslab run k.yaml: INCOMPLETE — 0/0 scenarios, 0/0 checks passed, 1 skipped');
+    expect(printed.out()).toContain('  k [kernel]: kernel IPVS unavailable');
     expect(printed.out()).not.toContain('PASSED');
+    printed.stdout.length = 0;
     expect(await reportCommand.run(['merge', k, '--allow-skips'])).toBe(0);
+    expect(printed.out()).toContain('merged: lvslab run k.yaml: NOTHING RAN — 0/0 scenarios, 0/0 checks passed, 1 skipped (allowed)');
   });
 
   it('names every bad input at once and writes nothing (exit 2)', async () => {

@@ -4,10 +4,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { renderHtml } from '../../checks/report/html.js';
 import { renderJunit } from '../../checks/report/junit.js';
-import { mergeRunReports, parseRunReport, ReportInputError, runVerdict, type ReportInput, type RunVerdict } from '../../checks/report/merge.js';
+import { mergeRunReports, parseRunReport, ReportInputError, type ReportInput } from '../../checks/report/merge.js';
+import { runVerdict } from '../../checks/report/model.js';
 import { renderTerminal } from '../../checks/report/terminal.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, printedHelp, type Command } from '../command.js';
+import { EXIT_STATUS } from './run.js';
 
 const usage = `usage: lvslab report merge <report.json> [...] [options]
 
@@ -19,26 +21,22 @@ options:
   --junit FILE    write JUnit XML (one testcase per check)
   --html FILE     write a self-contained HTML report
   --title TEXT    the merged report's title (default: 'merged: ' and the inputs' titles)
-  --allow-skips   a merge in which every scenario was skipped exits 0 (its verdict stays NOTHING RAN)
+  --allow-skips   scenarios skipped in the shards (their backend unavailable there) do not stop the
+                  merged run passing; without it such a merge is INCOMPLETE
   -h, --help      this help
 
 Rules: a scenario run (same file, name and backend) found in two reports is an error naming both,
 unless the two entries are identical (the same report given twice): it then counts once. Every input
 must be an lvslab-run/1 report; an unreadable file, a file that is not a run report, or a report of
-another format version is an error naming the file. The verdict is FAILED when any check failed or a
-scenario could not run, NOTHING RAN when every scenario was skipped, PASSED otherwise.
+another format version is an error naming the file. The verdict is 'lvslab run's: FAILED when any
+check failed or a scenario could not run; INCOMPLETE when a scenario was skipped (or none is in the
+reports) and --allow-skips was not given; NOTHING RAN with --allow-skips when every scenario was
+skipped; PASSED otherwise. A merge in which nothing ran is never PASSED.
 
-Exit status: 0 PASSED, 1 FAILED or NOTHING RAN (0 for NOTHING RAN with --allow-skips),
-2 usage error or a bad input (nothing written). Needs no root.`;
+Exit status: 0 PASSED (or NOTHING RAN with --allow-skips), 1 FAILED, 2 usage error or a bad input
+(nothing written), 3 INCOMPLETE. Needs no root.`;
 
 const subcommands = ['merge'];
-
-/** The terminal summary's last line knows PASSED and FAILED only: a run where nothing ran is not a pass. */
-function withVerdict(text: string, verdict: RunVerdict, color: boolean): string {
-  if (verdict !== 'NOTHING RAN') return text;
-  const word = color ? '\u001b[31mNOTHING RAN\u001b[39m' : 'NOTHING RAN';
-  return text.replace(/(\u001b\[32m)?PASSED(\u001b\[39m)?(?= — [^\n]*\n$)/, word);
-}
 
 async function readInputs(files: string[]): Promise<ReportInput[]> {
   const inputs: ReportInput[] = [];
@@ -70,7 +68,7 @@ async function merge(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError("name the reports to merge (files written by 'lvslab run ... --json')");
   let merged;
   try {
-    merged = mergeRunReports(await readInputs(positionals), { title: values.title });
+    merged = mergeRunReports(await readInputs(positionals), { title: values.title, allowSkips: values['allow-skips'] });
   } catch (err) {
     if (!(err instanceof ReportInputError)) throw err;
     process.stderr.write(err.problems.map((p) => `lvslab report merge: ${p}\n`).join(''));
@@ -78,9 +76,8 @@ async function merge(argv: string[]): Promise<number> {
   }
   const { report, notes } = merged;
   process.stderr.write(notes.map((n) => `lvslab report merge: ${n}\n`).join(''));
-  const verdict = runVerdict(report);
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-  process.stdout.write(withVerdict(renderTerminal(report, { color }), verdict, color));
+  process.stdout.write(renderTerminal(report, { color }));
   const written: string[] = [];
   if (values.json) {
     await writeFile(values.json, JSON.stringify(report, null, 2) + '\n');
@@ -95,8 +92,7 @@ async function merge(argv: string[]): Promise<number> {
     written.push(`HTML report: ${values.html}`);
   }
   if (written.length) process.stderr.write(written.join('\n') + '\n');
-  if (verdict === 'PASSED') return 0;
-  return verdict === 'NOTHING RAN' && values['allow-skips'] ? 0 : 1;
+  return EXIT_STATUS[runVerdict(report)];
 }
 
 export const reportCommand: Command = {

@@ -35,6 +35,21 @@ export function failoverEnabled(): boolean {
   return process.env.LVSLAB_KERNEL_FAILOVER !== '0';
 }
 
+/**
+ * The bound for the whole pass (VM boot, the article and keepalived scenarios, the live replays), and
+ * for the suite hooks that wait for it: a fixed part plus each live trace's share, as measured under
+ * emulation on a loaded 2-core machine (docs/kernel.md).
+ */
+export const KERNEL_PASS_BASE_MS = 360_000;
+export const KERNEL_PASS_PER_TRACE_MS = 75_000;
+export function kernelPassTimeoutMs(): number {
+  return KERNEL_PASS_BASE_MS + liveTraces().length * KERNEL_PASS_PER_TRACE_MS;
+}
+/** what a suite's beforeAll waits for the pass: its bound plus the time to read the result back */
+export function kernelPassHookMs(): number {
+  return kernelPassTimeoutMs() + 120_000;
+}
+
 export function kernelPassScenarios(): string[] {
   const failover = failoverEnabled() ? ['keepalived-failover'] : [];
   return ['article', 'keepalived-health', ...failover, `replay:${liveTraces().join(',')}`];
@@ -54,7 +69,7 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
   const key = `${process.ppid}-${(await processStart(process.ppid)) ?? 0}-${scenarios}`;
   const result = join(dir, `${key}.json`);
   const lock = join(dir, `${key}.lock`);
-  const deadline = Date.now() + (options.timeoutMs ?? 240_000) + 60_000;
+  const deadline = Date.now() + (options.timeoutMs ?? kernelPassTimeoutMs()) + 60_000;
   for (;;) {
     if (existsSync(result)) return JSON.parse(readFileSync(result, 'utf8')) as KernelRun;
     try {
@@ -70,7 +85,7 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
     }
     writeFileSync(join(lock, 'pid'), String(process.pid));
     try {
-      const run = await runKernelScenarios(kernelPassScenarios(), options);
+      const run = await runKernelScenarios(kernelPassScenarios(), { timeoutMs: kernelPassTimeoutMs(), ...options });
       writeFileSync(result, JSON.stringify(run));
       return run;
     } finally {

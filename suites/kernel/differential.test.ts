@@ -11,8 +11,9 @@ import type { ReplayObservation } from '../../test/kernel/pass/scenarios.js';
 import { runTraceItems } from '../../src/lb/simulate/run.js';
 import { needs, probe } from '../../test/capabilities.js';
 
-// Traces replayed live (LVSLAB_DIFF_TRACES overrides): every scheduler with weight changes,
-// deletions, quiesced servers, held and closed connections and UDP, plus persistence and no-dest.
+// Traces replayed live (test/kernel/pass/pass.ts liveTraces; LVSLAB_DIFF_TRACES overrides): every
+// scheduler (lblcr included), the kernel rules (thresholds, expiry, templates, one-packet, RST, sh/mh
+// flags, -E/-D/-C) and every listing format, --stats and --rate included.
 const LIVE = liveTraces();
 
 const kernel = await probe.kernelIpvs();

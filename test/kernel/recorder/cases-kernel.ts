@@ -65,8 +65,24 @@ function thresholds(sched: string, flags: string): GoldenTrace {
   return { name, about: `${sched}${flags}: connection thresholds, the overload hysteresis both ways, RST-expired vs TIME_WAIT conns, threshold edits`, text: t.text() };
 }
 
+/** Thresholds under persistence: templates count in PersistConn, not toward -x (mainline counted them). */
+function thresholdsPersistent(): GoldenTrace {
+  const t = new TraceBuilder(['rr -p 60 with -x 2 on A and B: templates do not count toward the thresholds; TCP and UDP']);
+  t.ipvsadm(`-A -t ${T} -s rr -p 60`, realT(A, ' -w 1 -x 2'), realT(B, ' -w 1 -x 2'), realT(C, ' -w 1'));
+  for (let i = 0; i < 6; i++) t.open(client(i), T);
+  t.ipvsadm('-Ln --thresholds', '-Ln --persistent-conn');
+  for (let i = 0; i < 6; i++) t.open(client(i), T);
+  for (let i = 6; i < 9; i++) t.open(client(i), T);
+  t.ipvsadm('-Ln --thresholds', '-Ln --persistent-conn');
+  t.ipvsadm(`-A -u ${U} -s rr -p 60`, realU(A, ' -w 1 -x 2'), realU(B, ' -w 1 -x 3 -y 1'));
+  for (let i = 0; i < 5; i++) t.udp(client(i), U);
+  for (let i = 0; i < 5; i++) t.udp(client(i), U);
+  t.ipvsadm('-Ln --thresholds', '-Ln --persistent-conn', '-Lnc');
+  return { name: 'thresholds-persistent', about: 'thresholds with persistence: templates count in PersistConn, never toward -x/-y (TCP and UDP)', text: t.text() };
+}
+
 export function thresholdTraces(): GoldenTrace[] {
-  return THRESHOLD_SCHEDULERS.map(([s, f]) => thresholds(s, f));
+  return [...THRESHOLD_SCHEDULERS.map(([s, f]) => thresholds(s, f)), thresholdsPersistent()];
 }
 
 /** `--set` applies to entries as their next packet sets their timeout; old entries keep theirs. */

@@ -28,7 +28,7 @@ export function liveTraces(): string[] {
 }
 
 /** The threshold traces replayed live (all are recorded and replayed against the core by the unit tests). */
-const LIVE_THRESHOLDS = new Set(['thresholds-wlc', 'thresholds-rr', 'thresholds-sh-fallback', 'thresholds-lblcr']);
+const LIVE_THRESHOLDS = new Set(['thresholds-wlc', 'thresholds-rr', 'thresholds-sh-fallback', 'thresholds-lblcr', 'thresholds-persistent']);
 
 /** The keepalived failover (two directors, ~35 s in the VM) is in unless LVSLAB_KERNEL_FAILOVER=0. */
 export function failoverEnabled(): boolean {

@@ -25,6 +25,10 @@ export interface SoakContext {
   deadline: number;
   /** longest a cycle may take before whatever it runs is SIGKILLed */
   cycleTimeoutMs: number;
+  /** the phases' own sizes: fuzz packets, traffic minutes, suite runs */
+  packets: number;
+  minutes: number;
+  runs: number;
   log(line: string): void;
 }
 

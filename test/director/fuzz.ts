@@ -274,6 +274,19 @@ export function runFuzz(seed: number, count: number): FuzzReport {
   return { seed, count, perClass, rewritten, failures, failureCount, stats: dp.stats, ms: Date.now() - started };
 }
 
+/**
+ * Odd packets to send into a lab (the article's addresses: VIP 192.168.1.112, clients in
+ * 192.168.1.0/24): `perClass` packets of each class above, then a TCP segment to VIP:80 with each
+ * of the 256 possible flag bytes. Each packet's kind is its class (or `tcp-flags-0xNN`).
+ */
+export function oddPackets(seed: number, perClass: number): Array<{ kind: string; packet: Buffer }> {
+  const r = new FuzzRandom(seed);
+  const out: Array<{ kind: string; packet: Buffer }> = [];
+  for (const cls of FUZZ_CLASSES) for (let i = 0; i < perClass; i++) out.push({ kind: cls, packet: generate(r, cls, []).packet });
+  for (let f = 0; f < 256; f++) out.push({ kind: `tcp-flags-0x${f.toString(16).padStart(2, '0')}`, packet: inbound(r, 6, { flags: f }) });
+  return out;
+}
+
 interface Generated {
   packet: Buffer;
   hook: number;

@@ -2,6 +2,7 @@
 // through `lvslab ipvsadm` (which starts the director daemon), and the daemon's pid from the lab's
 // records. Shared by the daemon-kills and traffic phases.
 import { readFileSync } from 'node:fs';
+import { pidExists } from '../../src/lab/procs.js';
 import { readPids } from '../../src/lab/rundir.js';
 import { lvslab, type SoakContext } from './soak-lab.js';
 
@@ -36,16 +37,7 @@ export async function upServing(ctx: SoakContext): Promise<{ id: string } | { er
 /** The pid of the lab's director daemon, if one is recorded and alive. */
 export async function daemonPid(id: string): Promise<number | undefined> {
   const p = (await readPids(id)).find((x) => x.name === `director-${DIRECTOR}`);
-  return p && alive(p.pid) ? p.pid : undefined;
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return p && pidExists(p.pid) ? p.pid : undefined;
 }
 
 /** Resident set size of pid in KiB (VmRSS), or undefined when it is gone. */
@@ -66,9 +58,9 @@ export interface ProbeTally {
   errors: string[];
 }
 
-/** `lvslab probe` COUNT HTTP requests (or UDP datagrams) to the VIP, tallied. */
-export async function probe(ctx: SoakContext, id: string, count: number, udp: boolean, timeoutMs = 60_000): Promise<ProbeTally> {
-  const r = await lvslab(ctx, ['probe', id, '--count', String(count), '--json', ...(udp ? ['--udp'] : [])], timeoutMs);
+/** `lvslab probe` COUNT HTTP requests to the VIP, tallied. */
+export async function probe(ctx: SoakContext, id: string, count: number, timeoutMs = 60_000): Promise<ProbeTally> {
+  const r = await lvslab(ctx, ['probe', id, '--count', String(count), '--json'], timeoutMs);
   const t: ProbeTally = { sent: count, ok: 0, servers: new Map(), errors: [] };
   let results: Array<{ ok: boolean; server?: string; error?: string }>;
   try {

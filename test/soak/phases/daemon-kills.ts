@@ -3,9 +3,8 @@
 // traffic through the VIP — then `lvslab down` and `lvslab gc`: nothing of the lab may be left, and a
 // stopped daemon must not keep it alive.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { teardownLab } from '../../../src/lab/teardown.js';
 import { daemonPid, ipvsadm, probe, upServing } from '../director.js';
-import { isClean, leftoversOf, lvslab, type SoakContext } from '../soak-lab.js';
+import { lvslab, runCycles, type SoakContext } from '../soak-lab.js';
 import type { Phase } from './phase.js';
 
 const WHEN = ['idle', 'during ipvsadm', 'during traffic'] as const;
@@ -33,7 +32,7 @@ async function cycle(ctx: SoakContext): Promise<{ id?: string; what: string }> {
   // the work the signal lands in the middle of (bounded: probes time out, ipvsadm is SIGKILLed at the cycle timeout)
   const work =
     when === 'during ipvsadm' ? ipvsadm(ctx, id, ctx.random.pick(['-Ln', '-Lnc', '-E -t 192.168.1.112:80 -s wrr', '-e -t 192.168.1.112:80 -r 10.0.0.101:80 -m -w 2'])).then((r) => `ipvsadm exit ${r.exitCode ?? r.signal}`)
-    : when === 'during traffic' ? probe(ctx, id, 10, ctx.random.next() < 0.5, 30_000).then((t) => `${t.ok}/${t.sent} probes answered`)
+    : when === 'during traffic' ? probe(ctx, id, 10, 30_000).then((t) => `${t.ok}/${t.sent} probes answered`)
     : Promise.resolve('');
   await sleep(delay);
   signal(pid, how === 'SIGKILL' ? 'SIGKILL' : 'SIGSTOP');
@@ -49,29 +48,9 @@ async function cycle(ctx: SoakContext): Promise<{ id?: string; what: string }> {
 export const daemonKills: Phase = {
   name: 'daemon-kills',
   summary: 'SIGKILL/SIGSTOP the embedded director daemon of a serving lab at a random point, then down and gc; nothing may be left',
-  async run(ctx, cycles) {
-    let leftovers = 0;
-    let done = 0;
-    const width = String(cycles).length;
-    for (let i = 1; i <= cycles; i++) {
-      if (Date.now() > ctx.deadline) {
-        ctx.log(`daemon-kills: time is up after ${done} cycles`);
-        break;
-      }
-      const started = Date.now();
+  run: (ctx, cycles) =>
+    runCycles(ctx, 'daemon-kills', cycles, async () => {
       const out = await cycle(ctx);
-      const gc = await lvslab(ctx, ['gc']);
-      await sleep(300);
-      const left = leftoversOf(ctx, out.id ? [out.id] : []);
-      done++;
-      const clean = isClean(left) && gc.exitCode === 0;
-      ctx.log(`cycle ${String(i).padStart(width)}/${cycles} daemon ${out.what} -> ${clean ? 'clean' : `LEFT ${JSON.stringify({ ...left, gc: gc.exitCode === 0 ? 'ok' : gc.stderr.trim() })}`} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      if (!clean) {
-        leftovers += left.namespaces.length + Number(left.runDir) + left.processes.length + Number(gc.exitCode !== 0);
-        for (const p of left.processes) signal(Number(p.split(' ')[0]), 'SIGKILL');
-        if (out.id) await teardownLab(out.id).catch(() => undefined);
-      }
-    }
-    return { cycles: done, leftovers };
-  },
+      return { kind: 'daemon', what: out.what, labs: out.id ? [out.id] : [] };
+    }),
 };

@@ -10,6 +10,7 @@ import type { Phase } from './phase.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN_TIMEOUT_MS = 30 * 60_000;
+const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
 
 interface JsonReport {
   testResults: Array<{ name: string; assertionResults: Array<{ fullName: string; status: string }>; status: string; message?: string }>;
@@ -35,9 +36,17 @@ export const suites: Phase = {
         }
         const started = Date.now();
         const out = join(dir, `run-${i}.json`);
-        const r = await execa('npx', ['vitest', 'run', '--project', 'suites', '--reporter=json', `--outputFile=${out}`], {
-          cwd: ROOT, reject: false, timeout: Math.min(RUN_TIMEOUT_MS, Math.max(60_000, ctx.deadline - Date.now())), killSignal: 'SIGKILL', env: { [name]: value },
-        });
+        // its own process group, so a timeout SIGKILLs vitest and its workers together
+        const child = execa(process.execPath, [VITEST, 'run', '--project', 'suites', '--reporter=json', `--outputFile=${out}`], { cwd: ROOT, reject: false, detached: true, env: { [name]: value } });
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // ended meanwhile
+          }
+        }, Math.min(RUN_TIMEOUT_MS, Math.max(60_000, ctx.deadline - Date.now())));
+        const r = await child;
+        clearTimeout(timer);
         done++;
         let report: JsonReport | undefined;
         try {
@@ -52,7 +61,7 @@ export const suites: Phase = {
           if (bad.length === 0 && f.status === 'failed') bad.push(`${file} (${(f.message ?? 'failed').split('\n')[0]})`);
           failed.push(...bad);
         }
-        if (!report) failed.push(`(run ${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`} without a report)`);
+        if (!report) failed.push(`(run ${r.signal === 'SIGKILL' ? 'timed out' : `exit ${r.exitCode ?? r.signal}`} without a report)`);
         for (const t of failed) failuresPerTest.set(t, (failuresPerTest.get(t) ?? 0) + 1);
         if (failed.length || r.exitCode !== 0) failedRuns++;
         const tests = (report?.testResults ?? []).reduce((n, f) => n + f.assertionResults.length, 0);

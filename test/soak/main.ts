@@ -163,8 +163,8 @@ async function main(): Promise<number> {
   printDiff(mine);
   if (foreign > 0) process.stdout.write(`(${foreign} namespace/run directory changes of other users' labs left out)\n`);
   const leftovers = total.leftovers + mine.reduce((n, d) => n + d.added.length + d.removed.length, 0);
-  const took = (Date.now() - started) / 1000;
-  process.stdout.write(`${total.cycles} cycles, ${leftovers} leftovers, ${total.failures} failures (${Math.floor(took / 60)}m${String(Math.round(took % 60)).padStart(2, '0')}s, seed ${seed})\n`);
+  const took = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(`${total.cycles} cycles, ${leftovers} leftovers, ${total.failures} failures (${Math.floor(took / 60)}m${String(took % 60).padStart(2, '0')}s, seed ${seed})\n`);
   return leftovers === 0 && total.failures === 0 ? 0 : 1;
 }
 

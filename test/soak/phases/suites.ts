@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { taggedProcesses } from '../census.js';
+import { kill } from '../soak-lab.js';
 import type { Phase } from './phase.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,6 +49,12 @@ export const suites: Phase = {
         }, Math.min(RUN_TIMEOUT_MS, Math.max(60_000, ctx.deadline - Date.now())));
         const r = await child;
         clearTimeout(timer);
+        // what a killed run started in groups of its own (nested vitest runs, director daemons): the
+        // soak's tag finds it; the labs it leaves are orphaned and the soak's final gc removes them
+        for (const p of taggedProcesses(ctx.tag)) {
+          const pid = Number(p.split(' ')[0]);
+          if (pid !== hog.pid) kill(pid);
+        }
         done++;
         let report: JsonReport | undefined;
         try {

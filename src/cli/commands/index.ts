@@ -10,5 +10,7 @@ import { probeCommand } from './probe.js';
 import { runCommand } from './run.js';
 import { ipvsadmCommand } from './ipvsadm.js';
 import { simulateCommand } from './simulate.js';
+import { faultCommand } from './fault.js';
+import { logsCommand } from './logs.js';
 
-export const commands: Command[] = [runCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand];
+export const commands: Command[] = [runCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand, faultCommand, logsCommand];

@@ -21,7 +21,7 @@ async function serve(spec: ServeSpec): Promise<{ protocol: string; port: number 
   const identity = spec.identity ?? config.identity;
   if (spec.protocol === 'tcp') {
     if (http.has(spec.port)) throw new Error(`already serving HTTP on port ${spec.port}`);
-    const s = new HttpService(spec.port, identity);
+    const s = new HttpService(spec.port, identity, spec.keepAliveTimeoutMs);
     await s.start();
     http.set(spec.port, s);
   } else {

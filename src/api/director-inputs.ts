@@ -43,8 +43,9 @@ export function checkDirectorConfig(config: DirectorConfig, ipvsadmWhere: Ipvsad
   const { core } = createCore();
   for (const { line, where } of lines) {
     if (SYNC_DAEMON.test(line)) continue;
-    const r = core.ipvsadm(splitArgs(line));
-    if (r.status !== 0) problems.push(`${where}: 'ipvsadm ${line.trim()}' fails (status ${r.status}): ${(r.stderr.trim() || r.stdout.trim()).split('\n')[0]}`);
+    const argv = splitArgs(line);
+    const r = core.ipvsadm(argv);
+    if (r.status !== 0) problems.push(`${where}: 'ipvsadm ${argv.join(' ')}' fails (status ${r.status}): ${(r.stderr.trim() || r.stdout.trim()).split('\n')[0]}`);
   }
   return { diagnostics, problems };
 }

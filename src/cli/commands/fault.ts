@@ -2,7 +2,7 @@
 // kill, stop, start, restart or reboot a director; pull or plug a host's links; partition hosts.
 // The work is src/api/kept.ts; this file reads the command line.
 import { UsageError, printedHelp, type Command } from '../command.js';
-import { applyKeptFault, vrrpSettleBoundMs, waitForVrrp, type KeptFault } from '../../api/kept.js';
+import { applyKeptFault, requireDirector, vrrpSettleBoundMs, waitForVrrp, type KeptFault } from '../../api/kept.js';
 import { attachLab } from '../../lab/lab.js';
 import type { Lab } from '../../lab/lab.js';
 import { hostFrom, labIdFrom, requireRoot } from './lab-args.js';
@@ -48,7 +48,8 @@ logs ('lvslab logs').
 Exit status: 0 done; 1 it cannot be done (the host is not a director, its load balancer is not
 running or already runs, a command failed); 2 usage error (unknown lab, host, fault, interface).`;
 
-const FAULTS = ['kill', 'stop', 'start', 'restart', 'reboot', 'link-down', 'link-up', 'partition', 'heal'];
+const PROCESS_FAULTS = ['kill', 'stop', 'start', 'restart', 'reboot'];
+const FAULTS = [...PROCESS_FAULTS, 'link-down', 'link-up', 'partition', 'heal'];
 
 function parseFault(lab: Lab, hosts: string[], words: string[]): KeptFault {
   const [kind, ...rest] = words;
@@ -103,6 +104,7 @@ export const faultCommand: Command = {
     const healing = second === 'heal' && words.length === 0 && !lab.hosts.some((h) => h.name === 'heal');
     const hosts = healing ? [] : (second ?? '').split(',').map((h) => hostFrom(lab, h || undefined));
     const fault = healing ? ({ kind: 'heal' } as const) : parseFault(lab, hosts, words);
+    if (PROCESS_FAULTS.includes(fault.kind)) requireDirector(lab, hosts[0], `'${fault.kind}'`);
     requireRoot('lvslab fault');
     const t0 = Date.now();
     process.stdout.write(`${await applyKeptFault(lab, hosts[0] ?? '', fault)}\n`);

@@ -89,9 +89,10 @@ export async function startRecordedDaemon(lab: Lab, director: string): Promise<n
 export async function ensureDaemon(lab: Lab, director: string): Promise<{ started: boolean; pid: number }> {
   const now = daemonState(lab.id, director);
   if (now.kind === 'running') return { started: false, pid: now.pid };
-  if (now.kind === 'down') throw daemonDown(lab.id, director, now.lastLog);
+  // A recorded configuration without a lock holder may be a daemon another process is starting
+  // this very moment: judge only once no start is under way.
   return await withDirectorOps(lab.id, director, async () => {
-    const st = daemonState(lab.id, director); // another process may have started it meanwhile
+    const st = daemonState(lab.id, director);
     if (st.kind === 'running') return { started: false, pid: st.pid };
     if (st.kind === 'down') throw daemonDown(lab.id, director, st.lastLog);
     const session = new EmbeddedSession(lab, { detached: true });

@@ -8,6 +8,7 @@ import { ManualClock, seededRandom } from '../src/lb/ipvs/clock.js';
 import { Ipvs } from '../src/lb/ipvs/ipvs.js';
 import { SCHEDULER_NAMES } from '../src/lb/ipvs/sched/index.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../src/lb/ipvs/types.js';
+import { runIpvsadm } from '../src/lb/ipvsadm/run.js';
 
 const VIP = 0xc0a80170; // 192.168.1.112
 
@@ -20,7 +21,7 @@ function gcFn(): (() => void) | undefined {
 function service(sched: string, dests: number, proto: 't' | 'u' = 't'): Ipvs {
   const ipvs = new Ipvs({ clock: new ManualClock(0), random: seededRandom(7) });
   const run = (line: string): void => {
-    const r = ipvs.ipvsadm(line.split(' '));
+    const r = runIpvsadm(ipvs, line.split(' '));
     if (r.status !== 0) throw new Error(`ipvsadm ${line}: ${r.stderr}`);
   };
   run(`-A -${proto} 192.168.1.112:80 -s ${sched}`);

@@ -1,8 +1,10 @@
 // lvslab's library API. Each area exports from its own module; this file only gathers them.
 export * from './lab/index.js';
 export * from './api/index.js';
-export { Ipvs, ManualClock, seededRandom, runTrace, runTraceItems, TraceError, SCHEDULER_NAMES } from './lb/ipvs/index.js';
-export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceOptions, TraceResult, TraceItem } from './lb/ipvs/index.js';
+export { Ipvs, ManualClock, seededRandom, parseTrace, TraceError, SCHEDULER_NAMES } from './lb/ipvs/index.js';
+export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceItem, IpvsControl, CtlCommand, CtlError } from './lb/ipvs/index.js';
+export { runTrace, runTraceItems } from './lb/simulate/run.js';
+export type { TraceOptions, TraceResult, TraceItemResult } from './lb/simulate/run.js';
 export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError } from './lb/ipvsadm/index.js';
 export type { IpvsadmTarget } from './lb/ipvsadm/index.js';
 export {
@@ -22,8 +24,6 @@ export type { VrrpState, VrrpTransitionEvent, SpeakerStatus, Transition } from '
 export {
   SyncDaemons,
   SyncDaemonError,
-  createSyncedCore,
-  syncDaemonsOf,
   encodeMessage,
   decodeMessage,
   SyncMessageBuilder,
@@ -36,6 +36,7 @@ export type { SyncConn, DecodedMessage, SyncedConnImport, SyncDaemonStats, SyncS
 export { SyncDaemonFollower } from './lb/keepalived/lvs-syncd.js';
 export { vrrpModuleSpec } from './lb/director/vrrp-module.js';
 export { syncModuleSpec } from './lb/director/sync-module.js';
+export { createSyncedCore, syncDaemonsOf } from './lb/director/sync-attach.js';
 export {
   runInVm,
   findVmKernel,

@@ -39,7 +39,7 @@ export async function up(source: LabSource, options: UpOptions = {}): Promise<Lv
   // every director's input is checked before anything is built: a typo costs no lab
   const problems = Object.entries(options.directors ?? {}).flatMap(([name, config]) => checkDirectorConfig(config).problems.map((p) => `directors.${name}: ${p}`));
   if (problems.length > 0) throw new LabApiError(`invalid director configuration:\n  ${problems.join('\n  ')}`);
-  progress(`building lab ${typeof source === 'string' ? source : (source.name ?? 'description')}`);
+  progress(`building lab ${typeof source === 'string' ? source : ('preset' in source ? source.preset : (source.name ?? 'description'))}`);
   const lab = await buildLab(source);
   let session: BackendSession | undefined;
   try {

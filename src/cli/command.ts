@@ -13,6 +13,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * A problem with what the user gave — a file, a lab id, the user it runs as — found before anything
+ * was built or started: printed plainly (no help hint, no stack trace), exit status 2.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
 export function wantsHelp(argv: string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }

@@ -2,7 +2,14 @@
 // The `lvslab` command: dispatch to a subcommand, print usage errors plainly, never a stack trace for
 // a mistake the user can fix.
 import { commands } from './commands/index.js';
-import { UsageError } from './command.js';
+import { InputError, UsageError } from './command.js';
+import { ScenarioError } from '../api/scenario/load.js';
+import { LabDescriptionError } from '../lab/validate.js';
+
+/** Errors in what the user gave (files, lab ids, not being root), found before anything was built: exit 2. */
+function isInputError(err: unknown): err is Error {
+  return err instanceof InputError || err instanceof LabDescriptionError || err instanceof ScenarioError;
+}
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -35,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`lvslab ${cmd.name}: ${err.message}\n(see 'lvslab ${cmd.name} --help')\n`);
+      return 2;
+    }
+    if (isInputError(err)) {
+      process.stderr.write(`lvslab ${cmd.name}: ${err.message}\n`);
       return 2;
     }
     const e = err as Error;

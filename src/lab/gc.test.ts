@@ -1,20 +1,20 @@
 // gc's decisions, on run directories alone (a private run root, no namespaces, no root needed).
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStart } from './procs.js';
-import { createRunDir, KEPT_OWNER, type LabRecord } from './rundir.js';
+import { createRunDir, KEPT_OWNER, LabIdTakenError, listLabIds, markBuilt, readRecord, type LabRecord } from './rundir.js';
 import { gc, labState } from './teardown.js';
 import { preset } from './presets.js';
 import { validateDescription } from './validate.js';
 
 const topology = validateDescription(preset('article-single'));
 
-function record(id: string, owner: LabRecord['owner']): LabRecord {
-  return { id, source: 'test', owner, createdAt: new Date().toISOString(), namespaces: [], topology };
+function record(id: string, owner: LabRecord['owner'], state?: LabRecord['state']): LabRecord {
+  return { id, source: 'test', owner, ...(state ? { state } : {}), createdAt: new Date().toISOString(), namespaces: [], topology };
 }
 
 describe('gc', () => {
@@ -37,7 +37,7 @@ describe('gc', () => {
     await createRunDir(record('lreuse', { pid: process.pid, start: (self.start ?? 0) + 1 })); // our pid, another start time: a reused pid
     await createRunDir(record('llive1', self));
     await createRunDir(record('lkept1', { pid: KEPT_OWNER }));
-    expect(await labState(record('x', self))).toBe('owned');
+    expect(await labState(record('x', self))).toBe('running');
     expect(await labState(record('x', { pid: KEPT_OWNER }))).toBe('kept');
     expect(await labState(record('x', { pid: dead, start: 1 }))).toBe('orphaned');
 
@@ -54,6 +54,41 @@ describe('gc', () => {
     const r = await gc();
     expect(r.removed).toEqual(['lstale']);
     expect(existsSync(join(root, 'lfresh'))).toBe(true);
+  });
+
+  it('a building lab is its builder\'s until built; gc removes it once the builder is dead, whatever it was to become', async () => {
+    const dead = spawnSync('true').pid!;
+    const self = { pid: process.pid, start: await processStart(process.pid) };
+    await createRunDir(record('lbuild1', self, 'building'));
+    await createRunDir(record('lbuild2', { pid: dead, start: 1 }, 'building')); // `lvslab up` SIGKILLed halfway
+    expect(await labState((await readRecord('lbuild1'))!)).toBe('building');
+    expect(await labState((await readRecord('lbuild2'))!)).toBe('orphaned');
+    expect((await gc()).removed).toEqual(['lbuild2']);
+
+    await markBuilt('lbuild1', true); // what `lvslab up` does once its services run
+    const kept = (await readRecord('lbuild1'))!;
+    expect([kept.state, kept.owner.pid, await labState(kept)]).toEqual(['built', KEPT_OWNER, 'kept']);
+    expect((await gc()).removed).toEqual([]);
+    await rm(join(root, 'lbuild1'), { recursive: true });
+  });
+
+  it('creates a run directory with its record in one step, private, and never over another lab', async () => {
+    await createRunDir(record('lpriv1', { pid: KEPT_OWNER }));
+    expect((await stat(join(root, 'lpriv1'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(root, 'lpriv1', 'logs'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(root, 'lpriv1', 'lab.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(root)).mode & 0o777).toBe(0o700);
+    await expect(createRunDir(record('lpriv1', { pid: KEPT_OWNER }))).rejects.toBeInstanceOf(LabIdTakenError);
+    // A builder killed between preparing and renaming leaves a staging directory: gc removes it once
+    // that builder is gone, and nobody mistakes it for a lab.
+    const dead = spawnSync('true').pid!;
+    await mkdir(join(root, `.new.lstage.${dead}`));
+    await mkdir(join(root, `.new.lstag2.${process.pid}`));
+    expect(await listLabIds()).not.toContain(`.new.lstage.${dead}`);
+    await gc();
+    expect([existsSync(join(root, `.new.lstage.${dead}`)), existsSync(join(root, `.new.lstag2.${process.pid}`))]).toEqual([false, true]);
+    await rm(join(root, `.new.lstag2.${process.pid}`), { recursive: true });
+    await rm(join(root, 'lpriv1'), { recursive: true });
   });
 
   it('never judges real namespaces against a private run root', async () => {

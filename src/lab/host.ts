@@ -3,7 +3,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { execa } from 'execa';
 import { processStart } from './procs.js';
-import { logPath, recordPid } from './rundir.js';
+import { createLogFile, recordPid } from './rundir.js';
 import type { AgentClient } from './agent/client.js';
 import type { Role, TopologyHost } from './topology.js';
 
@@ -111,7 +111,7 @@ export class Host {
     if (argv.length === 0) throw new Error(`${this.name}: spawn needs a command`);
     const logName = opts.logName ?? `${this.name}-${argv[0].split('/').pop()}`;
     if (!/^[A-Za-z0-9_.-]+$/.test(logName)) throw new Error(`${this.name}: log name '${logName}' may only hold letters, digits, '_', '.', '-'`);
-    const logFile = logPath(this.ctx.labId, logName);
+    const logFile = createLogFile(this.ctx.labId, logName);
     // execa hands a plain fd number straight to spawn (the child writes the file itself, and
     // keeps writing after we exit); its types only list the literals 3-9, hence the cast.
     const fd = openSync(logFile, 'a') as 3;

@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { AgentClient } from './agent/client.js';
-import type { ServeSpec } from './agent/protocol.js';
+import type { AgentConfig, ServeSpec } from './agent/protocol.js';
+import { startKeptAgents } from './agent/kept.js';
 import { Host, type HostContext } from './host.js';
 import { namespaceName } from './plan.js';
-import { processStart } from './procs.js';
-import { logPath, readRecord, recordPid, runDirOf } from './rundir.js';
+import { PRIVATE_DIR_MODE, readRecord, runDirOf } from './rundir.js';
 import { teardownLab } from './teardown.js';
 import { SWITCH_HOST, type Role, type Topology } from './topology.js';
 
@@ -87,13 +87,17 @@ export class Lab {
     return this.topology.services.map((s) => (s.protocol === 'tcp' ? { protocol: 'tcp' as const, port: s.port, ...keepAlive } : { protocol: 'udp' as const, port: s.port, echo: 'none' as const }));
   }
 
-  agentConfig(host: Host) {
+  agentConfig(host: Host): AgentConfig {
     const dataDir = join(this.runDir, 'hosts', host.name);
-    mkdirSync(dataDir, { recursive: true });
-    return { host: host.name, identity: host.identity, dataDir, serve: this.servicesFor(host) };
+    mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    return { host: host.name, netns: host.namespace, identity: host.identity, dataDir, serve: this.servicesFor(host) };
   }
 
-  /** Start (once) the agent of a host; real servers' agents serve the lab's services before ready. */
+  /**
+   * Start (once) the agent of a host, in one of this process's agent threads (agent/client.ts): it
+   * lives as long as this process or until teardown. Real servers' agents serve the lab's services
+   * before ready.
+   */
   startAgent(name: string): Promise<AgentClient> {
     const existing = this.agents.get(name);
     if (existing) return Promise.resolve(existing);
@@ -101,12 +105,7 @@ export class Lab {
     if (inFlight) return inFlight;
     const host = this.host(name);
     const p = (async () => {
-      const agent = await AgentClient.start({
-        namespace: host.namespace,
-        config: this.agentConfig(host),
-        logFile: logPath(this.id, `agent-${name}`),
-      });
-      await recordPid(this.id, { pid: agent.pid, start: await processStart(agent.pid), host: name, name: 'agent' });
+      const agent = await AgentClient.start({ config: this.agentConfig(host), lane: host.role === 'client' ? 'probe' : 'serve' });
       this.agents.set(name, agent);
       return agent;
     })();
@@ -116,6 +115,15 @@ export class Lab {
 
   async startAgents(names: string[] = this.hosts.map((h) => h.name)): Promise<void> {
     await Promise.all(names.map((n) => this.startAgent(n)));
+  }
+
+  /**
+   * Agents that outlive this process (labs kept by `lvslab up`): one process serving these hosts,
+   * recorded in the run directory (teardown and gc kill it). Resolves once every host's services
+   * listen.
+   */
+  async startKeptAgents(hosts: Host[]): Promise<void> {
+    await startKeptAgents(this.id, hosts.map((h) => this.agentConfig(h)));
   }
 
   /** Stop agents, kill every process the lab started, delete its namespaces and run directory. */

@@ -1,6 +1,8 @@
 // The shipped lab descriptions. `article` is the IP plan of the article lvslab started from (LVS-NAT,
 // two directors, two real servers); `article-single` is its one-director variant with the VIP and DIP
-// held statically; `dr` is an LVS-DR lab (director and real servers on one LAN).
+// held statically; `dr` is an LVS-DR lab (director and real servers on one LAN); `article-scale` is
+// `article-single` with as many real servers and clients as asked for (`rs`, `clients`).
+import { LabDescriptionError } from './validate.js';
 import type { HostDescription, LabDescription } from './topology.js';
 
 const VIP = '192.168.1.112';
@@ -111,10 +113,73 @@ function dr(): LabDescription {
   };
 }
 
+/** The parameters of `article-scale`. */
+export interface ScaleParams {
+  /** real servers rs1..rsN (default 8) */
+  rs?: number;
+  /** clients: `client`, then client2..clientM (default 1) */
+  clients?: number;
+}
+
+/** Bounds of the parameters, so a typo cannot ask for a machine's worth of namespaces. */
+export const SCALE_LIMITS = { rs: 1000, clients: 50 } as const;
+
+/**
+ * The real server rsN's address on the internal /16: 10.0.1.1 .. 10.0.1.250, then 10.0.2.1 ..
+ * (250 a block, so none is a .0 or .255 and the directors' 10.0.0.x stay apart).
+ */
+export function scaleRealAddress(n: number): string {
+  return `10.0.${1 + Math.floor((n - 1) / 250)}.${1 + ((n - 1) % 250)}`;
+}
+
+function wholeNumber(name: keyof ScaleParams, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  const max = SCALE_LIMITS[name];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    throw new LabDescriptionError([`article-scale: ${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(v)})`]);
+  }
+  return v;
+}
+
+/**
+ * `article-single` at scale: one director (DS1, VIP and DIP held statically, eth0/eth1 as in the
+ * article), `rs` real servers on an internal 10.0.0.0/16 routed through the DIP, and `clients`
+ * clients on 192.168.1.0/24: `client` at .100 with the article's extra addresses .150-.157, then
+ * client2.. at .200 and up.
+ */
+function articleScale(params: ScaleParams = {}): LabDescription {
+  const rs = wholeNumber('rs', params.rs, 8);
+  const clients = wholeNumber('clients', params.clients, 1);
+  const hosts: Record<string, HostDescription> = { client };
+  for (let k = 2; k <= clients; k++) {
+    hosts[`client${k}`] = { role: 'client', interfaces: [{ name: 'eth0', segment: 'external', addresses: [`192.168.1.${198 + k}/24`] }] };
+  }
+  hosts.ds1 = {
+    role: 'director',
+    interfaces: [
+      { name: 'eth0', segment: 'external', addresses: ['192.168.1.110/24', `${VIP}/24`] },
+      { name: 'eth1', segment: 'internal', addresses: ['10.0.0.103/16', `${DIP}/16`] },
+    ],
+    sysctls: { 'net.ipv4.ip_forward': 1 },
+  };
+  for (let n = 1; n <= rs; n++) {
+    hosts[`rs${n}`] = { role: 'real', interfaces: [{ name: 'eth0', segment: 'internal', addresses: [`${scaleRealAddress(n)}/16`] }], gateway: DIP };
+  }
+  return {
+    name: 'article-scale',
+    segments: { external: { subnet: '192.168.1.0/24' }, internal: { subnet: '10.0.0.0/16' } },
+    hosts,
+    vip: VIP,
+    dip: DIP,
+    services: SERVICES,
+  };
+}
+
 export const PRESETS: Record<string, () => LabDescription> = {
   article,
   'article-single': articleSingle,
   dr,
+  'article-scale': () => articleScale(),
 };
 
 export function presetNames(): string[] {
@@ -122,6 +187,34 @@ export function presetNames(): string[] {
 }
 
 /** A fresh copy of a preset's description (callers may modify it), or undefined for an unknown name. */
-export function preset(name: string): LabDescription | undefined {
-  return PRESETS[name]?.();
+export function preset(name: string, params?: ScaleParams): LabDescription | undefined {
+  if (params === undefined || !PRESETS[name]) return PRESETS[name]?.();
+  if (name !== 'article-scale') throw new LabDescriptionError([`preset '${name}' takes no parameters (only article-scale does: rs, clients)`]);
+  return articleScale(params);
+}
+
+/** A preset named with its parameters, as a description file or object may give it. */
+export interface PresetReference extends ScaleParams {
+  preset: string;
+}
+
+export function isPresetReference(x: unknown): x is PresetReference {
+  return typeof x === 'object' && x !== null && 'preset' in x;
+}
+
+/** The description a preset reference stands for; `where` (a file) names it in errors. */
+export function presetFromReference(ref: PresetReference, where?: string): LabDescription {
+  const at = where ? `${where}: ` : '';
+  const { preset: name, ...params } = ref;
+  const unknown = Object.keys(params).filter((k) => k !== 'rs' && k !== 'clients');
+  if (typeof name !== 'string' || !PRESETS[name]) {
+    throw new LabDescriptionError([`${at}preset: '${String(name)}' is not a preset (${presetNames().join(', ')})`]);
+  }
+  if (unknown.length > 0) throw new LabDescriptionError([`${at}${unknown.map((k) => `${k}: unknown field next to 'preset' (allowed: rs, clients)`).join('; ')}`]);
+  try {
+    return preset(name, Object.keys(params).length > 0 ? params : undefined)!;
+  } catch (err) {
+    if (err instanceof LabDescriptionError && at) throw new LabDescriptionError(err.problems.map((p) => `${at}${p}`));
+    throw err;
+  }
 }

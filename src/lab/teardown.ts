@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { NS_PREFIX } from './plan.js';
 import { deleteNamespaces, listLabNamespaces } from './netns.js';
 import { isAlive, pidsInNamespaces, terminate, type ProcessRef } from './procs.js';
-import { DEFAULT_RUN_ROOT, KEPT_OWNER, listLabIds, readPids, readRecord, removeRunDir, runDirOf, runRoot, type LabRecord } from './rundir.js';
+import { DEFAULT_RUN_ROOT, KEPT_OWNER, listLabIds, readPids, readRecord, removeDeadStaging, removeRunDir, runDirOf, runRoot, type LabRecord } from './rundir.js';
 
 async function ageMs(path: string): Promise<number> {
   try {
@@ -33,15 +33,20 @@ async function namespacesOfId(labId: string): Promise<string[]> {
   return (await listLabNamespaces()).map((n) => n.name).filter((n) => n.startsWith(`${NS_PREFIX}${labId}-`));
 }
 
-export type LabState = 'owned' | 'kept' | 'orphaned';
+/**
+ * building: its builder (the owner) is still making it; running: built, used by a live owner; kept:
+ * built by `lvslab up`, stays until `lvslab down`; orphaned: its owner (builder or user) is gone.
+ */
+export type LabState = 'building' | 'running' | 'kept' | 'orphaned';
 
 export async function labState(rec: LabRecord): Promise<LabState> {
   if (rec.owner.pid === KEPT_OWNER) return 'kept';
-  return (await isAlive(rec.owner)) ? 'owned' : 'orphaned';
+  if (!(await isAlive(rec.owner))) return 'orphaned';
+  return rec.state === 'building' ? 'building' : 'running';
 }
 
 export interface GcOptions {
-  /** also remove labs kept by `lvslab up` (owner 0) and labs whose owner is alive */
+  /** also remove labs kept by `lvslab up` (owner 0) and labs whose owner (or builder) is alive */
   all?: boolean;
   /** never touch these lab ids (the caller's own) */
   except?: string[];
@@ -54,10 +59,14 @@ export interface GcResult {
   namespaces: string[];
 }
 
-/** Remove labs whose owner is dead (and with `all`, every lab), plus stray `lvs-*` namespaces. */
+/**
+ * Remove labs whose owner is dead — a killed test run, or a build killed halfway, whose lab is still
+ * "building" — (and with `all`, every lab), plus stray `lvs-*` namespaces.
+ */
 export async function gc(opts: GcOptions = {}): Promise<GcResult> {
   const except = new Set(opts.except ?? []);
   const removed: string[] = [];
+  await removeDeadStaging();
   const ids = await listLabIds();
   for (const id of ids) {
     if (except.has(id)) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabDescriptionError, validateDescription } from './validate.js';
+import { LAB_LIMITS, LabDescriptionError, validateDescription } from './validate.js';
 import { parseDescriptionText } from './load.js';
 import { preset, presetNames } from './presets.js';
 import type { LabDescription } from './topology.js';
@@ -187,6 +187,71 @@ describe('validateDescription', () => {
     const d = base();
     hosts(d).rs1.interfaces![0].addresses = ['10.0.0.010/24'];
     expect(problems(d)).toEqual(["lab.hosts.rs1.interfaces[0].addresses[0]: '10.0.0.010/24' is not an IPv4 address"]);
+  });
+});
+
+describe('validateDescription: what the kernel would refuse at build, found before', () => {
+  it('reports a bad subnet once, without a spurious "needs a prefix length" on its addresses', () => {
+    const d = base();
+    d.segments.lan.subnet = '10.0.0.0/33';
+    hosts(d).rs1.interfaces![0].addresses = ['10.0.0.101'];
+    expect(problems(d)).toEqual(["lab.segments.lan.subnet: '10.0.0.0/33' has an invalid prefix length '/33'"]);
+  });
+
+  it('gives every switch-side veth end its own name, however host and interface names combine', () => {
+    // host 'p1' interface '0' reads "p1-0", the positional name of the next host's first interface
+    const t = validateDescription({
+      segments: { lan: { subnet: '10.0.0.0/24' } },
+      hosts: {
+        p1: { role: 'client', interfaces: [{ name: '0', segment: 'lan', addresses: ['10.0.0.1'] }] },
+        averyveryverylonghostname: { role: 'real', interfaces: [{ name: 'eth0', segment: 'lan', addresses: ['10.0.0.2'] }] },
+        a: { role: 'real', interfaces: [{ name: 'b-eth0', segment: 'lan', addresses: ['10.0.0.3'] }] },
+        'a-b': { role: 'real', interfaces: [{ name: 'eth0', segment: 'lan', addresses: ['10.0.0.4'] }] },
+      },
+    });
+    const peers = t.hosts.flatMap((h) => h.interfaces.map((i) => i.peer));
+    expect(new Set(peers).size).toBe(peers.length);
+    expect(peers.every((p) => p.length <= 15)).toBe(true);
+  });
+
+  it('refuses a second route to one destination, a route to a connected subnet, a loopback address twice — naming both', () => {
+    const d = base();
+    hosts(d).rs1.routes = [
+      { to: '172.16.0.0/12', via: '10.0.0.1' },
+      { to: '172.16.0.0/12', via: '10.0.0.2' },
+      { to: '10.0.0.0/24', via: '10.0.0.1' },
+    ];
+    hosts(d).rs1.loopback = ['192.168.1.112', '192.168.1.112/32'];
+    expect(problems(d)).toEqual([
+      'lab.hosts.rs1.loopback[1]: duplicate loopback address 192.168.1.112 (also hosts.rs1.loopback[0])',
+      'lab.hosts.rs1.routes[1].to: a second route to 172.16.0.0/12 (also hosts.rs1.routes[0]); the kernel takes one per destination',
+      "lab.hosts.rs1.routes[2].to: 10.0.0.0/24 is the subnet of eth0 (segment 'lan'): 'rs1' has that route already",
+    ]);
+  });
+});
+
+describe('limits', () => {
+  const many = (n: number) => ({
+    segments: { lan: { subnet: '10.0.0.0/16' } },
+    hosts: Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i}`, { role: 'real', interfaces: [{ name: 'eth0', segment: 'lan', addresses: [`10.0.${(i + 1) >> 8}.${(i + 1) & 255}`] }] }])),
+  });
+
+  it('accepts the largest lab within limits', () => {
+    expect(validateDescription(many(LAB_LIMITS.hosts)).hosts).toHaveLength(LAB_LIMITS.hosts);
+  });
+
+  it('refuses more hosts, segments, addresses or services than the limits, saying which', () => {
+    expect(problems(many(5000))).toEqual(["lab.hosts: 5000 hosts; at most 512 (lvslab's limit, see docs/lab.md)"]);
+    const d = base();
+    hosts(d).client.extraAddresses = Array.from({ length: 1025 }, (_, i) => `192.168.${1 + (i >> 8)}.${i & 255}`);
+    expect(problems(d)).toEqual(["lab.hosts.client.extraAddresses: at most 1024 extra addresses per host (lvslab's limit, see docs/lab.md)"]);
+    const e = base();
+    hosts(e).rs1.interfaces![0].addresses = Array.from({ length: 100_000 }, (_, i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
+    expect(problems(e)).toEqual(["lab.hosts: 100003 interface addresses in the lab; at most 16384 (lvslab's limit, see docs/lab.md)"]);
+    const f = { ...base(), services: Array.from({ length: 65 }, (_, i) => ({ protocol: 'tcp' as const, port: 1000 + i })) };
+    expect(problems(f)).toEqual(["lab.services: at most 64 services (lvslab's limit, see docs/lab.md)"]);
+    const g = { ...base(), segments: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`s${i}`, { subnet: `10.${i >> 8}.${i & 255}.0/24` }])) };
+    expect(problems(g)).toEqual(["lab.segments: 300 segments; at most 256 (lvslab's limit, see docs/lab.md)"]);
   });
 });
 

@@ -23,6 +23,24 @@ export class LabDescriptionError extends Error {
   }
 }
 
+/**
+ * How big a lab may be: generous for real use, small enough that every accepted lab builds within the
+ * builder's timeouts (512 hosts build in about 4 s). docs/lab.md lists them.
+ */
+export const LAB_LIMITS = {
+  hosts: 512,
+  segments: 256,
+  interfacesPerHost: 32,
+  /** on one interface: its addresses plus the host's extra addresses placed on it */
+  addressesPerInterface: 1024,
+  /** every interface address of every host */
+  addresses: 16_384,
+  loopbackPerHost: 256,
+  routesPerHost: 256,
+  sysctlsPerHost: 256,
+  services: 64,
+} as const;
+
 const IFNAMSIZ = 16; // the kernel's limit includes the terminating NUL
 const NAME = /^[a-z][a-z0-9-]*$/;
 const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -32,20 +50,22 @@ const SYSCTL_VALUE = /^[A-Za-z0-9_.:\/-]+$/;
 const IDENTITY = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const str = z.string();
+/** A list of at most `max` items, whose error names the limit. */
+const list = <T extends z.ZodType>(item: T, max: number, what: string) => z.array(item).max(max, { error: `at most ${max} ${what} (lvslab's limit, see docs/lab.md)` });
 const interfaceSchema = z.strictObject({
   name: str,
   segment: str,
-  addresses: z.array(str).optional(),
+  addresses: list(str, LAB_LIMITS.addressesPerInterface, 'addresses on an interface').optional(),
 });
 const routeSchema = z.strictObject({ to: str, via: str.optional(), dev: str.optional() });
 const hostFields = {
   role: z.enum(ROLES as [string, ...string[]]),
-  interfaces: z.array(interfaceSchema).optional(),
+  interfaces: list(interfaceSchema, LAB_LIMITS.interfacesPerHost, 'interfaces per host').optional(),
   gateway: str.optional(),
-  routes: z.array(routeSchema).optional(),
+  routes: list(routeSchema, LAB_LIMITS.routesPerHost, 'routes per host').optional(),
   sysctls: z.record(str, z.union([str, z.number(), z.boolean()])).optional(),
-  loopback: z.array(str).optional(),
-  extraAddresses: z.array(str).optional(),
+  loopback: list(str, LAB_LIMITS.loopbackPerHost, 'loopback addresses per host').optional(),
+  extraAddresses: list(str, LAB_LIMITS.addressesPerInterface, 'extra addresses per host').optional(),
   identity: str.optional(),
 };
 const hostSchema = z.strictObject(hostFields);
@@ -57,9 +77,7 @@ const descriptionSchema = z.strictObject({
   hosts: z.unknown(),
   vip: str.optional(),
   dip: str.optional(),
-  services: z
-    .array(z.strictObject({ protocol: z.enum(['tcp', 'udp']), port: z.number().int().min(1).max(65535) }))
-    .optional(),
+  services: list(z.strictObject({ protocol: z.enum(['tcp', 'udp']), port: z.number().int().min(1).max(65535) }), LAB_LIMITS.services, 'services').optional(),
   keepAliveTimeout: z.number().min(0.1).max(3600).optional(),
 });
 
@@ -69,43 +87,78 @@ function label(root: string, path: string): string {
   return path ? `${root}: ${path}` : root;
 }
 
-function pathText(root: string, path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
-  return label(root, out);
+/** The line of a field in the file a description came from ("hosts.rs1.interfaces[0].name"). */
+export type Locate = (path: string) => number | undefined;
+
+/** Formats "ROOT PATH: message (line N)". */
+function problemText(root: string, path: string, message: string, locate?: Locate): string {
+  const line = locate?.(path);
+  return `${label(root, path)}: ${message}${line !== undefined ? ` (line ${line})` : ''}`;
 }
 
-function zodProblems(root: string, error: z.ZodError, prefix: PropertyKey[] = []): string[] {
+function pathText(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out;
+}
+
+function zodProblems(root: string, error: z.ZodError, prefix: PropertyKey[] = [], locate?: Locate): string[] {
   return error.issues.map((issue) => {
-    const path = pathText(root, [...prefix, ...issue.path]);
+    const path = pathText([...prefix, ...issue.path]);
     if (issue.code === 'unrecognized_keys') {
-      return `${path}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+      return problemText(root, path, `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`, (p) => locate?.(`${p}${p ? '.' : ''}${String(issue.keys[0])}`) ?? locate?.(p));
     }
-    return `${path}: ${issue.message}`;
+    return problemText(root, path, issue.message, locate);
   });
+}
+
+/** Counts the shape cannot bound (maps of hosts and segments, totals), checked before anything else
+ *  so a 100k-entry file costs no more than reading it. */
+function limitProblems(input: unknown, root: string): string[] {
+  const d = (typeof input === 'object' && input !== null ? input : {}) as { hosts?: unknown; segments?: unknown };
+  const count = (x: unknown) => (Array.isArray(x) ? x.length : typeof x === 'object' && x !== null ? Object.keys(x).length : 0);
+  const out: string[] = [];
+  const over = (path: string, n: number, max: number, what: string) => {
+    if (n > max) out.push(`${label(root, path)}: ${n} ${what}; at most ${max} (lvslab's limit, see docs/lab.md)`);
+  };
+  over('hosts', count(d.hosts), LAB_LIMITS.hosts, 'hosts');
+  over('segments', count(d.segments), LAB_LIMITS.segments, 'segments');
+  if (out.length > 0) return out;
+  const hosts = Array.isArray(d.hosts) ? d.hosts : typeof d.hosts === 'object' && d.hosts !== null ? Object.values(d.hosts) : [];
+  let addresses = 0;
+  for (const h of hosts as Array<{ interfaces?: unknown; extraAddresses?: unknown; sysctls?: unknown } | null>) {
+    if (typeof h !== 'object' || h === null) continue;
+    if (Array.isArray(h.interfaces)) for (const i of h.interfaces as Array<{ addresses?: unknown } | null>) addresses += count(i?.addresses);
+    addresses += count(h.extraAddresses);
+  }
+  over('hosts', addresses, LAB_LIMITS.addresses, 'interface addresses in the lab');
+  return out;
 }
 
 /**
  * Validate and normalize a description. Throws LabDescriptionError listing every problem.
- * `root` prefixes the paths in messages ("lab" by default; a file loader passes the file name).
+ * `root` prefixes the paths in messages ("lab" by default; a file loader passes the file name), and
+ * `locate` (from a file loader) adds the line of each.
  */
-export function validateDescription(input: unknown, root = 'lab'): Topology {
+export function validateDescription(input: unknown, root = 'lab', locate?: Locate): Topology {
+  const tooBig = limitProblems(input, root);
+  if (tooBig.length > 0) throw new LabDescriptionError(tooBig);
   const parsed = descriptionSchema.safeParse(input);
-  const problems = parsed.success ? [] : zodProblems(root, parsed.error);
+  const problems = parsed.success ? [] : zodProblems(root, parsed.error, [], locate);
   const rawHosts = (input as { hosts?: unknown } | null)?.hosts;
   if (rawHosts === undefined) {
     if (parsed.success) problems.push(`${label(root, 'hosts')}: missing`);
   } else if (Array.isArray(rawHosts)) {
     const h = z.array(namedHostSchema).safeParse(rawHosts);
-    if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts']));
+    if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts'], locate));
   } else if (typeof rawHosts === 'object' && rawHosts !== null) {
     const h = z.record(str, hostSchema).safeParse(rawHosts);
-    if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts']));
+    if (!h.success) problems.push(...zodProblems(root, h.error, ['hosts'], locate));
   } else {
     problems.push(`${label(root, 'hosts')}: expected a map of host name -> host, or a list of hosts each with a 'name'`);
   }
   if (problems.length > 0) throw new LabDescriptionError(problems);
-  return checkSemantics(parsed.data as LabDescription, root);
+  return checkSemantics(parsed.data as LabDescription, root, locate);
 }
 
 interface AddressOwner {
@@ -113,9 +166,9 @@ interface AddressOwner {
   host: string;
 }
 
-function checkSemantics(d: LabDescription, root: string): Topology {
+function checkSemantics(d: LabDescription, root: string, locate?: Locate): Topology {
   const problems: string[] = [];
-  const bad = (path: string, msg: string) => problems.push(`${label(root, path)}: ${msg}`);
+  const bad = (path: string, msg: string) => problems.push(problemText(root, path, msg, locate));
 
   // Segments and their bridges (all bridges share the one switch namespace).
   const segments = new Map<string, { subnet: Cidr; seg: TopologySegment }>();
@@ -178,7 +231,9 @@ function checkSemantics(d: LabDescription, root: string): Topology {
       const addresses: string[] = [];
       (itf.addresses ?? []).forEach((a, k) => {
         const ap = `${ip}.addresses[${k}]`;
-        const c = parseCidr(a, seg?.subnet.prefix);
+        // With the segment's subnet unusable (already reported), a bare address is only checked as an
+        // address: its missing prefix would have come from that subnet.
+        const c = parseCidr(a, seg?.subnet.prefix ?? 32);
         if (typeof c === 'string') return bad(ap, c);
         if (seg) checkInSegment(c, seg.subnet, itf.segment, ap, bad);
         claim(c.address, ap, name);
@@ -210,7 +265,9 @@ function checkSemantics(d: LabDescription, root: string): Topology {
     (h.loopback ?? []).forEach((a, k) => {
       const c = parseCidr(a, 32);
       if (typeof c === 'string') return bad(`${hp}.loopback[${k}]`, c);
-      // No uniqueness check: DR puts the same VIP on every real server's lo, by design.
+      // Unique per host only: DR puts the same VIP on every real server's lo, by design.
+      const twin = loopback.findIndex((x) => x.split('/')[0] === c.address);
+      if (twin >= 0) return bad(`${hp}.loopback[${k}]`, `duplicate loopback address ${c.address} (also ${hp}.loopback[${twin}])`);
       loopback.push(cidrText(c));
     });
 
@@ -226,8 +283,18 @@ function checkSemantics(d: LabDescription, root: string): Topology {
     };
 
     const routes: TopologyRoute[] = [];
+    const routePaths: string[] = [];
+    // Prefixes the kernel routes by itself (an interface's subnet, a loopback prefix shorter than /32):
+    // another route to one of them is refused at build ("RTNETLINK answers: File exists").
+    const connected = new Map<string, string>();
+    for (const { iface, subnet } of ifSubnets) connected.set(`${networkOf(subnet)}/${subnet.prefix}`, `the subnet of ${iface.name} (segment '${iface.segment}')`);
+    for (const a of loopback) {
+      const c = parseCidr(a) as Cidr;
+      if (c.prefix < 32) connected.set(`${networkOf(c)}/${c.prefix}`, `the prefix of loopback address ${a}`);
+    }
     if (h.gateway !== undefined) {
       onLink(h.gateway, `${hp}.gateway`);
+      routePaths.push(`${hp}.gateway`);
       routes.push({ to: 'default', via: h.gateway });
     }
     (h.routes ?? []).forEach((r, k) => {
@@ -246,11 +313,21 @@ function checkSemantics(d: LabDescription, root: string): Topology {
         return bad(`${rp}.dev`, `unknown interface '${r.dev}' on host '${name}'${known(ifaces.map((i) => i.name))}`);
       }
       if (r.via !== undefined) onLink(r.via, `${rp}.via`, r.dev);
+      const twin = routes.findIndex((x) => x.to === to);
+      if (twin >= 0 && to !== 'default') return bad(`${rp}.to`, `a second route to ${to} (also ${routePaths[twin]}); the kernel takes one per destination`);
+      const own = connected.get(to);
+      if (own) return bad(`${rp}.to`, `${to} is ${own}: '${name}' has that route already`);
+      routePaths.push(`${hp}.routes[${k}]`);
       routes.push({ to, ...(r.via !== undefined ? { via: r.via } : {}), ...(r.dev !== undefined ? { dev: r.dev } : {}) });
     });
 
     const sysctls: Record<string, string> = {};
-    for (const [key, value] of Object.entries(h.sysctls ?? {})) {
+    let sysctlEntries = Object.entries(h.sysctls ?? {});
+    if (sysctlEntries.length > LAB_LIMITS.sysctlsPerHost) {
+      bad(`${hp}.sysctls`, `${sysctlEntries.length} sysctls; at most ${LAB_LIMITS.sysctlsPerHost} per host (lvslab's limit, see docs/lab.md)`);
+      sysctlEntries = [];
+    }
+    for (const [key, value] of sysctlEntries) {
       const sp = `${hp}.sysctls.${key}`;
       if (!SYSCTL_KEY.test(key)) { bad(sp, `'${key}' is not a namespaced sysctl (only net.* keys; others would change the machine, not the lab)`); continue; }
       const v = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
@@ -303,10 +380,12 @@ function checkInSegment(c: Cidr, subnet: Cidr, segName: string, path: string, ba
 }
 
 // The switch namespace holds one veth end per host interface, so those names must be unique there
-// and short enough; readable "<host>-<if>" when it fits, positional otherwise.
+// and short enough; readable "<host>-<if>" when it fits, positional "p<host>-<if>" otherwise — and a
+// positional name another interface already has readably (host 'p1', interface '0') gets a suffix.
 function uniquePeerName(host: string, ifname: string, h: number, i: number, taken: Set<string>): string {
   let peer = `${host}-${ifname}`;
   if (peer.length >= IFNAMSIZ || taken.has(peer) || peer.startsWith('br')) peer = `p${h}-${i}`;
+  for (let n = 1; taken.has(peer); n++) peer = `p${h}-${i}-${n}`;
   taken.add(peer);
   return peer;
 }

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withLabFixture, type LabEvidence } from 'lvslab/vitest';
+import { needs, probe } from '../../test/capabilities.js';
 
-describe('lab fixture', () => {
+describe('lab fixture', needs(await probe.root()), () => {
   it('tears down after a failing test and keeps pcaps and logs', async () => {
     const artifacts = await mkdtemp(join(tmpdir(), 'lvslab-artifacts-'));
     process.env.LVSLAB_ARTIFACTS = artifacts;

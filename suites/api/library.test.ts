@@ -3,9 +3,11 @@
 // and faults on the wires with the outage they cause seen in a probe timeline.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labTest, expect } from 'lvslab/vitest';
+import { needs, probe } from '../../test/capabilities.js';
 
 const VIP = '192.168.1.112';
 const test = labTest('article-single', { backend: 'embedded' });
+const root = await probe.root();
 
 function service(proto: 't' | 'u', port: number, sched: string, weights: [number, number] = [1, 1]): string[] {
   return [
@@ -15,7 +17,7 @@ function service(proto: 't' | 'u', port: number, sched: string, weights: [number
   ];
 }
 
-test('wrr 3:1 splits 3:1, and ipvsadm -Ln parses to the weights', async ({ lab }) => {
+test('wrr 3:1 splits 3:1, and ipvsadm -Ln parses to the weights', needs(root), async ({ lab }) => {
   const ds1 = lab.director('ds1');
   await ds1.configure({ ipvsadm: service('t', 80, 'wrr', [3, 1]) });
   const run = await lab.client.http(`http://${VIP}/`, { count: 40, concurrency: 4 });
@@ -38,7 +40,7 @@ test('wrr 3:1 splits 3:1, and ipvsadm -Ln parses to the weights', async ({ lab }
   expect(kept).not.toMatchWeights({ RS1: 3, RS2: 1 });
 });
 
-test('sh keeps each client address on one real server', async ({ lab }) => {
+test('sh keeps each client address on one real server', needs(root), async ({ lab }) => {
   await lab.director().configure({ ipvsadm: service('t', 80, 'sh') });
   const run = await lab.client.http(VIP, { count: 32, localAddress: 'extra' });
   expect(run.failed).toBe(0);
@@ -46,7 +48,7 @@ test('sh keeps each client address on one real server', async ({ lab }) => {
   expect(run).toStickBy('client');
 });
 
-test('UDP: one source port sticks, fresh ports spread, files arrive intact', async ({ lab }) => {
+test('UDP: one source port sticks, fresh ports spread, files arrive intact', needs(root), async ({ lab }) => {
   await lab.director().configure({ ipvsadm: service('u', 9999, 'rr') });
   const fixed = await lab.client.udp(`${VIP}:9999`, { count: 6, sourcePort: 40100, intervalMs: 10 });
   expect(fixed.failed).toBe(0);
@@ -59,7 +61,7 @@ test('UDP: one source port sticks, fresh ports spread, files arrive intact', asy
   expect(await lab.director().ipvsadm('-Lnc')).toHaveConnection({ proto: 'udp', state: 'UDP', client: '192.168.1.100:40100' });
 });
 
-test('a director link down shows as one outage in the timeline, and service returns', async ({ lab }) => {
+test('a director link down shows as one outage in the timeline, and service returns', needs(root), async ({ lab }) => {
   await lab.director().configure({ ipvsadm: service('t', 80, 'rr') });
   const probing = lab.client.probeContinuously(`http://${VIP}/`, { everyMs: 50, forMs: 2500, timeoutMs: 300 });
   await sleep(600);
@@ -72,7 +74,7 @@ test('a director link down shows as one outage in the timeline, and service retu
   expect(timeline).not.toFailOverWithin(400);
 });
 
-test('a partition between client and director stops service until healed', async ({ lab }) => {
+test('a partition between client and director stops service until healed', needs(root), async ({ lab }) => {
   await lab.director().configure({ ipvsadm: service('t', 80, 'rr') });
   await lab.partition('client', 'ds1');
   const cut = await lab.client.http(VIP, { count: 2, timeoutMs: 500 });

@@ -1,14 +1,14 @@
 // The article's TCP scenario on the embedded backend, one director (article-single): LVS-NAT round
 // robin on port 80, what the real servers see, what ipvsadm shows, and the article's failure modes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { ARTICLE_TCP, VIP, articleVirtualServers, keepAliveScript } from './helpers/article.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const URL = `http://${VIP}/`;
 
-describe.skipIf(!isRoot)('article TCP (embedded, article-single)', () => {
+describe('article TCP (embedded, article-single)', needs(await probe.root()), () => {
   let lab: LvsLab;
   beforeAll(async () => {
     lab = await up('article-single', { backend: 'embedded', directors: { ds1: { ipvsadm: ARTICLE_TCP } } });
@@ -125,7 +125,7 @@ describe.skipIf(!isRoot)('article TCP (embedded, article-single)', () => {
   });
 });
 
-describe.skipIf(!isRoot)("article TCP configured by the article's keepalived.conf virtual_server blocks", () => {
+describe("article TCP configured by the article's keepalived.conf virtual_server blocks", needs(await probe.root()), () => {
   let lab: LvsLab;
   beforeAll(async () => {
     lab = await up('article-single', { backend: 'embedded', directors: { ds1: { keepalivedConf: articleVirtualServers() } } });

@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { ARTICLE_UDP, VIP } from './helpers/article.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!isRoot)('article UDP (embedded, article-single)', () => {
+describe('article UDP (embedded, article-single)', needs(await probe.root()), () => {
   let lab: LvsLab;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvslab-article-udp-'));
   const files = [path.join(dir, '1.txt'), path.join(dir, '2.txt')];

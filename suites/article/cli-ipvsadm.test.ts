@@ -7,15 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { repoRoot } from './helpers/handlab.js';
 import { ARTICLE_TCP, VIP } from './helpers/article.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const cli = path.join(repoRoot, 'dist/cli/main.js');
 
 function lvslab(...args: string[]) {
   return execa(process.execPath, [cli, ...args], { reject: false, timeout: 30_000 });
 }
 
-describe.skipIf(!isRoot)('lvslab ipvsadm', () => {
+describe('lvslab ipvsadm', needs(await probe.root()), () => {
   let lab: Lab;
   beforeAll(async () => {
     lab = await buildLab('article-single');

@@ -9,8 +9,8 @@ import { HandLab, repoRoot } from './helpers/handlab.js';
 import { controlRequest } from '../../src/lb/director/control.js';
 import type { DaemonStatus } from '../../src/lb/director/daemon.js';
 import { nodeWithTsx } from '../../test/tsx.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const mainJs = path.join(repoRoot, 'dist/lb/director/main.js');
 const fixtureCore = path.join(repoRoot, 'test/director/fixture-core.ts');
 
@@ -40,7 +40,7 @@ async function curl(lab: HandLab, url = 'http://192.168.1.112/'): Promise<string
   return r.exitCode === 0 ? String(r.stdout).trim() : `curl exit ${r.exitCode}`;
 }
 
-describe.skipIf(!isRoot || !fs.existsSync(mainJs))('director data plane (fixture core, hand-built lab)', () => {
+describe('director data plane (fixture core, hand-built lab)', needs(await probe.root(), probe.built(mainJs)), () => {
   describe.each([
     ['fixture', 'netlink'],
     ['ipvs', 'netlink'],

@@ -2,12 +2,12 @@
 // errors from a real server (translated back to the client), a real server vanishing, and a daemon
 // killed with SIGKILL and started again (its leftover rules cleared).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { openEmbeddedBackend, type EmbeddedSession } from '../../src/lb/director/backend.js';
 import { ARTICLE_TCP, ARTICLE_UDP, VIP } from './helpers/article.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 
 const UDP_BURST = (n: number, port: number) => `
 const d = require('node:dgram').createSocket('udp4');
@@ -27,7 +27,7 @@ async function curlServer(lab: Lab): Promise<string> {
   return /<h1>([^<]+)<\/h1>/.exec(r.stdout)?.[1] ?? `curl exit ${r.exitCode}`;
 }
 
-describe.skipIf(!isRoot)('embedded director under adverse traffic (article-single)', () => {
+describe('embedded director under adverse traffic (article-single)', needs(await probe.root()), () => {
   let lab: Lab;
   let session: EmbeddedSession;
   beforeAll(async () => {

@@ -1,11 +1,11 @@
 // Weighted and dynamic schedulers on live traffic through the embedded director: wrr 3:1, wlc with
 // a slow real server, sh stickiness per client address, and LVS-DR on the `dr` preset.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../src/checks/vitest.js';
+import '../../src/api/vitest.js';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { VIP } from './helpers/article.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const URL = `http://${VIP}/`;
 
 /** An HTTP server answering like the lab's real servers (identity page), each response `delayMs` late. */
@@ -14,7 +14,7 @@ function slowServer(identity: string, delayMs: number): string {
 setTimeout(() => process.exit(0), 120000);`;
 }
 
-describe.skipIf(!isRoot)('schedulers on live traffic (embedded, article-single)', () => {
+describe('schedulers on live traffic (embedded, article-single)', needs(await probe.root()), () => {
   let lab: LvsLab;
   beforeAll(async () => {
     lab = await up('article-single', { backend: 'embedded', directors: { ds1: { ipvsadm: [] } } });
@@ -87,7 +87,7 @@ describe.skipIf(!isRoot)('schedulers on live traffic (embedded, article-single)'
   });
 });
 
-describe.skipIf(!isRoot)('LVS-DR on the dr preset (embedded)', () => {
+describe('LVS-DR on the dr preset (embedded)', needs(await probe.root()), () => {
   let lab: LvsLab;
   beforeAll(async () => {
     lab = await up('dr', {

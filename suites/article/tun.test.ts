@@ -7,37 +7,21 @@
 // lowered route MTU toward one real server makes the director answer a full-size segment with ICMP
 // fragmentation needed, which the client's kernel takes as its path MTU to the VIP. What needs the
 // real servers to decapsulate (the kernel's ipip module) is skipped, with the reason, when a
-// namespace cannot create an ipip device.
-import { execa } from 'execa';
+// namespace cannot create an ipip device (under CI only where test/ci-exceptions.ts allows it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up, type LvsLab } from '../../src/api/up.js';
 import type { DaemonStatus } from '../../src/lb/director/daemon.js';
 import type { EmbeddedSession } from '../../src/lb/director/backend.js';
 import { VIP } from './helpers/article.js';
+import { needs, probe, skipUnless } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const URL = `http://${VIP}/`;
 const DIRECTOR = '192.168.1.110';
 const CLIENT = '192.168.1.100';
 const RS1 = '192.168.1.101';
 const RS2 = '192.168.1.102';
 
-/** Can a fresh namespace create an ipip device? A throwaway namespace, always removed. */
-async function probeIpip(): Promise<{ ok: true } | { ok: false; reason: string }> {
-  if (!isRoot) return { ok: false, reason: 'needs root' };
-  const ns = `lvs-tunprobe${process.pid}-probe`;
-  try {
-    await execa('ip', ['netns', 'add', ns]);
-    const r = await execa('ip', ['netns', 'exec', ns, 'ip', 'link', 'add', 'lvsipip0', 'type', 'ipip', 'remote', '192.0.2.1'], { reject: false });
-    if (r.exitCode === 0) return { ok: true };
-    const why = String(r.stderr).trim();
-    return { ok: false, reason: `the kernel has no ipip: 'ip link add ... type ipip' in a namespace says "${why}"` };
-  } finally {
-    await execa('ip', ['netns', 'del', ns], { reject: false });
-  }
-}
-
-const ipip = await probeIpip();
+const ipip = await probe.ipip();
 
 /** nft counters in a real server's namespace: IPIP packets seen with the expected headers. */
 const COUNT_TABLE = `table ip lvstun {
@@ -61,7 +45,7 @@ async function counter(lab: LvsLab, rs: string, name: string): Promise<number> {
   return j.nftables.find((x) => x.counter)?.counter?.packets ?? 0;
 }
 
-describe.skipIf(!isRoot)('LVS-TUN on the dr topology (embedded)', () => {
+describe('LVS-TUN on the dr topology (embedded)', needs(await probe.root()), () => {
   let lab: LvsLab;
   beforeAll(async () => {
     lab = await up('dr', { backend: 'embedded', directors: { ds1: { ipvsadm: [] } } });
@@ -109,7 +93,7 @@ describe.skipIf(!isRoot)('LVS-TUN on the dr topology (embedded)', () => {
   });
 
   it('answers through tunl0 on the real server, straight to the client (needs ipip)', async (ctx) => {
-    if (!ipip.ok) ctx.skip(ipip.reason);
+    skipUnless(ctx, ipip);
     const run = await lab.client.http(URL, { count: 4 });
     expect(run.failed).toBe(0);
     expect(new Set(run.sequence)).toEqual(new Set(['RS1']));

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKeepalivedConf, renderKeepalivedConf } from '../../src/lb/keepalived/index.js';
 import { ARTICLE_CONF } from '../../test/vrrp/harness/confs.js';
-import { keepalivedAvailable } from '../../test/vrrp/harness/directors.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(path.join(tmpdir(), 'lvslab-kconf-'));
 
 async function keepalivedWarnings(text: string): Promise<string[]> {
@@ -55,7 +54,7 @@ virtual_server 10.0.0.1 80 {
 }
 `;
 
-describe.skipIf(!isRoot || !keepalivedAvailable())('keepalived.conf warnings, held against keepalived -t', () => {
+describe('keepalived.conf warnings, held against keepalived -t', needs(await probe.root(), await probe.keepalived()), () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("the article's file: the same Unknown keyword warnings at the same lines", async () => {

@@ -4,23 +4,20 @@
 // same text (-Lnc as a set, expiry within the replay's own duration, which the core's manual clock
 // does not see). A difference is printed as a diff of the two outputs, item by item.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
 import { compareTraceItems } from '../../src/lb/kernel/diff.js';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
 import { kernelPass, liveTraces } from '../../test/kernel/pass/pass.js';
 import type { ReplayObservation } from '../../test/kernel/pass/scenarios.js';
-import { runTraceItems } from '../../src/lb/ipvs/trace.js';
+import { runTraceItems } from '../../src/lb/simulate/run.js';
+import { needs, probe } from '../../test/capabilities.js';
 
 // Traces replayed live (LVSLAB_DIFF_TRACES overrides): every scheduler with weight changes,
 // deletions, quiesced servers, held and closed connections and UDP, plus persistence and no-dest.
 const LIVE = liveTraces();
 
-const isRoot = process.getuid?.() === 0;
-const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };
-const skip = cap.mode === 'skip' ? cap.reason : undefined;
-if (skip) console.warn(`kernel differential suite skipped: ${skip}`);
+const kernel = await probe.kernelIpvs();
 
-describe.skipIf(skip !== undefined)(`differential: kernel IPVS vs embedded core (${cap.mode})`, () => {
+describe(`differential: kernel IPVS vs embedded core (${kernel.kernel.mode})`, needs(await probe.root(), kernel.cap), () => {
   let run: KernelRun;
   const scenario = `replay:${LIVE.join(',')}`;
   beforeAll(async () => {

@@ -2,9 +2,10 @@
 // teardown leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/index.js';
-import { leftovers, pidAlive } from './helpers.js';
+import { descriptorsInto, leftovers, namespaceInode, pidAlive } from './helpers.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-describe('article lab', () => {
+describe('article lab', needs(await probe.root()), () => {
   let lab: Lab;
   beforeAll(async () => {
     lab = await buildLab('article');
@@ -38,11 +39,15 @@ describe('article lab', () => {
   it('tears down to nothing: no namespace, process or run directory', async () => {
     const other = await buildLab('article-single');
     const sleeper = await other.host('rs2').spawn(['sleep', '60'], { logName: 'sleeper' });
-    const agentPids = [];
-    for (const h of other.hosts) agentPids.push((await (await h.agent()).ping()).pid);
+    const agents = await Promise.all(other.hosts.map((h) => h.agent()));
+    const inodes = other.namespaces.map(namespaceInode);
     expect(leftovers(other.id).namespaces).toHaveLength(5);
     await other.teardown();
     expect(leftovers(other.id)).toEqual({ namespaces: [], processes: [], runDir: false });
-    expect([sleeper.pid, ...agentPids].filter(pidAlive)).toEqual([]);
+    expect([sleeper.pid].filter(pidAlive)).toEqual([]);
+    // The agents ran in this process's agent thread: each is stopped, and nothing here still holds
+    // one of the lab's namespaces open.
+    for (const a of agents) await expect(a.ping()).rejects.toThrow(/not running/);
+    expect(descriptorsInto(inodes)).toEqual([]);
   });
 });

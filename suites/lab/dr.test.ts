@@ -2,8 +2,9 @@
 // silent by arp_ignore/arp_announce, replies straight back to the client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/index.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-describe('dr lab', () => {
+describe('dr lab', needs(await probe.root()), () => {
   let lab: Lab;
   beforeAll(async () => {
     lab = await buildLab('dr', { agents: false });

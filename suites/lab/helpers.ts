@@ -1,6 +1,13 @@
 // What the lab suites check after a teardown: nothing of the lab is left on the machine.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { runDirOf } from '../../src/lab/rundir.js';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { listLabIds, readRecord, runDirOf, type LabRecord } from '../../src/lab/rundir.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** The built CLI, as a user runs it (never throws: look at exitCode). */
+export const lvslab = (...args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, timeout: 60_000 });
 
 export function namespacesOf(labId: string): string[] {
   try {
@@ -35,4 +42,29 @@ export function pidAlive(pid: number): boolean {
 
 export function leftovers(labId: string): { namespaces: string[]; processes: number[]; runDir: boolean } {
   return { namespaces: namespacesOf(labId), processes: processesMentioning(labId), runDir: existsSync(runDirOf(labId)) };
+}
+
+/** Labs whose record names `source` (a file of the test's own: its labs told from anyone else's). */
+export async function labsFrom(source: string): Promise<LabRecord[]> {
+  const recs = await Promise.all((await listLabIds()).map((id) => readRecord(id)));
+  return recs.filter((r): r is LabRecord => r?.source === source);
+}
+
+/** `net:[inode]` of a named namespace, as /proc links show it. */
+export function namespaceInode(ns: string): string {
+  return `net:[${statSync(`/run/netns/${ns}`).ino}]`;
+}
+
+/** This process's descriptors that point at one of these namespaces. */
+export function descriptorsInto(inodes: string[]): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (inodes.includes(target)) out.push(`${fd} -> ${target}`);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
 }

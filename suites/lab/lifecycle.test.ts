@@ -5,10 +5,11 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { buildLab, gc, labState, LabBuildError, listLabIds, preset, readRecord, readPids, teardownLab, type LabDescription } from '../../src/lab/index.js';
 import { leftovers, pidAlive } from './helpers.js';
+import { needs, probe } from '../../test/capabilities.js';
 
 const distLab = fileURLToPath(new URL('../../dist/lab/index.js', import.meta.url));
 
-describe('lab lifecycle', () => {
+describe('lab lifecycle', needs(await probe.root()), () => {
   it('removes a lab whose owner was SIGKILLed at the next build', async () => {
     // The owner builds a lab, starts a long-lived process in it, and then dies without cleaning up.
     const owner = execa(process.execPath, [

@@ -4,33 +4,21 @@
 //   connection; the datagram it multicasts is captured and decoded here;
 // - our encoder -> kernel backup: records built with encodeMessage are multicast to a kernel backup
 //   daemon, whose `ipvsadm -Lnc` must list exactly the connections the receive rules accept.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInVm, type VmRunResult } from '../../src/lab/vm/runner.js';
-import { findVmKernel } from '../../src/lab/vm/kernel-cache.js';
-import { detectKernelCapability } from '../../src/lb/kernel/capability.js';
 import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_IN_SEQ, IP_VS_CONN_F_OUT_SEQ, decodeMessage } from '../../src/lb/ipvs/sync/message.js';
+import { needs, probe } from '../../test/capabilities.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const messageJs = path.join(repoRoot, 'dist/lb/ipvs/sync/message.js');
 
-const isRoot = process.getuid?.() === 0;
-const cap = isRoot ? await detectKernelCapability() : { mode: 'skip' as const, reason: 'needs root' };
 // The kernel side always runs in the VM (it creates namespaces of its own there), also where the
 // host kernel has IPVS: there it needs the prepared VM kernel too.
-const vmKernel = findVmKernel();
-const skip =
-  cap.mode === 'skip'
-    ? cap.reason
-    : !vmKernel.ok
-      ? `the kernel side runs in the kernel VM: ${vmKernel.reason}`
-      : !existsSync(messageJs)
-        ? `${messageJs} is not built (npm run build)`
-        : undefined;
-if (skip) console.warn(`sync kernel interop suite skipped: ${skip}`);
+const kernel = await probe.kernelIpvs();
 
 // Joins the group on the namespace's veth and prints the first datagram as hex (bounded: 20 s).
 const CAPTURE = `
@@ -124,7 +112,7 @@ ip netns exec b ipvsadm -L --daemon > $SHARE/backup-daemon.txt
 echo done
 `;
 
-describe.skipIf(skip !== undefined)(`sync codec against the kernel (${cap.mode})`, () => {
+describe(`sync codec against the kernel (${kernel.kernel.mode})`, needs(await probe.root(), kernel.cap, probe.vmKernel(), probe.built(messageJs)), () => {
   let share: string;
   let run: VmRunResult;
   const file = (name: string) => readFileSync(path.join(share, name), 'utf8');

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up, type LvsLab } from '../../src/api/up.js';
 import { keepAliveClient, type KeepAliveReport } from './helpers/keepalive.js';
+import { needs, probe } from '../../test/capabilities.js';
 
-const isRoot = process.getuid?.() === 0;
 const VIP = '192.168.1.112';
 const DIP = '10.0.0.105';
 const SERVICES = [
@@ -30,7 +30,7 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeout
   }
 }
 
-describe.skipIf(!isRoot)('connection sync started with ipvsadm (embedded, article lab)', () => {
+describe('connection sync started with ipvsadm (embedded, article lab)', needs(await probe.root()), () => {
   let lab: LvsLab;
 
   beforeAll(async () => {

@@ -1,15 +1,27 @@
 // Helpers for the core's unit tests: an IPVS on a manual clock driven by ipvsadm lines and packets.
+// ipvsadm is userland (src/lb/ipvsadm): it reaches the core through the control API and snapshots.
 import { formatIPv4, parseIPv4 } from '../../src/lb/ipvs/addr.js';
 import { ManualClock, seededRandom } from '../../src/lb/ipvs/clock.js';
 import { Ipvs, type IpvsSysctl } from '../../src/lb/ipvs/ipvs.js';
 import { parseTcpFlags } from '../../src/lb/ipvs/proto_tcp.js';
-import { IPPROTO_TCP, IPPROTO_UDP, type Verdict } from '../../src/lb/ipvs/types.js';
+import { IPPROTO_TCP, IPPROTO_UDP, type IpvsControl, type IpvsadmResult, type Verdict } from '../../src/lb/ipvs/types.js';
+import { runIpvsadm } from '../../src/lb/ipvsadm/run.js';
+
+/**
+ * `ipvsadm ARGV` against any core (stdin feeds -R): stdout, stderr and exit status, exactly as
+ * ipvsadm, for tests that drive cores built elsewhere (the sync daemons' own) as an admin would.
+ */
+export function runAdmin(core: IpvsControl, argv: readonly string[], stdin = ''): IpvsadmResult {
+  return runIpvsadm(core, argv, stdin);
+}
 
 export interface Lab {
   ipvs: Ipvs;
   clock: ManualClock;
   /** run ipvsadm lines; throws on a non-zero status */
   run(...lines: string[]): string;
+  /** one ipvsadm invocation, whatever its status */
+  ipvsadm(argv: readonly string[], stdin?: string): IpvsadmResult;
   /** a new connection's first packet; returns "RIP:PORT" or "none" */
   conn(proto: 'tcp' | 'udp', client: string, vip: string, opts?: { fwmark?: number; length?: number }): string;
   /** a further packet; returns the verdict */
@@ -34,12 +46,13 @@ export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?
     run(...lines) {
       let out = '';
       for (const line of lines) {
-        const r = ipvs.ipvsadm(line.trim().split(/\s+/));
+        const r = runAdmin(ipvs, line.trim().split(/\s+/));
         if (r.status !== 0) throw new Error(`ipvsadm ${line}: status ${r.status}: ${r.stderr}`);
         out += r.stdout;
       }
       return out;
     },
+    ipvsadm: (argv, stdin = '') => runAdmin(ipvs, argv, stdin),
     conn(proto, client, vip, o = {}) {
       const c = split(client);
       const v = split(vip);
@@ -82,6 +95,14 @@ export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?
       throw new Error(`no dest ${rs}`);
     },
   };
+  return l;
+}
+
+/** rr over two NAT real servers, 10.0.0.101 and .102 (port 80), on a service of 192.168.1.112:80 */
+export function rrLab(proto: 't' | 'u' = 't', extra = '', sysctl: Partial<IpvsSysctl> = {}): Lab {
+  const l = lab({ sysctl });
+  const vip = '192.168.1.112:80';
+  l.run(`-A -${proto} ${vip} -s rr ${extra}`.trim(), `-a -${proto} ${vip} -r 10.0.0.101:80 -m`, `-a -${proto} ${vip} -r 10.0.0.102:80 -m`);
   return l;
 }
 

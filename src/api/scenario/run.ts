@@ -19,6 +19,8 @@ import type { FaultSpec, Scenario, ScenarioStep } from './schema.js';
 export interface RunOptions {
   /** run every scenario on these backends instead of the ones the files name */
   backends?: BackendName[];
+  /** a scenario skipped because its backend is unavailable does not stop the run passing (see runVerdict) */
+  allowSkips?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -265,5 +267,5 @@ export async function runScenarioFiles(files: string[], title: string, opts: Run
   for (const f of files) loaded.push(await loadScenario(f)); // every file valid before any lab is built
   const scenarios: ScenarioReport[] = [];
   for (const l of loaded) for (const b of backendsOf(l.scenario, opts.backends)) scenarios.push(await runScenario(l, b, opts));
-  return { format: REPORT_FORMAT, title, startedAt, durationMs: performance.now() - t0, scenarios };
+  return { format: REPORT_FORMAT, title, startedAt, durationMs: performance.now() - t0, scenarios, ...(opts.allowSkips ? { allowSkips: true } : {}) };
 }

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario, ScenarioError } from './load.js';
@@ -68,5 +69,41 @@ describe('scenario files', () => {
     expect(problems(`${BASE}steps:\n  - http: { target: a, cuont: 3 }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.http: .*cuont/)]);
     expect(problems(`${BASE}steps: [\n`)[0]).toMatch(/^line \d+: /);
     expect(problems(`name: x\nsteps:\n  - wait: 1\n`)).toEqual([expect.stringMatching(/^lab: /)]);
+  });
+
+  it('names the line of each problem', () => {
+    expect(problems(`${BASE}steps:\n  - wait: 1\n  - http: { target: a, count: 0 }\n`)).toEqual([expect.stringMatching(/^steps\[1\]\.http\.count: .* \(line 5\)$/)]);
+  });
+
+  it('refuses an unknown preset as such, listing the presets, before anything is built', () => {
+    expect(problems('name: x\nlab: artcle\nsteps: [{ wait: 1 }]\n')).toEqual([
+      "lab: 'artcle' is neither a preset (article, article-single, dr) nor a description file — did you mean 'article'? (line 2)",
+    ]);
+  });
+
+  it('validates an inline lab with the scenario, each problem with its path and line', () => {
+    const text = 'name: x\nlab:\n  segments: { lan: { subnet: 10.0.0.0/24 } }\n  hosts:\n    rs1:\n      role: real\n      interfaces: [{ name: eth0, segment: lan3 }]\nsteps: [{ wait: 1 }]\n';
+    expect(problems(text)).toEqual(["lab.hosts.rs1.interfaces[0].segment: unknown segment 'lan3' (known: lan) (line 7)"]);
+  });
+
+  it('refuses a YAML alias bomb with its line, never a raw exception', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    expect(problems(`${lines.join('\n')}\n${BASE}steps: *a9\n`)).toEqual([expect.stringMatching(/^line 13: aliases expand too far/)]);
+  });
+
+  it('loads the lab file a scenario names, reporting its problems with both files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lvslab-scenario-'));
+    try {
+      await writeFile(join(dir, 'lab.yaml'), 'segments:\n  lan: { subnet: 10.0.0.0/33 }\nhosts:\n  rs1: { role: real, interfaces: [{ name: eth0, segment: lan, addresses: [10.0.0.1] }] }\n');
+      await writeFile(join(dir, 's.yaml'), 'name: x\nlab: lab.yaml\nsteps: [{ wait: 1 }]\n');
+      const err = await loadScenario(join(dir, 's.yaml')).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ScenarioError);
+      expect((err as ScenarioError).message).toBe(`${join(dir, 's.yaml')}: invalid scenario:\n  lab: ${join(dir, 'lab.yaml')}: segments.lan.subnet: '10.0.0.0/33' has an invalid prefix length '/33' (line 2)`);
+      await writeFile(join(dir, 's.yaml'), 'name: x\nlab: nosuch.yaml\nsteps: [{ wait: 1 }]\n');
+      await expect(loadScenario(join(dir, 's.yaml'))).rejects.toThrow(`lab: ${join(dir, 'nosuch.yaml')}: cannot read (ENOENT)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
 // resource), so it can be attached to a CI run and opened anywhere.
 import { answerSequence } from '../distribution.js';
 import { describeOutages } from './terminal.js';
-import { runPassed, runTotals, scenarioPassed, type RunReport, type ScenarioReport, type StepReport } from './model.js';
+import { VERDICT_WORD, runTotals, runVerdict, scenarioPassed, skippedScenarios, skipsHeading, type RunReport, type ScenarioReport, type StepReport } from './model.js';
 import { distributionSvg, esc, timelineSvg, topologySvg } from './svg.js';
 
 const CSS = `
@@ -60,13 +60,14 @@ function scenarioHtml(s: ScenarioReport): string {
 
 export function renderHtml(r: RunReport): string {
   const t = runTotals(r);
-  const verdict = runPassed(r) ? '<span class="pass">PASSED</span>' : '<span class="fail">FAILED</span>';
+  const v = runVerdict(r);
+  const verdict = `<span class="${v === 'passed' ? 'pass' : 'fail'}">${VERDICT_WORD[v]}</span>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title><style>${CSS}</style></head>
 <body>
 <h1>${esc(r.title)} — ${verdict}</h1>
-<p class="muted">started ${esc(r.startedAt)} · ${(r.durationMs / 1000).toFixed(1)} s · ${t.scenarios - t.failedScenarios - t.skipped}/${t.scenarios - t.skipped} scenarios · ${t.checks - t.failedChecks}/${t.checks} checks passed${t.skipped ? ` · ${t.skipped} skipped` : ''}</p>
-${r.scenarios.map(scenarioHtml).join('\n')}
+<p class="muted">started ${esc(r.startedAt)} · ${(r.durationMs / 1000).toFixed(1)} s · ${t.scenarios - t.failedScenarios - t.skipped}/${t.scenarios - t.skipped} scenarios · ${t.checks - t.failedChecks}/${t.checks} checks passed${t.skipped ? ` · ${t.skipped} skipped${r.allowSkips ? ' (allowed)' : ''}` : ''}</p>
+${t.skipped ? `<p class="muted">${esc(skipsHeading(r))}:</p><ul>${skippedScenarios(r).map((x) => `<li>${esc(x)}</li>`).join('')}</ul>\n` : ''}${r.scenarios.map(scenarioHtml).join('\n')}
 </body></html>
 `;
 }

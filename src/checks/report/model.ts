@@ -60,6 +60,8 @@ export interface RunReport {
   startedAt: string;
   durationMs: number;
   scenarios: ScenarioReport[];
+  /** the user accepted skipped scenarios (`lvslab run --allow-skips`): a skip then does not stop a pass */
+  allowSkips?: boolean;
 }
 
 export function allChecks(s: ScenarioReport): CheckVerdict[] {
@@ -70,9 +72,40 @@ export function scenarioPassed(s: ScenarioReport): boolean {
   return !s.error && s.steps.every((st) => !st.error) && allChecks(s).every((c) => c.pass);
 }
 
-/** The run passed when no scenario failed; skipped scenarios do not fail it. */
+/**
+ * What a run comes to:
+ * - `failed`: a scenario that ran failed (a check, a step, the lab or the backend);
+ * - `incomplete`: nothing failed, but a scenario was skipped (its backend unavailable) or none ran,
+ *   and skips were not allowed — a run that did not check everything it was asked to is not a pass;
+ * - `skipped`: skips were allowed and every scenario was skipped: nothing ran, so still not a pass;
+ * - `passed`: at least one scenario ran, every one that ran passed, and any skip was allowed.
+ */
+export type RunVerdict = 'passed' | 'failed' | 'incomplete' | 'skipped';
+
+export function runVerdict(r: RunReport): RunVerdict {
+  const ran = r.scenarios.filter((s) => s.skipped === undefined);
+  if (ran.some((s) => !scenarioPassed(s))) return 'failed';
+  if (ran.length === r.scenarios.length && ran.length > 0) return 'passed';
+  if (!r.allowSkips) return 'incomplete';
+  return ran.length > 0 ? 'passed' : 'skipped';
+}
+
+/** The run passed: see runVerdict. A run with a skip passes only when skips were allowed. */
 export function runPassed(r: RunReport): boolean {
-  return r.scenarios.every((s) => s.skipped !== undefined || scenarioPassed(s));
+  return runVerdict(r) === 'passed';
+}
+
+/** The verdict as the reports print it. */
+export const VERDICT_WORD: Record<RunVerdict, string> = { passed: 'PASSED', failed: 'FAILED', incomplete: 'INCOMPLETE', skipped: 'NOTHING RAN' };
+
+/** The heading over the skipped scenarios in the reports. */
+export function skipsHeading(r: RunReport): string {
+  return r.allowSkips ? 'skipped (--allow-skips)' : 'skipped, so the run is not a pass (--allow-skips accepts skips)';
+}
+
+/** The skipped scenarios, each `name [backend]: reason`. */
+export function skippedScenarios(r: RunReport): string[] {
+  return r.scenarios.filter((s) => s.skipped !== undefined).map((s) => `${s.name} [${s.backend}]: ${s.skipped}`);
 }
 
 export function runTotals(r: RunReport): { scenarios: number; failedScenarios: number; skipped: number; checks: number; failedChecks: number } {

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { REPORT_FORMAT, runPassed, type RunReport } from './model.js';
 import { renderTerminal } from './terminal.js';
+import { probe, skipUnless } from '../../../test/capabilities.js';
 
 describe('terminal summary', () => {
   it('shows the answers, the table, a verdict per check and the totals', () => {
@@ -21,8 +21,29 @@ describe('terminal summary', () => {
     expect(text).toContain('    | TCP  192.168.1.112:80 rr');
     expect(text).toContain('    PASS answers are RS2 RS1 RS2 RS1');
     expect(text).toContain('SKIP article TCP [kernel]\n  kernel IPVS unavailable');
-    expect(text).toContain('lvslab run article: PASSED — 1/1 scenarios, 2/2 checks passed, 1 skipped');
     expect(text).not.toContain('\u001b[');
+  });
+
+  it('calls a run with a skipped scenario INCOMPLETE, naming what was skipped and why', () => {
+    const text = renderTerminal(sampleReport());
+    expect(text).toContain(
+      'lvslab run article: INCOMPLETE — 1/1 scenarios, 2/2 checks passed, 1 skipped in 4.2 s\n' +
+        'skipped, so the run is not a pass (--allow-skips accepts skips):\n' +
+        '  article TCP [kernel]: kernel IPVS unavailable: no VM kernel cached\n',
+    );
+    expect(text).not.toContain('PASSED');
+  });
+
+  it('with skips allowed, PASSED says the skip was allowed and still lists it', () => {
+    const text = renderTerminal({ ...sampleReport(), allowSkips: true });
+    expect(text).toContain('lvslab run article: PASSED — 1/1 scenarios, 2/2 checks passed, 1 skipped (allowed) in 4.2 s\nskipped (--allow-skips):\n  article TCP [kernel]: kernel IPVS unavailable');
+  });
+
+  it('a run in which nothing ran is never PASSED', () => {
+    const r = sampleReport();
+    const onlySkips = { ...r, scenarios: r.scenarios.filter((s) => s.skipped !== undefined) };
+    expect(renderTerminal(onlySkips)).toContain('lvslab run article: INCOMPLETE — 0/0 scenarios, 0/0 checks passed, 1 skipped');
+    expect(renderTerminal({ ...onlySkips, allowSkips: true })).toContain('lvslab run article: NOTHING RAN — 0/0 scenarios, 0/0 checks passed, 1 skipped (allowed)');
   });
 
   it('summarises a probe timeline as its outages', () => {
@@ -64,22 +85,22 @@ describe('html', () => {
     expect(html).toContain('data-host="rs2"');
   });
 
-  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  const chromium = probe.chromium();
   it('renders in headless Chromium with its charts drawn', async (ctx) => {
-    if (!chromium) return ctx.skip('chromium is not installed (scripts/setup installs Debian\'s chromium package)');
+    skipUnless(ctx, chromium.cap);
     const dir = await mkdtemp(join(tmpdir(), 'lvslab-html-'));
     try {
       const page = join(dir, 'report.html');
       await writeFile(page, renderHtml(sampleReport()));
       const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`];
       const run = promisify(execFile);
-      const dom = await run(chromium!, [...flags, '--dump-dom', `file://${page}`], { timeout: 60_000, maxBuffer: 16 << 20 });
+      const dom = await run(chromium.path!, [...flags, '--dump-dom', `file://${page}`], { timeout: 60_000, maxBuffer: 16 << 20 });
       // The DOM as Chromium parsed it: the SVG elements are real elements, not text.
       expect(dom.stdout).toMatch(/<svg[^>]*data-chart="topology"/);
       expect(dom.stdout.match(/<rect data-server=/g)?.length).toBe(2);
       expect(dom.stdout).toMatch(/<svg[^>]*data-chart="timeline"/);
       const png = join(dir, 'shot.png');
-      await run(chromium!, [...flags, `--screenshot=${png}`, '--window-size=1100,1400', `file://${page}`], { timeout: 60_000 });
+      await run(chromium.path!, [...flags, `--screenshot=${png}`, '--window-size=1100,1400', `file://${page}`], { timeout: 60_000 });
       const pixels = decodePng(await readFile(png));
       // The distribution bars are painted in the first two palette colours; count their pixels.
       expect(countColor(pixels, [0x2f, 0x6f, 0xdf])).toBeGreaterThan(500);

@@ -3,7 +3,7 @@
 import { answerSequence } from '../distribution.js';
 import { outageWindows, type OutageWindow } from '../outage.js';
 import type { ProbeRecord } from '../probe-record.js';
-import { runPassed, runTotals, scenarioPassed, type RunReport, type ScenarioReport, type StepReport } from './model.js';
+import { VERDICT_WORD, runTotals, runVerdict, scenarioPassed, skippedScenarios, skipsHeading, type RunReport, type ScenarioReport, type StepReport } from './model.js';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -85,11 +85,18 @@ export function renderTerminal(r: RunReport, options: TerminalOptions = {}): str
   const p = paint(options.color ?? false);
   const t = runTotals(r);
   const parts = r.scenarios.map((s) => renderScenario(s, p));
-  const verdict = runPassed(r) ? p.ok('PASSED') : p.bad('FAILED');
-  const skipped = t.skipped ? `, ${t.skipped} skipped` : '';
-  parts.push(
+  const v = runVerdict(r);
+  const verdict = v === 'passed' ? p.ok(VERDICT_WORD[v]) : p.bad(VERDICT_WORD[v]);
+  const skipped = t.skipped ? `, ${t.skipped} skipped${r.allowSkips ? ' (allowed)' : ''}` : '';
+  const lines = [
     `${p.bold(r.title)}: ${verdict} — ${t.scenarios - t.failedScenarios - t.skipped}/${t.scenarios - t.skipped} scenarios, ` +
       `${t.checks - t.failedChecks}/${t.checks} checks passed${skipped} in ${(r.durationMs / 1000).toFixed(1)} s`,
-  );
+  ];
+  // A skip is never silent: what did not run and why, and how to accept it.
+  if (t.skipped) {
+    lines.push(`${skipsHeading(r)}:`);
+    lines.push(...skippedScenarios(r).map((s) => `  ${s}`));
+  } else if (t.scenarios === 0) lines.push('no scenario ran');
+  parts.push(lines.join('\n'));
   return parts.join('\n\n') + '\n';
 }

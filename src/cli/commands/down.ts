@@ -24,8 +24,8 @@ export const downCommand: Command = {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: 'boolean' }, 'keep-logs': { type: 'string' } } });
     if (!values.all && positionals.length === 0) throw new UsageError('needs a lab id (or --all)');
     if (values.all && positionals.length > 0) throw new UsageError('give lab ids or --all, not both');
+    requireRoot('down', 'it deletes network namespaces and kills lab processes');
     const ids = values.all ? await listLabIds() : await Promise.all(positionals.map(labIdFrom));
-    requireRoot('lvslab down');
     for (const id of ids) {
       const keep = values['keep-logs'];
       if (keep !== undefined) process.stdout.write(`${id}: ${(await copyLabLogs(id, join(keep, id))).length} log file(s) kept in ${join(keep, id)}\n`);

@@ -18,7 +18,7 @@ export const gcCommand: Command = {
     if (printedHelp(argv, usage)) return 0;
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: 'boolean' } } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    requireRoot('lvslab gc');
+    requireRoot('gc', 'it deletes network namespaces and kills lab processes');
     const r = await gc({ all: values.all ?? false });
     for (const id of r.removed) process.stdout.write(`removed lab ${id}\n`);
     for (const ns of r.namespaces) process.stdout.write(`removed stray namespace ${ns}\n`);

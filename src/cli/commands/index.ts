@@ -8,9 +8,10 @@ import { execCommand } from './exec.js';
 import { scriptCommand } from './script.js';
 import { probeCommand } from './probe.js';
 import { runCommand } from './run.js';
+import { reportCommand } from './report.js';
 import { ipvsadmCommand } from './ipvsadm.js';
 import { simulateCommand } from './simulate.js';
 import { faultCommand } from './fault.js';
 import { logsCommand } from './logs.js';
 
-export const commands: Command[] = [runCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand, faultCommand, logsCommand];
+export const commands: Command[] = [runCommand, reportCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand, faultCommand, logsCommand];

@@ -47,9 +47,9 @@ export const ipvsadmCommand: Command = {
     if (argv.length <= 1 && printedHelp(argv, usage)) return 0;
     const [typed, director, ...args] = argv;
     if (!typed || !director || args.length === 0) throw new UsageError('needs a lab id, a director and ipvsadm arguments');
-    const lab = await attachLab(await labIdFrom(typed));
+    requireRoot('ipvsadm', "it talks to the director daemon in the lab's namespace, starting it if needed");
+    const lab = await attachLab(await labIdFrom(typed)); // the full id or a unique prefix, as every lab command takes
     hostFrom(lab, director);
-    requireRoot('lvslab ipvsadm');
     if (args.length === 1 && args[0] === '--director-status') {
       process.stdout.write(JSON.stringify(await keptStatus(lab, director), null, 2) + '\n');
       return 0;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../command.js';
-import { runCommand } from './run.js';
+import { EXIT_STATUS, runCommand } from './run.js';
 
 describe('lvslab run', () => {
   let dir: string;
@@ -25,6 +25,12 @@ describe('lvslab run', () => {
   it('prints its help', async () => {
     expect(await runCommand.run(['--help'])).toBe(0);
     expect(stdout.join('')).toContain('usage: lvslab run <scenario.yaml | directory | article>');
+    expect(stdout.join('')).toContain('--allow-skips');
+    expect(stdout.join('')).toMatch(/3 incomplete: nothing failed but a scenario was skipped/);
+  });
+
+  it('exits 0 only for a pass (or nothing run, when skips were allowed), 1 for a failure, 3 for a skip', () => {
+    expect(EXIT_STATUS).toEqual({ passed: 0, skipped: 0, failed: 1, incomplete: 3 });
   });
 
   it('refuses bad usage with a UsageError (exit 2 from the dispatcher)', async () => {

@@ -1,16 +1,17 @@
 // `lvslab run FILE.yaml|DIR|article`: run scenario files and report — a progress line while labs
 // build and steps run, then the terminal summary (or --json), plus --junit and --html files.
-// Exit status 0 when every check passed, 1 when one failed, 2 for a usage error.
+// Exit status: see EXIT_STATUS.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadScenario, ScenarioError } from '../../api/scenario/load.js';
 import { resolveScenarioFiles, runScenarioFiles } from '../../api/scenario/run.js';
 import { renderHtml } from '../../checks/report/html.js';
 import { renderJunit } from '../../checks/report/junit.js';
-import { runPassed } from '../../checks/report/model.js';
+import { runVerdict, type RunVerdict } from '../../checks/report/model.js';
 import { renderTerminal } from '../../checks/report/terminal.js';
 import type { BackendName } from '../../lb/backend.js';
 import { UsageError, printedHelp, type Command } from '../command.js';
+import { requireRoot } from './lab-args.js';
 
 const usage = `usage: lvslab run <scenario.yaml | directory | article> [...] [options]
 
@@ -23,11 +24,20 @@ options:
   --json          print the run report as JSON on stdout (progress still goes to stderr)
   --junit FILE    also write JUnit XML (one testcase per check)
   --html FILE     also write a self-contained HTML report (topology, charts, timelines, tables)
+  --allow-skips   a scenario skipped because its backend cannot run here (no kernel IPVS, no
+                  kernel VM) does not stop the run passing; without it such a run is INCOMPLETE
   --quiet         no progress line
   -h, --help      this help
 
-Needs root (network namespaces). Exit status: 0 all checks passed, 1 a check failed, 2 usage error.
+Needs root (network namespaces). Exit status: 0 passed (every scenario ran and passed, or the
+skipped ones were allowed), 1 a check, step or scenario failed, 2 usage or input error (a scenario
+or lab file, not being root), found before anything is built, 3 incomplete: nothing failed but a
+scenario was skipped (the summary says which and why) and --allow-skips was not given. A run in
+which nothing ran is never PASSED.
 Scenario format: docs/scenarios.md.`;
+
+/** How each verdict exits (documented in the help above and in docs/scenarios.md). */
+export const EXIT_STATUS: Record<RunVerdict, number> = { passed: 0, skipped: 0, failed: 1, incomplete: 3 };
 
 function backendsOf(v: string | undefined): BackendName[] | undefined {
   if (v === undefined) return undefined;
@@ -72,6 +82,7 @@ export const runCommand: Command = {
           junit: { type: 'string' },
           html: { type: 'string' },
           quiet: { type: 'boolean' },
+          'allow-skips': { type: 'boolean' },
         },
       });
     } catch (err) {
@@ -100,15 +111,12 @@ export const runCommand: Command = {
       process.stderr.write(problems.map((p) => `lvslab run: ${p}\n`).join(''));
       return 2;
     }
-    if (process.getuid?.() !== 0) {
-      process.stderr.write('lvslab run: needs root (it builds network namespaces); try sudo\n');
-      return 1;
-    }
+    requireRoot('run', 'it builds network namespaces');
     const progress = progressPrinter(!values.quiet);
     const title = `lvslab run ${positionals.join(' ')}`;
     let report;
     try {
-      report = await runScenarioFiles(files, title, { backends, onProgress: progress.line });
+      report = await runScenarioFiles(files, title, { backends, allowSkips: values['allow-skips'], onProgress: progress.line });
     } finally {
       progress.done();
     }
@@ -119,6 +127,6 @@ export const runCommand: Command = {
     if (values.junit || values.html) {
       process.stderr.write([values.junit && `JUnit XML: ${values.junit}`, values.html && `HTML report: ${values.html}`].filter(Boolean).join('\n') + '\n');
     }
-    return runPassed(report) ? 0 : 1;
+    return EXIT_STATUS[runVerdict(report)];
   },
 };

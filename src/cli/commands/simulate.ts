@@ -1,9 +1,10 @@
 // `lvslab simulate [FILE|-]`: replay a trace (ipvsadm lines, new connections, packets, time steps)
-// against the embedded IPVS and print what it decides. The runner is src/lb/ipvs/trace.ts; this file
-// only reads the input and prints.
+// against the embedded IPVS and print what it decides. The format is src/lb/ipvs/trace.ts, the runner
+// src/lb/simulate/run.ts; this file only reads the input and prints.
 import fs from 'node:fs';
 import { UsageError, printedHelp, type Command } from '../command.js';
-import { runTrace, TraceError } from '../../lb/ipvs/trace.js';
+import { TraceError } from '../../lb/ipvs/trace.js';
+import { runTrace } from '../../lb/simulate/run.js';
 
 const usage = `usage: lvslab simulate [--seed N] [FILE|-]
 

@@ -1,14 +1,13 @@
-// `lvslab up <preset|file>`: build a lab and leave it running until `lvslab down`, its directors'
-// load balancers started (embedded director daemons, or the kernel's IPVS with keepalived) with the
-// keepalived.conf and ipvsadm files given, checked before anything is built. Real servers get a
-// standalone agent serving the lab's services (HTTP identity page, UDP sink), so curl and nc from
-// the client work at once.
+// `lvslab up <preset|file>`: build a lab and leave it running until `lvslab down`. Real servers get
+// agents (in one process of the lab's that outlives this command) serving the lab's services (HTTP
+// identity page, UDP sink); the directors' load balancers start (embedded director daemons, or the
+// kernel's IPVS with keepalived) with the keepalived.conf and ipvsadm files given, checked before
+// anything is built. `up` returns once they all serve, so curl and nc from the client work at once.
 import { parseArgs } from 'node:util';
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { buildLab } from '../../lab/build.js';
-import { agentEntry } from '../../lab/agent/client.js';
-import { resolveTopology } from '../../lab/load.js';
-import { presetNames } from '../../lab/presets.js';
+import { resolveTopology, type LabSource } from '../../lab/load.js';
+import { SCALE_LIMITS, presetNames, type ScaleParams } from '../../lab/presets.js';
 import { loadDirectorFiles, type DirectorFiles } from '../../api/director-inputs.js';
 import { startKeptDirectors, vrrpSettleBoundMs, waitForVrrp, type KeptBackend } from '../../api/kept.js';
 import type { DirectorConfig } from '../../lb/backend.js';
@@ -16,7 +15,8 @@ import { hostHasIpvs } from '../../lb/kernel/capability.js';
 import { requireRoot } from './lab-args.js';
 
 const usage = `usage: lvslab up <preset|file> [--backend embedded|kernel|none]
-                 [--keepalived DIRECTOR=FILE]... [--ipvsadm DIRECTOR=FILE]... [--no-serve] [--json]
+                 [--keepalived DIRECTOR=FILE]... [--ipvsadm DIRECTOR=FILE]...
+                 [--rs N] [--clients M] [--no-serve] [--json]
 
 Build a lab from a preset (${presetNames().join(', ')}) or a YAML/JSON description file and
 leave it running with its directors' load balancers started; prints the lab id. The lab is kept
@@ -33,6 +33,8 @@ lvs-<id>-<host>.
   --ipvsadm DS=FILE     apply these ipvsadm commands on DS at start (one per line, without or with
                         the leading 'ipvsadm'; blank lines and '#' comments skipped), after the
                         keepalived.conf's virtual servers
+  --rs N                article-scale: N real servers (1-${SCALE_LIMITS.rs}, default 8)
+  --clients M           article-scale: M clients (1-${SCALE_LIMITS.clients}, default 1)
   --no-serve            do not start the real servers' HTTP/UDP services
   --json                print the lab id, namespaces and addresses as JSON
 
@@ -42,19 +44,20 @@ who holds what.
 
   lvslab up article-single
   lvslab up article --keepalived ds1=scenarios/article/keepalived.conf --keepalived ds2=scenarios/article/keepalived-ds2.conf
+  lvslab up article-scale --rs 64
   lvslab exec <id> client -- ping -c1 192.168.1.110
 
 Exit status: 0 the lab is up; 1 it could not be built or started (nothing is left behind); 2 usage
 or input error (nothing was built).`;
 
 /** `--keepalived ds1=FILE` pairs, by director. */
-function pairs(values: string[] | undefined, option: string, into: Map<string, DirectorFiles>): void {
+function pairs(values: string[] | undefined, option: keyof DirectorFiles, into: Map<string, DirectorFiles>): void {
   for (const v of values ?? []) {
     const eq = v.indexOf('=');
     if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--${option} '${v}' is not DIRECTOR=FILE`);
     const [director, file] = [v.slice(0, eq), v.slice(eq + 1)];
     const entry = into.get(director) ?? {};
-    if (entry[option as keyof DirectorFiles] !== undefined) throw new UsageError(`--${option} given twice for ${director}`);
+    if (entry[option] !== undefined) throw new UsageError(`--${option} given twice for ${director}`);
     into.set(director, { ...entry, [option]: file });
   }
 }
@@ -67,7 +70,7 @@ function backendOf(v: string | undefined): KeptBackend {
 
 export const upCommand: Command = {
   name: 'up',
-  summary: 'build a lab from a preset or file, start its directors and keep it running',
+  summary: 'build a lab from a preset or file and keep it running',
   usage,
   async run(argv) {
     if (printedHelp(argv, usage)) return 0;
@@ -79,6 +82,8 @@ export const upCommand: Command = {
         options: {
           'no-serve': { type: 'boolean' },
           json: { type: 'boolean' },
+          rs: { type: 'string' },
+          clients: { type: 'string' },
           backend: { type: 'string' },
           keepalived: { type: 'string', multiple: true },
           ipvsadm: { type: 'string', multiple: true },
@@ -94,9 +99,17 @@ export const upCommand: Command = {
     pairs(values.keepalived, 'keepalived', files);
     pairs(values.ipvsadm, 'ipvsadm', files);
     if (backend === 'none' && files.size > 0) throw new UsageError('--backend none starts no load balancer: --keepalived and --ipvsadm need embedded or kernel');
-
-    // Everything the user gave is checked before anything is built.
-    const topology = await resolveTopology(positionals[0]);
+    const params: ScaleParams = {};
+    for (const k of ['rs', 'clients'] as const) {
+      const v = values[k];
+      if (v === undefined) continue;
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > SCALE_LIMITS[k]) throw new UsageError(`--${k} must be a whole number from 1 to ${SCALE_LIMITS[k]} (got '${v}')`);
+      params[k] = n;
+    }
+    if (Object.keys(params).length > 0 && positionals[0] !== 'article-scale') throw new UsageError(`--rs and --clients apply to the article-scale preset (not '${positionals[0]}')`);
+    const source: LabSource = Object.keys(params).length > 0 ? { preset: positionals[0], ...params } : positionals[0];
+    const topology = await resolveTopology(source); // input errors (exit 2) before root or anything built
     const directors = topology.hosts.filter((h) => h.role === 'director').map((h) => h.name);
     for (const d of files.keys()) {
       if (!directors.includes(d)) throw new UsageError(`'${d}' is not a director of ${positionals[0]} (directors: ${directors.join(', ') || 'none'})`);
@@ -105,7 +118,7 @@ export const upCommand: Command = {
     const problems: string[] = [];
     for (const [d, f] of files) {
       const check = await loadDirectorFiles(f);
-      // keepalived's warnings, in its words, as it would print them on reading the file
+      // keepalived's warnings, in its words, as it prints them on reading the file
       for (const dg of check.diagnostics) process.stderr.write(`${dg.text}\n`);
       problems.push(...check.problems);
       configs[d] = check.config;
@@ -114,32 +127,28 @@ export const upCommand: Command = {
       process.stderr.write(problems.map((p) => `lvslab up: ${p}\n`).join(''));
       return 2;
     }
+    requireRoot('up', 'it builds network namespaces');
     if (backend === 'kernel') {
       const ipvs = await hostHasIpvs();
       if (!ipvs.ok) {
         throw new Error(`--backend kernel: ${ipvs.reason}. A lab kept by 'lvslab up' runs the kernel backend only where the host kernel has IPVS (kept labs inside the kernel VM are not supported yet); use --backend embedded, or 'lvslab run FILE --backend kernel'`);
       }
     }
-    requireRoot('lvslab up');
-    const lab = await buildLab(positionals[0], { owner: 'kept', agents: false });
-    let vrrp: { settled: boolean; lines: string[] } | undefined;
-    let started: Array<{ director: string; pid?: number }>;
-    try {
-      if (!values['no-serve']) {
-        // Standalone agents outlive this command; their pids are in the run directory for `down`.
-        await Promise.all(
-          lab.reals.map((h) =>
-            h.spawn([process.execPath, agentEntry(), JSON.stringify(lab.agentConfig(h)), '--standalone'], { logName: `agent-${h.name}`, outliveOwner: true }),
-          ),
-        );
-      }
-      started = await startKeptDirectors(lab, backend, configs);
-      const bound = backend === 'embedded' ? vrrpSettleBoundMs(lab) : 0;
-      if (bound > 0) vrrp = await waitForVrrp(lab, bound);
-    } catch (err) {
-      await lab.teardown();
-      throw err;
-    }
+    let started: Array<{ director: string; pid?: number }> = [];
+    // The lab is "building", owned by this process, until the real servers' agents serve: a kill
+    // before that leaves a lab gc removes, never one that looks kept. The agents' process outlives
+    // this command; its pid is in the run directory for `down`.
+    const lab = await buildLab(topology, {
+      owner: 'kept',
+      agents: false,
+      source: positionals[0],
+      complete: async (l) => {
+        if (!values['no-serve']) await l.startKeptAgents(l.reals);
+        started = await startKeptDirectors(l, backend, configs);
+      },
+    });
+    const bound = backend === 'embedded' ? vrrpSettleBoundMs(lab) : 0;
+    const vrrp = bound > 0 ? await waitForVrrp(lab, bound) : undefined;
     const hosts = lab.hosts.map((h) => ({
       host: h.name,
       role: h.role,

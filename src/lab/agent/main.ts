@@ -1,108 +1,60 @@
-// The per-host agent: `ip netns exec NS node dist/lab/agent/main.js CONFIG_JSON`. Runs inside the
-// host's namespace, so every socket it opens is the host's. Speaks JSON over the IPC channel its
-// parent opened; with `--standalone` (labs kept by `lvslab up`) it only serves, until SIGTERM.
-// Startup is kept small: the probe code (and undici) loads on the first probe request.
-import { HttpService, UdpService } from './servers.js';
-import type { AgentConfig, AgentOps, AgentRequest, AgentResponse, ServeSpec } from './protocol.js';
+// The kept labs' agents: `node dist/lab/agent/main.js AGENTS_JSON [--ready-fd N]`, one process per
+// lab started by `lvslab up` (lab.ts startKeptAgents) that outlives it. Serves the hosts listed in
+// AGENTS_JSON (an array of AgentConfig, in the lab's run directory) from one thread, exactly as the
+// agent thread of a test runner does (agent-host.ts), and writes "ready" to fd N once every host's
+// services listen. Until SIGTERM.
+import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { AgentHost } from './agent-host.js';
+import type { AgentConfig, HostReply } from './protocol.js';
 
-const started = performance.now();
-const standalone = process.argv.includes('--standalone');
-const configArg = process.argv.slice(2).find((a) => a.startsWith('{'));
-if (!configArg) {
-  process.stderr.write('lvslab agent: missing config JSON argument\n');
-  process.exit(2);
-}
-const config = JSON.parse(configArg) as AgentConfig;
-
-const http = new Map<number, HttpService>();
-const udp = new Map<number, UdpService>();
-
-async function serve(spec: ServeSpec): Promise<{ protocol: string; port: number }> {
-  const identity = spec.identity ?? config.identity;
-  if (spec.protocol === 'tcp') {
-    if (http.has(spec.port)) throw new Error(`already serving HTTP on port ${spec.port}`);
-    const s = new HttpService(spec.port, identity, spec.keepAliveTimeoutMs);
-    await s.start();
-    http.set(spec.port, s);
-  } else {
-    if (udp.has(spec.port)) throw new Error(`already serving UDP on port ${spec.port}`);
-    const s = new UdpService(spec.port, identity, spec.echo ?? 'none', config.dataDir);
-    await s.start();
-    udp.set(spec.port, s);
-  }
-  return { protocol: spec.protocol, port: spec.port };
-}
-
-type Handlers = { [K in keyof AgentOps]: (args: AgentOps[K]['args']) => Promise<AgentOps[K]['result']> };
-
-const probes = () => import('./probes.js');
-
-const handlers: Handlers = {
-  ping: async () => ({ pid: process.pid, host: config.host, uptimeMs: performance.now() - started }),
-  serve,
-  unserve: async ({ protocol, port }) => {
-    const map = protocol === 'tcp' ? http : udp;
-    const s = map.get(port);
-    if (!s) return { stopped: false };
-    map.delete(port);
-    await s.stop();
-    return { stopped: true };
-  },
-  httpRequests: async ({ port, clear }) => {
-    const services = port === undefined ? [...http.values()] : [http.get(port)].filter((s) => s !== undefined);
-    const out = services.flatMap((s) => s.requests.slice());
-    if (clear) for (const s of services) s.requests.length = 0;
-    return out.sort((a, b) => a.at - b.at);
-  },
-  udpPeers: async ({ port }) =>
-    (port === undefined ? [...udp.values()] : [udp.get(port)].filter((s) => s !== undefined)).flatMap((s) => s.peerRecords()),
-  http: async (args) => (await probes()).httpProbes(args),
-  udp: async (args) => (await probes()).udpProbes(args),
-  udpFile: async (args) => (await probes()).udpFile(args),
-  probeContinuously: async ({ target, ...opts }) => (await probes()).probeContinuously(target, opts),
-  exit: async () => {
-    setImmediate(() => void shutdown(0));
-    return { exiting: true as const };
-  },
-};
-
-async function shutdown(code: number): Promise<never> {
-  await Promise.allSettled([...http.values(), ...udp.values()].map((s) => s.stop()));
-  process.exit(code);
-}
-
-async function handle(req: AgentRequest): Promise<AgentResponse> {
-  const h = handlers[req.op] as ((a: unknown) => Promise<unknown>) | undefined;
-  if (!h) return { id: req.id, ok: false, error: `unknown operation '${String(req.op)}'` };
-  try {
-    return { id: req.id, ok: true, result: await h(req.args ?? {}) };
-  } catch (err) {
-    return { id: req.id, ok: false, error: (err as Error).message ?? String(err) };
-  }
-}
-
-process.on('SIGTERM', () => void shutdown(0));
-process.on('SIGINT', () => void shutdown(0));
-
-try {
-  for (const spec of config.serve) await serve(spec);
-} catch (err) {
-  process.stderr.write(`lvslab agent ${config.host}: cannot serve: ${(err as Error).message}\n`);
+function fail(message: string): never {
+  process.stderr.write(`lvslab agents: ${message}\n`);
   process.exit(1);
 }
 
-if (standalone) {
-  process.stdout.write(`lvslab agent ${config.host} serving (${config.serve.map((s) => `${s.protocol}/${s.port}`).join(', ') || 'nothing'})\n`);
-} else if (!process.send) {
-  process.stderr.write('lvslab agent: no IPC channel (run it through the lab, or with --standalone)\n');
-  process.exit(2);
-} else {
-  const send = process.send.bind(process);
-  process.on('message', (msg: AgentRequest) => {
-    void handle(msg).then((r) => send(r));
-  });
-  // The runner went away (exited, or was SIGKILLed): nobody can use us any more, and the lab's
-  // gc would kill us anyway; leave now so nothing lingers in the namespace.
-  process.on('disconnect', () => void shutdown(0));
-  send({ ready: true, pid: process.pid });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'ready-fd': { type: 'string' } } });
+if (positionals.length !== 1) fail('usage: main.js AGENTS_JSON [--ready-fd N]');
+let configs: AgentConfig[];
+try {
+  configs = JSON.parse(readFileSync(positionals[0], 'utf8')) as AgentConfig[];
+} catch (err) {
+  fail(`cannot read ${positionals[0]}: ${(err as Error).message}`);
 }
+
+const waiting = new Set(configs.map((c) => c.host));
+const onReply = (r: HostReply) => {
+  if (r.kind === 'failed') fail(`${r.key}: ${r.error}`);
+  if (r.kind !== 'ready') return;
+  waiting.delete(r.key);
+  if (waiting.size === 0) ready();
+};
+
+function ready(): void {
+  process.stdout.write(`lvslab agents serving: ${configs.map((c) => `${c.host} (${c.serve.map((s) => `${s.protocol}/${s.port}`).join(', ') || 'nothing'})`).join(', ')}\n`);
+  if (values['ready-fd'] !== undefined) {
+    const fd = Number(values['ready-fd']);
+    try {
+      writeSync(fd, 'ready\n');
+      closeSync(fd);
+    } catch {
+      // EPIPE: whoever started us is gone before the lab was complete, maybe before it recorded
+      // our pid; nobody would ever stop us.
+      fail('the lab builder went away before the agents were ready');
+    }
+  }
+}
+
+let host: AgentHost;
+try {
+  host = new AgentHost(onReply);
+} catch (err) {
+  fail((err as Error).message);
+}
+const shutdown = () => void host.closeAll().finally(() => process.exit(0));
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+for (const config of configs) host.receive({ kind: 'open', key: config.host, config });
+if (configs.length === 0) ready();
+// Nothing else keeps the event loop alive when no host serves anything.
+setInterval(() => undefined, 1 << 30);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { httpProbes, keyedLock, ProbeOptionError } from './probes.js';
+import { httpProbes, keyedLock, ProbeOptionError, type ProbeContext } from './probes.js';
+
+/** Options are checked before any socket is opened: a context that would fail the test if used. */
+const noSockets: ProbeContext = {
+  sockets: {
+    tcp: () => expect.unreachable('no socket for refused options'),
+    udpBound: () => expect.unreachable('no socket for refused options'),
+  },
+};
 
 describe('httpProbes options', () => {
   // rejected before any socket is opened: no network needed
@@ -9,7 +17,7 @@ describe('httpProbes options', () => {
     [1.5, 'localPort must be between 1 and 65535 (got 1.5)'],
     [Array.from({ length: 1025 }, (_, i) => 1024 + i), 'localPort: at most 1024 source ports (got 1025)'],
   ])('localPort %j is refused', async (localPort, message) => {
-    const p = httpProbes({ target: '192.0.2.1', localPort: localPort as number | number[] });
+    const p = httpProbes({ target: '192.0.2.1', localPort: localPort as number | number[] }, noSockets);
     await expect(p).rejects.toThrow(ProbeOptionError);
     await expect(p).rejects.toThrow(message);
   });

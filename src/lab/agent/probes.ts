@@ -1,9 +1,13 @@
-// The client's probes, run inside its namespace: HTTP through undici, UDP through dgram. Every loop
-// is bounded in count and time, and every result names the real server that answered.
+// The client's probes, run inside its namespace: HTTP through undici, UDP through dgram, every socket
+// opened in the host's namespace (netns.ts) and handed to Node. Every loop is bounded in count and
+// time, stops when the host's agent stops, and every result names the real server that answered.
 import { createSocket, type Socket } from 'node:dgram';
+import { closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { connect as netConnect, isIPv4, type Socket as NetSocket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Pool, buildConnector } from 'undici';
+import { Client, Pool, errors, type buildConnector } from 'undici';
+import type { NamespaceSockets } from './netns.js';
 import {
   identityFromBody,
   type ContinuousProbeOptions,
@@ -21,6 +25,25 @@ export class ProbeOptionError extends Error {
   override name = 'ProbeOptionError';
 }
 
+/** What a probe runs with: its host's sockets, and a signal that fires when the host's agent stops. */
+export interface ProbeContext {
+  sockets: Pick<NamespaceSockets, 'tcp' | 'udpBound'>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Agents resolve no names: a lookup would run on the libuv thread pool, in the process's namespace
+ * rather than the host's (netns.ts). Targets and source addresses are IPv4 literals.
+ */
+function literal(name: string, value: string): string {
+  if (!isIPv4(value)) throw new ProbeOptionError(`${name} must be an IPv4 address (got '${value}'): agents resolve no names`);
+  return value;
+}
+
+function stopped(ctx: ProbeContext): void {
+  if (ctx.signal?.aborted) throw new ProbeOptionError('the host\'s agent stopped');
+}
+
 function bounded(name: string, value: number | undefined, dflt: number, min: number, max: number): number {
   const v = value ?? dflt;
   if (!Number.isFinite(v) || v < min || v > max) throw new ProbeOptionError(`${name} must be between ${min} and ${max} (got ${value})`);
@@ -30,6 +53,7 @@ function bounded(name: string, value: number | undefined, dflt: number, min: num
 function addressList(a: string | string[] | undefined): Array<string | undefined> {
   if (a === undefined) return [undefined];
   const list = Array.isArray(a) ? a : [a];
+  for (const x of list) literal('localAddress', x);
   return list.length > 0 ? list : [undefined];
 }
 
@@ -40,12 +64,13 @@ function errorText(err: unknown): string {
   return code ? `${code}` : (e.message ?? String(err));
 }
 
-/** Run `count` tasks with at most `concurrency` at once. */
-async function pooled<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+/** Run `count` tasks with at most `concurrency` at once (none started once `signal` fired). */
+async function pooled<T>(count: number, concurrency: number, task: (i: number) => Promise<T>, ctx: ProbeContext): Promise<T[]> {
   const out = new Array<T>(count);
   let next = 0;
   const worker = async () => {
     while (next < count) {
+      stopped(ctx);
       const i = next++;
       out[i] = await task(i);
     }
@@ -54,21 +79,51 @@ async function pooled<T>(count: number, concurrency: number, task: (i: number) =
   return out;
 }
 
-type Connector = ReturnType<typeof buildConnector>;
+type Connector = buildConnector.connector;
 
 /**
- * Our connector: net.connect with the source address and (when fixed) the source port set here,
- * from the probe's own choice. undici hands its Client's `localAddress` to the connector per
- * connection, but a custom connector is free to drop it, so we set both ourselves rather than rely
- * on that. Tells `onSocket` which local port each new connection got.
+ * Our connector: a TCP socket opened in the host's namespace, then net.connect on it with the source
+ * address and (when fixed) the source port set here, from the probe's own choice (undici never
+ * opens a socket of its own). Mirrors undici's connector otherwise: keep-alive, no delay, a connect
+ * timeout. Tells `onSocket` which local port each new connection got.
  */
-function probeConnector(timeoutMs: number, localAddress: string | undefined, localPort: number | undefined, onSocket?: (port: number) => void): Connector {
-  const base = buildConnector({ timeout: timeoutMs, ...(localAddress ? { localAddress } : {}), ...(localPort ? { localPort } : {}) });
-  return (opts, cb) =>
-    base({ ...opts, localAddress: localAddress ?? opts.localAddress ?? null }, (err, sock) => {
-      if (sock) onSocket?.((sock as unknown as { localPort: number }).localPort);
-      cb(err as Error, sock as never);
+function probeConnector(ctx: ProbeContext, timeoutMs: number, localAddress: string | undefined, localPort: number | undefined, onSocket?: (port: number) => void): Connector {
+  return (opts, cb) => {
+    const port = Number(opts.port) || 80;
+    let socket: NetSocket;
+    try {
+      stopped(ctx);
+      const host = literal('target', opts.hostname);
+      const fd = ctx.sockets.tcp();
+      try {
+        socket = netConnect({ fd, host, port, ...(localAddress ? { localAddress } : {}), ...(localPort ? { localPort } : {}) });
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+    } catch (err) {
+      queueMicrotask(() => cb(err as Error, null));
+      return;
+    }
+    socket.setKeepAlive(true, 60_000).setNoDelay(true);
+    let pending = true;
+    const settle = (err: Error | null) => {
+      if (!pending) return;
+      pending = false;
+      clearTimeout(timer);
+      if (err) cb(err, null);
+      else cb(null, socket);
+    };
+    const timer = setTimeout(() => {
+      settle(new errors.ConnectTimeoutError(`connect timeout (${opts.hostname}:${port}, ${timeoutMs} ms)`));
+      socket.destroy();
+    }, timeoutMs);
+    socket.once('connect', () => {
+      onSocket?.(socket.localPort ?? 0);
+      settle(null);
     });
+    socket.on('error', (err) => settle(err));
+  };
 }
 
 /**
@@ -113,14 +168,14 @@ function sourcePortList(ports: number | number[] | undefined): Array<number | un
   return list;
 }
 
-export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]> {
+export async function httpProbes(o: HttpProbeOptions, ctx: ProbeContext): Promise<HttpProbeResult[]> {
   const count = bounded('count', o.count, 1, 1, 10_000);
   const concurrency = bounded('concurrency', o.concurrency, 1, 1, 64);
   const timeoutMs = bounded('timeoutMs', o.timeoutMs, 2000, 1, 60_000);
   const port = bounded('port', o.port, 80, 1, 65535);
   const path = o.path ?? '/';
   if (!path.startsWith('/')) throw new ProbeOptionError(`path must start with '/' (got '${path}')`);
-  const origin = `http://${o.target}:${port}`;
+  const origin = `http://${literal('target', o.target)}:${port}`;
   const sources = addressList(o.localAddress);
   const ports = sourcePortList(o.localPort);
   const lock = keyedLock();
@@ -133,8 +188,8 @@ export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]
     let d = kept.get(key);
     if (!d) {
       d = lport
-        ? new Client(origin, { pipelining: 1, connect: probeConnector(timeoutMs, src, lport) })
-        : new Pool(origin, { connections: concurrency, connect: probeConnector(timeoutMs, src, undefined) });
+        ? new Client(origin, { pipelining: 1, connect: probeConnector(ctx, timeoutMs, src, lport) })
+        : new Pool(origin, { connections: concurrency, connect: probeConnector(ctx, timeoutMs, src, undefined) });
       kept.set(key, d);
     }
     return d;
@@ -149,8 +204,9 @@ export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]
     try {
       const dispatcher = o.keepAlive
         ? keptFor(src, lport)
-        : (client = new Client(origin, { pipelining: 1, connect: probeConnector(timeoutMs, src, lport, seen) }));
-      const res = await dispatcher.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+        : (client = new Client(origin, { pipelining: 1, connect: probeConnector(ctx, timeoutMs, src, lport, seen) }));
+      const signal = ctx.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), ctx.signal]) : AbortSignal.timeout(timeoutMs);
+      const res = await dispatcher.request({ path, method: 'GET', signal });
       const body = await res.body.text();
       const server = identityFromBody(body);
       return {
@@ -176,20 +232,22 @@ export async function httpProbes(o: HttpProbeOptions): Promise<HttpProbeResult[]
       let result!: HttpProbeResult;
       await lock(`${src ?? ''}|${lport}`, async () => (result = await one(index, src, lport)));
       return result;
-    });
+    }, ctx);
   } finally {
     await Promise.all([...kept.values()].map((p) => p.close().catch(() => p.destroy())));
   }
 }
 
-function bindSocket(localAddress: string | undefined, port: number): Promise<Socket> {
+function bindSocket(ctx: ProbeContext, localAddress: string | undefined, port: number): Promise<Socket> {
+  stopped(ctx);
+  const fd = ctx.sockets.udpBound(localAddress ?? '0.0.0.0', port);
   const sock = createSocket('udp4');
   return new Promise((resolve, reject) => {
     sock.once('error', (err) => {
       sock.close();
       reject(err);
     });
-    sock.bind({ port, ...(localAddress ? { address: localAddress } : {}), exclusive: true }, () => {
+    sock.bind({ fd }, () => {
       sock.removeAllListeners('error');
       sock.on('error', () => {}); // ICMP port unreachable surfaces as errors on some kernels; the wait times out instead
       resolve(sock);
@@ -216,25 +274,27 @@ function nextMessage(sock: Socket, timeoutMs: number): Promise<Buffer | undefine
   });
 }
 
-export async function udpProbes(o: UdpProbeOptions): Promise<UdpProbeResult[]> {
+export async function udpProbes(o: UdpProbeOptions, ctx: ProbeContext): Promise<UdpProbeResult[]> {
   const count = bounded('count', o.count, 1, 1, 10_000);
   const timeoutMs = bounded('timeoutMs', o.timeoutMs, 1000, 1, 60_000);
   const intervalMs = bounded('intervalMs', o.intervalMs, 0, 0, 60_000);
   const port = bounded('port', o.port, 9999, 1, 65535);
   if (o.sourcePort !== undefined) bounded('sourcePort', o.sourcePort, 0, 1, 65535);
+  literal('target', o.target);
   const sources = addressList(o.localAddress);
   if (o.sourcePort !== undefined && sources.length > 1) throw new ProbeOptionError('a fixed sourcePort takes a single localAddress');
-  const shared = o.sourcePort !== undefined ? await bindSocket(sources[0], o.sourcePort) : undefined;
+  const shared = o.sourcePort !== undefined ? await bindSocket(ctx, sources[0], o.sourcePort) : undefined;
   const out: UdpProbeResult[] = [];
   try {
     for (let index = 0; index < count; index++) {
       if (index > 0 && intervalMs > 0) await sleep(intervalMs);
+      stopped(ctx);
       const src = sources[index % sources.length];
       const start = Date.now();
       const t0 = performance.now();
       let sock: Socket | undefined;
       try {
-        sock = shared ?? (await bindSocket(src, 0));
+        sock = shared ?? (await bindSocket(ctx, src, 0));
         const localPort = sock.address().port;
         const replyP = o.waitReply ? nextMessage(sock, timeoutMs) : undefined;
         await sendTo(sock, o.payload ?? `probe ${index}\n`, port, o.target);
@@ -263,10 +323,12 @@ export async function udpProbes(o: UdpProbeOptions): Promise<UdpProbeResult[]> {
 }
 
 /** Like `nc -u -w 1 TARGET PORT < file`: the file's bytes as datagrams from one source port. */
-export async function udpFile(o: UdpFileOptions): Promise<UdpFileResult> {
+export async function udpFile(o: UdpFileOptions, ctx: ProbeContext): Promise<UdpFileResult> {
   const port = bounded('port', o.port, 9999, 1, 65535);
   const chunk = bounded('chunkSize', o.chunkSize, 1024, 1, 65_507);
   const waitMs = bounded('waitMs', o.waitMs, 1000, 0, 60_000);
+  literal('target', o.target);
+  if (o.localAddress !== undefined) literal('localAddress', o.localAddress);
   let data: Buffer;
   try {
     data = await readFile(o.file);
@@ -274,12 +336,13 @@ export async function udpFile(o: UdpFileOptions): Promise<UdpFileResult> {
     throw new ProbeOptionError(`cannot read '${o.file}': ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   if (data.length > 64 << 20) throw new ProbeOptionError(`'${o.file}' is larger than 64 MiB`);
-  const sock = await bindSocket(o.localAddress, o.sourcePort ?? 0);
+  const sock = await bindSocket(ctx, o.localAddress, o.sourcePort ?? 0);
   const replies: string[] = [];
   sock.on('message', (m) => replies.length < 10_000 && replies.push(m.toString('utf8')));
   try {
     let datagrams = 0;
     for (let off = 0; off < data.length || datagrams === 0; off += chunk) {
+      stopped(ctx);
       await sendTo(sock, data.subarray(off, off + chunk), port, o.target);
       datagrams++;
       if (data.length === 0) break;
@@ -297,7 +360,7 @@ export async function udpFile(o: UdpFileOptions): Promise<UdpFileResult> {
  * needs an echoing service), started on schedule whether or not earlier ones finished, so an
  * outage shows as a run of errors at the right times rather than as a gap.
  */
-export async function probeContinuously(target: string, o: ContinuousProbeOptions): Promise<Timeline> {
+export async function probeContinuously(target: string, o: ContinuousProbeOptions, ctx: ProbeContext): Promise<Timeline> {
   const everyMs = bounded('everyMs', o.everyMs, 100, 5, 60_000);
   const forMs = bounded('forMs', o.forMs, 1000, 1, 600_000);
   const timeoutMs = bounded('timeoutMs', o.timeoutMs, Math.min(1000, 10 * everyMs), 1, 60_000);
@@ -310,13 +373,15 @@ export async function probeContinuously(target: string, o: ContinuousProbeOption
     const t = performance.now() - t0;
     const [r] =
       protocol === 'http'
-        ? await httpProbes({ target, port, path: o.path, timeoutMs, localAddress: o.localAddress })
-        : await udpProbes({ target, port, timeoutMs, waitReply: true, localAddress: o.localAddress });
+        ? await httpProbes({ target, port, path: o.path, timeoutMs, localAddress: o.localAddress }, ctx)
+        : await udpProbes({ target, port, timeoutMs, waitReply: true, localAddress: o.localAddress }, ctx);
     return { t: Math.round(t * 10) / 10, start: r.start, latencyMs: r.latencyMs, ok: r.ok, ...(r.server ? { server: r.server } : {}), ...(r.error ? { error: r.error } : {}) };
   };
+  literal('target', target);
   for (let k = 0; k * everyMs < forMs; k++) {
     const due = k * everyMs - (performance.now() - t0);
     if (due > 0) await sleep(due);
+    if (ctx.signal?.aborted) break;
     pending.push(one());
   }
   const probes = await Promise.all(pending);

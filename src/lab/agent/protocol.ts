@@ -1,8 +1,11 @@
-// What the runner and a host's agent say to each other over the IPC channel (JSON). Requests carry
-// an id; the agent answers each with the same id. Every type here is plain JSON.
+// What the runner and a host's agent say to each other (JSON, through the agent thread's message port
+// or the kept agents' process). Requests carry an id; the agent answers each with the same id. Every
+// type here is plain JSON.
 
 export interface AgentConfig {
   host: string;
+  /** the host's network namespace (a name under /run/netns): every socket of the agent lives there */
+  netns: string;
   identity: string;
   /** where UDP services write their per-peer files */
   dataDir: string;
@@ -165,7 +168,8 @@ export interface Timeline {
 // ---- messages ----
 
 export interface AgentOps {
-  ping: { args: Record<string, never>; result: { pid: number; host: string; uptimeMs: number } };
+  /** pid and thread id of the agent thread, and the (empty) namespace that thread itself lives in */
+  ping: { args: Record<string, never>; result: { pid: number; tid: number; threadNetns: string; host: string; uptimeMs: number } };
   serve: { args: ServeSpec; result: { protocol: string; port: number } };
   unserve: { args: { protocol: 'tcp' | 'udp'; port: number }; result: { stopped: boolean } };
   httpRequests: { args: { port?: number; clear?: boolean }; result: HttpRequestRecord[] };
@@ -189,10 +193,20 @@ export type AgentResponse =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string };
 
-export interface AgentReady {
-  ready: true;
-  pid: number;
-}
+/** Runner -> agent thread: start a host's agent (under a key of the runner's choosing), call it, stop it. */
+export type HostMessage =
+  | { kind: 'open'; key: string; config: AgentConfig }
+  | { kind: 'call'; key: string; request: AgentRequest }
+  | { kind: 'close'; key: string };
+
+/** Agent thread -> runner. `ready` comes once the host's services listen; `closed` once they are shut. */
+export type HostReply =
+  | { kind: 'ready'; key: string; pid: number; tid: number }
+  | { kind: 'failed'; key: string; error: string }
+  | { kind: 'answer'; key: string; response: AgentResponse }
+  | { kind: 'closed'; key: string }
+  /** the thread cannot serve at all (no root, no koffi): every agent fails with this */
+  | { kind: 'fatal'; error: string };
 
 /** The body the article's httpd served; probes read the identity back out of it. */
 export function identityPage(identity: string): string {

@@ -1,10 +1,16 @@
 // The real server's services: an HTTP server that answers like the article's httpd and remembers
-// who it saw, and a UDP service that appends each peer's datagrams to a file of its own.
+// who it saw, and a UDP service that appends each peer's datagrams to a file of its own (keeping a
+// bounded number of peers and bytes, oldest dropped first). Their sockets come from the host's
+// namespace (netns.ts); Node adopts the bound descriptors.
 import { createServer, type Server } from 'node:http';
 import { createSocket, type Socket } from 'node:dgram';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NamespaceSockets } from './netns.js';
 import { identityPage, type HttpRequestRecord, type UdpEcho, type UdpPeerRecord } from './protocol.js';
+
+/** Where a service's listening socket comes from: its host's namespace. */
+export type ServiceSockets = Pick<NamespaceSockets, 'tcpBound' | 'udpBound'>;
 
 /** Keep memory bounded however long a lab runs: the oldest records go first. */
 const MAX_RECORDS = 100_000;
@@ -22,6 +28,7 @@ export class HttpService {
   constructor(
     readonly port: number,
     private readonly identity: string,
+    private readonly sockets: ServiceSockets,
     private readonly keepAliveTimeoutMs = DEFAULT_KEEPALIVE_TIMEOUT_MS,
   ) {}
 
@@ -46,9 +53,10 @@ export class HttpService {
     // a keep-alive connection's next request may come just before the idle timeout ends
     server.headersTimeout = Math.max(server.headersTimeout, this.keepAliveTimeoutMs + 1000);
     server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout);
+    const fd = this.sockets.tcpBound('0.0.0.0', this.port);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '0.0.0.0', () => {
+      server.listen({ fd }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -65,8 +73,97 @@ export class HttpService {
   }
 }
 
+/**
+ * What one UDP service keeps on disk, however many peers a flood brings (20k datagrams from random
+ * ports would otherwise be 20k files): the files of the newest `peers` peers, at most `bytes` in all.
+ * The oldest peers' files go first; a single peer past the byte budget stops being written.
+ */
+export const UDP_KEEP = { peers: 1024, bytes: 64 << 20 };
+
+/** What was not kept: peers whose files were removed, and datagrams/bytes no file holds any more. */
+export interface UdpDropped {
+  peers: number;
+  datagrams: number;
+  bytes: number;
+}
+
+/** The per-peer files of one UDP service (`<dir>/<addr>_<port>`) within UDP_KEEP; `dropped.json` counts the rest. */
+export class UdpPeerFiles {
+  private readonly peers = new Map<string, UdpPeerRecord & { kept: number }>();
+  private keptBytes = 0;
+  private flushTimer?: NodeJS.Timeout;
+  readonly dropped: UdpDropped = { peers: 0, datagrams: 0, bytes: 0 };
+
+  constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly limits = UDP_KEEP,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** One datagram from a peer, appended to that peer's file in arrival order (the point of the file). */
+  add(peerAddress: string, peerPort: number, msg: Buffer, now = Date.now()): void {
+    const key = `${peerAddress}:${peerPort}`;
+    let p = this.peers.get(key);
+    if (!p) {
+      if (this.peers.size >= this.limits.peers) this.dropOldest();
+      p = { port: this.port, peerAddress, peerPort, datagrams: 0, bytes: 0, file: join(this.dir, `${peerAddress}_${peerPort}`), firstAt: now, lastAt: 0, kept: 0 };
+      this.peers.set(key, p);
+    }
+    p.datagrams++;
+    p.bytes += msg.length;
+    p.lastAt = now;
+    while (this.keptBytes + msg.length > this.limits.bytes && this.peers.size > 1) this.dropOldest(p);
+    if (this.keptBytes + msg.length > this.limits.bytes) {
+      this.count(1, msg.length);
+      return;
+    }
+    appendFileSync(p.file, msg, { mode: 0o600 });
+    p.kept += msg.length;
+    this.keptBytes += msg.length;
+  }
+
+  records(): UdpPeerRecord[] {
+    return [...this.peers.values()].map(({ kept: _kept, ...p }) => ({ ...p }));
+  }
+
+  /** Write dropped.json now (it is otherwise written at most once a second while drops happen). */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.dropped.peers + this.dropped.datagrams > 0) writeFileSync(join(this.dir, 'dropped.json'), JSON.stringify(this.dropped) + '\n', { mode: 0o600 });
+  }
+
+  /** Remove the oldest peer's file and record (never `except`, the one being written). */
+  private dropOldest(except?: UdpPeerRecord): void {
+    let victim: [string, UdpPeerRecord & { kept: number }] | undefined;
+    for (const entry of this.peers) {
+      if (entry[1] === except) continue;
+      victim = entry;
+      break;
+    }
+    if (!victim) return;
+    const [key, p] = victim;
+    this.peers.delete(key);
+    rmSync(p.file, { force: true });
+    this.keptBytes -= p.kept;
+    this.dropped.peers++;
+    this.count(p.datagrams, p.kept);
+  }
+
+  private count(datagrams: number, bytes: number): void {
+    if (this.dropped.peers + this.dropped.datagrams === 0) {
+      process.stderr.write(`udp ${this.port}: over ${this.limits.peers} peers or ${this.limits.bytes} bytes; dropping the oldest (counted in ${join(this.dir, 'dropped.json')})\n`);
+    }
+    this.dropped.datagrams += datagrams;
+    this.dropped.bytes += bytes;
+    this.flushTimer ??= setTimeout(() => this.flush(), 1000).unref();
+  }
+}
+
 export class UdpService {
-  private readonly peers = new Map<string, UdpPeerRecord>();
+  private files?: UdpPeerFiles;
   private socket?: Socket;
   private readonly dir: string;
 
@@ -75,41 +172,26 @@ export class UdpService {
     private readonly identity: string,
     private readonly echo: UdpEcho,
     dataDir: string,
+    private readonly sockets: ServiceSockets,
   ) {
     this.dir = join(dataDir, `udp-${port}`);
   }
 
   async start(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    const files = new UdpPeerFiles(this.port, this.dir);
+    this.files = files;
+    const fd = this.sockets.udpBound('0.0.0.0', this.port);
+    const sock = createSocket({ type: 'udp4' });
     sock.on('message', (msg, rinfo) => {
-      const key = `${rinfo.address}:${rinfo.port}`;
-      let p = this.peers.get(key);
-      if (!p) {
-        p = {
-          port: this.port,
-          peerAddress: rinfo.address,
-          peerPort: rinfo.port,
-          datagrams: 0,
-          bytes: 0,
-          file: join(this.dir, `${rinfo.address}_${rinfo.port}`),
-          firstAt: Date.now(),
-          lastAt: 0,
-        };
-        this.peers.set(key, p);
-      }
-      p.datagrams++;
-      p.bytes += msg.length;
-      p.lastAt = Date.now();
-      // Synchronous append keeps the file in arrival order, which is the point of the file.
-      appendFileSync(p.file, msg);
+      files.add(rinfo.address, rinfo.port, msg);
       if (this.echo === 'identity') sock.send(`${this.identity}\n`, rinfo.port, rinfo.address);
       else if (this.echo === 'payload') sock.send(msg, rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(this.port, '0.0.0.0', () => {
+      sock.bind({ fd }, () => {
         sock.off('error', reject);
+        sock.setRecvBufferSize(4 << 20);
         resolve();
       });
     });
@@ -117,12 +199,18 @@ export class UdpService {
   }
 
   peerRecords(): UdpPeerRecord[] {
-    return [...this.peers.values()].map((p) => ({ ...p }));
+    return this.files?.records() ?? [];
+  }
+
+  /** Peers and datagrams no longer kept (UDP_KEEP). */
+  get dropped(): UdpDropped {
+    return { ...(this.files?.dropped ?? { peers: 0, datagrams: 0, bytes: 0 }) };
   }
 
   async stop(): Promise<void> {
     const s = this.socket;
     this.socket = undefined;
+    this.files?.flush();
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 }

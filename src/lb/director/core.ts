@@ -3,12 +3,21 @@
 // by the built-in `sync-engine` module so they stop with the daemon; the `sync` module
 // (sync-module.ts) follows VRRP and reports their counters.
 import { Ipvs } from '../ipvs/ipvs.js';
-import { createSyncedCore } from '../ipvs/sync/attach.js';
+import { createSyncedCore } from './sync-attach.js';
+import { runIpvsadm } from '../ipvsadm/run.js';
 import type { IpvsCore } from './ipvs-core.js';
 import type { DirectorModule } from './modules.js';
 
 export function createCore(log: (line: string) => void = () => undefined): { core: IpvsCore; modules: DirectorModule[] } {
-  const { core, sync } = createSyncedCore((daemons) => new Ipvs({ daemons }), { log: (l) => log(`sync: ${l}`) });
+  const { core: ipvs, sync } = createSyncedCore((daemons) => new Ipvs({ daemons }), { log: (l) => log(`sync: ${l}`) });
+  // ipvsadm is userland: it reaches the core through its control API and snapshot
+  const core: IpvsCore = {
+    inbound: (h) => ipvs.inbound(h),
+    outbound: (h) => ipvs.outbound(h),
+    ipvsadm: (argv, stdin) => runIpvsadm(ipvs, argv, stdin),
+    snapshot: () => ipvs.snapshot(),
+    advance: () => ipvs.advance(),
+  };
   const syncModule: DirectorModule = {
     name: 'sync-engine',
     start() {},

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Ipvs } from '../ipvs/index.js';
-import { createSyncedCore } from '../ipvs/sync/attach.js';
+import { runIpvsadm } from '../ipvsadm/run.js';
+import { createSyncedCore } from './sync-attach.js';
 import { silentSyncTransport as transport } from '../../../test/ipvs/silent-sync-transport.js';
 import type { DirectorEvents, DirectorHost } from './modules.js';
 import { startDaemonArgv, syncPlanOf } from '../keepalived/lvs-syncd.js';
@@ -33,7 +34,7 @@ function fakeHost(keepalivedConf: string) {
     config: { director: 'ds2', socket: '/nonexistent', keepalivedConf },
     core,
     log: (m: string) => logs.push(m),
-    ipvsadm: async (argv: string[]) => core.ipvsadm(argv),
+    ipvsadm: async (argv: string[]) => runIpvsadm(core, argv),
     onServicesChanged: () => {},
     events: new EventEmitter<DirectorEvents>(),
   } as unknown as DirectorHost;
@@ -58,7 +59,7 @@ describe("the director's sync module (keepalived lvs_sync_daemon)", () => {
     transition(host, 'VI_1', 'INIT', 'BACKUP');
     await new Promise((r) => setTimeout(r, 20));
     await sync.idle();
-    expect(core.ipvsadm(['-L', '--daemon']).stdout).toBe('backup sync daemon (mcast=eth0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n');
+    expect(runIpvsadm(core, ['-L', '--daemon']).stdout).toBe('backup sync daemon (mcast=eth0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n');
     transition(host, 'VI_1', 'BACKUP', 'MASTER');
     await new Promise((r) => setTimeout(r, 20));
     expect(core.snapshot().daemons.map((d) => d.state)).toEqual(['master']);

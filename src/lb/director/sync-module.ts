@@ -5,7 +5,7 @@
 // before the first transition. `ipvsadm --start-daemon` works without this module (the core hands it
 // to the daemons directly).
 import { startDaemonArgv, syncPlanOf, SyncDaemonFollower, type SyncDaemonControl, type SyncDaemonPlan } from '../keepalived/lvs-syncd.js';
-import { syncDaemonsOf } from '../ipvs/sync/attach.js';
+import { syncDaemonsOf } from './sync-attach.js';
 import { SyncDaemonError } from '../ipvs/sync/sync-daemon.js';
 import type { VrrpTransitionEvent } from '../vrrp/speaker.js';
 import { ownModuleSpec, type DirectorHost, type DirectorModule, type DirectorModuleFactory, type ModuleSpec } from './modules.js';

@@ -1,13 +1,27 @@
-// The connection table (ip_vs_conn.c). Like the kernel's, entries are hashed by (protocol, client
-// address, client port) only, so the same table serves lookups of client packets (matched on the
-// virtual address/port) and of NAT replies (matched on the real server address/port). The index is
-// an open-addressing hash table over typed arrays (see ConnTable), so the per-packet path allocates
-// nothing and a lookup touches one slot and the conn rather than a Map's buckets and entries.
-import type { Dest } from './dest.js';
-import { IP_VS_CONN_F_TEMPLATE } from './flags.js';
-import type { Verdict } from './types.js';
+// Connections (ip_vs_conn.c): the entry, and its lifecycle — ip_vs_conn_new binds it to its dest and
+// transmitter and hashes it; ip_vs_conn_put restarts its timer; ip_vs_conn_expire takes it out of the
+// table and unbinds it (a template still controlling conns retries later); persistence templates
+// are checked and assured. Timers are a wheel of one-second slots, filed lazily. The hash table
+// itself is conn_tab.ts.
+import { formatIPv4 } from './addr.js';
+import type { CoreTime } from './clock.js';
+import { ConnTable, type HashedConn } from './conn_tab.js';
+import type { Dest } from './ip_vs.js';
+import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_TEMPLATE } from './flags.js';
+import { TCP_STATE_NAMES } from './proto_tcp.js';
+import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type ConnSnapshot, type IpvsSysctl, type Verdict } from './types.js';
+import { ACCEPT, bindXmit, type XmitConn } from './xmit.js';
 
-export class Conn {
+/** IP_VS_CTPL_S_ASSURED: a template whose first conn got established (or, UDP, answered) */
+export const IP_VS_CTPL_S_ASSURED = 1;
+/** enum IP_VS_CTPL_S_* as /proc/net/ip_vs_conn prints template states */
+export const TEMPLATE_STATE_NAMES = ['NONE', 'ASSURED'] as const;
+/** ip_vs_conn_expire's retry for a template still controlling conns */
+const EXPIRE_LATER_MS = 60_000;
+/** state NONE's timeout: a new conn lives 3 s unless its protocol moves it on */
+const NEW_CONN_TIMEOUT_MS = 3000;
+
+export class Conn implements HashedConn<Conn>, XmitConn {
   // The fields a lookup compares come first, so a chain walk touches one cache line per conn.
   /** IPPROTO_TCP / IPPROTO_UDP, or 0 (IPPROTO_IP) for fwmark persistence templates */
   readonly protocol: number;
@@ -79,253 +93,253 @@ export class Conn {
   }
 }
 
-/** Mixes (protocol, caddr, cport) into a 31-bit integer; ConnTable takes its low bits as the home slot. */
-export function connHashKey(protocol: number, caddr: number, cport: number): number {
-  return mixKey((cport << 8) | protocol, caddr);
+
+/** Hooks for the sync daemon and tools; they get the live Conn and must not keep or change it. */
+export interface ConnObserver {
+  /** a conn or template was created (scheduled, or imported from sync) */
+  created?(c: Conn): void;
+  /** a TCP conn changed state (also called for template ASSURED) */
+  stateChanged?(c: Conn, oldState: number): void;
+  /** a client packet of `c` was handled (where ip_vs_in calls ip_vs_sync_conn) */
+  inbound?(c: Conn): void;
+  /** a conn left the table */
+  expired?(c: Conn): void;
 }
 
-/** connHashKey of the key word pk = cport << 8 | protocol. */
-function mixKey(pk: number, caddr: number): number {
-  let h = Math.imul(caddr ^ 0x2f6b1d35, 0x9e3779b1);
-  h ^= Math.imul(pk, 0x85ebca6b);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h >> 1;
+/** The table and the lifecycle of every connection of one IPVS. */
+export class ConnLifecycle {
+  readonly table = new ConnTable<Conn>();
+  observers: readonly ConnObserver[] = [];
+  /** timer wheel: second -> conns filed there (lazily re-filed when their expiry moved) */
+  private readonly wheel = new Map<number, Conn[]>();
+
+  constructor(
+    private readonly time: CoreTime,
+    private readonly sysctl: IpvsSysctl,
+  ) {}
+
+  /** Subscribe to connection events; returns the unsubscribe function. */
+  observe(o: ConnObserver): () => void {
+    this.observers = [...this.observers, o];
+    return () => {
+      this.observers = this.observers.filter((x) => x !== o);
+    };
+  }
+
+  /** ip_vs_conn_new: bind to the dest (counters, overload) and transmitter, state NONE with 3 s, hash it. */
+  create(protocol: number, caddr: number, cport: number, vaddr: number, vport: number, daddr: number, dport: number, flags: number, dest: Dest | null, fwmark: number, now: number): Conn {
+    const cp = new Conn(protocol, caddr, cport, vaddr, vport, daddr | 0, dport, flags, null, fwmark, ACCEPT, ACCEPT);
+    this.bindDest(cp, dest);
+    bindXmit(cp);
+    cp.timeout = NEW_CONN_TIMEOUT_MS;
+    cp.expires = now + NEW_CONN_TIMEOUT_MS;
+    if (!(cp.flags & IP_VS_CONN_F_ONE_PACKET)) {
+      this.table.add(cp);
+      this.file(cp);
+    }
+    for (const o of this.observers) o.created?.(cp);
+    return cp;
+  }
+
+  /** ip_vs_bind_dest */
+  private bindDest(cp: Conn, dest: Dest | null): void {
+    if (dest === null) return;
+    let connFlags = dest.connFlags;
+    let flags = cp.flags;
+    if (flags & IP_VS_CONN_F_SYNC) {
+      // a synced non-template conn keeps the master's activity flag; forwarding comes from the dest
+      if (!(flags & IP_VS_CONN_F_TEMPLATE)) connFlags &= ~IP_VS_CONN_F_INACTIVE;
+      flags &= ~(IP_VS_CONN_F_FWD_MASK | IP_VS_CONN_F_NOOUTPUT);
+    }
+    flags |= connFlags;
+    cp.flags = flags;
+    cp.dest = dest;
+    if (!(flags & IP_VS_CONN_F_TEMPLATE)) {
+      if (flags & IP_VS_CONN_F_INACTIVE) dest.inactConns++;
+      else dest.activeConns++;
+    } else dest.persistConns++;
+    dest.refs++;
+    dest.checkOverloadOnBind();
+  }
+
+  /**
+   * ip_vs_try_bind_dest: a conn that has no dest yet (a synced one whose real server was not
+   * configured when it came) is bound to `dest` (ip_vs_find_dest's answer for it) and gets the
+   * transmitter of its forwarding method. Returns whether it was bound.
+   */
+  tryBindDest(cp: Conn, dest: Dest | null): boolean {
+    if (dest === null || cp.dest !== null) return false;
+    this.bindDest(cp, dest);
+    bindXmit(cp);
+    return true;
+  }
+
+  /** ip_vs_unbind_dest */
+  private unbindDest(cp: Conn): void {
+    const dest = cp.dest;
+    if (dest === null) return;
+    if (!(cp.flags & IP_VS_CONN_F_TEMPLATE)) {
+      if (cp.flags & IP_VS_CONN_F_INACTIVE) dest.inactConns--;
+      else dest.activeConns--;
+    } else dest.persistConns--;
+    dest.refs--;
+    dest.checkOverloadOnUnbind();
+  }
+
+  /** ip_vs_conn_put: restart the conn's timer with its current timeout. */
+  put(cp: Conn, now: number): void {
+    const e = now + cp.timeout;
+    cp.expires = e;
+    // the wheel is lazy: only an unfiled conn, or an expiry earlier than its slot, needs filing
+    if (cp.slot < 0 || e < cp.slot * 1000) this.file(cp);
+  }
+
+  private file(cp: Conn): void {
+    const s = Math.floor(cp.expires / 1000);
+    cp.slot = s;
+    const a = this.wheel.get(s);
+    if (a === undefined) this.wheel.set(s, [cp]);
+    else a.push(cp);
+    this.time.arm(s * 1000);
+  }
+
+  /** ip_vs_conn_expire at time `at`: a template still in use retries in 60 s, anything else goes. */
+  expire(cp: Conn, at: number): void {
+    if (cp.dead) return;
+    if (cp.nControl > 0) {
+      cp.timeout = EXPIRE_LATER_MS;
+      cp.expires = at + EXPIRE_LATER_MS;
+      this.file(cp);
+      return;
+    }
+    this.table.remove(cp);
+    cp.dead = true;
+    cp.slot = -1;
+    const ct = cp.control;
+    if (ct !== null) {
+      cp.control = null;
+      ct.nControl--;
+      // drop a controlling template that was never assured once its last conn was killed early
+      if (cp.killed && ct.nControl === 0 && (!(ct.flags & IP_VS_CONN_F_TEMPLATE) || !(ct.state & IP_VS_CTPL_S_ASSURED))) {
+        ct.killed = true;
+        this.expire(ct, at);
+      }
+    }
+    this.unbindDest(cp);
+    for (const o of this.observers) o.expired?.(cp);
+  }
+
+  /** ip_vs_conn_expire_now: the timer fires at once (timeout 0). */
+  expireNow(cp: Conn, now: number): void {
+    cp.killed = true;
+    cp.timeout = 0;
+    this.expire(cp, now);
+  }
+
+  /** A looked-up conn whose timer is already due expires first; returns whether it lives on. */
+  alive(cp: Conn, now: number): boolean {
+    if (cp.expires <= now) this.expire(cp, cp.expires);
+    return !cp.dead;
+  }
+
+  /** ip_vs_check_template: a template to a gone (or, by sysctl, quiesced) dest is invalidated. */
+  checkTemplate(ct: Conn): boolean {
+    const d = ct.dest;
+    if (d === null || !d.available || (this.sysctl.expireQuiescentTemplate !== 0 && d.weight === 0)) {
+      if (ct.vport !== 0xffff) {
+        // rehashed under an impossible port so no lookup finds it; it lingers until its timer
+        this.table.remove(ct);
+        ct.dport = 0xffff;
+        ct.vport = 0xffff;
+        ct.cport = 0;
+        this.table.add(ct);
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** ip_vs_control_assure_ct: a template whose conn got established (or answered) is ASSURED. */
+  assureTemplate(cp: Conn): void {
+    const ct = cp.control;
+    if (ct !== null && !(ct.state & IP_VS_CTPL_S_ASSURED) && ct.flags & IP_VS_CONN_F_TEMPLATE) {
+      const old = ct.state;
+      ct.state |= IP_VS_CTPL_S_ASSURED;
+      for (const o of this.observers) o.stateChanged?.(ct, old);
+    }
+  }
+
+  /** ip_vs_expire_nodest_conn_flush: delete conns (and then-unused templates) of unavailable dests. */
+  expireNodestConnFlush(now: number): void {
+    const victims: Conn[] = [];
+    for (const cp of this.table) {
+      const d = cp.dest;
+      if (d === null || d.available || cp.nControl > 0) continue;
+      victims.push(cp);
+    }
+    for (const cp of victims) {
+      if (cp.dead) continue;
+      const ct = cp.control;
+      this.expireNow(cp, now);
+      if (ct !== null && !ct.dead && ct.nControl === 0) this.expireNow(ct, now);
+    }
+  }
+
+  /** The earliest wheel slot (second) with conns filed, or Infinity. */
+  nextSlot(): number {
+    let min = Infinity;
+    for (const k of this.wheel.keys()) if (k < min) min = k;
+    return min;
+  }
+
+  /**
+   * Expire the conns of one wheel slot (one second). Conns whose expiry moved to a later second are
+   * re-filed there, so every conn expires in its own second's turn, in time order with the other
+   * timers; a conn due later within the current (partly elapsed) second waits in `deferred`.
+   */
+  runSlot(slot: number, now: number, deferred: Conn[]): void {
+    const list = this.wheel.get(slot)!;
+    this.wheel.delete(slot);
+    list.sort((a, b) => a.expires - b.expires);
+    for (const cp of list) {
+      if (cp.dead || cp.slot !== slot) continue;
+      cp.slot = -1;
+      if (Math.floor(cp.expires / 1000) > slot) this.file(cp);
+      else if (cp.expires <= now) this.expire(cp, cp.expires);
+      else deferred.push(cp);
+    }
+  }
+
+  /** File the conns runSlot deferred, once the timer run is over. */
+  fileDeferred(deferred: readonly Conn[]): void {
+    for (const cp of deferred) if (!cp.dead && cp.slot < 0) this.file(cp);
+  }
+
+  /** The live conns as /proc/net/ip_vs_conn shows them. */
+  snapshot(now: number): ConnSnapshot[] {
+    const out: ConnSnapshot[] = [];
+    for (const c of this.table) if (!c.dead) out.push(connSnapshot(c, now));
+    return out;
+  }
 }
 
-/** A key word no (cport << 8 | protocol) can take: ports are 16 bits, protocols 8. */
-const EMPTY = -1;
-const MIN_CAPACITY = 1024;
-
-function nullHeads(n: number): (Conn | null)[] {
-  // push, not new Array(n).fill(): keeps the array's elements kind packed, so reads need no hole check
-  const a: (Conn | null)[] = [];
-  for (let i = 0; i < n; i++) a.push(null);
-  return a;
-}
-
-/**
- * Conns indexed by (protocol, caddr, cport). An open-addressing table with linear probing: slot i
- * keeps its key inline in `keys` as two int32 words, [2i] = cport << 8 | protocol (EMPTY when the
- * slot is free) and [2i+1] = caddr, interleaved so a probe reads one cache line; `heads[i]` is
- * the chain of conns with exactly that key, newest first (linked by Conn.hnext). A lookup costs the
- * slot, the head and the conns of one client address/port, with no per-call allocation. Removal
- * shifts the following run back instead of leaving tombstones, so misses stay short after churn.
- * The table doubles above half full and halves below an eighth.
- *
- * Listing order (snapshots, -Lnc) is kept as the Map this replaced gave it: keys in the order they
- * were first hashed, each one's conns newest first. Slot order would change whenever the table
- * grows, so the occupied slots form a doubly linked list in `order` ([2i] previous, [2i+1] next
- * slot, -1 at the ends), in a typed array so it adds no fields (bytes) to every conn.
- *
- * Measured trade-off (1M conns, `npm run bench -- ipvs table`): lookups run at about 85-110% of a
- * bare Map<number, number> (the Map-of-chains index ran at about 40%), but adds are slower than
- * the Map's: each new key stores a young conn at a random index of a large old-space array, which
- * the scavenger then visits in hash order. Keeping heads in an append-ordered array indexed from
- * the slot fixed adds but put that array on the lookup's critical path, back to the Map's speed.
- */
-export class ConnTable {
-  private keys = new Int32Array(2 * MIN_CAPACITY).fill(EMPTY);
-  private heads: (Conn | null)[] = nullHeads(MIN_CAPACITY);
-  private order = new Int32Array(2 * MIN_CAPACITY);
-  private mask = MIN_CAPACITY - 1;
-  /** first and last slot in listing order, -1 when empty */
-  private first = -1;
-  private last = -1;
-  /** occupied slots (distinct keys) */
-  private used = 0;
-  /** bumped by add/remove so an iteration can tell that the table moved under it */
-  private version = 0;
-  /** hashed entries (templates included) */
-  size = 0;
-
-  /** The slot holding (pk, caddr), or -1. */
-  private find(pk: number, caddr: number): number {
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = mixKey(pk, caddr) & mask;
-    for (;;) {
-      const k = keys[2 * i];
-      if (k === pk && keys[2 * i + 1] === caddr) return i;
-      if (k === EMPTY) return -1;
-      i = (i + 1) & mask;
-    }
-  }
-
-  add(c: Conn): void {
-    const { protocol, caddr, cport } = c;
-    if (protocol >>> 8 !== 0 || cport >>> 16 !== 0) throw new RangeError(`ConnTable.add: protocol ${protocol} or client port ${cport} out of range`);
-    const pk = (cport << 8) | protocol;
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = mixKey(pk, caddr) & mask;
-    for (;;) {
-      const k = keys[2 * i];
-      if (k === EMPTY) break;
-      if (k === pk && keys[2 * i + 1] === caddr) {
-        c.hnext = this.heads[i];
-        this.heads[i] = c;
-        this.size++;
-        this.version++;
-        return;
-      }
-      i = (i + 1) & mask;
-    }
-    keys[2 * i] = pk;
-    keys[2 * i + 1] = caddr;
-    c.hnext = null;
-    this.heads[i] = c;
-    this.linkLast(i);
-    this.size++;
-    this.version++;
-    if (++this.used * 2 > mask + 1) this.resize((mask + 1) * 2);
-  }
-
-  remove(c: Conn): boolean {
-    const i = this.find((c.cport << 8) | c.protocol, c.caddr);
-    if (i < 0) return false;
-    let p = this.heads[i];
-    let prev: Conn | null = null;
-    while (p !== null) {
-      if (p === c) {
-        if (prev !== null) prev.hnext = c.hnext;
-        else if (c.hnext !== null) this.heads[i] = c.hnext;
-        else this.vacate(i);
-        c.hnext = null;
-        this.size--;
-        this.version++;
-        return true;
-      }
-      prev = p;
-      p = p.hnext;
-    }
-    return false;
-  }
-
-  private linkLast(i: number): void {
-    const order = this.order;
-    order[2 * i] = this.last;
-    order[2 * i + 1] = -1;
-    if (this.last >= 0) order[2 * this.last + 1] = i;
-    else this.first = i;
-    this.last = i;
-  }
-
-  private unlink(i: number): void {
-    const order = this.order;
-    const prev = order[2 * i];
-    const next = order[2 * i + 1];
-    if (prev >= 0) order[2 * prev + 1] = next;
-    else this.first = next;
-    if (next >= 0) order[2 * next] = prev;
-    else this.last = prev;
-  }
-
-  /** Slot `from`'s entry moved to the free slot `to`: its list neighbours point at `to` now. */
-  private relink(from: number, to: number): void {
-    const order = this.order;
-    const prev = order[2 * from];
-    const next = order[2 * from + 1];
-    order[2 * to] = prev;
-    order[2 * to + 1] = next;
-    if (prev >= 0) order[2 * prev + 1] = to;
-    else this.first = to;
-    if (next >= 0) order[2 * next] = to;
-    else this.last = to;
-  }
-
-  /** Frees slot `hole`, moving later entries of its run back so every key stays reachable from its home slot. */
-  private vacate(hole: number): void {
-    const keys = this.keys;
-    const heads = this.heads;
-    const mask = this.mask;
-    this.unlink(hole);
-    let j = hole;
-    for (;;) {
-      j = (j + 1) & mask;
-      const pk = keys[2 * j];
-      if (pk === EMPTY) break;
-      const home = mixKey(pk, keys[2 * j + 1]) & mask;
-      // the entry at j may fill the hole when the hole lies cyclically within [home, j)
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        keys[2 * hole] = pk;
-        keys[2 * hole + 1] = keys[2 * j + 1];
-        heads[hole] = heads[j];
-        this.relink(j, hole);
-        hole = j;
-      }
-    }
-    keys[2 * hole] = EMPTY;
-    heads[hole] = null;
-    this.used--;
-    if (mask + 1 > MIN_CAPACITY && this.used * 8 < mask + 1) this.resize((mask + 1) / 2);
-  }
-
-  /** Rehashes into `capacity` slots, walking the listing order so it carries over. */
-  private resize(capacity: number): void {
-    const oldKeys = this.keys;
-    const oldHeads = this.heads;
-    const oldOrder = this.order;
-    const keys = new Int32Array(2 * capacity).fill(EMPTY);
-    this.keys = keys;
-    this.heads = nullHeads(capacity);
-    this.order = new Int32Array(2 * capacity);
-    this.mask = capacity - 1;
-    let s = this.first;
-    this.first = -1;
-    this.last = -1;
-    for (; s >= 0; s = oldOrder[2 * s + 1]) {
-      const pk = oldKeys[2 * s];
-      const caddr = oldKeys[2 * s + 1];
-      let i = mixKey(pk, caddr) & this.mask;
-      while (keys[2 * i] !== EMPTY) i = (i + 1) & this.mask;
-      keys[2 * i] = pk;
-      keys[2 * i + 1] = caddr;
-      this.heads[i] = oldHeads[s];
-      this.linkLast(i);
-    }
-  }
-
-  /** ip_vs_conn_in_get: a client packet's conn (templates excluded). Addresses as int32. */
-  inGet(protocol: number, caddr: number, cport: number, vaddr: number, vport: number): Conn | null {
-    const i = this.find((cport << 8) | protocol, caddr);
-    if (i < 0) return null;
-    for (let c = this.heads[i]; c !== null; c = c.hnext) {
-      if (c.vaddr === vaddr && c.vport === vport && !(c.flags & IP_VS_CONN_F_TEMPLATE)) return c;
-    }
-    return null;
-  }
-
-  /** ip_vs_conn_out_get: a real server's reply, (daddr,dport) = the real server, to the client. */
-  outGet(protocol: number, daddr: number, dport: number, caddr: number, cport: number): Conn | null {
-    const i = this.find((cport << 8) | protocol, caddr);
-    if (i < 0) return null;
-    for (let c = this.heads[i]; c !== null; c = c.hnext) {
-      if (c.daddr === daddr && c.dport === dport && !(c.flags & IP_VS_CONN_F_TEMPLATE)) return c;
-    }
-    return null;
-  }
-
-  /** ip_vs_ct_in_get: a persistence template. */
-  templateGet(protocol: number, caddr: number, vaddr: number, vport: number): Conn | null {
-    const i = this.find(protocol, caddr);
-    if (i < 0) return null;
-    for (let c = this.heads[i]; c !== null; c = c.hnext) {
-      if (c.vaddr === vaddr && c.vport === vport && c.flags & IP_VS_CONN_F_TEMPLATE) return c;
-    }
-    return null;
-  }
-
-  /** Every hashed conn in listing order (see the class comment). Collect before adding or removing:
-   * a change during the walk is an error rather than a silently skipped conn. */
-  *[Symbol.iterator](): IterableIterator<Conn> {
-    const version = this.version;
-    for (let s = this.first; s >= 0; s = this.order[2 * s + 1]) {
-      for (let c = this.heads[s]; c !== null; c = c.hnext) {
-        yield c;
-        if (this.version !== version) throw new Error('ConnTable changed during iteration (collect the conns first)');
-      }
-    }
-  }
+/** One conn as /proc/net/ip_vs_conn shows it. */
+export function connSnapshot(c: Conn, now: number): ConnSnapshot {
+  const template = (c.flags & IP_VS_CONN_F_TEMPLATE) !== 0;
+  let state: string;
+  if (template) state = TEMPLATE_STATE_NAMES[c.state] ?? 'ERR!';
+  else if (c.protocol === IPPROTO_TCP) state = TCP_STATE_NAMES[c.state] ?? 'ERR!';
+  else state = 'UDP';
+  const snap: ConnSnapshot = {
+    protocol: c.protocol === IPPROTO_UDP ? 'udp' : 'tcp',
+    template,
+    client: { addr: formatIPv4(c.caddr >>> 0), port: c.cport },
+    virtual: { addr: formatIPv4(c.vaddr >>> 0), port: c.vport },
+    dest: { addr: formatIPv4(c.daddr >>> 0), port: c.dport },
+    state,
+    expiresIn: Math.max(0, Math.floor((c.expires - now) / 1000)),
+  };
+  // a fwmark template (IPPROTO_IP) carries the mark in its virtual address
+  if (c.protocol === IPPROTO_IP) snap.fwmark = c.vaddr >>> 0;
+  return snap;
 }

@@ -1,6 +1,7 @@
 // The rate estimator (ip_vs_est.c): every 2 seconds each stats block's counters are sampled and an
 // EWMA with weight 1/4 is kept, scaled so that integer arithmetic keeps precision. The exported
 // values round exactly as ip_vs_read_estimator() does, because `ipvsadm -Ln --rate` shows them.
+// EstimatorTimer is the 2-second timer that ticks every stats block.
 import type { Counters } from './types.js';
 
 /** The estimation period: the kernel's timer (and its 6.2+ kthreads) run every 2 s. */
@@ -69,5 +70,43 @@ export class Estimator {
       inBytes: sar(this.inbps + 0xf, 5),
       outBytes: sar(this.outbps + 0xf, 5),
     };
+  }
+}
+
+/** After this many idle estimator periods every rate is certainly 0 (each idle tick takes a quarter). */
+const EST_IDLE_TICKS = 400;
+
+/** What the estimator timer ticks: a stats block (stats.ts). */
+export interface EstimatedStats {
+  /** one estimation period */
+  tick(): void;
+  /** one more period, after which every rate is 0: the counters become the estimator's base */
+  settle(): void;
+}
+
+/** The estimation timer: ticks every stats block each EST_PERIOD_MS. */
+export class EstimatorTimer {
+  /** ms: when the next period ends */
+  next: number;
+
+  constructor(start: number) {
+    this.next = start + EST_PERIOD_MS;
+  }
+
+  /**
+   * Tick every period due by `now`. Counters move only with packets, never while time is advanced,
+   * so the ticks need not interleave with the other timers, and after EST_IDLE_TICKS idle ticks the
+   * rest are skipped: every rate is 0 by then, exactly as ticking on would leave it.
+   */
+  run(blocks: readonly EstimatedStats[], now: number): void {
+    for (let ticks = 0; this.next <= now; ticks++) {
+      if (ticks === EST_IDLE_TICKS) {
+        for (const s of blocks) s.settle();
+        this.next += Math.floor((now - this.next) / EST_PERIOD_MS + 1) * EST_PERIOD_MS;
+        return;
+      }
+      for (const s of blocks) s.tick();
+      this.next += EST_PERIOD_MS;
+    }
   }
 }

@@ -1,6 +1,6 @@
 // The TCP state machine and its counters/timeouts, driven through the core as the kernel drives it.
 import { describe, expect, it } from 'vitest';
-import { TCP_S, TCP_STATES, tcpNextState, TCP_DIR_INPUT, TCP_DIR_OUTPUT, TCP_DIR_INPUT_ONLY, parseTcpFlags } from './proto_tcp.js';
+import { TCP_S, TCP_STATE_TABLE, tcpNextState, TCP_DIR_INPUT, TCP_DIR_OUTPUT, TCP_DIR_INPUT_ONLY, parseTcpFlags } from './proto_tcp.js';
 import { lab } from '../../../test/ipvs/testkit.js';
 
 const VIP = '192.168.1.112:80';
@@ -33,8 +33,8 @@ describe('TCP state tables', () => {
     expect(tcpNextState(TCP_DIR_INPUT, ESTABLISHED, F | A)).toBe(CLOSE_WAIT);
     // a segment with none of syn/fin/ack/rst moves to CLOSE
     expect(tcpNextState(TCP_DIR_INPUT, ESTABLISHED, 0x08)).toBe(CLOSE);
-    expect(TCP_STATES).toHaveLength(12);
-    for (const row of TCP_STATES) expect(row).toHaveLength(11);
+    expect(TCP_STATE_TABLE).toHaveLength(12);
+    for (const row of TCP_STATE_TABLE) expect(row).toHaveLength(11);
   });
 });
 

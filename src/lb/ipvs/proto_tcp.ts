@@ -1,6 +1,7 @@
 // TCP connection states, timeouts and the transition tables of ip_vs_proto_tcp.c (the normal tables,
-// not the secure_tcp "dos" ones). A state change moves the conn between its dest's active and
-// inactive counters and sets the new state's timeout.
+// not the secure_tcp "dos" ones), and set_tcp_state: a state change moves the conn between its
+// dest's active and inactive counters and sets the new state's timeout.
+import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT } from './flags.js';
 
 export const TCP_S = {
   NONE: 0,
@@ -46,11 +47,11 @@ const { CLOSE: sCL, CLOSE_WAIT: sCW, LAST_ACK: sLA, LISTEN: sLI, SYNACK: sSA } =
 void sNO;
 
 /**
- * tcp_states[]: rows in the order INPUT syn/fin/ack/rst, OUTPUT syn/fin/ack/rst, INPUT_ONLY
+ * tcp_states[], the transition table: rows in the order INPUT syn/fin/ack/rst, OUTPUT syn/fin/ack/rst, INPUT_ONLY
  * syn/fin/ack/rst; columns are the current state sNO sES sSS sSR sFW sTW sCL sCW sLA sLI sSA.
  */
 // prettier-ignore
-export const TCP_STATES: readonly (readonly number[])[] = [
+export const TCP_STATE_TABLE: readonly (readonly number[])[] = [
   /* INPUT */
   /*syn*/ [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR],
   /*fin*/ [sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW],
@@ -87,7 +88,48 @@ export function tcpNextState(off: number, state: number, flags: number): number 
   const idx = tcpStateIdx(flags);
   // new_state starts as CLOSE and the lookup is skipped for a segment without syn/fin/ack/rst
   if (idx < 0) return TCP_S.CLOSE;
-  return TCP_STATES[off + idx][state];
+  return TCP_STATE_TABLE[off + idx][state];
+}
+
+/** What set_tcp_state reads and changes of a connection (a Conn, conn.ts). */
+export interface TcpConnState {
+  flags: number;
+  state: number;
+  timeout: number;
+  readonly dest: { activeConns: number; inactConns: number } | null;
+}
+
+/**
+ * set_tcp_state for a segment with `tcpFlags` seen in direction `dir` (TCP_DIR_INPUT or
+ * TCP_DIR_OUTPUT): the new state and its timeout (`timeouts`, ms by state), the dest's active and
+ * inactive counters. Returns the old state when the state changed, else -1.
+ */
+export function setTcpState(cp: TcpConnState, dir: number, tcpFlags: number, timeouts: readonly number[]): number {
+  let off = dir;
+  if (cp.flags & IP_VS_CONN_F_NOOUTPUT) {
+    // DR/TUN never see replies: the INPUT_ONLY table, until an output packet proves otherwise
+    if (off === TCP_DIR_OUTPUT) cp.flags &= ~IP_VS_CONN_F_NOOUTPUT;
+    else off = TCP_DIR_INPUT_ONLY;
+  }
+  const ns = tcpNextState(off, cp.state, tcpFlags);
+  cp.timeout = timeouts[ns];
+  const old = cp.state;
+  if (ns === old) return -1;
+  const d = cp.dest;
+  if (d !== null) {
+    const active = TCP_STATE_ACTIVE[ns];
+    if (!(cp.flags & IP_VS_CONN_F_INACTIVE) && !active) {
+      d.activeConns--;
+      d.inactConns++;
+      cp.flags |= IP_VS_CONN_F_INACTIVE;
+    } else if (cp.flags & IP_VS_CONN_F_INACTIVE && active) {
+      d.activeConns++;
+      d.inactConns--;
+      cp.flags &= ~IP_VS_CONN_F_INACTIVE;
+    }
+  }
+  cp.state = ns;
+  return old;
 }
 
 /** Parse "S", "SA", "FA", "R", "A", "PA"... into a TCP flags byte. */

@@ -3,14 +3,14 @@
 // which only the 2-second estimator refreshes (ip_vs_read_cpu_stats in estimation_timer, 6.1), minus
 // the base taken by -Z (`kstats0`). So `ipvsadm -Ln --stats` lags traffic by up to 2 s, as the
 // kernel's does.
-import { Estimator } from './est.js';
+import { Estimator, type EstimatedStats } from './est.js';
 import type { Counters } from './types.js';
 
 function zeroCounters(): Counters {
   return { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
 }
 
-export class Stats implements Counters {
+export class Stats implements Counters, EstimatedStats {
   conns = 0;
   inPkts = 0;
   outPkts = 0;
@@ -31,6 +31,13 @@ export class Stats implements Counters {
     k.inBytes = this.inBytes;
     k.outBytes = this.outBytes;
     this.est.tick(k);
+  }
+
+  /** A tick after which every rate is 0 (the estimator timer's idle shortcut): picks up the counters
+   * once; later idle ticks would only decay the rates. */
+  settle(): void {
+    this.tick();
+    this.est.reset(this.live());
   }
 
   /** ip_vs_start_estimator on a fresh block: rates from 0, differences from the current counters. */

@@ -1,10 +1,15 @@
-// The contract between the parts of the embedded IPVS: the ipvsadm grammar produces `IpvsCommand`s, the
-// core applies them and exposes its state as an `IpvsSnapshot`, the ipvsadm formatter turns snapshots
-// into ipvsadm's exact text, and the director daemon feeds packet headers in and applies `Verdict`s.
+// The contract between the embedded IPVS and what drives it: ipvsadm (userland, src/lb/ipvsadm) turns
+// command lines into `IpvsCommand`s, hands the state-changing ones to the core's control API
+// (`IpvsControl`, the kernel's setsockopt/netlink) and formats `IpvsSnapshot`s; the director daemon
+// feeds packet headers in and applies `Verdict`s.
 // Addresses are IPv4 as unsigned 32-bit numbers in host order (a.b.c.d = a<<24|b<<16|c<<8|d) on the
 // per-packet path, and dotted strings everywhere else.
 
+import type { CtlError } from './errno.js';
+
 export type Protocol = 'tcp' | 'udp';
+/** protocol 0: what fwmark persistence templates carry (the mark sits in their virtual address) */
+export const IPPROTO_IP = 0;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
@@ -97,6 +102,54 @@ export type IpvsCommand =
   | { op: 'stop-daemon'; state?: 'master' | 'backup' }
   | { op: 'version' }
   | { op: 'help' };
+
+/** The commands that change the core's state; listings are ipvsadm's own work on a snapshot. */
+export type CtlCommand = Exclude<IpvsCommand, { op: 'list' | 'save' | 'restore' | 'version' | 'help' }>;
+
+/** The control API ipvsadm talks to, as it talks to the kernel through netlink. */
+export interface IpvsControl {
+  /** Apply one command with the kernel's semantics: null, or the op and errno of a refusal. */
+  control(cmd: CtlCommand): CtlError | null;
+  /** The current state, for listings. */
+  snapshot(): IpvsSnapshot;
+}
+
+/**
+ * Who runs the sync daemons `ipvsadm --start-daemon` asks for (start_sync_thread /
+ * stop_sync_thread). Refusals are thrown as errors with an `errno` field (EEXIST, ESRCH, ENODEV,
+ * EINVAL), which the control API returns.
+ */
+export interface DaemonControl {
+  start(opts: SyncDaemonOptions): void;
+  stop(state: 'master' | 'backup' | undefined): void;
+  /** the running daemons with their resolved settings, master first */
+  list(): SyncDaemonOptions[];
+}
+
+/** net.ipv4.vs.* sysctls the core honours, with the kernel's defaults. */
+export interface IpvsSysctl {
+  /** conn_reuse_mode: 1 = a SYN hitting a TIME_WAIT/CLOSE entry is rescheduled (bit 2: also DR/TUN FIN_WAIT) */
+  connReuseMode: number;
+  /** expire_nodest_conn: expire (instead of drop) packets of conns whose dest is gone or quiesced */
+  expireNodestConn: number;
+  /** expire_quiescent_template: templates to weight-0 dests are invalid */
+  expireQuiescentTemplate: number;
+  /** seconds */
+  lblcExpiration: number;
+  /** seconds */
+  lblcrExpiration: number;
+  /** sloppy_tcp: schedule TCP on any segment, not only SYN */
+  sloppyTcp: number;
+}
+
+export const DEFAULT_SYSCTL: IpvsSysctl = {
+  connReuseMode: 1,
+  expireNodestConn: 0,
+  expireQuiescentTemplate: 0,
+  lblcExpiration: 24 * 60 * 60,
+  lblcrExpiration: 24 * 60 * 60,
+  sloppyTcp: 0,
+};
 
 export interface Counters {
   conns: number;

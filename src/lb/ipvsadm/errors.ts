@@ -1,6 +1,8 @@
 // How ipvsadm reports failure: a text on stderr and an exit status. Parsing and listing throw these so
-// callers (the IPVS core's `ipvsadm()` method, `lvslab simulate`, the director) can hand the exact
-// bytes and status back to the user.
+// callers (runIpvsadm, `lvslab simulate`, the director) can hand the exact bytes and status back to
+// the user; a refused control command comes back from the core as an op and errno, which
+// kernelErrorMessage turns into libipvs's text.
+import type { Errno, IpvsOp } from '../ipvs/errno.js';
 
 /** ipvsadm's exit statuses (ipvsadm.c): fail() exits 2, popt/tryhelp paths and failed kernel calls
  * return -1 from main (255), listing a missing service exits 1. */
@@ -53,36 +55,9 @@ export function tryHelp(program: string): never {
 
 /**
  * The messages libipvs's ipvs_strerror() gives for kernel errors, by the operation that failed
- * (libipvs.c). The IPVS core uses these so a failed `-a`/`-A`/... prints what ipvsadm prints; ipvsadm
- * then exits with status 255 (EXIT_KERNEL).
+ * (libipvs.c), else strerror's text for the errno; ipvsadm then exits with status 255 (EXIT_KERNEL).
  */
-export type KernelOp =
-  | 'add-service'
-  | 'edit-service'
-  | 'delete-service'
-  | 'zero'
-  | 'add-dest'
-  | 'edit-dest'
-  | 'delete-dest'
-  | 'start-daemon'
-  | 'stop-daemon'
-  | 'get-service'
-  | 'set-timeout'
-  | 'clear';
-
-export type KernelErrno =
-  | 'EEXIST'
-  | 'ENOENT'
-  | 'ESRCH'
-  | 'EPERM'
-  | 'EINVAL'
-  | 'ENOPROTOOPT'
-  | 'ENOMEM'
-  | 'EOPNOTSUPP'
-  | 'EAFNOSUPPORT'
-  | 'EMSGSIZE';
-
-const BY_OP: Partial<Record<KernelOp, Partial<Record<KernelErrno, string>>>> = {
+const BY_OP: Partial<Record<IpvsOp, Partial<Record<Errno, string>>>> = {
   'add-service': { EEXIST: 'Service already exists', ENOENT: 'Scheduler or persistence engine not found' },
   'edit-service': { ESRCH: 'No such service', ENOENT: 'Scheduler or persistence engine not found' },
   'delete-service': { ESRCH: 'No such service' },
@@ -95,7 +70,7 @@ const BY_OP: Partial<Record<KernelOp, Partial<Record<KernelErrno, string>>>> = {
   'get-service': { ESRCH: 'No such service' },
 };
 
-const ANY_OP: Record<KernelErrno, string> = {
+const ANY_OP: Record<Errno, string> = {
   EEXIST: 'File exists',
   ENOENT: 'No such file or directory',
   ESRCH: 'No such process',
@@ -106,14 +81,11 @@ const ANY_OP: Record<KernelErrno, string> = {
   EOPNOTSUPP: 'Operation not supported with IPv6',
   EAFNOSUPPORT: 'Operation not supported with specified address family',
   EMSGSIZE: 'Module is wrong version',
+  ERANGE: 'Numerical result out of range',
+  ENODEV: 'No such device',
 };
 
 /** ipvs_strerror(errno) as ipvsadm prints it after `op` failed (falls back to strerror's text). */
-export function kernelErrorMessage(op: KernelOp, errno: KernelErrno): string {
+export function kernelErrorMessage(op: IpvsOp, errno: Errno): string {
   return BY_OP[op]?.[errno] ?? ANY_OP[errno];
-}
-
-/** The IpvsadmError for a kernel call that failed: `message\n` on stderr, status 255. */
-export function kernelError(op: KernelOp, errno: KernelErrno): IpvsadmError {
-  return new IpvsadmError(`${kernelErrorMessage(op, errno)}\n`, EXIT_KERNEL, false);
 }

@@ -1,5 +1,6 @@
-// ipvsadm 1.31 for the embedded IPVS: its command-line grammar (argv -> IpvsCommand), its output
-// formats byte for byte (IpvsSnapshot -> text), -R input, and a runner tying them to an IPVS core.
+// ipvsadm 1.31 for the embedded IPVS (userland): its command-line grammar (argv -> IpvsCommand), its
+// output formats byte for byte (IpvsSnapshot -> text), -R input, and a runner that drives an IPVS
+// through its control API and snapshot.
 export { parseIpvsadm, DEF_SCHED, DEF_MCAST_IFN, IPVS_SVC_PERSISTENT_TIMEOUT, MAX_TIMEOUT, schedFlagNames, schedFlagBits } from './parse.js';
 export { formatIpvsadm, formatTimeouts, formatDaemons } from './format.js';
 export { formatListAll, formatListService, formatServiceEntry, largeNum, sameService, IPVS_VERSION, PLAIN_FORMAT } from './format-services.js';
@@ -13,12 +14,10 @@ export { usageText, versionText } from './usage.js';
 export {
   IpvsadmError,
   IpvsadmUsageError,
-  kernelError,
   kernelErrorMessage,
   EXIT_FAIL,
   EXIT_KERNEL,
   EXIT_LIST,
   EXIT_POPT,
 } from './errors.js';
-export type { KernelErrno, KernelOp } from './errors.js';
 export { glibcMsort, cmpServices, cmpDests } from './sort.js';

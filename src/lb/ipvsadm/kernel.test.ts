@@ -35,7 +35,7 @@ interface Outcome {
 /** Runs case i on `kernel` and returns what to compare it with (layout only where names differ). */
 function replay(kernel: FakeKernel, c: Recorded): { got: Outcome; want: Outcome } {
   const argv = c.args === '' ? [] : c.args.split(' ');
-  const got = runIpvsadm(argv, c.stdin ?? '', kernel);
+  const got = runIpvsadm(kernel, argv, c.stdin ?? '');
   if (c.args.startsWith('--start-daemon backup') && c.args.includes('--sync-maxlen 1000')) {
     kernel.state.daemons.find((d) => d.state === 'backup')!.syncMaxLen = 1024;
   }

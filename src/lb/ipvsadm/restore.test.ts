@@ -17,9 +17,9 @@ describe('-S then -R', () => {
     const saved = formatIpvsadm({ op: 'save', numeric: true }, original);
 
     const kernel = new FakeKernel();
-    const result = runIpvsadm(['-R'], saved, kernel);
+    const result = runIpvsadm(kernel, ['-R'], saved);
     expect(result).toEqual({ stdout: '', stderr: '', status: 0 });
-    expect(runIpvsadm(['-Sn'], '', kernel).stdout).toBe(saved);
+    expect(runIpvsadm(kernel, ['-Sn'], '').stdout).toBe(saved);
     // what -S does not carry: thresholds and counters
     expect(kernel.snapshot().services.find((s) => s.key.kind === 'tcp')!.dests.every((d) => d.options.uThreshold === 0)).toBe(true);
   });
@@ -62,7 +62,7 @@ describe('the -R reader', () => {
 describe('runIpvsadm -R', () => {
   it('runs lines up to the first one ipvsadm exits on; kernel and popt errors let it go on', () => {
     const kernel = new FakeKernel();
-    const r = runIpvsadm(['-R'], '-A -t 10.0.0.5:80 -s rr\n-A -t 10.0.0.5:80 -s rr\n-L --bogus\n-A -t 10.0.0.6:80 -s rr\n-A -t 10.0.0.7\n-A -t 10.0.0.8:80\n', kernel);
+    const r = runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80 -s rr\n-A -t 10.0.0.5:80 -s rr\n-L --bogus\n-A -t 10.0.0.6:80 -s rr\n-A -t 10.0.0.7\n-A -t 10.0.0.8:80\n');
     expect(r).toEqual({
       stdout: '',
       stderr: 'Service already exists\n--bogus: unknown option\nZero port specified for non-persistent service\n',
@@ -72,19 +72,19 @@ describe('runIpvsadm -R', () => {
   });
   it('the status is that of the last line', () => {
     const kernel = new FakeKernel();
-    expect(runIpvsadm(['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.5:80\n', kernel).status).toBe(255);
-    expect(runIpvsadm(['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.6:80\n', kernel).status).toBe(0);
+    expect(runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.5:80\n').status).toBe(255);
+    expect(runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.6:80\n').status).toBe(0);
   });
   it('listings inside -R print; -R inside -R gives up', () => {
     const kernel = new FakeKernel();
-    const r = runIpvsadm(['-R'], '-L --timeout\n-R\n-C\n', kernel);
+    const r = runIpvsadm(kernel, ['-R'], '-L --timeout\n-R\n-C\n');
     expect(r).toEqual({ stdout: 'Timeout (tcp tcpfin udp): 900 120 300\n', stderr: "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n", status: 255 });
   });
   it('runIpvsadm outside -R: usage errors, kernel errors, listings', () => {
     const kernel = new FakeKernel();
-    expect(runIpvsadm(['-A'], '', kernel)).toEqual({ stdout: '', stderr: "You need to supply the 'service-address' option for the 'add-service' command\n", status: 2 });
-    expect(runIpvsadm(['-d', '-t', '1.1.1.1:1', '-r', '2.2.2.2'], '', kernel)).toEqual({ stdout: '', stderr: 'Service not defined\n', status: 255 });
-    expect(runIpvsadm(['-L', '-t', '1.1.1.1:1'], '', kernel)).toEqual({ stdout: '', stderr: 'No such service\n', status: 1 });
-    expect(runIpvsadm(['-v'], '', kernel)).toEqual({ stdout: 'ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n', stderr: '', status: 0 });
+    expect(runIpvsadm(kernel, ['-A'], '')).toEqual({ stdout: '', stderr: "You need to supply the 'service-address' option for the 'add-service' command\n", status: 2 });
+    expect(runIpvsadm(kernel, ['-d', '-t', '1.1.1.1:1', '-r', '2.2.2.2'], '')).toEqual({ stdout: '', stderr: 'Service not defined\n', status: 255 });
+    expect(runIpvsadm(kernel, ['-L', '-t', '1.1.1.1:1'], '')).toEqual({ stdout: '', stderr: 'No such service\n', status: 1 });
+    expect(runIpvsadm(kernel, ['-v'], '')).toEqual({ stdout: 'ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n', stderr: '', status: 0 });
   });
 });

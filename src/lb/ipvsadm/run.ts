@@ -1,25 +1,22 @@
 // A whole ipvsadm invocation — parse, apply or list, `-R` line by line — with ipvsadm's stdout,
-// stderr and exit status. The IPVS core supplies how to apply a command and how to read its state;
-// this module supplies everything ipvsadm itself decides.
-import type { IpvsCommand, IpvsSnapshot, IpvsadmResult } from '../ipvs/types.js';
-import { IpvsadmError, tryHelp } from './errors.js';
+// stderr and exit status. It talks to an IPVS the way ipvsadm talks to the kernel through netlink:
+// state changes go through the control API (which answers a refusal with an op and errno, printed
+// as libipvs's ipvs_strerror text), listings are formatted from a snapshot. Everything ipvsadm
+// itself decides is here.
+import type { CtlCommand, IpvsCommand, IpvsControl, IpvsadmResult } from '../ipvs/types.js';
+import { IpvsadmError, kernelErrorMessage, tryHelp } from './errors.js';
 import { formatIpvsadm } from './format.js';
 import { parseIpvsadm } from './parse.js';
 import { splitRestoreLines } from './restore.js';
 
-/** What runIpvsadm needs from an IPVS implementation. */
-export interface IpvsadmTarget {
-  /**
-   * Apply a state-changing command (add/edit/delete service or dest, clear, zero, set-timeout,
-   * start/stop daemon). Throw the IpvsadmError from `kernelError(op, errno)` when the kernel would
-   * refuse it; anything else thrown is a bug and propagates.
-   */
-  apply(cmd: IpvsCommand): void;
-  /** The current state, for listings. */
-  snapshot(): IpvsSnapshot;
-}
+/** What runIpvsadm talks to: an IPVS's control API and snapshot (the embedded core, or a fake). */
+export type IpvsadmTarget = IpvsControl;
 
-const LISTING_OPS = new Set<IpvsCommand['op']>(['list', 'save', 'help', 'version']);
+type ListingCommand = Exclude<IpvsCommand, CtlCommand | { op: 'restore' }>;
+
+function isListing(cmd: IpvsCommand): cmd is ListingCommand {
+  return cmd.op === 'list' || cmd.op === 'save' || cmd.op === 'help' || cmd.op === 'version';
+}
 
 class Exit extends Error {
   constructor(readonly status: number) {
@@ -31,12 +28,7 @@ class Exit extends Error {
  * Run `ipvsadm ARGV` (without the program name) against `target`, with `stdin` as -R's input.
  * Returns exactly what ipvsadm 1.31 would print and its exit status.
  */
-export function runIpvsadm(
-  argv: readonly string[],
-  stdin: string,
-  target: IpvsadmTarget,
-  program = 'ipvsadm',
-): IpvsadmResult {
+export function runIpvsadm(target: IpvsadmTarget, argv: readonly string[], stdin = '', program = 'ipvsadm'): IpvsadmResult {
   let stdout = '';
   let stderr = '';
 
@@ -66,7 +58,7 @@ export function runIpvsadm(
       }
       return result;
     }
-    if (LISTING_OPS.has(cmd.op)) {
+    if (isListing(cmd)) {
       try {
         stdout += formatIpvsadm(cmd, target.snapshot(), program);
       } catch (e) {
@@ -78,15 +70,12 @@ export function runIpvsadm(
       if (cmd.op === 'help' || cmd.op === 'version') throw new Exit(0);
       return 0;
     }
-    try {
-      target.apply(cmd);
-      return 0;
-    } catch (e) {
-      if (!(e instanceof IpvsadmError)) throw e;
-      stderr += e.stderr;
-      if (e.exits) throw new Exit(e.status);
-      return -1;
-    }
+    // a failed kernel call: ipvsadm prints ipvs_strerror's text and returns -1 (status 255), which
+    // inside -R lets the next line run
+    const refused = target.control(cmd);
+    if (refused === null) return 0;
+    stderr += `${kernelErrorMessage(refused.op, refused.errno)}\n`;
+    return -1;
   };
 
   let status: number;

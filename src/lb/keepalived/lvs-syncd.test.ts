@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentSyncTransport } from '../../../test/ipvs/silent-sync-transport.js';
-import type { SyncInterface } from '../ipvs/sync/netif.js';
+import type { SyncInterface } from '../ipvs/sync/io.js';
 import { SyncDaemons } from '../ipvs/sync/sync-daemon.js';
 import { SyncDaemonFollower } from './lvs-syncd.js';
 

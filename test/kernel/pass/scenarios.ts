@@ -2,15 +2,14 @@
 // natively, or inside the kernel VM through suite/main.ts — and returns plain observations; the
 // vitest files in suites/kernel/ hold the expectations, so the in-VM part stays small (no test
 // runner under emulation) and a failure shows the observed values.
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../../src/lab/vm/kernel-cache.js';
 import type { DirectorConfig } from '../../../src/lb/backend.js';
 import { openKernelBackend } from '../../../src/lb/kernel/backend.js';
 import { openKernelReplay } from '../../../src/lb/kernel/replay/replay.js';
 import { schedulerTraces, formatTraces, type GoldenTrace } from '../recorder/cases.js';
+import { SERVING_PROBE, failoverConfs, healthCheckConf } from './settings.js';
 
 const VIP = '192.168.1.112';
 const ARTICLE_TCP = [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 10.0.0.101:80 -m -w 1`, `-a -t ${VIP}:80 -r 10.0.0.102:80 -m -w 1`];
@@ -93,18 +92,17 @@ export interface KeepalivedObservation {
   /** ipvsadm -Ln on ds1 once keepalived programmed it */
   ln: string;
   tcpSequence: string[];
-  /** seconds from killing rs1's HTTP server until keepalived's TCP_CHECK removed it */
+  /** seconds from killing rs1's HTTP server until a listing showed keepalived's TCP_CHECK had removed it */
   removedAfterS: number | null;
+  /** seconds from the kill to the start of the last listing that still showed rs1 (the removal came later) */
+  lastListedS: number;
   lnAfterRemoval: string;
   log: string;
 }
 
 /** The article's virtual_server blocks run by real keepalived: it programs IPVS and health-checks. */
 async function keepalivedHealth(lab: KernelLabApi): Promise<KeepalivedObservation> {
-  const text = readFileSync(join(repoRoot(), 'scenarios/article/keepalived.conf'), 'utf8');
-  // one director, no VRRP: only the virtual_server blocks, with a 1 s check interval
-  const conf = text.slice(text.indexOf('virtual_server')).replace(/delay_loop 6/g, 'delay_loop 1').replace(/connect_timeout 3/g, 'connect_timeout 1');
-  await lab.director('ds1').configure({ keepalivedConf: conf });
+  await lab.director('ds1').configure({ keepalivedConf: healthCheckConf() });
   try {
     const ds1 = lab.director('ds1');
     const masq = (t: string) => t.split('\n').filter((l) => l.includes('Masq') && l.includes(':80 ')).length;
@@ -118,16 +116,21 @@ async function keepalivedHealth(lab: KernelLabApi): Promise<KeepalivedObservatio
     await lab.real('rs1').kill();
     const killedAt = Date.now();
     let removedAfterS: number | null = null;
+    let lastListedS = 0;
     let lnAfterRemoval = '';
     for (let i = 0; i < 120; i++) {
+      // an -Ln takes ~1-2 s under emulation: the removal happened after the start of the last
+      // listing that still showed rs1 and before the end of the first that did not
+      const startS = (Date.now() - killedAt) / 1000;
       lnAfterRemoval = (await ds1.ipvsadm('-Ln')).text;
       if (masq(lnAfterRemoval) === 1) {
         removedAfterS = (Date.now() - killedAt) / 1000;
         break;
       }
+      lastListedS = startS;
       await new Promise((r) => setTimeout(r, 250));
     }
-    return { ln, tcpSequence: tcp.sequence, removedAfterS, lnAfterRemoval, log: '' };
+    return { ln, tcpSequence: tcp.sequence, removedAfterS, lastListedS, lnAfterRemoval, log: '' };
   } finally {
     await lab.director('ds1').stop();
   }
@@ -183,8 +186,10 @@ export interface FailoverObservation {
   /** who held the VIP once both keepalived instances settled */
   holderBefore: string[];
   before: string[];
-  /** seconds from ds1's crash (SIGKILL + links down) until ds2 held the VIP */
+  /** seconds from ds1's crash (SIGKILL + links down) until a look at the addresses found ds2 holding the VIP */
   vipMovedAfterS: number | null;
+  /** seconds from the crash to the start of the last look that did not (the VIP moved later) */
+  lastMissS: number;
   /** seconds from the crash until a request through the VIP was answered again */
   servingAfterS: number | null;
   holderAfter: string[];
@@ -199,9 +204,8 @@ export interface FailoverObservation {
  * settle faster). ds1 crashes: keepalived SIGKILLed and its links cut.
  */
 async function failover(): Promise<FailoverObservation> {
-  const text = readFileSync(join(repoRoot(), 'scenarios/article/keepalived.conf'), 'utf8').replace(/delay_loop 6/g, 'delay_loop 1');
-  const ds2conf = text.replace(/state MASTER/g, 'state BACKUP').replace(/priority 150/g, 'priority 100').replace('router_id LVS_DS1', 'router_id LVS_DS2');
-  const lab = await kernelUp('article', { ds1: { keepalivedConf: text }, ds2: { keepalivedConf: ds2conf } });
+  const confs = failoverConfs();
+  const lab = await kernelUp('article', { ds1: { keepalivedConf: confs.ds1 }, ds2: { keepalivedConf: confs.ds2 } });
   const poll = async (ok: () => Promise<boolean>, limitS: number, stepMs: number): Promise<number | null> => {
     const t0 = Date.now();
     while (Date.now() - t0 < limitS * 1000) {
@@ -219,14 +223,22 @@ async function failover(): Promise<FailoverObservation> {
     const crash = Date.now();
     await lab.director('ds1').kill();
     await lab.host('ds1').linkDown();
-    const vipMoved = await poll(async () => (await lab.addressHolders())[VIP]?.includes('ds2') ?? false, 90, 200);
+    // One look at the addresses costs ~1.5-2.5 s under emulation (two `ip` in namespaces): the VIP
+    // moved after the start of the last look that did not see it on ds2 and before the end of the first that did.
+    let lastMissS = 0;
+    const vipMoved = await poll(async () => {
+      const startS = (Date.now() - crash) / 1000;
+      const moved = (await lab.addressHolders())[VIP]?.includes('ds2') ?? false;
+      if (!moved) lastMissS = startS;
+      return moved;
+    }, 90, 200);
     const vipMovedAfterS = vipMoved === null ? null : (Date.now() - crash) / 1000;
-    const serving = await poll(async () => (await lab.client.http(`http://${VIP}/`, { count: 1, timeoutMs: 2_000 })).failed === 0, 90, 200);
+    const serving = await poll(async () => (await lab.client.http(`http://${VIP}/`, { count: 1, timeoutMs: SERVING_PROBE.timeoutMs })).failed === 0, 90, SERVING_PROBE.everyMs);
     const servingAfterS = serving === null ? null : (Date.now() - crash) / 1000;
     const holderAfter = (await lab.addressHolders())[VIP] ?? [];
     const after = (await lab.client.http(`http://${VIP}/`, { count: 4, timeoutMs: 10_000 })).sequence;
     const lnDs2 = (await lab.director('ds2').ipvsadm('-Ln')).text;
-    return { holderBefore, before, vipMovedAfterS, servingAfterS, holderAfter, after, lnDs2 };
+    return { holderBefore, before, vipMovedAfterS, lastMissS, servingAfterS, holderAfter, after, lnDs2 };
   } finally {
     await lab.host('ds1').linkUp().catch(() => undefined);
     await lab.down();

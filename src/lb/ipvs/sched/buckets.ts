@@ -1,7 +1,7 @@
 // Table pieces the hashing schedulers share: sh and dh tile a bucket table with the dests in list
 // order, sh and mh look a client up and, with their *-fallback flag, walk the table from there the
 // way ip_vs_sh.c / ip_vs_mh.c do.
-import type { Dest } from '../dest.js';
+import type { Dest } from '../ip_vs.js';
 
 /** A dest the hash schedulers skip: weight 0 (quiesced) or over its upper threshold. */
 export function unavailable(d: Dest): boolean {

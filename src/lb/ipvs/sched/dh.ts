@@ -1,12 +1,10 @@
 // Destination hashing (ip_vs_dh.c): 256 buckets filled one dest per bucket in list order (weights do
 // not multiply), looked up by hash_32(daddr, 8). No fallback. dh has no upd_dest hook, so a weight
 // change does not rebuild the table.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 import type { PacketHeaders } from '../types.js';
 import { tileBuckets } from './buckets.js';
 import { hash32 } from './hash.js';
-import type { Scheduler } from './scheduler.js';
 
 export const DH_TAB_BITS = 8;
 export const DH_TAB_SIZE = 1 << DH_TAB_BITS;

@@ -1,7 +1,5 @@
 // Weighted failover (ip_vs_fo.c): the available dest with the highest weight, first of equals.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 
 export class WeightedFailover implements Scheduler {
   readonly name = 'fo';

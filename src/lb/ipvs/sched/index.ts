@@ -1,5 +1,5 @@
 // The scheduler registry: ipvsadm's -s names to modules (ip_vs_scheduler_get).
-import type { Service } from '../service.js';
+import type { SchedEnv, Scheduler, SchedulerFactory, Service } from '../ip_vs.js';
 import { DestinationHashing } from './dh.js';
 import { WeightedFailover } from './fo.js';
 import { LocalityLeastConnection } from './lblc.js';
@@ -9,7 +9,6 @@ import { MaglevHashing } from './mh.js';
 import { NeverQueue } from './nq.js';
 import { Overflow } from './ovf.js';
 import { RoundRobin } from './rr.js';
-import type { Scheduler, SchedEnv, SchedulerFactory } from './scheduler.js';
 import { ShortestExpectedDelay } from './sed.js';
 import { SourceHashing } from './sh.js';
 import { TwoChoices } from './twos.js';
@@ -41,4 +40,4 @@ export function createScheduler(name: string, svc: Service, env: SchedEnv): Sche
   return f ? f(svc, env) : undefined;
 }
 
-export type { Scheduler, SchedEnv } from './scheduler.js';
+export type { Scheduler, SchedEnv } from '../ip_vs.js';

@@ -2,11 +2,9 @@
 // is used while it is available, has weight and is not "overloaded" in lblc's sense (more active conns
 // than its weight while some dest is below half its weight); otherwise wlc picks and the cache is
 // updated. A 60 s timer expires idle entries the kernel's way.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
+import type { Dest, SchedEnv, Scheduler, Service } from '../ip_vs.js';
 import type { PacketHeaders } from '../types.js';
 import { hash32 } from './hash.js';
-import type { Scheduler, SchedEnv } from './scheduler.js';
 import { wlcLeast } from './wlc.js';
 
 export const LBLC_TAB_BITS = 10;
@@ -75,6 +73,14 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
   /** Run every periodic check due by `now`. */
   advance(now: number, expirationMs: number): void {
     while (this.nextCheck <= now) {
+      if (this.entries === 0) {
+        // an empty table's checks only count towards the next full one: take them all at once, so
+        // a long stretch of time costs one step
+        const k = Math.floor((now - this.nextCheck) / CHECK_EXPIRE_INTERVAL_MS) + 1;
+        this.counter = ((this.counter - 1 + k) % COUNT_FOR_FULL_EXPIRATION) + 1;
+        this.nextCheck += k * CHECK_EXPIRE_INTERVAL_MS;
+        return;
+      }
       this.check(this.nextCheck, expirationMs);
       this.nextCheck += CHECK_EXPIRE_INTERVAL_MS;
     }

@@ -1,11 +1,9 @@
 // Locality-based least-connection with replication (ip_vs_lblcr.c): each destination IP maps to a
 // set of dests; the least loaded member serves unless lblc-overloaded, in which case wlc adds a dest
 // to the set. A set idle-modified longer than lblcr_expiration drops its most loaded member.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
+import type { Dest, SchedEnv, Scheduler, Service } from '../ip_vs.js';
 import type { PacketHeaders } from '../types.js';
 import { lblcOverloaded, LocalityTable } from './lblc.js';
-import type { Scheduler, SchedEnv } from './scheduler.js';
 import { wlcLeast } from './wlc.js';
 
 interface DestSet {

@@ -1,8 +1,6 @@
 // Least-connection (ip_vs_lc.c): least active*256+inactive, weight only matters as 0 / non-0; ties go
 // to the earlier dest in list order.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 
 export class LeastConnection implements Scheduler {
   readonly name = 'lc';

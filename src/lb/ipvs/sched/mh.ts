@@ -1,13 +1,11 @@
 // Maglev hashing (ip_vs_mh.c): a 4093-entry lookup table filled from per-dest permutations derived
 // with the kernel's fixed-key hsiphash, so the same client lands on the same dest as on an x86_64
 // kernel, bucket for bucket. Weights count as `last_weight`, so quiescing to 0 does not reshuffle.
-import type { Dest } from '../dest.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 import { IP_VS_SVC_F_SCHED_MH_FALLBACK, IP_VS_SVC_F_SCHED_MH_PORT } from '../flags.js';
-import type { Service } from '../service.js';
 import type { PacketHeaders } from '../types.js';
 import { lookupWithFallback } from './buckets.js';
 import { fls, gcd, hsiphash32 } from './hash.js';
-import type { Scheduler } from './scheduler.js';
 
 const CONFIG_IP_VS_MH_TAB_INDEX = 12;
 const PRIMES = [251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071];

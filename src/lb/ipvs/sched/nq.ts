@@ -1,8 +1,6 @@
 // Never queue (ip_vs_nq.c): the first idle dest (no active conns) in list order, else sed's rule.
 // UDP conns are never active, so for UDP this is always the first eligible dest — the newest.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 
 export class NeverQueue implements Scheduler {
   readonly name = 'nq';

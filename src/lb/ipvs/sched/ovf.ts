@@ -1,9 +1,7 @@
 // Overflow-connection (ip_vs_ovf.c): the highest-weight dest whose active conns do not exceed its
 // weight; so a weight-2 dest takes a third active conn before the next one gets any. UDP conns are
 // never active, so for UDP it never overflows.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 
 export class Overflow implements Scheduler {
   readonly name = 'ovf';

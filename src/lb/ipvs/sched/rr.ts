@@ -1,8 +1,6 @@
 // Round-robin (ip_vs_rr.c). The kernel keeps a pointer to the last chosen list node; here it is an
 // index into svc.dests (-1 = the list head), kept pointing at the same dest when the list changes.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 
 export class RoundRobin implements Scheduler {
   readonly name = 'rr';

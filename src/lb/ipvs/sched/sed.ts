@@ -1,8 +1,6 @@
 // Shortest expected delay (ip_vs_sed.c): minimum (active+1)/weight; inactive conns are ignored, so
 // for UDP (never active) it always takes the highest weight, first of equals.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 import { weightedLeast } from './wlc.js';
 
 export class ShortestExpectedDelay implements Scheduler {

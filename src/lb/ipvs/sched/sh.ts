@@ -1,13 +1,11 @@
 // Source hashing (ip_vs_sh.c): a 256-bucket table tiled with the dests in list order, `weight`
 // consecutive buckets each, looked up by hash_32(port + saddr, 8). Unavailable (weight 0 or
 // overloaded) means no destination, unless sh-fallback walks the table the kernel's way.
-import type { Dest } from '../dest.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 import { IP_VS_SVC_F_SCHED_SH_FALLBACK, IP_VS_SVC_F_SCHED_SH_PORT } from '../flags.js';
-import type { Service } from '../service.js';
 import type { PacketHeaders } from '../types.js';
 import { lookupWithFallback, tileBuckets } from './buckets.js';
 import { hash32 } from './hash.js';
-import type { Scheduler } from './scheduler.js';
 
 export const SH_TAB_BITS = 8;
 export const SH_TAB_SIZE = 1 << SH_TAB_BITS;

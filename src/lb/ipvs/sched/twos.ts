@@ -1,8 +1,6 @@
 // Power of two choices (ip_vs_twos.c): two weighted random picks, keep the less loaded by
 // overhead/weight. The random source is the core's injectable one, so tests are deterministic.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler, SchedEnv } from './scheduler.js';
+import type { Dest, SchedEnv, Scheduler, Service } from '../ip_vs.js';
 
 export class TwoChoices implements Scheduler {
   readonly name = 'twos';

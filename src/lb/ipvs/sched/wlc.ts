@@ -1,8 +1,6 @@
 // Weighted least-connection (ip_vs_wlc.c), ipvsadm's default: minimum overhead/weight compared by
 // cross-multiplication (loh * dw > doh * lw, strict), so ties keep the earlier dest in list order.
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 
 /**
  * The weighted-least loop of wlc and sed: the first dest with weight > 0 not overloaded, then any later

@@ -1,10 +1,8 @@
 // Weighted round-robin (ip_vs_wrr.c): passes over the list with a current weight `cw` stepping down
 // by the gcd of the weights. Every dest change resets the position to the head and adjusts cw, which
 // is why a service built with -A then -a starts with cw = 1 (one visit per dest, newest first).
-import type { Dest } from '../dest.js';
-import type { Service } from '../service.js';
+import type { Dest, Scheduler, Service } from '../ip_vs.js';
 import { gcd } from './hash.js';
-import type { Scheduler } from './scheduler.js';
 
 function gcdWeight(svc: Service): number {
   let g = 0;

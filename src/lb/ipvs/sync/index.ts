@@ -1,9 +1,9 @@
-// IPVS connection sync, protocol version 1: wire codec, the kernel's send/receive rules, and the
-// master/backup multicast daemons (see docs/sync.md).
+// IPVS connection sync, protocol version 1: wire codec, what the master sends, what the backup
+// applies, the daemons' configuration, and the master/backup multicast daemons (see docs/sync.md).
 export * from './message.js';
 export * from './states.js';
-export * from './rules.js';
+export * from './master.js';
+export * from './apply.js';
+export * from './config.js';
 export { SyncDaemons, SyncDaemonError, type SyncTarget, type SyncDaemonStats, type SyncDaemonsOptions, type SyncErrno } from './sync-daemon.js';
-export { createSyncedCore, syncDaemonsOf, type SyncableCore, type DaemonControlLike } from './attach.js';
-export { lookupInterface, lookupInterfaceSync, interfaceFromIpJson, type SyncInterface, type InterfaceLookup } from './netif.js';
-export { dgramTransport, type SyncTransport, type SyncSender, type SyncReceiver } from './transport.js';
+export type { SyncInterface, SyncTransport, SyncSender, SyncReceiver } from './io.js';

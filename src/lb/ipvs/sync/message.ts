@@ -8,7 +8,7 @@
 // "Dropping buffer"): records decoded before a fatal error are still applied by the kernel, so they
 // are returned here too.
 
-import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_LOCALNODE, IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, IP_VS_CONN_F_ONE_PACKET } from '../flags.js';
+import { IP_VS_CONN_F_HASHED, IP_VS_CONN_F_SEQ_MASK } from '../flags.js';
 
 /** 224.0.0.81 (IP_VS_SYNC_GROUP) */
 export const SYNC_GROUP = '224.0.0.81';
@@ -39,24 +39,27 @@ export const IPVS_OPT_F_PARAM = 1 << 6;
 export const IP_VS_PEDATA_MAXLEN = 255;
 export const IP_VS_PENAME_MAXLEN = 16;
 
-// Connection flags (include/uapi/linux/ip_vs.h): the core's, plus the bits only sync records carry.
-export { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_LOCALNODE, IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, IP_VS_CONN_F_ONE_PACKET };
-export const IP_VS_CONN_F_BYPASS = 0x0004;
-export const IP_VS_CONN_F_HASHED = 0x0040;
-export const IP_VS_CONN_F_OUT_SEQ = 0x0200;
-export const IP_VS_CONN_F_IN_SEQ = 0x0400;
-export const IP_VS_CONN_F_SEQ_MASK = 0x0600;
-export const IP_VS_CONN_F_NO_CPORT = 0x0800;
-/** Bits a backup takes from a synced record when it creates the connection. */
-export const IP_VS_CONN_F_BACKUP_MASK =
-  IP_VS_CONN_F_FWD_MASK |
-  IP_VS_CONN_F_NOOUTPUT |
-  IP_VS_CONN_F_INACTIVE |
-  IP_VS_CONN_F_SEQ_MASK |
-  IP_VS_CONN_F_NO_CPORT |
-  IP_VS_CONN_F_TEMPLATE;
-/** Bits a backup updates on a connection it already holds. */
-export const IP_VS_CONN_F_BACKUP_UPD_MASK = IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_SEQ_MASK;
+// Connection flags (include/uapi/linux/ip_vs.h, kept in ../flags.ts), re-exported for the codec's users.
+export {
+  IP_VS_CONN_F_FWD_MASK,
+  IP_VS_CONN_F_MASQ,
+  IP_VS_CONN_F_LOCALNODE,
+  IP_VS_CONN_F_TUNNEL,
+  IP_VS_CONN_F_DROUTE,
+  IP_VS_CONN_F_BYPASS,
+  IP_VS_CONN_F_SYNC,
+  IP_VS_CONN_F_HASHED,
+  IP_VS_CONN_F_NOOUTPUT,
+  IP_VS_CONN_F_INACTIVE,
+  IP_VS_CONN_F_OUT_SEQ,
+  IP_VS_CONN_F_IN_SEQ,
+  IP_VS_CONN_F_SEQ_MASK,
+  IP_VS_CONN_F_NO_CPORT,
+  IP_VS_CONN_F_TEMPLATE,
+  IP_VS_CONN_F_ONE_PACKET,
+  IP_VS_CONN_F_BACKUP_MASK,
+  IP_VS_CONN_F_BACKUP_UPD_MASK,
+} from '../flags.js';
 
 /** struct ip_vs_seq, for NAT sequence adjustment (FTP helper); host order here. */
 export interface SeqData {

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SyncDaemons, SyncDaemonError } from './sync-daemon.js';
-import type { SyncInterface } from './netif.js';
-import { type SyncSource, type SyncedConnImport } from './rules.js';
+import type { SyncInterface } from './io.js';
+import type { SyncedConnImport } from './apply.js';
+import type { SyncSource } from './master.js';
 import { TCP_S } from './states.js';
-import type { SyncTransport } from './transport.js';
+import type { SyncTransport } from './io.js';
 
 /** An in-memory multicast segment: every receiver on the same group:port gets every datagram. */
 function bus() {

@@ -9,23 +9,20 @@
 // - backup side: `SyncTarget.importSyncedConn(conn)` receives every accepted record.
 import type { Clock, SyncDaemonOptions } from '../types.js';
 import { decodeMessage } from './message.js';
-import { lookupInterfaceSync, type SyncInterface } from './netif.js';
+import type { SyncInterface, SyncReceiver, SyncSender, SyncTransport } from './io.js';
+import type { ProtoTimeouts } from '../proto.js';
+import { acceptRecord, type SyncedConnImport } from './apply.js';
+import { resolveDaemonConfig, type ResolvedDaemonConfig } from './config.js';
 import {
   DEFAULT_SYNC_SETTINGS,
   SYNC_CHECK_PERIOD_MS,
   SYNC_SEND_DELAY_MS,
   SyncBatcher,
-  acceptRecord,
   recordFor,
   recordsForIncomingPacket,
-  resolveDaemonConfig,
-  type ResolvedDaemonConfig,
   type SyncSettings,
   type SyncSource,
-  type SyncedConnImport,
-} from './rules.js';
-import type { ProtoTimeouts } from './states.js';
-import { dgramTransport, type SyncReceiver, type SyncSender, type SyncTransport } from './transport.js';
+} from './master.js';
 
 /** IPVS_SYNC_WAKEUP_RATE: this many queued full buffers wake the master thread at once. */
 const SYNC_WAKEUP_RATE = 8;
@@ -33,7 +30,7 @@ const SYNC_WAKEUP_RATE = 8;
 const DEFAULT_QLEN_MAX = 4096;
 
 export interface SyncTarget {
-  /** create or update the connection a master sent (ip_vs_proc_conn semantics, see rules.ts) */
+  /** create or update the connection a master sent (ip_vs_proc_conn semantics, see apply.ts) */
   importSyncedConn(conn: SyncedConnImport): void;
   /** the backup's current timeout table, for records that carry timeout 0 */
   protoTimeouts?(): ProtoTimeouts;
@@ -72,9 +69,10 @@ export interface SyncDaemonsOptions {
   target: SyncTarget;
   clock?: Clock;
   settings?: SyncSettings;
-  transport?: SyncTransport;
-  /** find the multicast interface in this namespace (default lookupInterfaceSync) */
-  lookup?: (name: string) => SyncInterface | undefined;
+  /** the sockets (the director's: src/lb/director/sync-transport.ts) */
+  transport: SyncTransport;
+  /** find the multicast interface in this namespace (the director's: src/lb/director/sync-netif.ts) */
+  lookup: (name: string) => SyncInterface | undefined;
   /** kernel-style log lines ("sync thread started: ...") */
   log?: (line: string) => void;
   qlenMax?: number;
@@ -113,8 +111,8 @@ export class SyncDaemons {
   constructor(private readonly opts: SyncDaemonsOptions) {
     this.clock = opts.clock ?? systemClock;
     this.settings = opts.settings ?? DEFAULT_SYNC_SETTINGS;
-    this.transport = opts.transport ?? dgramTransport;
-    this.lookup = opts.lookup ?? lookupInterfaceSync;
+    this.transport = opts.transport;
+    this.lookup = opts.lookup;
     this.log = opts.log ?? (() => {});
   }
 

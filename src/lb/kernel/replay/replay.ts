@@ -7,10 +7,11 @@
 // with F -> close, `in` with R -> reset); the other packet lines (handshake, the server's FIN, ACKs)
 // happen by themselves on a real connection and are skipped. Traces meant for both backends spell
 // them out so the embedded core sees the same segments (see test/recordings/ipvs/README.md).
-import { fileURLToPath } from 'node:url';
+import { compiledPath } from '../../../lab/dist-path.js';
 import { createInterface } from 'node:readline';
 import { buildReplayLab, type ReplayLab } from './replay-lab.js';
-import { endpointText, parseTrace, traceAddresses, type TraceItem } from './trace.js';
+import { TH_FIN, TH_RST } from '../../ipvs/proto_tcp.js';
+import { endpointText, parseReplayTrace, traceAddresses, type TraceItem } from './trace.js';
 import type { ClientReply, ClientRequest } from './client-agent.js';
 
 export interface ReplayOptions {
@@ -40,7 +41,8 @@ const phase = (what: string) => {
   if (process.env.LVSLAB_REPLAY_DEBUG === '1') process.stderr.write(`replay +${((Date.now() - t0) / 1000).toFixed(1)}s ${what}\n`);
 };
 
-const agentPath = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+// the agents run as compiled JS in the lab's namespaces, also when this module runs from src/ (tsx)
+const agentPath = (name: string) => compiledPath(new URL(`./${name}.js`, import.meta.url), `kernel replay ${name}`);
 
 /** Starts the client agent and returns a request function; replies come back in request order. */
 async function startClient(lab: ReplayLab): Promise<(req: Request) => Promise<ClientReply>> {
@@ -109,7 +111,7 @@ export interface KernelReplaySession {
  * connections, counters or trashed destinations. `traces` only sizes the lab (all their addresses).
  */
 export async function openKernelReplay(traces: Array<{ name: string; text: string }>, options: ReplayOptions = {}): Promise<KernelReplaySession> {
-  const parsed = traces.map((t) => ({ name: t.name, items: checkReplayable(parseTrace(t.text, t.name), t.name) }));
+  const parsed = traces.map((t) => ({ name: t.name, items: parseReplayTrace(t.text, t.name) }));
   const union = traceAddresses(parsed.flatMap((t) => t.items));
   let request: (req: Request) => Promise<ClientReply> = () => Promise.reject(new Error('client agent not started'));
   phase('building lab');
@@ -122,7 +124,7 @@ export async function openKernelReplay(traces: Array<{ name: string; text: strin
     phase('agents ready');
     return {
       async replay(traceText, name) {
-        const items = checkReplayable(parseTrace(traceText, name), name);
+        const items = parseReplayTrace(traceText, name);
         const addrs = traceAddresses(items);
         const missing = [
           ...addrs.clients.filter((a) => !union.clients.includes(a)),
@@ -144,15 +146,6 @@ export async function openKernelReplay(traces: Array<{ name: string; text: strin
     await lab.teardown();
     throw err;
   }
-}
-
-function checkReplayable(items: TraceItem[], name: string): TraceItem[] {
-  for (const item of items) {
-    if (item.kind === 'ipvsadm' && (item.args.includes('-f') || item.args.includes('--fwmark-service'))) {
-      throw new Error(`${name}:${item.line}: fwmark services are not supported by the kernel trace replay (a trace line cannot mark packets)`);
-    }
-  }
-  return items;
 }
 
 /** Replays one trace in a lab of its own (built and torn down here). */
@@ -196,8 +189,8 @@ async function runItems(lab: ReplayLab, items: TraceItem[], request: (r: Request
       case 'packet': {
         if (item.proto !== 'tcp' || item.dir !== 'in') break;
         const base = { src: item.client.addr, sport: item.client.port, dst: item.vip.addr, dport: item.vip.port, timeoutMs };
-        if (item.flags.includes('R')) await request({ op: 'tcp-reset', ...base });
-        else if (item.flags.includes('F')) await request({ op: 'tcp-close', ...base });
+        if (item.tcpFlags & TH_RST) await request({ op: 'tcp-reset', ...base });
+        else if (item.tcpFlags & TH_FIN) await request({ op: 'tcp-close', ...base });
         break;
       }
       case 'advance': {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrace, traceAddresses } from './trace.js';
+import { parseReplayTrace, traceAddresses } from './trace.js';
 import { schedulerTraces, formatTraces } from '../../../../test/kernel/recorder/cases.js';
 
-describe('parseTrace', () => {
+describe('parseReplayTrace', () => {
   it('reads ipvsadm lines, conns, packets and advance, skipping comments', () => {
-    const items = parseTrace(
+    const items = parseReplayTrace(
       ['# setup', '-A -t 192.168.1.112:80 -s rr  # inline', 'conn tcp 192.168.1.20:40000 192.168.1.112:80', 'packet tcp 192.168.1.20:40000 192.168.1.112:80 in FA', 'advance 1.5', ''].join('\n'),
     );
     expect(items.map((i) => i.kind)).toEqual(['ipvsadm', 'conn', 'packet', 'advance']);
@@ -15,30 +15,31 @@ describe('parseTrace', () => {
   });
 
   it('names the line and the problem for bad input', () => {
-    expect(() => parseTrace('conn sctp 1.2.3.4:1 5.6.7.8:80', 't')).toThrow("t:1: protocol 'sctp' must be tcp or udp");
-    expect(() => parseTrace('\nconn tcp 1.2.3.400:1 5.6.7.8:80', 't')).toThrow("t:2: '1.2.3.400:1' is not an IPv4 ADDR:PORT");
-    expect(() => parseTrace('packet tcp 1.2.3.4:1 5.6.7.8:80 sideways A', 't')).toThrow("direction 'sideways' must be in or out");
-    expect(() => parseTrace('bogus', 't')).toThrow("t:1: unknown item 'bogus'");
-    expect(() => parseTrace('advance -1', 't')).toThrow('advance SECONDS');
-    expect(() => parseTrace('conn tcp 1.2.3.4:1 5.6.7.8:80 mark=3', 't')).toThrow('t:1: mark= (fwmark) is not supported');
+    expect(() => parseReplayTrace('conn sctp 1.2.3.4:1 5.6.7.8:80', 't')).toThrow("t:1: protocol must be tcp or udp, got 'sctp'");
+    expect(() => parseReplayTrace('\nconn tcp 1.2.3.400:1 5.6.7.8:80', 't')).toThrow("t:2: client: '1.2.3.400' is not an IPv4 address");
+    expect(() => parseReplayTrace('packet tcp 1.2.3.4:1 5.6.7.8:80 sideways A', 't')).toThrow("t:1: direction must be 'in' or 'out', got 'sideways'");
+    expect(() => parseReplayTrace('bogus', 't')).toThrow("t:1: unknown item 'bogus'");
+    expect(() => parseReplayTrace('advance -1', 't')).toThrow('t:1: advance: expected a number of seconds >= 0');
+    expect(() => parseReplayTrace('conn tcp 1.2.3.4:1 5.6.7.8:80 mark=3', 't')).toThrow('t:1: mark= (fwmark) is not supported');
+    expect(() => parseReplayTrace('conn tcp 1.2.3.4:0 5.6.7.8:80', 't')).toThrow('t:1: port 0 of 1.2.3.4:0 cannot be replayed');
   });
 
   it('accepts the len= extra (real packets carry their own length)', () => {
-    expect(parseTrace('conn udp 1.2.3.4:1 5.6.7.8:53 len=120')[0]).toMatchObject({ kind: 'conn', proto: 'udp' });
+    expect(parseReplayTrace('conn udp 1.2.3.4:1 5.6.7.8:53 len=120')[0]).toMatchObject({ kind: 'conn', proto: 'udp' });
   });
 });
 
 describe('traceAddresses', () => {
   it('collects clients, VIPs, real servers and ports the lab must carry', () => {
     const a = traceAddresses(
-      parseTrace(['-A -u 192.168.1.113:53 -s rr', '-a -u 192.168.1.113:53 -r 10.0.0.12:5353 -m', '-a -t 192.168.1.112:80 -r 10.0.0.11', 'conn udp 192.168.1.21:40001 192.168.1.113:53', '-A -t 300.1.1.1:80'].join('\n')),
+      parseReplayTrace(['-A -u 192.168.1.113:53 -s rr', '-a -u 192.168.1.113:53 -r 10.0.0.12:5353 -m', '-a -t 192.168.1.112:80 -r 10.0.0.11', 'conn udp 192.168.1.21:40001 192.168.1.113:53', '-A -t 300.1.1.1:80'].join('\n')),
     );
     expect(a).toEqual({ clients: ['192.168.1.21'], vips: ['192.168.1.112', '192.168.1.113'], reals: ['10.0.0.11', '10.0.0.12'], ports: [53, 80, 5353] });
   });
 
   it('every golden case parses and names at least one real server', () => {
     for (const t of [...schedulerTraces(), ...formatTraces()]) {
-      const a = traceAddresses(parseTrace(t.text, t.name));
+      const a = traceAddresses(parseReplayTrace(t.text, t.name));
       expect(a.reals.length, t.name).toBeGreaterThan(0);
     }
   });

@@ -1,0 +1,186 @@
+// The IPVS objects and how they refer to each other, as the kernel's include/net/ip_vs.h defines
+// them together: virtual services (struct ip_vs_service), real servers (struct ip_vs_dest) and the
+// scheduler interface (struct ip_vs_scheduler). A service holds its dests and its scheduler, a
+// dest points back at its service, a scheduler works on both — one module, so no import cycle.
+import { formatIPv4 } from './addr.js';
+import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, fwdFlags } from './flags.js';
+import { Stats } from './stats.js';
+import { IPPROTO_TCP, IPPROTO_UDP, type Forwarding, type PacketHeaders, type ServiceKey, type TunnelOptions, type Verdict } from './types.js';
+
+// Virtual services (struct ip_vs_service): identity, scheduler binding, flags, persistence and the
+// dest list in the kernel's order — newest first (list_add_rcu at the head).
+export class Service {
+  /** IPPROTO_TCP / IPPROTO_UDP, 0 for fwmark services */
+  readonly protocol: number;
+  readonly vaddr: number;
+  readonly port: number;
+  readonly fwmark: number;
+  scheduler!: Scheduler;
+  /** IP_VS_SVC_F_* bits (persistent, one-packet, scheduler flags) */
+  flags = 0;
+  /** persistence timeout, seconds */
+  timeout = 0;
+  /** persistence netmask as a number */
+  netmask = 0xffffffff;
+  pe: string | undefined;
+  /** the -b names as given, for listings */
+  schedFlagNames: string[] = [];
+  /** newest first */
+  readonly dests: Dest[] = [];
+  readonly stats = new Stats();
+  /** reused for every NAT reply of a connection to this service's own address and port */
+  readonly snatVerdict: Verdict;
+
+  constructor(readonly key: ServiceKey, vaddr: number) {
+    if (key.kind === 'fwmark') {
+      this.protocol = 0;
+      this.vaddr = 0;
+      this.port = 0;
+      this.fwmark = key.fwmark;
+    } else {
+      this.protocol = key.kind === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+      this.vaddr = vaddr;
+      this.port = key.port;
+      this.fwmark = 0;
+    }
+    this.snatVerdict = { action: 'snat', saddr: this.vaddr, sport: this.port };
+  }
+
+  get persistent(): boolean {
+    return (this.flags & IP_VS_SVC_F_PERSISTENT) !== 0;
+  }
+
+  get onePacket(): boolean {
+    return (this.flags & IP_VS_SVC_F_ONEPACKET) !== 0;
+  }
+
+  findDest(addr: number, port: number): Dest | undefined {
+    for (const d of this.dests) if (d.addr === addr && d.port === port) return d;
+    return undefined;
+  }
+
+  /** "TCP 10.0.0.1:80" / "FWM 5", for messages */
+  describe(): string {
+    return this.key.kind === 'fwmark' ? `FWM ${this.fwmark}` : `${this.key.kind.toUpperCase()} ${formatIPv4(this.vaddr)}:${this.port}`;
+  }
+}
+
+// Real servers (struct ip_vs_dest): weight, thresholds with the overload hysteresis, connection
+// counters, stats. A deleted dest that still has connections lingers in the trash and comes back,
+// counters included, when re-added (ip_vs_trash_get_dest).
+export class Dest {
+  readonly addrStr: string;
+  /** the service this dest belongs (or, in the trash, belonged) to */
+  svc: Service;
+  forwarding: Forwarding = 'route';
+  weight = 1;
+  /** latest non-zero weight (mh keeps its table across quiescing) */
+  lastWeight = 1;
+  uThreshold = 0;
+  lThreshold = 0;
+  /** conn flags every new connection to this dest starts with */
+  connFlags = 0;
+  activeConns = 0;
+  inactConns = 0;
+  persistConns = 0;
+  /** IP_VS_DEST_F_OVERLOAD */
+  overload = false;
+  /** IP_VS_DEST_F_AVAILABLE: false while in the trash */
+  available = true;
+  /** references held by conns and lblc/lblcr entries (the kernel's refcnt minus its own) */
+  refs = 0;
+  /** trash bookkeeping: when it was first seen idle in the trash (ms), or -1 */
+  idleStart = -1;
+  readonly stats = new Stats();
+  /** verdicts reused for every packet of connections whose real port is this dest's port */
+  routeVerdict: Verdict;
+  natVerdict: Verdict;
+  tunnelVerdict: Verdict;
+  /** --tun-type and friends of a tunnel dest, kept for listings */
+  tunnel: TunnelOptions | undefined;
+
+  constructor(
+    readonly addr: number,
+    readonly port: number,
+    svc: Service,
+  ) {
+    this.addrStr = formatIPv4(addr);
+    this.svc = svc;
+    this.routeVerdict = { action: 'route', daddr: addr };
+    this.natVerdict = { action: 'dnat', daddr: addr, dport: port };
+    this.tunnelVerdict = { action: 'tunnel', daddr: addr };
+  }
+
+  /** ip_vs_dest_totalconns */
+  totalConns(): number {
+    return this.activeConns + this.inactConns + this.persistConns;
+  }
+
+  /** ip_vs_dest_conn_overhead: active*256 + inactive */
+  overhead(): number {
+    return this.activeConns * 256 + this.inactConns;
+  }
+
+  /** The part of __ip_vs_update_dest that sets weight, forwarding and thresholds. */
+  update(opts: { forwarding: Forwarding; weight: number; uThreshold: number; lThreshold: number }, add: boolean): void {
+    if (add || opts.weight !== 0) this.lastWeight = opts.weight;
+    this.weight = opts.weight;
+    this.forwarding = opts.forwarding;
+    let flags = fwdFlags(opts.forwarding) | IP_VS_CONN_F_INACTIVE;
+    if (opts.forwarding !== 'masq') flags |= IP_VS_CONN_F_NOOUTPUT;
+    this.connFlags = flags;
+    this.available = true;
+    if (!opts.uThreshold || opts.uThreshold > this.totalConns()) this.overload = false;
+    this.uThreshold = opts.uThreshold;
+    this.lThreshold = opts.lThreshold;
+  }
+
+  /** ip_vs_bind_dest's threshold check, after a connection was counted. */
+  checkOverloadOnBind(): void {
+    if (this.uThreshold !== 0 && this.totalConns() >= this.uThreshold) this.overload = true;
+  }
+
+  /** ip_vs_unbind_dest's hysteresis, after a connection was uncounted. */
+  checkOverloadOnUnbind(): void {
+    if (this.lThreshold !== 0) {
+      if (this.totalConns() < this.lThreshold) this.overload = false;
+    } else if (this.uThreshold !== 0) {
+      if (this.totalConns() * 4 < this.uThreshold * 3) this.overload = false;
+    } else {
+      this.overload = false;
+    }
+  }
+}
+
+// What a scheduler module provides (struct ip_vs_scheduler): per-service state created at bind time,
+// hooks called when the dest list changes, and schedule(). Dests are in `svc.dests`, newest first —
+// the kernel's list order, which decides every tie.
+export interface SchedEnv {
+  /** ms, the core's clock */
+  now(): number;
+  /** uniform in [0, 1): the kernel's get_random_u32_below() source for twos */
+  random(): number;
+  /** sysctl net.ipv4.vs.lblc_expiration / lblcr_expiration, seconds */
+  lblcExpiration(): number;
+  lblcrExpiration(): number;
+}
+
+export interface Scheduler {
+  readonly name: string;
+  /** Pick a dest for a new connection (or persistence template), or null: "no destination available". */
+  schedule(svc: Service, h: PacketHeaders): Dest | null;
+  /** after `dest` was put at the head of svc.dests */
+  addDest?(svc: Service, dest: Dest): void;
+  /** after `dest` was removed from svc.dests, where it sat at `index` */
+  delDest?(svc: Service, dest: Dest, index: number): void;
+  /** after an existing dest's weight/thresholds/forwarding changed */
+  updDest?(svc: Service, dest: Dest): void;
+  /** periodic work (lblc/lblcr table expiry), driven by the core's clock */
+  advance?(svc: Service, now: number): void;
+  /** unbound from its service (scheduler changed, service deleted): drop what it holds */
+  done?(svc: Service): void;
+  /** when advance() next has work (ms), if the scheduler has timers */
+  nextTimer?(): number;
+}
+
+export type SchedulerFactory = (svc: Service, env: SchedEnv) => Scheduler;

@@ -1,0 +1,166 @@
+// Build/kill/gc cycles: SIGKILL at a random (seeded) point of `lvslab up`, of `lvslab run`, or of one
+// of a lab's agents, then `lvslab gc`; after each cycle nothing of its labs may be left (namespaces,
+// run directory) and no process the soak started may still run.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readPids, readRecord, type PidRecord } from '../../../src/lab/rundir.js';
+import { teardownLab } from '../../../src/lab/teardown.js';
+import { isClean, leftoversOf, lvslab, newLab, soakLabs, type SoakContext } from '../soak-lab.js';
+import type { Phase } from './phase.js';
+
+interface Outcome {
+  /** what was killed when, and in which state its lab was */
+  what: string;
+  /** ids of the labs the cycle made */
+  labs: string[];
+}
+
+const RECORD_WAIT_MS = 30_000;
+
+/** Sleep up to ms, returning early once done() holds. */
+async function sleepUnless(ms: number, done: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !done()) await sleep(Math.min(10, until - Date.now()));
+}
+
+function stateOf(r: { owner: { pid: number }; state?: string }): string {
+  return r.owner.pid === 0 ? 'kept' : (r.state ?? 'built');
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** Whether pid is alive and was started by the soak (its environment holds the tag). */
+function soakProcess(ctx: SoakContext, pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(ctx.tag);
+  } catch {
+    return false;
+  }
+}
+
+/** `lvslab up` SIGKILLed a random time after it started, or after its lab's record appeared. */
+async function killUp(ctx: SoakContext): Promise<Outcome> {
+  const known = new Set((await soakLabs(ctx)).map((r) => r.id));
+  const child = lvslab(ctx, ['up', ctx.labFile]);
+  let exited = false;
+  void child.then(() => (exited = true));
+  let when: string;
+  if (ctx.random.next() < 0.3) {
+    const ms = ctx.random.int(0, 1500);
+    await sleepUnless(ms, () => exited);
+    when = `${ms} ms after start`;
+  } else {
+    const rec = await newLab(ctx, known, () => exited, RECORD_WAIT_MS);
+    const ms = ctx.random.int(0, 1000);
+    await sleepUnless(ms, () => exited);
+    when = rec ? `${ms} ms after its record` : 'before any record';
+  }
+  child.kill('SIGKILL');
+  const r = await child;
+  const labs = (await soakLabs(ctx)).filter((l) => !known.has(l.id));
+  if (r.exitCode === 0) {
+    await lvslab(ctx, ['down', r.stdout.trim()]);
+    return { what: `up finished before the kill (${when}); down`, labs: labs.map((l) => l.id) };
+  }
+  return { what: `up killed ${when} (${labs.map(stateOf).join(',') || 'no lab yet'})`, labs: labs.map((l) => l.id) };
+}
+
+/** `lvslab run` (embedded director, HTTP and UDP through the VIP) SIGKILLed at a random point. */
+async function killRun(ctx: SoakContext): Promise<Outcome> {
+  const known = new Set((await soakLabs(ctx)).map((r) => r.id));
+  const child = lvslab(ctx, ['run', ctx.scenarioFile, '--quiet']);
+  let exited = false;
+  void child.then(() => (exited = true));
+  const rec = await newLab(ctx, known, () => exited, RECORD_WAIT_MS);
+  const ms = ctx.random.int(0, 4000);
+  await sleepUnless(ms, () => exited);
+  const now = rec ? await readRecord(rec.id) : undefined;
+  const pids = rec ? await readPids(rec.id) : [];
+  child.kill('SIGKILL');
+  const r = await child;
+  const labs = [...(rec ? [rec.id] : []), ...(await soakLabs(ctx)).filter((l) => !known.has(l.id) && l.id !== rec?.id).map((l) => l.id)];
+  if (r.exitCode !== undefined && r.signal === undefined) return { what: `run finished before the kill (exit ${r.exitCode})`, labs };
+  return { what: `run killed ${ms} ms after its record (${now ? `${stateOf(now)}, ${pids.length} processes` : rec ? 'lab gone' : 'no lab yet'})`, labs };
+}
+
+/** Agents of a lab (`lvslab up`'s standalone ones, or `lvslab run`'s), alive and the soak's. */
+async function agentsOf(ctx: SoakContext, id: string): Promise<PidRecord[]> {
+  return (await readPids(id)).filter((p) => /^agent/.test(p.name) && soakProcess(ctx, p.pid));
+}
+
+/** One of a lab's agents SIGKILLed at a random point: during `lvslab run`, or in a lab `lvslab up` kept. */
+async function killAgent(ctx: SoakContext): Promise<Outcome> {
+  const known = new Set((await soakLabs(ctx)).map((r) => r.id));
+  if (ctx.random.next() < 0.5) {
+    const up = await lvslab(ctx, ['up', ctx.labFile]);
+    const id = up.stdout.trim();
+    const labs = (await soakLabs(ctx)).filter((l) => !known.has(l.id)).map((l) => l.id);
+    if (up.exitCode !== 0 || !id) return { what: `up failed (exit ${up.exitCode}): ${up.stderr.trim().split('\n').pop()}`, labs };
+    await sleep(ctx.random.int(0, 500));
+    const agents = await agentsOf(ctx, id);
+    const victim = agents.length ? ctx.random.pick(agents) : undefined;
+    if (victim) kill(victim.pid);
+    const down = await lvslab(ctx, ['down', id]);
+    return { what: `${victim ? `${victim.name} of a kept lab killed` : 'no agent to kill'}; down exit ${down.exitCode}`, labs };
+  }
+  const child = lvslab(ctx, ['run', ctx.scenarioFile, '--quiet']);
+  let exited = false;
+  void child.then(() => (exited = true));
+  const rec = await newLab(ctx, known, () => exited, RECORD_WAIT_MS);
+  let victim: PidRecord | undefined;
+  if (rec) {
+    const until = Date.now() + 15_000;
+    let agents: PidRecord[] = [];
+    while (!exited && Date.now() < until && (agents = await agentsOf(ctx, rec.id)).length === 0) await sleep(20);
+    await sleepUnless(ctx.random.int(0, 1500), () => exited);
+    agents = exited ? [] : await agentsOf(ctx, rec.id);
+    victim = agents.length ? ctx.random.pick(agents) : undefined;
+    if (victim) kill(victim.pid);
+  }
+  const r = await child; // run notices, fails the scenario and tears its lab down (or its timeout kills it)
+  const labs = [...(await soakLabs(ctx)).filter((l) => !known.has(l.id)).map((l) => l.id), ...(rec ? [rec.id] : [])];
+  return { what: `${victim ? `agent on ${victim.host} killed during run` : 'run ended before an agent could be killed'}; run exit ${r.exitCode ?? r.signal}`, labs: [...new Set(labs)] };
+}
+
+const KINDS = { up: killUp, run: killRun, agent: killAgent } as const;
+
+export const killCycles: Phase = {
+  name: 'kill-cycles',
+  summary: 'SIGKILL lvslab up, lvslab run or a lab agent at a random point, then gc; nothing may be left',
+  async run(ctx, cycles) {
+    let leftovers = 0;
+    let done = 0;
+    const width = String(cycles).length;
+    for (let i = 1; i <= cycles; i++) {
+      if (Date.now() > ctx.deadline) {
+        ctx.log(`kill-cycles: time is up after ${done} cycles`);
+        break;
+      }
+      const kind = ctx.random.pick(Object.keys(KINDS) as Array<keyof typeof KINDS>);
+      const started = Date.now();
+      const outcome = await KINDS[kind](ctx);
+      const gc = await lvslab(ctx, ['gc']);
+      await sleep(300); // anything a killed builder left running has time to show itself
+      const left = leftoversOf(ctx, outcome.labs);
+      done++;
+      const verdict = isClean(left) && gc.exitCode === 0 ? 'clean' : `LEFT ${JSON.stringify({ ...left, gc: gc.exitCode === 0 ? 'ok' : gc.stderr.trim() })}`;
+      ctx.log(`cycle ${String(i).padStart(width)}/${cycles} ${kind.padEnd(5)} ${outcome.what} -> ${verdict} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      if (verdict !== 'clean') {
+        leftovers += left.namespaces.length + Number(left.runDir) + left.processes.length + Number(gc.exitCode !== 0);
+        // Clean up by hand so one leftover is counted once, not in every later cycle.
+        for (const p of left.processes) {
+          const pid = Number(p.split(' ')[0]);
+          if (soakProcess(ctx, pid)) kill(pid);
+        }
+        for (const id of outcome.labs) await teardownLab(id).catch(() => undefined);
+      }
+    }
+    return { cycles: done, leftovers };
+  },
+};

@@ -13,8 +13,7 @@ import { lockHolder } from '../../src/lb/director/lock.js';
 import { directorFiles } from '../../src/lb/director/backend.js';
 import { repoRoot } from './helpers/handlab.js';
 import { ARTICLE_TCP, VIP } from './helpers/article.js';
-
-const isRoot = process.getuid?.() === 0;
+import { needs, probe } from '../../test/capabilities.js';
 const cli = path.join(repoRoot, 'dist/cli/main.js');
 const daemonEntry = path.join(repoRoot, 'dist/lb/director/main.js');
 
@@ -48,7 +47,7 @@ async function jumps(lab: Lab): Promise<number> {
   return r.stdout.split('\n').filter((l) => l === '-A PREROUTING -j LVSLAB_PRE').length;
 }
 
-describe.skipIf(!isRoot)('one director daemon per director (article-single)', () => {
+describe('one director daemon per director (article-single)', needs(await probe.root(), probe.built('dist/cli/main.js')), () => {
   let lab: Lab;
   beforeAll(async () => {
     lab = await buildLab('article-single');

@@ -1,12 +1,13 @@
 // `lvslab up`, `fault`, `logs` and `ipvsadm` on what they check before touching a lab: arguments,
 // hosts, files. A lab "exists" here as its run directory record only (LVSLAB_RUN_DIR), so nothing
-// is built and no root is needed.
+// is built and no root is needed (the commands' own root check is told it runs as root).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveTopology } from '../../lab/load.js';
 import { listLabIds } from '../../lab/rundir.js';
+import { capturePrinted } from '../../../test/cli-output.js';
 import { UsageError } from '../command.js';
 import { faultCommand } from './fault.js';
 import { ipvsadmCommand } from './ipvsadm.js';
@@ -14,8 +15,7 @@ import { logsCommand } from './logs.js';
 import { upCommand } from './up.js';
 
 let root: string;
-let out: string[];
-let err: string[];
+const printed = capturePrinted();
 const ID = 'lfake1';
 
 beforeEach(async () => {
@@ -24,13 +24,9 @@ beforeEach(async () => {
   fs.mkdirSync(path.join(root, ID, 'logs'), { recursive: true });
   const topology = await resolveTopology('article');
   fs.writeFileSync(path.join(root, ID, 'lab.json'), JSON.stringify({ id: ID, source: 'article', owner: { pid: 0 }, createdAt: new Date().toISOString(), namespaces: [], topology }));
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  vi.spyOn(process, 'getuid').mockReturnValue(0);
 });
 afterEach(() => {
-  vi.restoreAllMocks();
   delete process.env.LVSLAB_RUN_DIR;
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -42,7 +38,7 @@ describe('lvslab up', () => {
     fs.writeFileSync(good, 'global_defs {\n  lvs_id X\n}\n');
     fs.writeFileSync(bad, 'virtual_server 192.168.1.112 80 {\n  lb_algo nope\n}\n');
     expect(await upCommand.run(['article', '--keepalived', `ds1=${good}`, '--keepalived', `ds2=${bad}`])).toBe(2);
-    const text = err.join('');
+    const text = printed.err();
     expect(text).toContain(`(${good}: Line 2) Unknown keyword 'lvs_id'\n`);
     expect(text).toMatch(new RegExp(`lvslab up: ${bad} line 2: .*nope`));
     expect(await listLabIds()).toEqual([ID]);
@@ -73,7 +69,7 @@ describe('lvslab fault', () => {
 
   it('prints its help', async () => {
     expect(await faultCommand.run(['--help'])).toBe(0);
-    expect(out.join('')).toContain('usage: lvslab fault <lab> <host> kill|stop|start|restart|reboot');
+    expect(printed.out()).toContain('usage: lvslab fault <lab> <host> kill|stop|start|restart|reboot');
   });
 });
 
@@ -84,7 +80,7 @@ describe('lvslab logs', () => {
     fs.writeFileSync(path.join(logs, 'director-ds2.log'), '2025-01-02T03:04:07.000Z vrrp: (VI_1) Entering BACKUP STATE\n');
     fs.writeFileSync(path.join(logs, 'fault-ds2.log'), '2025-01-02T03:04:08.000Z killed the director daemon on ds2 (pid 7)\n');
     expect(await logsCommand.run([ID.slice(0, 4)])).toBe(0);
-    expect(out.join('')).toBe(
+    expect(printed.out()).toBe(
       [
         '2025-01-02T03:04:05.000Z ds1    director: ready',
         '2025-01-02T03:04:07.000Z ds2    Keepalived_vrrp: (VI_1) Entering BACKUP STATE',
@@ -93,9 +89,9 @@ describe('lvslab logs', () => {
         '',
       ].join('\n'),
     );
-    out.length = 0;
+    printed.stdout.length = 0;
     expect(await logsCommand.run([ID, 'ds2'])).toBe(0);
-    expect(out.join('').split('\n').filter(Boolean)).toHaveLength(2);
+    expect(printed.out().split('\n').filter(Boolean)).toHaveLength(2);
     await expect(logsCommand.run([ID, 'ds7'])).rejects.toThrow(`lab ${ID} has no host 'ds7'`);
   });
 });

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { lockHolder } from '../../src/lb/director/lock.js';
@@ -14,12 +13,8 @@ import { directorFiles } from '../../src/lb/director/backend.js';
 import { repoRoot } from './helpers/handlab.js';
 import { ARTICLE_TCP, VIP } from './helpers/article.js';
 import { needs, probe } from '../../test/capabilities.js';
-const cli = path.join(repoRoot, 'dist/cli/main.js');
+import { lvslab } from '../lab/helpers.js';
 const daemonEntry = path.join(repoRoot, 'dist/lb/director/main.js');
-
-function lvslab(...args: string[]) {
-  return execa(process.execPath, [cli, ...args], { reject: false, timeout: 30_000 });
-}
 
 /** Processes running ds1's daemon of this lab (its config path is on the command line). */
 function daemons(lab: Lab): number[] {

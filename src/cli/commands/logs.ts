@@ -1,8 +1,8 @@
 // `lvslab logs <lab> [host] [--follow]`: the lab's logs merged in time order, one line each. The
 // reading and merging is src/lab/logs.ts; this file prints and follows.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseCommandArgs } from '../args.js';
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { attachLab } from '../../lab/lab.js';
 import { LogReader, formatLogLine, labLogFiles, mergeByTime } from '../../lab/logs.js';
@@ -30,13 +30,7 @@ export const logsCommand: Command = {
   usage,
   async run(argv) {
     if (printedHelp(argv, usage)) return 0;
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { follow: { type: 'boolean', short: 'f' } } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(argv, { follow: { type: 'boolean', short: 'f' } });
     if (positionals.length === 0 || positionals.length > 2) throw new UsageError('needs a lab id and at most one host');
     const lab = await attachLab(await labIdFrom(positionals[0]));
     const only = positionals[1] === undefined ? undefined : hostFrom(lab, positionals[1]);

@@ -3,7 +3,7 @@
 // identity page, UDP sink); the directors' load balancers start (embedded director daemons, or the
 // kernel's IPVS with keepalived) with the keepalived.conf and ipvsadm files given, checked before
 // anything is built. `up` returns once they all serve, so curl and nc from the client work at once.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { buildLab } from '../../lab/build.js';
 import { resolveTopology, type LabSource } from '../../lab/load.js';
@@ -74,25 +74,15 @@ export const upCommand: Command = {
   usage,
   async run(argv) {
     if (printedHelp(argv, usage)) return 0;
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          'no-serve': { type: 'boolean' },
-          json: { type: 'boolean' },
-          rs: { type: 'string' },
-          clients: { type: 'string' },
-          backend: { type: 'string' },
-          keepalived: { type: 'string', multiple: true },
-          ipvsadm: { type: 'string', multiple: true },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(argv, {
+      'no-serve': { type: 'boolean' },
+      json: { type: 'boolean' },
+      rs: { type: 'string' },
+      clients: { type: 'string' },
+      backend: { type: 'string' },
+      keepalived: { type: 'string', multiple: true },
+      ipvsadm: { type: 'string', multiple: true },
+    });
     if (positionals.length !== 1) throw new UsageError('needs exactly one preset name or description file');
     const backend = backendOf(values.backend);
     const files = new Map<string, DirectorFiles>();

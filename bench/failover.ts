@@ -6,7 +6,7 @@
 //   link-cut  the master's external link goes down (track_interface; the sync group follows)
 // The client probes http://VIP/ every 20 ms (each director's agent answers on :80), so the number is
 // VRRP + gratuitous ARP alone. Faults land 200 ms after one of DS1's adverts (seen by tcpdump on
-// DS2), so the advert phase is the same for both. Goal (issue 7): embedded median within 0.1 s of keepalived's.
+// DS2), so the advert phase is the same for both. Goal: embedded median within 0.1 s of keepalived's.
 import { parseArgs } from 'node:util';
 import { buildLab } from '../src/lab/build.js';
 import type { Lab } from '../src/lab/index.js';

@@ -19,24 +19,10 @@ export {
   KEEPALIVED_DEFAULTS,
 } from './lb/keepalived/index.js';
 export type { KeepalivedConfig, VrrpInstance, VirtualServer, RealServer, ConfDiagnostic, EffectiveVrrpInstance, EffectiveSyncDaemon } from './lb/keepalived/index.js';
-export { VrrpSpeaker, VrrpInstanceMachine, VrrpSyncGroup, ManualVrrpClock, loadVrrpConfig, skewUs, masterDownUs } from './lb/vrrp/index.js';
-export type { VrrpState, VrrpTransitionEvent, SpeakerStatus, Transition } from './lb/vrrp/index.js';
-export {
-  SyncDaemons,
-  SyncDaemonError,
-  encodeMessage,
-  decodeMessage,
-  SyncMessageBuilder,
-  acceptRecord,
-  SyncBatcher,
-  SYNC_GROUP,
-  SYNC_PORT,
-} from './lb/ipvs/sync/index.js';
-export type { SyncConn, DecodedMessage, SyncedConnImport, SyncDaemonStats, SyncSettings, SyncTarget } from './lb/ipvs/sync/index.js';
-export { SyncDaemonFollower } from './lb/keepalived/lvs-syncd.js';
-export { vrrpModuleSpec } from './lb/director/vrrp-module.js';
-export { syncModuleSpec } from './lb/director/sync-module.js';
-export { createSyncedCore, syncDaemonsOf } from './lb/director/sync-attach.js';
+export { masterDownUs, skewUs } from './lb/vrrp/index.js';
+export type { VrrpState, VrrpTransitionEvent } from './lb/vrrp/index.js';
+export { encodeMessage, decodeMessage, SYNC_GROUP, SYNC_PORT } from './lb/ipvs/sync/index.js';
+export type { SyncConn, DecodedMessage } from './lb/ipvs/sync/index.js';
 export {
   runInVm,
   findVmKernel,

@@ -1,6 +1,6 @@
 // `ipvsadm -Ln` and `ipvsadm -Lnc` text parsed into typed rows. Checks read the tables a director
 // prints — the same text from the kernel's ipvsadm and from the embedded one — so both backends are
-// judged the same way. Formats: docs/lvs-reference.md §3 (ipvsadm 1.31 list_all / list_conn).
+// judged the same way. Formats: docs/kernel-behaviour.md section 3 (ipvsadm 1.31 list_all / list_conn).
 
 export interface Endpoint {
   addr: string;

@@ -1,4 +1,4 @@
-// Failover between the article's two directors with the embedded VRRP (issue 7): election, hard
+// Failover between the article's two directors with the embedded VRRP: election, hard
 // failure (v2 at 1 s and v3 at 0.1 s), graceful stop, link cut with track_interface (preempt and
 // nopreempt), split brain. Each director's agent serves HTTP on :80, so the client's probes of the
 // VIP measure VRRP + gratuitous ARP alone; who holds the VIP and the DIP is read with `ip addr`.

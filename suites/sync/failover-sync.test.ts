@@ -1,4 +1,4 @@
-// Connection sync across a VRRP failover of the article's two embedded directors (issue 7), with
+// Connection sync across a VRRP failover of the article's two embedded directors, with
 // keepalived.conf driving everything (virtual servers, VRRP, the sync daemon):
 // - with `lvs_sync_daemon eth0 VI_1` the sync daemons follow VI_1 (master on DS1, backup on DS2),
 //   the backup's -Lnc lists the master's established connection before the failure, and a busy

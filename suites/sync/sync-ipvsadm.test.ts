@@ -1,5 +1,5 @@
 // IPVS connection sync between the article's two embedded directors, started by hand with
-// `ipvsadm --start-daemon master|backup` (issue 7): the backup's -Lnc lists the master's
+// `ipvsadm --start-daemon master|backup`: the backup's -Lnc lists the master's
 // established TCP connections; single-datagram UDP flows and half-open connections are not synced;
 // `ipvsadm -L --daemon` prints the daemons. No VRRP here: DS1 holds the VIP and DIP by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

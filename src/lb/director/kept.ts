@@ -101,18 +101,29 @@ export async function ensureDaemon(lab: Lab, director: string): Promise<{ starte
   });
 }
 
-/** One control request to a running daemon; a dead or silent one is described, never replaced. */
+/**
+ * One control request to a running daemon; a dead or silent one is described, never replaced. A
+ * daemon takes its lock before it listens: while the lock holder has no socket yet it is starting,
+ * and is waited for (up to `timeoutMs`).
+ */
 export async function daemonRequest<T>(labId: string, director: string, req: ControlRequest, timeoutMs = 10_000): Promise<T> {
-  const st = daemonState(labId, director);
-  if (st.kind === 'down') throw daemonDown(labId, director, st.lastLog);
-  if (st.kind === 'never') throw new DirectorStateError(`${director} has no director daemon`);
-  try {
-    return await controlRequest<T>(directorFiles(labId, director).socket, req, timeoutMs);
-  } catch (err) {
-    if (!(err instanceof ControlError) || /^director: /.test(err.message)) throw err;
-    const after = daemonState(labId, director);
-    if (after.kind === 'down') throw daemonDown(labId, director, after.lastLog);
-    throw new DirectorStateError(`the director daemon on ${director} (pid ${st.pid}) does not answer: it is ${processCondition(st.pid)} (${err.message})`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const st = daemonState(labId, director);
+    if (st.kind === 'down') throw daemonDown(labId, director, st.lastLog);
+    if (st.kind === 'never') throw new DirectorStateError(`${director} has no director daemon`);
+    try {
+      return await controlRequest<T>(directorFiles(labId, director).socket, req, Math.max(deadline - Date.now(), 1000));
+    } catch (err) {
+      if (!(err instanceof ControlError) || err.kind === 'refused') throw err;
+      const after = daemonState(labId, director);
+      if (after.kind === 'down') throw daemonDown(labId, director, after.lastLog);
+      if (err.kind === 'unreachable' && after.kind === 'running' && after.pid === st.pid && Date.now() < deadline) {
+        await sleep(100);
+        continue;
+      }
+      throw new DirectorStateError(`the director daemon on ${director} (pid ${st.pid}) does not answer: it is ${processCondition(st.pid)} (${err.message})`);
+    }
   }
 }
 

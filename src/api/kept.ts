@@ -202,7 +202,7 @@ async function kernelFault(lab: Lab, director: string, kind: string): Promise<st
       const notes = await rebootNetwork(lab, director, async () => {
         await halt('SIGKILL');
         await lab.host(director).exec(['ipvsadm', '-C'], { check: false });
-        await lab.host(director).exec(['ipvsadm', '--stop-daemon'], { check: false });
+        for (const state of ['master', 'backup']) await lab.host(director).exec(['ipvsadm', '--stop-daemon', state], { check: false });
       });
       const pid = config.keepalivedConf || config.ipvsadm ? await start(true) : undefined;
       return `rebooted ${director}${pid ? `: keepalived started again (pid ${pid})` : ''}${notes.length ? ` (not cleared: ${notes.join('; ')})` : ''}`;

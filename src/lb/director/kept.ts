@@ -155,6 +155,8 @@ export async function signalDaemon(labId: string, director: string, how: 'kill' 
   if (pid === undefined) throw new DirectorStateError(`the director daemon on ${director} is not running (nothing to ${how})`);
   const start = await processStart(pid);
   process.kill(pid, how === 'kill' ? 'SIGKILL' : 'SIGTERM');
+  // a stopped (SIGSTOP) daemon handles SIGTERM only once it runs again
+  if (how === 'stop') process.kill(pid, 'SIGCONT');
   if (how === 'stop' && !(await lockReleased(labId, director, 10_000)) && (await isAlive({ pid, start }))) process.kill(pid, 'SIGKILL');
   if (!(await lockReleased(labId, director, 5_000))) throw new DirectorStateError(`the director daemon on ${director} (pid ${pid}) did not go away`);
   return pid;

@@ -28,7 +28,7 @@ describe('director inputs, checked before any lab is built', () => {
     const f = write('ds1.conf', `global_defs {\n  lvs_id LVS_EXAMPLE_01\n}\n${VS}`);
     const r = await loadDirectorFiles({ keepalived: f });
     expect(r.problems).toEqual([]);
-    expect(r.diagnostics.map((d) => d.text)).toEqual([`(${f}: Line 2) Unknown keyword 'lvs_id'`]);
+    expect(r.diagnostics.map((d) => d.text)).toEqual(["(Line 2) Unknown keyword 'lvs_id'"]);
     expect(r.config).toMatchObject({ keepalivedFile: f });
   });
 

@@ -52,9 +52,9 @@ export function logSource(file: string, hosts: readonly string[]): { host: strin
  */
 function writerOf(source: string, text: string): { source: string; text: string } {
   if (source !== 'director') return { source, text };
-  const m = /^(vrrp|checker|keepalived): (.*)$/.exec(text);
+  const m = /^(vrrp|checker|keepalived|note): (.*)$/.exec(text);
   if (!m) return { source, text };
-  return { source: { vrrp: 'Keepalived_vrrp', checker: 'Keepalived_healthcheckers', keepalived: 'Keepalived' }[m[1]]!, text: m[2] };
+  return { source: { vrrp: 'Keepalived_vrrp', checker: 'Keepalived_healthcheckers', keepalived: 'Keepalived', note: 'lvslab' }[m[1]]!, text: m[2] };
 }
 
 /** The log files of a lab, with their host and writer. */

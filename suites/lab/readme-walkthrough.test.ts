@@ -42,8 +42,9 @@ const CHECKS: Array<[RegExp, (r: Result) => void]> = [
   [/^LAB=\$\(sudo npx lvslab up article --keepalived ds1=\S+ --keepalived ds2=\S+\)$/, (r) => {
     expect(r.stdout).toMatch(/^l[a-z0-9]{5}$/);
     // keepalived's warnings about the user's files, in its words, at once
-    expect(r.stderr).toContain("(scenarios/article/keepalived.conf: Line 7) Unknown keyword 'lvs_id'");
-    expect(r.stderr).toContain("(scenarios/article/keepalived-ds2.conf: Line 20) Unknown keyword 'lvs_sync_daemon_inteface'");
+    expect(r.stderr).toContain("ds1: (Line 7) Unknown keyword 'lvs_id'");
+    expect(r.stderr).toContain("ds2: (scenarios/article/keepalived-ds2.conf: Line 20) Unknown keyword 'lvs_sync_daemon_inteface'");
+    expect(r.stderr).toContain("ds2: (scenarios/article/keepalived-ds2.conf: Line 20) lvslab: 'lvs_sync_daemon_inteface' is a misspelling keepalived ignores");
     expect(r.stderr).toContain('VRRP: ds1: VI_1 MASTER, VI_GATEWAY MASTER; ds2: VI_1 BACKUP, VI_GATEWAY BACKUP');
   }],
   [/^sudo npx lvslab probe \$LAB --count 4$/, (r) => {
@@ -62,7 +63,8 @@ const CHECKS: Array<[RegExp, (r: Result) => void]> = [
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ds2 +Keepalived_vrrp: \(VI_1\) Entering BACKUP STATE/m);
     expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ds2 +Keepalived_vrrp: \(VI_1\) Entering MASTER STATE/m);
-    expect(r.stdout).toMatch(/^\S+Z ds2 +Keepalived: \(scenarios\/article\/keepalived-ds2\.conf: Line 53\) Unknown keyword 'nat_mask'$/m);
+    expect(r.stdout).toMatch(/^\S+Z ds2 +Keepalived: \(Line 7\) Unknown keyword 'lvs_id'$/m);
+    expect(r.stdout).toMatch(/^\S+Z ds2 +Keepalived_healthcheckers: \(scenarios\/article\/keepalived-ds2\.conf: Line 53\) Unknown keyword 'nat_mask'$/m);
     // every line has its time
     for (const line of r.stdout.trimEnd().split('\n')) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ds2 /);
   }],

@@ -39,7 +39,7 @@ describe('lvslab up', () => {
     fs.writeFileSync(bad, 'virtual_server 192.168.1.112 80 {\n  lb_algo nope\n}\n');
     expect(await upCommand.run(['article', '--keepalived', `ds1=${good}`, '--keepalived', `ds2=${bad}`])).toBe(2);
     const text = printed.err();
-    expect(text).toContain(`(${good}: Line 2) Unknown keyword 'lvs_id'\n`);
+    expect(text).toContain("ds1: (Line 2) Unknown keyword 'lvs_id'\n");
     expect(text).toMatch(new RegExp(`lvslab up: ${bad} line 2: .*nope`));
     expect(await listLabIds()).toEqual([ID]);
   });

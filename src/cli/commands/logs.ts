@@ -14,11 +14,12 @@ The logs of a running lab, merged in time order, one line each:
 
   TIME HOST WRITER: MESSAGE
 
-WRITER is director (the embedded director daemon), Keepalived_vrrp (its VRRP transitions, in
-keepalived's words: "(VI_1) Entering MASTER STATE"), Keepalived_healthcheckers (its health
-checks: "Removing service [10.0.0.102]:tcp:80 from VS [192.168.1.112]:tcp:80"), Keepalived (its
-keepalived.conf warnings), keepalived (the kernel backend's own keepalived), agent(s). With a host,
-only that host's lines.
+WRITER is director (the embedded director daemon); for what keepalived would log, the keepalived
+process that would log it: Keepalived_vrrp (VRRP transitions: "(VI_1) Entering MASTER STATE"),
+Keepalived_healthcheckers (health checks: "Removing service [10.0.0.102]:tcp:80 from VS
+[192.168.1.112]:tcp:80"), Keepalived (keepalived.conf warnings of its parent); lvslab (lvslab's
+notes on a keepalived.conf); keepalived (the kernel backend's own keepalived); fault (what
+'lvslab fault' did); agent(s). With a host, only that host's lines.
 
   --follow   keep printing lines as they come, until the lab goes down (or Ctrl-C)
 

@@ -108,8 +108,9 @@ export const upCommand: Command = {
     const problems: string[] = [];
     for (const [d, f] of files) {
       const check = await loadDirectorFiles(f);
-      // keepalived's warnings, in its words, as it prints them on reading the file
-      for (const dg of check.diagnostics) process.stderr.write(`${dg.text}\n`);
+      // keepalived's warnings, in its words, as it prints them on reading the file (its parent names
+      // no file: the director does, in front)
+      for (const dg of check.diagnostics) process.stderr.write(`${d}: ${dg.text}\n`);
       problems.push(...check.problems);
       configs[d] = check.config;
     }

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { processStart } from '../../lab/procs.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
-import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/index.js';
+import { configToIpvsadmCommands, parseKeepalivedConf, type ConfPhase } from '../keepalived/index.js';
 import { defaultRunner } from './command.js';
 import { ControlServer, type ControlRequest } from './control.js';
 import { Dataplane, type DataplaneStats } from './dataplane.js';
@@ -39,6 +39,9 @@ export interface DaemonConfig extends HostConfig {
 
 /** The rules side, abstracted so tests can drive the daemon without iptables. */
 export type RulesLike = Pick<RulesManager, 'apply' | 'remove'> & Partial<Pick<RulesManager, 'check' | 'reinstall'>>;
+
+/** The log prefix of a keepalived.conf message by the keepalived process that prints it (lab/logs.ts names them). */
+const CONF_WRITER: Record<ConfPhase, string> = { parent: 'keepalived', checker: 'checker', vrrp: 'vrrp', bfd: 'keepalived' };
 
 /** A log line as the daemon writes it: an ISO timestamp first, so `lvslab logs` can merge files. */
 export function timestamped(line: string, now = new Date()): string {
@@ -163,8 +166,9 @@ export class DirectorDaemon implements DirectorHost {
     const lines: Array<{ line: string; from: string }> = [];
     if (this.config.keepalivedConf !== undefined) {
       const { config, diagnostics } = parseKeepalivedConf(this.config.keepalivedConf, { file: this.config.keepalivedFile });
-      // keepalived's own words, as it prints them when it reads the file
-      for (const dg of diagnostics) this.log(`keepalived: ${dg.text}`);
+      // keepalived's own words, as its process that reads that part of the file prints them (the
+      // parent, the checker or the VRRP child); lvslab's notes after them
+      for (const dg of diagnostics) this.log(`${dg.level === 'note' ? 'note' : CONF_WRITER[dg.phase]}: ${dg.text}`);
       for (const line of configToIpvsadmCommands(config)) lines.push({ line, from: 'keepalived.conf virtual_server' });
     }
     for (const line of this.config.ipvsadm ?? []) lines.push({ line, from: 'ipvsadm' });

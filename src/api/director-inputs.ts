@@ -39,8 +39,14 @@ export function checkDirectorConfig(config: DirectorConfig, ipvsadmWhere: Ipvsad
   }
   (config.ipvsadm ?? []).forEach((line, i) => lines.push({ line, where: ipvsadmWhere(i) }));
   if (problems.length > 0) return { diagnostics, problems };
-  // no sync daemon ever starts on it (their lines are skipped), so nothing needs stopping after
-  const { core } = createCore();
+  // the kernel the director will model, so a scheduler that kernel lacks is refused here too
+  let core: ReturnType<typeof createCore>['core'];
+  try {
+    // no sync daemon ever starts on it (their lines are skipped), so nothing needs stopping after
+    core = createCore(undefined, config.kernel).core;
+  } catch (err) {
+    return { diagnostics, problems: [`kernel: ${(err as Error).message}`] };
+  }
   for (const { line, where } of lines) {
     if (SYNC_DAEMON.test(line)) continue;
     const argv = splitArgs(line);

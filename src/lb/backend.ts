@@ -17,6 +17,9 @@ export interface DirectorConfig {
   keepalivedFile?: string;
   /** data-plane mode of the embedded backend; the kernel backend ignores it */
   dataplane?: 'per-packet' | 'offload';
+  /** the kernel the embedded IPVS models (src/lb/ipvs/kernel.ts: 'pinned', the default, or a
+   * mainline version such as '6.7'); the kernel backend ignores it (it is a kernel) */
+  kernel?: string;
 }
 
 /** A backend bound to one built lab. Handles are the lab's director host names (`ds1`, `ds2`). */

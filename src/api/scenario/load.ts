@@ -116,6 +116,7 @@ export async function directorConfigs(l: LoadedScenario): Promise<{ configs: Rec
     const config: DirectorConfig = {};
     if (d.ipvsadm) config.ipvsadm = d.ipvsadm;
     if (d.dataplane) config.dataplane = d.dataplane;
+    if (d.kernel) config.kernel = d.kernel;
     if (d.keepalived) {
       const path = resolveFrom(l.dir, d.keepalived);
       const shown = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);

@@ -194,6 +194,8 @@ export const directorSchema = z.strictObject({
   /** a keepalived.conf path (relative to the scenario file) */
   keepalived: z.string().min(1).optional(),
   dataplane: z.enum(['per-packet', 'offload']).optional(),
+  /** the kernel the embedded IPVS models: 'pinned' (default) or a mainline version such as '6.7' */
+  kernel: z.string().min(1).optional(),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -9,6 +9,7 @@ import type { Lab, SpawnedProcess } from '../../lab/index.js';
 import { settlesWithin } from '../../lab/procs.js';
 import { runDirOf } from '../../lab/rundir.js';
 import type { BackendSession, DirectorConfig } from '../backend.js';
+import { kernelProfile } from '../ipvs/kernel.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
 import { checkerModuleSpec } from './checker-module.js';
 import { controlRequest } from './control.js';
@@ -92,6 +93,7 @@ export class EmbeddedSession implements BackendSession {
       socket: files.socket,
       lock: files.lock,
       dataplane: config.dataplane ?? 'per-packet',
+      ...(config.kernel !== undefined ? { kernel: kernelProfile(config.kernel).release } : {}),
       ipvsadm: config.ipvsadm,
       keepalivedConf: config.keepalivedConf,
       ...(config.keepalivedFile ? { keepalivedFile: config.keepalivedFile } : {}),

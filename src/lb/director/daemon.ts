@@ -27,6 +27,8 @@ export interface DaemonConfig extends HostConfig {
   /** the netlink socket: the `netlink` addon (default) or koffi (see netlink-koffi.ts) */
   transport?: 'netlink' | 'koffi';
   dataplane?: DataplaneMode;
+  /** the kernel the embedded IPVS models (a kernelProfile name); the pinned one when absent */
+  kernel?: string;
   /** ipvsadm argument lines applied at start, after the keepalived.conf's virtual servers */
   ipvsadm?: string[];
   markBase?: number;

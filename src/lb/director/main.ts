@@ -20,6 +20,7 @@ const ConfigSchema = z.object({
   queueMaxlen: z.number().int().min(1).max(1 << 20).optional(),
   transport: z.enum(['netlink', 'koffi']).optional(),
   dataplane: z.enum(['per-packet', 'offload']).optional(),
+  kernel: z.string().min(1).optional(),
   ipvsadm: z.array(z.string()).optional(),
   keepalivedConf: z.string().optional(),
   keepalivedFile: z.string().optional(),
@@ -70,7 +71,11 @@ if (coreModule) {
   const m = (await import(coreModule)) as { default: () => IpvsCore };
   core = m.default();
 } else {
-  ({ core, modules: builtin } = createCore(log));
+  try {
+    ({ core, modules: builtin } = createCore(log, config.kernel));
+  } catch (err) {
+    fail(`config ${values.config}: kernel: ${(err as Error).message}`);
+  }
 }
 
 // A packet or a module must never take the data plane down: log and carry on.

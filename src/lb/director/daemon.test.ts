@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { controlRequest } from './control.js';
 import { DirectorDaemon, splitArgs, timestamped, type DaemonStatus, type QueueOpener } from './daemon.js';
 import type { RulesSpec } from './netfilter.js';
+import { emptyQueueStats } from './nfqueue.js';
 import { FixtureCore } from '../../../test/director/fixture-core.js';
 
 const dirs: string[] = [];
@@ -22,7 +23,7 @@ function fakes() {
   let removed = 0;
   let closed = 0;
   const rules = { apply: async (s: RulesSpec) => void applied.push(s), remove: async () => (removed++, []) };
-  const openQueue: QueueOpener = async () => ({ stats: { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 }, close: () => void closed++ });
+  const openQueue: QueueOpener = async () => ({ stats: emptyQueueStats(), close: () => void closed++ });
   return { applied, rules, openQueue, removed: () => removed, closed: () => closed };
 }
 

@@ -14,7 +14,7 @@ import type { IpvsCore } from './ipvs-core.js';
 import { DestMarks, DEFAULT_MARK_BASE } from './marks.js';
 import { loadModule, type DirectorEvents, type DirectorHost, type DirectorModule, type HostConfig, type ModuleSpec } from './modules.js';
 import { RulesManager, type DataplaneMode, type RuleService } from './netfilter.js';
-import { NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
+import { emptyQueueStats, NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
 import { TunnelRoutes } from './tunnel-routes.js';
 
 export interface DaemonConfig extends HostConfig {
@@ -22,7 +22,7 @@ export interface DaemonConfig extends HostConfig {
   socket: string;
   /** NFQUEUE number; queues are per network namespace, so 0 suits every director */
   queue?: number;
-  /** packets the kernel holds for us before dropping (default 4096); drops show in status */
+  /** packets the kernel holds for us before dropping (default 16384, 4096 on the netlink addon); drops show in status */
   queueMaxlen?: number;
   /** the netlink socket: the `netlink` addon (default) or koffi (see netlink-koffi.ts) */
   transport?: 'netlink' | 'koffi';
@@ -156,7 +156,7 @@ export class DirectorDaemon implements DirectorHost {
       if (core.advance) d.ticker = setInterval(() => core.advance!(), 1000);
       const every = config.rulesCheckMs ?? 5000;
       if (every > 0 && rules.check) d.rulesWatch = setInterval(() => void d.checkRules(), every);
-      d.log(`ready: ${d.mode} data plane (${config.transport ?? 'netlink'}), queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
+      d.log(`ready: ${d.mode} data plane (${config.transport ?? 'koffi'}), queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
       return d;
     } catch (err) {
       await d.teardown('kill');
@@ -272,7 +272,7 @@ export class DirectorDaemon implements DirectorHost {
       queue: this.config.queue ?? 0,
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       dataplane: { ...this.dataplane.stats },
-      nfqueue: { ...(this.queue?.stats ?? { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 }) },
+      nfqueue: { ...(this.queue?.stats ?? emptyQueueStats()) },
       kernelQueue,
       marks: this.marks.describe(),
       tunnels: this.tunnels.describe(),

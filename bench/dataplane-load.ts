@@ -1,6 +1,10 @@
 // Load generator and sink for `npm run bench -- dataplane`, run as its own process inside a lab
 // namespace (`node --import tsx bench/dataplane-load.ts '<json>'`): the client side measures, the real
 // servers' side serves and counts. Every loop stops by itself after its duration.
+//
+// `pairs` measures two paths (two VIP ports) in alternating windows from one process, so each pair
+// of windows sees nearly the same machine load, and adds up the CPU every lab process involved used
+// in each window (this one, and the pids given: real servers, director daemon).
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -11,7 +15,39 @@ export type LoadJob =
   | { kind: 'keepalive'; target: string; port: number; conns: number; durationMs: number }
   | { kind: 'newconn'; target: string; port: number; concurrency: number; durationMs: number }
   | { kind: 'latency'; target: string; port: number; count: number; maxMs: number }
-  | { kind: 'udp'; target: string; port: number; rate: number; durationMs: number; size: number };
+  | { kind: 'udp'; target: string; port: number; rate: number; durationMs: number; size: number }
+  | PairsJob;
+
+/** Alternating windows on ports[0] and ports[1]; pair i runs [0, 1] when i is even, [1, 0] when odd. */
+export interface PairsJob {
+  kind: 'pairs';
+  test: 'keepalive' | 'newconn' | 'udp';
+  target: string;
+  ports: [number, number];
+  pairs: number;
+  windowMs: number;
+  /** keep-alive connections / new connections in flight */
+  conns: number;
+  /** udp: datagrams per second and their size */
+  rate: number;
+  size: number;
+  /** processes whose CPU counts towards each window (all their threads) */
+  pids: number[];
+  /** udp: the sinks' count files (see serve) */
+  countFiles: string[];
+}
+
+export interface PairWindow {
+  side: 0 | 1;
+  /** requests, connections or datagrams sent */
+  ops: number;
+  seconds: number;
+  errors: number;
+  /** CPU this process and `pids` used in the window, ms */
+  cpuMs: number;
+  /** udp: datagrams the sinks counted */
+  delivered?: number;
+}
 
 const REQUEST = (host: string, close: boolean) => Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`);
 
@@ -152,9 +188,11 @@ async function udp(j: Extract<LoadJob, { kind: 'udp' }>) {
     };
     tick();
   });
+  // the offered rate is over the sending time; the wait only lets queued sends go out
+  const seconds = (performance.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 200));
   for (const f of flows) f.close();
-  return { sent, sendErrors, seconds: (performance.now() - t0) / 1000 };
+  return { sent, sendErrors, seconds };
 }
 
 function serve(j: Extract<LoadJob, { kind: 'serve' }>): void {
@@ -180,25 +218,96 @@ function serve(j: Extract<LoadJob, { kind: 'serve' }>): void {
   setTimeout(() => process.exit(0), j.maxSeconds * 1000);
 }
 
+/** CPU time (ns) of every thread of `pid` so far, from /proc/PID/task/TID/schedstat (0 once it is gone). */
+function taskCpuNs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        /* the thread ended */
+      }
+    }
+  } catch {
+    /* the process ended */
+  }
+  return ns;
+}
+
+function sinkCount(files: string[]): number {
+  let n = 0;
+  for (const f of files) {
+    try {
+      n += Number(fs.readFileSync(f, 'utf8')) || 0;
+    } catch {
+      /* not written yet */
+    }
+  }
+  return n;
+}
+
+async function pairs(j: PairsJob): Promise<{ windows: PairWindow[] }> {
+  const windows: PairWindow[] = [];
+  const cpuNs = (): number => {
+    const own = process.cpuUsage();
+    return (own.user + own.system) * 1000 + j.pids.reduce((a, p) => a + taskCpuNs(p), 0);
+  };
+  for (let i = 0; i < j.pairs; i++) {
+    for (const side of i % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
+      const port = j.ports[side];
+      const c0 = cpuNs();
+      let w: PairWindow;
+      if (j.test === 'keepalive') {
+        const r = await keepalive({ kind: 'keepalive', target: j.target, port, conns: j.conns, durationMs: j.windowMs });
+        w = { side, ops: r.requests, seconds: r.seconds, errors: r.errors, cpuMs: 0 };
+      } else if (j.test === 'newconn') {
+        const r = await newconn({ kind: 'newconn', target: j.target, port, concurrency: j.conns, durationMs: j.windowMs });
+        w = { side, ops: r.conns, seconds: r.seconds, errors: r.errors, cpuMs: 0 };
+      } else {
+        const before = sinkCount(j.countFiles);
+        const r = await udp({ kind: 'udp', target: j.target, port, rate: j.rate, durationMs: j.windowMs, size: j.size });
+        // the sinks write their counts every 50 ms: let the last datagrams land and be counted
+        await new Promise((res) => setTimeout(res, 300));
+        w = { side, ops: r.sent, seconds: r.seconds, errors: r.sendErrors, cpuMs: 0, delivered: sinkCount(j.countFiles) - before };
+      }
+      w.cpuMs = (cpuNs() - c0) / 1e6;
+      windows.push(w);
+    }
+  }
+  return { windows };
+}
+
+/** CPU time (user + system, ms) the job itself used, start-up left out: what the load cost. */
+const cpuAtStart = process.cpuUsage();
+const cpuMs = (): number => {
+  const u = process.cpuUsage(cpuAtStart);
+  return Math.round((u.user + u.system) / 1000);
+};
+
 const job = JSON.parse(process.argv[2] ?? '{}') as LoadJob;
 switch (job.kind) {
   case 'serve':
     serve(job);
     break;
   case 'keepalive':
-    process.stdout.write(JSON.stringify(await keepalive(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await keepalive(job)), cpuMs: cpuMs() }) + '\n');
     process.exit(0);
     break;
   case 'newconn':
-    process.stdout.write(JSON.stringify(await newconn(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await newconn(job)), cpuMs: cpuMs() }) + '\n');
     process.exit(0);
     break;
   case 'latency':
-    process.stdout.write(JSON.stringify(await latency(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await latency(job)), cpuMs: cpuMs() }) + '\n');
     process.exit(0);
     break;
   case 'udp':
-    process.stdout.write(JSON.stringify(await udp(job)) + '\n');
+    process.stdout.write(JSON.stringify({ ...(await udp(job)), cpuMs: cpuMs() }) + '\n');
+    process.exit(0);
+    break;
+  case 'pairs':
+    process.stdout.write(JSON.stringify(await pairs(job)) + '\n');
     process.exit(0);
     break;
   default:

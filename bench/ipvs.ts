@@ -45,13 +45,24 @@ function rate(ms: number, fn: (i: number) => void): number {
 
 const fmt = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`);
 
-function decisions(ms: number): void {
+/** What the goals are judged on, filled in by the sections that ran. */
+interface Figures {
+  /** scheduler -> decisions/s at 2, 16, 256 dests */
+  decisions: Map<string, number[]>;
+  table?: { count: number; bytesPerConn: number | null; lookups: number };
+}
+
+const DEST_COUNTS = [2, 16, 256];
+
+const GOALS = { decisionsPerSec: 2e6, schedulers: ['rr', 'wrr', 'wlc'], bytesPerConn: 300, lookupsPerSec: 2e6, conns: 1_000_000 } as const;
+
+function decisions(ms: number, fig: Figures): void {
   console.log('scheduling decisions per second (schedule() alone; clients vary by address and port)');
   console.log(`${'scheduler'.padEnd(10)} ${'2 dests'.padStart(10)} ${'16 dests'.padStart(10)} ${'256 dests'.padStart(10)}`);
   const h: PacketHeaders = { proto: IPPROTO_TCP, saddr: 0, sport: 0, daddr: VIP, dport: 80, tcpFlags: 2, length: 60, fwmark: 0 };
   for (const name of SCHEDULER_NAMES) {
     const cells: string[] = [];
-    for (const n of [2, 16, 256]) {
+    for (const n of DEST_COUNTS) {
       const ipvs = service(name, n);
       const svc = ipvs.services[0];
       const sched = svc.scheduler;
@@ -68,6 +79,7 @@ function decisions(ms: number): void {
       h.daddr = VIP;
       if (sink === 0) throw new Error(`${name}: never picked a dest`);
       cells.push(fmt(r).padStart(10));
+      fig.decisions.set(name, [...(fig.decisions.get(name) ?? []), r]);
     }
     console.log(`${name.padEnd(10)} ${cells.join(' ')}`);
   }
@@ -95,7 +107,7 @@ function newConns(ms: number): void {
   }
 }
 
-function table(count: number, ms: number): void {
+function table(count: number, ms: number, fig: Figures): void {
   const gc = gcFn();
   gc?.();
   const ipvs = service('rr', 16, 'u');
@@ -166,6 +178,22 @@ function table(count: number, ms: number): void {
   let pk = 0;
   for (let round = 0; round < 3; round++) pk = Math.max(pk, rate(ms, packet));
   console.log(`  packets of existing conns (inbound(): lookup, counters, timer): ${fmt(pk)}/s`);
+  fig.table = { count, bytesPerConn: gc ? (after - before) / count : null, lookups: lk };
+}
+
+function printGoals(fig: Figures): void {
+  const lines: string[] = [];
+  const verdict = (what: string, ok: boolean | null) => lines.push(`  ${what}: ${ok === null ? 'not measured' : ok ? 'met' : 'NOT met'}`);
+  for (const name of GOALS.schedulers) {
+    const rs = fig.decisions.get(name);
+    DEST_COUNTS.forEach((n, i) => verdict(`${name} >= ${fmt(GOALS.decisionsPerSec)} decisions/s with ${n} dests (${rs ? fmt(rs[i]) : '-'})`, rs ? rs[i] >= GOALS.decisionsPerSec : null));
+  }
+  const t = fig.table;
+  const full = t !== undefined && t.count >= GOALS.conns;
+  const of = full ? '' : t ? ` (table of ${t.count.toLocaleString('en')}, not ${GOALS.conns.toLocaleString('en')})` : '';
+  verdict(`${GOALS.conns.toLocaleString('en')} connections at <= ${GOALS.bytesPerConn} bytes each (${t?.bytesPerConn != null ? t.bytesPerConn.toFixed(0) : '-'})${of}`, t && full && t.bytesPerConn !== null ? t.bytesPerConn <= GOALS.bytesPerConn : null);
+  verdict(`>= ${fmt(GOALS.lookupsPerSec)} lookups/s in that table (${t ? fmt(t.lookups) : '-'})${of}`, t && full ? t.lookups >= GOALS.lookupsPerSec : null);
+  console.log(`\ngoals:\n${lines.join('\n')}`);
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -176,7 +204,9 @@ export async function run(args: string[]): Promise<void> {
   // optional section names run only those: decisions, conns, table
   const only = args.filter((a) => !a.startsWith('--'));
   const want = (name: string): boolean => only.length === 0 || only.includes(name);
-  if (want('decisions')) decisions(ms);
+  const fig: Figures = { decisions: new Map() };
+  if (want('decisions')) decisions(ms, fig);
   if (want('conns')) newConns(ms);
-  if (want('table')) table(quick ? 100_000 : 1_000_000, ms);
+  if (want('table')) table(quick ? 100_000 : 1_000_000, ms, fig);
+  printGoals(fig);
 }

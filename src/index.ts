@@ -5,8 +5,8 @@ export { Ipvs, ManualClock, seededRandom, parseTrace, TraceError, SCHEDULER_NAME
 export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceItem, IpvsControl, CtlCommand, CtlError, KernelProfile } from './lb/ipvs/index.js';
 export { runTrace, runTraceItems } from './lb/simulate/run.js';
 export type { TraceOptions, TraceResult, TraceItemResult } from './lb/simulate/run.js';
-export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError } from './lb/ipvsadm/index.js';
-export type { IpvsadmTarget } from './lb/ipvsadm/index.js';
+export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError, filesResolver, systemResolver } from './lb/ipvsadm/index.js';
+export type { IpvsadmTarget, IpvsadmEnv, Resolver, NetdbFiles } from './lb/ipvsadm/index.js';
 export {
   parseKeepalivedConf,
   renderKeepalivedConf,

@@ -61,8 +61,25 @@ function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 120) || 'test';
 }
 
+/**
+ * Why a kernel-backend test cannot run in this process, or undefined where it can (the kernel has
+ * IPVS here, natively or because this process runs inside the kernel VM). A vitest test is a
+ * closure of the test file's process and cannot be moved into the kernel VM; scenario files can:
+ * `lvslab run FILE --backend kernel` runs them there (docs/kernel.md).
+ */
+export async function kernelTestUnavailable(): Promise<string | undefined> {
+  const { hostHasIpvs } = await import('../lb/kernel/capability.js');
+  const host = await hostHasIpvs();
+  if (host.ok) return undefined;
+  return `${host.reason}; a vitest test runs only where the kernel has IPVS — write it as a scenario file and run \`lvslab run FILE --backend kernel\`, which runs it in the kernel VM (docs/kernel.md)`;
+}
+
 /** Build, hand over, and always tear down a lab for one test; keep evidence when the test fails. */
 export async function withLabFixture(source: LabSource, options: LabFixtureOptions, ctx: TestContext, use: (lab: LvsLab) => Promise<void>): Promise<void> {
+  if (options.backend === 'kernel') {
+    const why = await kernelTestUnavailable();
+    if (why !== undefined) ctx.skip(why);
+  }
   const lab = await up(source, options);
   let scratch: string | undefined;
   try {

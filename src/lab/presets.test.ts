@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTopology, resolveTopology } from './load.js';
 import { planBuild } from './plan.js';
-import { preset, scaleRealAddress } from './presets.js';
+import { SCALE_LIMITS, preset, scaleRealAddress } from './presets.js';
 import { hostAddresses } from './topology.js';
 import { validateDescription } from './validate.js';
 
 describe('article-scale', () => {
   it('has rs real servers and clients clients, every address distinct, valid up to the limits', () => {
-    const t = validateDescription(preset('article-scale', { rs: 1000, clients: 50 }));
-    expect(t.hosts.filter((h) => h.role === 'real')).toHaveLength(1000);
+    const t = validateDescription(preset('article-scale', { rs: SCALE_LIMITS.rs, clients: SCALE_LIMITS.clients }));
+    expect(t.hosts.filter((h) => h.role === 'real')).toHaveLength(SCALE_LIMITS.rs);
     expect(t.hosts.filter((h) => h.role === 'client').map((h) => h.name).slice(0, 3)).toEqual(['client', 'client2', 'client3']);
     const all = t.hosts.flatMap(hostAddresses);
     expect(new Set(all).size).toBe(all.length);
@@ -32,7 +32,7 @@ describe('article-scale', () => {
   });
 
   it('refuses parameters out of range or on a preset that takes none', () => {
-    expect(() => preset('article-scale', { rs: 0 })).toThrow('article-scale: rs must be a whole number from 1 to 1000 (got 0)');
+    expect(() => preset('article-scale', { rs: 0 })).toThrow('article-scale: rs must be a whole number from 1 to 460 (got 0)');
     expect(() => preset('article-scale', { clients: 1.5 })).toThrow('clients must be a whole number from 1 to 50 (got 1.5)');
     expect(() => preset('article', { rs: 4 })).toThrow("preset 'article' takes no parameters (only article-scale does: rs, clients)");
   });
@@ -49,7 +49,7 @@ describe('article-scale', () => {
       await writeFile(f, 'preset: article-scale\nrs: 0\nservers: 3\n');
       await expect(loadTopology(f)).rejects.toThrow(`${f}: servers: unknown field next to 'preset' (allowed: rs, clients)`);
       await writeFile(f, 'preset: article-scale\nrs: 2000\n');
-      await expect(loadTopology(f)).rejects.toThrow(`${f}: article-scale: rs must be a whole number from 1 to 1000 (got 2000)`);
+      await expect(loadTopology(f)).rejects.toThrow(`${f}: article-scale: rs must be a whole number from 1 to 460 (got 2000)`);
       await writeFile(f, 'preset: artcle\n');
       await expect(loadTopology(f)).rejects.toThrow(`${f}: preset: 'artcle' is not a preset (article, article-single, dr, article-scale)`);
     } finally {

@@ -121,8 +121,11 @@ export interface ScaleParams {
   clients?: number;
 }
 
-/** Bounds of the parameters, so a typo cannot ask for a machine's worth of namespaces. */
-export const SCALE_LIMITS = { rs: 1000, clients: 50 } as const;
+/**
+ * Bounds of the parameters, so a typo cannot ask for a machine's worth of namespaces: the largest
+ * article-scale lab (460 real servers, 50 clients, ds1) stays within LAB_LIMITS.hosts (512).
+ */
+export const SCALE_LIMITS = { rs: 460, clients: 50 } as const;
 
 /**
  * The real server rsN's address on the internal /16: 10.0.1.1 .. 10.0.1.250, then 10.0.2.1 ..

@@ -13,6 +13,8 @@ export interface DirectorConfig {
   ipvsadm?: string[];
   /** keepalived.conf text; interface names are the lab's (the article presets name them eth0/eth1) */
   keepalivedConf?: string;
+  /** the file the keepalived.conf came from, as its messages name it (default `keepalived.conf`) */
+  keepalivedFile?: string;
   /** data-plane mode of the embedded backend; the kernel backend ignores it */
   dataplane?: 'per-packet' | 'offload';
   /** the kernel the embedded IPVS models (src/lb/ipvs/kernel.ts: 'pinned', the default, or a

@@ -168,7 +168,7 @@ describe('sharded suites and merged reports (docs/examples/sharded-ci.yml)', () 
     const wholeReport = JSON.parse(await readFile(join(whole.dir, 'reports/run.json'), 'utf8')) as RunReport;
     for (const r of [...shardReports, wholeReport]) for (const id of labIdsOf(r)) labs.add(id);
     expect(verdicts(mergedReport)).toEqual(verdicts(wholeReport));
-    expect(verdicts(wholeReport).verdict).toBe('FAILED');
+    expect(verdicts(wholeReport).verdict).toBe('failed');
     expect(mergedReport.scenarios.map((s) => s.name)).toEqual(['sharding first', 'sharding second']);
     expect([lvslabMerge.exitCode, lvslabWhole.exitCode]).toEqual([1, 1]);
     expect(lvslabMerge.output).toContain('FAIL sharding second');

@@ -75,7 +75,7 @@ describe.each(['TCP_CHECK', 'HTTP_GET'] as const)('health checks (embedded, arti
     expect(run.failed).toBe(0);
     expect(new Set(run.sequence)).toEqual(new Set(['RS1']));
     const log = fs.readFileSync(logPath(lab.id, 'director-ds1'), 'utf8');
-    expect(log).toContain(kind === 'TCP_CHECK' ? 'TCP connection to [10.0.0.102]:tcp:80 failed' : 'HTTP status code check of [10.0.0.102]:tcp:80 failed');
+    expect(log).toContain(kind === 'TCP_CHECK' ? 'TCP connection to [10.0.0.102]:tcp:80 failed.' : 'Error connecting server [10.0.0.102]:tcp:80.');
     expect(log).toContain('Removing service [10.0.0.102]:tcp:80 from VS [192.168.1.112]:tcp:80');
   }, 30_000);
 

@@ -2,12 +2,12 @@
 // which needs no kernel IPVS): one master, handover both ways, and keepalived logs no protocol
 // complaint about our adverts (checksum, auth, addresses, interval). Both role assignments, and
 // VRRPv3 (whose checksum covers the IPv4 pseudo-header) as well as v2.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildLab, type Lab } from '../../src/lab/index.js';
 import { directorConf, type ConfKnobs } from '../../test/vrrp/harness/confs.js';
-import { DIP, DirectorVrrp, holders, sleep, VIP, vrrpMain, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
+import { DirectorVrrp, holders, sleep, vrrpMain, waitHolder, type Impl } from '../../test/vrrp/harness/directors.js';
+import { articleVrrpLab } from '../../test/vrrp/harness/suite-lab.js';
 import { needs, probe } from '../../test/capabilities.js';
 import { LAB_SLACK_MS, resignTakeoverMs, vrrpTimers } from '../../test/bounds.js';
 
@@ -17,25 +17,7 @@ import { LAB_SLACK_MS, resignTakeoverMs, vrrpTimers } from '../../test/bounds.js
 const PROTOCOL_COMPLAINTS = /invalid|mismatch|bogus|not present|wrong|checksum|auth(entication)? (failure|type)|ttl|version/i;
 
 describe('interop with keepalived 2.2.7', needs(await probe.root(), probe.built(vrrpMain), await probe.keepalived()), () => {
-  let lab: Lab;
-  let running: DirectorVrrp[] = [];
-
-  beforeAll(async () => {
-    lab = await buildLab('article', { agents: false });
-  }, 90_000);
-
-  afterEach(async () => {
-    for (const d of running) await d.kill();
-    running = [];
-    for (const d of ['ds1', 'ds2']) {
-      for (const [a, dev] of [[VIP, 'eth0'], [DIP, 'eth1']]) await lab.host(d).exec(['ip', 'addr', 'del', `${a}/24`, 'dev', dev], { check: false });
-    }
-  });
-
-  afterAll(async () => {
-    for (const d of running) await d.kill();
-    await lab?.teardown();
-  });
+  const suite = articleVrrpLab();
 
   const cases: { ds1: Impl; ds2: Impl; knobs: ConfKnobs; name: string }[] = [
     { ds1: 'embedded', ds2: 'keepalived', knobs: {}, name: 'embedded master (150), keepalived backup (100), v2 + PASS' },
@@ -47,25 +29,25 @@ describe('interop with keepalived 2.2.7', needs(await probe.root(), probe.built(
 
   for (const c of cases) {
     it(`${c.name}: one master, handover both ways, no protocol errors`, async () => {
-      const ds1 = new DirectorVrrp(lab, 'ds1', c.ds1, directorConf('ds1', c.knobs));
-      const ds2 = new DirectorVrrp(lab, 'ds2', c.ds2, directorConf('ds2', c.knobs));
-      running.push(ds1, ds2);
+      const ds1 = new DirectorVrrp(suite.lab, 'ds1', c.ds1, directorConf('ds1', c.knobs));
+      const ds2 = new DirectorVrrp(suite.lab, 'ds2', c.ds2, directorConf('ds2', c.knobs));
+      suite.running.push(ds1, ds2);
       await Promise.all([ds1.start(), ds2.start()]);
-      await waitHolder(lab, 'ds1', 15_000);
+      await waitHolder(suite.lab, 'ds1', 15_000);
       // the backup keeps hearing the master: nobody else takes the addresses
       await sleep(c.knobs.version === 3 ? 1500 : 5000);
-      expect(await holders(lab)).toEqual({ vip: ['ds1'], dip: ['ds1'] });
+      expect(await holders(suite.lab)).toEqual({ vip: ['ds1'], dip: ['ds1'] });
 
       // master -> backup handover (graceful: priority 0): the backup waits its skew only
       await ds1.stop();
-      const took = await waitHolder(lab, 'ds2', 5000);
+      const took = await waitHolder(suite.lab, 'ds2', 5000);
       expect(took).toBeLessThan(resignTakeoverMs(vrrpTimers(directorConf('ds2', c.knobs)), LAB_SLACK_MS));
 
       // and back: the returning higher priority preempts
       await ds1.start();
-      await waitHolder(lab, 'ds1', 10_000);
+      await waitHolder(suite.lab, 'ds1', 10_000);
       await sleep(c.knobs.version === 3 ? 1000 : 3000);
-      expect(await holders(lab)).toEqual({ vip: ['ds1'], dip: ['ds1'] });
+      expect(await holders(suite.lab)).toEqual({ vip: ['ds1'], dip: ['ds1'] });
 
       const ka = c.ds1 === 'keepalived' ? ds1 : ds2;
       const emb = c.ds1 === 'embedded' ? ds1 : ds2;
@@ -78,20 +60,20 @@ describe('interop with keepalived 2.2.7', needs(await probe.root(), probe.built(
   }
 
   it('notify scripts get the same arguments from both: INSTANCE|GROUP NAME STATE [PRIORITY]', async () => {
-    const log = path.join(lab.runDir, 'notify-interop.log');
+    const log = path.join(suite.lab.runDir, 'notify-interop.log');
     const script = (who: string) => {
-      const f = path.join(lab.runDir, `notify-${who}.sh`);
+      const f = path.join(suite.lab.runDir, `notify-${who}.sh`);
       writeFileSync(f, `#!/bin/sh\necho "${who} $*" >> ${log}\n`);
       chmodSync(f, 0o755);
       return f;
     };
-    const ds1 = new DirectorVrrp(lab, 'ds1', 'embedded', directorConf('ds1', { notify: script('embedded') }));
-    const ds2 = new DirectorVrrp(lab, 'ds2', 'keepalived', directorConf('ds2', { notify: script('keepalived') }));
-    running.push(ds1, ds2);
+    const ds1 = new DirectorVrrp(suite.lab, 'ds1', 'embedded', directorConf('ds1', { notify: script('embedded') }));
+    const ds2 = new DirectorVrrp(suite.lab, 'ds2', 'keepalived', directorConf('ds2', { notify: script('keepalived') }));
+    suite.running.push(ds1, ds2);
     await Promise.all([ds1.start(), ds2.start()]);
-    await waitHolder(lab, 'ds1', 15_000);
+    await waitHolder(suite.lab, 'ds1', 15_000);
     await ds1.stop();
-    await waitHolder(lab, 'ds2', 5000);
+    await waitHolder(suite.lab, 'ds2', 5000);
     await sleep(500);
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     // the order depends on who started first; the argument shape must not
@@ -104,16 +86,16 @@ describe('interop with keepalived 2.2.7', needs(await probe.root(), probe.built(
 
   it('the complaint check can fail: a wrong auth_pass makes keepalived complain and both sides count drops', async () => {
     const wrong = directorConf('ds1').replaceAll('auth_pass example', 'auth_pass other');
-    const ds1 = new DirectorVrrp(lab, 'ds1', 'embedded', wrong);
-    const ds2 = new DirectorVrrp(lab, 'ds2', 'keepalived', directorConf('ds2'));
-    running.push(ds1, ds2);
+    const ds1 = new DirectorVrrp(suite.lab, 'ds1', 'embedded', wrong);
+    const ds2 = new DirectorVrrp(suite.lab, 'ds2', 'keepalived', directorConf('ds2'));
+    suite.running.push(ds1, ds2);
     await Promise.all([ds1.start(), ds2.start()]);
-    await waitHolder(lab, 'ds1', 15_000).catch(() => undefined);
+    await waitHolder(suite.lab, 'ds1', 15_000).catch(() => undefined);
     await sleep(4000);
     const complaints = ds2.log().split('\n').filter((l) => PROTOCOL_COMPLAINTS.test(l));
     expect(complaints.length, ds2.log()).toBeGreaterThan(0);
     // neither accepts the other's adverts, so both hold the addresses (split brain by configuration)
-    expect(await holders(lab)).toEqual({ vip: ['ds1', 'ds2'], dip: ['ds1', 'ds2'] });
+    expect(await holders(suite.lab)).toEqual({ vip: ['ds1', 'ds2'], dip: ['ds1', 'ds2'] });
     expect(ds1.status()!.dropped.auth).toBeGreaterThan(0);
   });
 });

@@ -44,11 +44,11 @@ describe('a lab run directory', () => {
   });
 
   it('is 0700 with 0600 files, payloads and logs included, under umask 000', async () => {
-    // A datagram to RS1 leaves a payload file; the probe starts an agent on ds1, with a log of its own.
+    // A datagram to RS1 leaves a payload file; the kept lab's agents (one process, its threads) log to logs/agents.log.
     const probe = await execa('sh', ['-c', `umask 000; exec "${process.execPath}" "${cli}" probe ${id} --from ds1 --udp --target 10.0.0.101 --count 1`], { reject: false, timeout: 60_000 });
     expect(probe.stderr).toBe('');
     const entries = modes(runDirOf(id));
-    expect(entries.map((e) => e.path)).toEqual(expect.arrayContaining(['lab.json', 'pids.jsonl', 'logs/agent-rs1.log', 'logs/agent-ds1.log', 'build/step0.err']));
+    expect(entries.map((e) => e.path)).toEqual(expect.arrayContaining(['lab.json', 'pids.jsonl', 'agents.json', 'logs/agents.log', 'build/step0.err']));
     expect(entries.some((e) => /^hosts\/rs1\/udp-9999\/10\.0\.0\.103_\d+$/.test(e.path)), JSON.stringify(entries)).toBe(true);
     expect(entries.filter((e) => e.mode !== (e.dir ? '700' : '600'))).toEqual([]);
     expect((statSync(runDirOf(id)).mode & 0o777).toString(8)).toBe('700');

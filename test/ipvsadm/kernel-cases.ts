@@ -1,6 +1,7 @@
-// The ipvsadm command lines recorded against the real ipvsadm 1.31 on a real kernel (Debian's, in the
-// kernel VM) by record-kernel.ts, in order: state carries from one line to the next. The recording is
-// kernel-1.31.json; kernel.test.ts replays the same lines through lvslab's parser and formatters.
+// The ipvsadm command lines recorded against the real ipvsadm 1.31 on a real kernel (the pinned
+// Debian kernel, in the kernel VM) by record-kernel.ts, in order: state carries from one line to the
+// next. The recording is test/recordings/ipvsadm/kernel-1.31.json; src/lb/ipvsadm/kernel.test.ts
+// replays the same lines through lvslab's ipvsadm (runIpvsadm) on the embedded IPVS core.
 
 export interface KernelCase {
   /** ipvsadm's arguments, split on single spaces */
@@ -9,7 +10,60 @@ export interface KernelCase {
   stdin?: string | { fromCase: number };
 }
 
+/** One recorded line as kernel-1.31.json holds it. */
+export interface RecordedCase {
+  args: string;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+  status: number;
+  /** `ipvsadm -Ln --nosort` right after this case: the kernel's service dump order */
+  nosort?: string;
+}
+
+/** Listing lines that start a service: -L's "TCP/UDP/FWM" lines and -S's "-A" lines. */
+export const SERVICE_LINE = /^(TCP|UDP|FWM|-A) /;
+
 const c = (args: string, stdin?: KernelCase['stdin']): KernelCase => (stdin === undefined ? { args } : { args, stdin });
+
+/**
+ * The name tables the recording is made with: ipvsadm inside the VM sees exactly these as
+ * /etc/hosts, /etc/services and /etc/nsswitch.conf (files only, no DNS), and the replay hands the
+ * same hosts and services to lvslab's resolver. They hold what the listings and the name cases
+ * exercise: a duplicate address (the first line names it), aliases, names in another case, an IPv6
+ * line, names long enough to be cut at 28, 33 and 59 characters, a port named for TCP only and one
+ * for UDP only, comments and a broken line.
+ */
+export const RECORDING_NETDB = {
+  hosts: [
+    '# /etc/hosts of the ipvsadm recording (test/ipvsadm/kernel-cases.ts)',
+    '127.0.0.1\tlocalhost',
+    '192.168.1.112\tvip.lab vip',
+    '192.168.1.112\tnever-shown.lab',
+    '10.0.0.1\trs1.lab rs1   # the first real server',
+    '10.0.0.2\tRS2',
+    '10.0.0.3\ta-real-server-whose-name-is-longer-than-the-sixty-byte-buffer.example.lab rs3',
+    '10.0.0.100\ta-virtual-service-with-a-long-name.example.lab',
+    '255.255.255.0\tmask24',
+    '::1\tip6-localhost ip6-loopback',
+    '10.9.9.9',
+    '',
+  ].join('\n'),
+  services: [
+    '# /etc/services of the ipvsadm recording (test/ipvsadm/kernel-cases.ts)',
+    'discard\t\t9/tcp\t\tsink null',
+    'discard\t\t9/udp\t\tsink null',
+    'domain\t\t53/tcp',
+    'domain\t\t53/udp',
+    'http\t\t80/tcp\t\twww',
+    'https\t\t443/tcp',
+    'http-alt\t8080/tcp\twebcache',
+    'lvs-test\t9999/udp',
+    'no-port-here/tcp',
+    '',
+  ].join('\n'),
+  nsswitch: 'hosts: files\nservices: files\n',
+};
 
 export const KERNEL_CASES: KernelCase[] = [
   // usage errors (no kernel state involved)
@@ -241,5 +295,41 @@ export const KERNEL_CASES: KernelCase[] = [
   c('-Ln'),
   c('-Ln --nosort'),
   c('-Sn'),
+  c('-C'),
+  // names, read and printed through the hosts and services files above
+  c('-A -t vip:http -s rr'),
+  c('-A -u VIP.lab:domain -s rr'),
+  c('-A -t vip:webcache -s wlc -p 60 -M mask24'),
+  c('-A -t a-virtual-service-with-a-long-name.example.lab:https -s rr'),
+  c('-a -t vip:www -r rs1:http -m'),
+  c('-a -t vip:http -r rs2 -m -w 2'),
+  c('-a -t vip:http -r rs3:8080 -m'),
+  c('-a -t 192.168.1.112:80 -r 10.9.9.9:80 -m'),
+  c('-a -u vip:domain -r rs1.lab:domain -m'),
+  c('-a -u vip:53 -r rs2:lvs-test -m'),
+  c('-a -t vip:http-alt -r rs1 -m'),
+  c('-a -t a-virtual-service-with-a-long-name.example.lab:443 -r 10.0.0.3:443 -m'),
+  c('-A -f 9 -s rr'),
+  c('-a -f 9 -r rs1:http -m'),
+  c('-a -f 9 -r rs2 -m'),
+  c('-A -t vip:nosuchservice'),
+  c('-A -t nosuchhost:80'),
+  c('-A -u vip:http'),
+  c('-A -t ip6-localhost:80'),
+  c('-a -r rs1:http -t vip:8080 -m'),
+  c('-A -t 10.0.0.50:80 -p -M nosuchmask'),
+  c('-L'),
+  c('-l --nosort'),
+  c('-L --stats'),
+  c('-L --thresholds'),
+  c('-L --persistent-conn'),
+  c('-L --tun-info'),
+  c('-L -t vip:http'),
+  c('-L -u vip:domain'),
+  c('-L -f 9'),
+  c('-Lc'),
+  c('-S'),
+  c('-Sn'),
+  c('-Ln'),
   c('-C'),
 ];

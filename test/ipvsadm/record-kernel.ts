@@ -1,24 +1,24 @@
-// Records KERNEL_CASES against the real ipvsadm in the kernel VM (src/lab/vm) and writes the JSON the
-// replay test reads. Run from a build, as root, after scripts/setup-kernel-vm:
+// Records KERNEL_CASES against the real ipvsadm in the kernel VM (src/lab/vm: the pinned kernel that
+// kernel-pin.json names, booted by scripts/setup-kernel-vm's cache) and writes the JSON the replay
+// test (src/lb/ipvsadm/kernel.test.ts) reads. Run from a build, as root:
 //   npx tsx test/ipvsadm/record-kernel.ts test/recordings/ipvsadm/kernel-1.31.json
-// The VM has no network device: nothing here leaves it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Inside the VM the cases run in a private mount namespace where RECORDING_NETDB's files are bound
+// over /etc/hosts, /etc/services and /etc/nsswitch.conf, so every name ipvsadm prints or reads comes
+// from tables the recording carries. After each case whose output lists two or more services, the
+// kernel's own service order is recorded too (`ipvsadm -Ln --nosort`): the replay needs it where
+// ipvsadm's sort depends on it. The VM has no network device: nothing here leaves it.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findVmKernel } from '../../src/lab/vm/kernel-cache.js';
+import { describeVmKernel } from '../../src/lab/vm/kernel-cache.js';
 import { runInVm, shellQuote } from '../../src/lab/vm/runner.js';
-import { KERNEL_CASES } from './kernel-cases.js';
-
-export interface RecordedCase {
-  args: string;
-  stdin?: string;
-  stdout: string;
-  stderr: string;
-  status: number;
-}
+import { FACTS_SCRIPT, provenance, withRecordingDir } from './provenance.js';
+import { KERNEL_CASES, RECORDING_NETDB, SERVICE_LINE, type RecordedCase } from './kernel-cases.js';
 
 function script(dir: string): string {
-  const lines = ['set +e', 'modprobe ip_vs || exit 3', `cd ${shellQuote(dir)}`];
+  writeFileSync(join(dir, 'hosts'), RECORDING_NETDB.hosts);
+  writeFileSync(join(dir, 'services'), RECORDING_NETDB.services);
+  writeFileSync(join(dir, 'nsswitch.conf'), RECORDING_NETDB.nsswitch);
+  const cases = ['set +e', `cd ${shellQuote(dir)}`];
   KERNEL_CASES.forEach((k, i) => {
     const words = k.args === '' ? [] : k.args.split(' ');
     const argv = ['ipvsadm', ...words].map(shellQuote).join(' ');
@@ -28,38 +28,58 @@ function script(dir: string): string {
       input = `${i}.in`;
     } else if (k.stdin) {
       const from = k.stdin.fromCase < 0 ? i + k.stdin.fromCase : k.stdin.fromCase;
-      lines.push(`cp ${from}.out ${i}.in`);
+      cases.push(`cp ${from}.out ${i}.in`);
       input = `${i}.in`;
     }
-    lines.push(`${argv} <${input} >${i}.out 2>${i}.err; echo $? >${i}.rc`);
+    cases.push(`${argv} <${input} >${i}.out 2>${i}.err; echo $? >${i}.rc`);
+    cases.push(`[ "$(grep -cE '${SERVICE_LINE.source}' ${i}.out)" -ge 2 ] && ipvsadm -Ln --nosort >${i}.nosort`);
   });
-  lines.push('ipvsadm -C', 'exit 0');
-  return `${lines.join('\n')}\n`;
+  cases.push('ipvsadm -C', 'exit 0');
+  writeFileSync(join(dir, 'cases.sh'), `${cases.join('\n')}\n`);
+  // outer script: facts about the VM, then the cases with the recording's name tables bound over /etc
+  return [
+    'set -e',
+    'modprobe ip_vs || exit 3',
+    `cd ${shellQuote(dir)}`,
+    ...FACTS_SCRIPT,
+    `unshare --mount --propagation private /bin/bash -c ${shellQuote(
+      `set -e; for f in hosts services nsswitch.conf; do mount --bind ${dir}/$f /etc/$f; done; exec /bin/bash ${dir}/cases.sh`,
+    )}`,
+    '',
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'lvslab-ipvsadm-golden-'));
-  try {
-    const res = await runInVm({ script: script(dir), shareDir: dir, timeoutMs: 300_000 });
+  const out = process.argv[2] ?? 'kernel-1.31.json';
+  await withRecordingDir('lvslab-ipvsadm-recording-', async (kernel, pin, dir) => {
+    console.log(`recording ${KERNEL_CASES.length} ipvsadm lines on ${describeVmKernel(kernel, pin)}`);
+    const res = await runInVm({ script: script(dir), shareDir: dir, timeoutMs: 900_000, kernel });
     if (res.exitCode !== 0) throw new Error(`VM run failed (exit ${res.exitCode}, timedOut ${res.timedOut}):\n${res.output}\n${res.console.slice(-3000)}`);
+    const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
     const recorded: RecordedCase[] = KERNEL_CASES.map((k, i) => {
       const r: RecordedCase = {
         args: k.args,
-        stdout: readFileSync(join(dir, `${i}.out`), 'utf8'),
-        stderr: readFileSync(join(dir, `${i}.err`), 'utf8'),
-        status: Number(readFileSync(join(dir, `${i}.rc`), 'utf8').trim()),
+        stdout: read(`${i}.out`),
+        stderr: read(`${i}.err`),
+        status: Number(read(`${i}.rc`).trim()),
       };
-      if (k.stdin !== undefined) r.stdin = readFileSync(join(dir, `${i}.in`), 'utf8');
+      if (k.stdin !== undefined) r.stdin = read(`${i}.in`);
+      if (existsSync(join(dir, `${i}.nosort`))) r.nosort = read(`${i}.nosort`);
       return r;
     });
-    const found = findVmKernel();
-    const out = process.argv[2] ?? 'kernel-1.31.json';
-    const doc = { ipvsadm: '1.31 (Debian 12 package 1:1.31-1+b1)', kernel: found.ok ? found.kernel.release : 'unknown', cases: recorded };
+    const doc = {
+      provenance: provenance(
+        dir,
+        kernel,
+        pin,
+        'test/ipvsadm/record-kernel.ts: the cases of test/ipvsadm/kernel-cases.ts run in order by the real ipvsadm in the kernel VM (src/lab/vm/runner.ts, no network device), in a mount namespace with "netdb" bound over /etc/hosts, /etc/services and /etc/nsswitch.conf; "nosort" is `ipvsadm -Ln --nosort` run right after a case that listed two or more services',
+      ),
+      netdb: RECORDING_NETDB,
+      cases: recorded,
+    };
     writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
-    console.log(`recorded ${recorded.length} cases to ${out}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    console.log(`recorded ${recorded.length} cases to ${out} (kernel ${doc.provenance.kernel.release}, ${doc.provenance.ipvsadm.package})`);
+  });
 }
 
 await main();

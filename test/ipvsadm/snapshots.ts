@@ -1,4 +1,6 @@
-// Snapshots the golden tests format, built by hand so every column width and sort rule is exercised.
+// IPVS snapshots built by hand for the snapshot tests (src/lb/ipvsadm/snapshots.test.ts, format.test.ts,
+// restore.test.ts): every column width, number range and sort rule exercised. Their expected texts
+// (test/snapshots/ipvsadm/) are lvslab's own output kept for regression, not recordings.
 import type { ConnSnapshot, Counters, DestOptions, DestSnapshot, IpvsSnapshot, ServiceKey, ServiceOptions, ServiceSnapshot } from '../../src/lb/ipvs/types.js';
 
 export const zero = (): Counters => ({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });

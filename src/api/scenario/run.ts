@@ -2,19 +2,20 @@
 // the steps in order, judge each step's expectations, tear down — and describe all of it as a
 // ScenarioReport the terminal, JSON, JUnit and HTML reports render.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPORT_FORMAT, type RunReport, type ScenarioReport, type StepReport } from '../../checks/report/model.js';
-import { preset, type LabDescription, type LabSource } from '../../lab/index.js';
+import { preset, resolveTopology, type LabDescription, type LabSource } from '../../lab/index.js';
 import type { BackendName, DirectorConfig } from '../../lb/backend.js';
 import { BackendUnavailableError } from '../backends.js';
 import { IpvsadmOutput, up, type LvsLab } from '../up.js';
 import { judgeIpvsadm, judgeProbes, type ServerSide } from './expectations.js';
-import { loadScenario, resolveFrom, type LoadedScenario } from './load.js';
+import { directorConfigs, loadScenario, resolveFrom, ScenarioError, type LoadedScenario } from './load.js';
 import type { FaultSpec, Scenario, ScenarioStep } from './schema.js';
+import type { VmKernel } from '../../lab/vm/kernel-cache.js';
 
 export interface RunOptions {
   /** run every scenario on these backends instead of the ones the files name */
@@ -54,27 +55,18 @@ export function backendsOf(s: Scenario, override?: BackendName[]): BackendName[]
 
 async function labSourceOf(l: LoadedScenario): Promise<{ source: LabSource; preset?: string }> {
   const lab = l.scenario.lab;
-  if (typeof lab !== 'string') return { source: lab as unknown as LabDescription };
-  if (preset(lab)) return { source: lab, preset: lab };
-  return { source: resolveFrom(l.dir, lab) };
+  const found: { source: LabSource; preset?: string } =
+    typeof lab !== 'string' ? { source: lab as unknown as LabDescription } : preset(lab) ? { source: lab, preset: lab } : { source: resolveFrom(l.dir, lab) };
+  // the scenario's keep-alive timeout wins over the lab's
+  const keepAliveTimeout = l.scenario.keepAliveTimeout;
+  return keepAliveTimeout === undefined ? found : { ...found, source: { ...(await resolveTopology(found.source)), keepAliveTimeout } };
 }
 
-async function directorConfigs(l: LoadedScenario): Promise<Record<string, DirectorConfig>> {
-  const out: Record<string, DirectorConfig> = {};
-  for (const [name, d] of Object.entries(l.scenario.directors)) {
-    const config: DirectorConfig = {};
-    if (d.ipvsadm) config.ipvsadm = d.ipvsadm;
-    if (d.dataplane) config.dataplane = d.dataplane;
-    if (d.kernel) config.kernel = d.kernel;
-    if (d.keepalived) {
-      const path = resolveFrom(l.dir, d.keepalived);
-      config.keepalivedConf = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`${l.file}: directors.${name}.keepalived: cannot read ${path} (${err.code ?? err.message})`);
-      });
-    }
-    out[name] = config;
-  }
-  return out;
+/** The directors' configurations, read and checked again (the files may have changed since load). */
+async function startConfigs(l: LoadedScenario): Promise<Record<string, DirectorConfig>> {
+  const { configs, problems } = await directorConfigs(l);
+  if (problems.length > 0) throw new ScenarioError(l.file, problems);
+  return configs;
 }
 
 function stepTitle(step: ScenarioStep, i: number): string {
@@ -239,7 +231,7 @@ export async function runScenario(l: LoadedScenario, backend: BackendName, opts:
   let lab: LvsLab | undefined;
   const scratch = await mkdtemp(join(tmpdir(), 'lvslab-scenario-'));
   try {
-    lab = await up(source, { backend, directors: await directorConfigs(l), onProgress: (m) => progress(`${l.scenario.name} [${backend}]: ${m}`) });
+    lab = await up(source, { backend, directors: await startConfigs(l), onProgress: (m) => progress(`${l.scenario.name} [${backend}]: ${m}`) });
     report.lab = { ...report.lab, id: lab.id, topology: lab.topology };
     const steps = l.scenario.steps;
     for (let i = 0; i < steps.length; i++) {
@@ -268,13 +260,60 @@ export async function runScenario(l: LoadedScenario, backend: BackendName, opts:
   return report;
 }
 
-/** Run scenario files (each on its backends, one after another: labs share two cores). */
+/** What a scenario's steps take on the host at most, by what they declare: the base of its in-VM time bound. */
+export function nominalStepsMs(s: Scenario): number {
+  // A step without a declared duration (exec, ipvsadm, fault) or a probe without a timeout counts
+  // as this much: a probe's own default timeout and an `ip`/`ipvsadm` run on a loaded host both fit.
+  const EACH = 2_000;
+  let ms = 0;
+  for (const st of s.steps) {
+    if (st.wait !== undefined) ms += st.wait;
+    else if (st.http) ms += Math.ceil(st.http.count / (st.http.concurrency ?? 1)) * (st.http.timeoutMs ?? EACH);
+    else if (st.udp) ms += st.udp.count * ((st.udp.intervalMs ?? 0) + (st.udp.timeoutMs ?? EACH));
+    else if (st.sendFile) ms += st.sendFile.files.length * ((st.sendFile.waitMs ?? 1_000) + EACH);
+    else if (st.probeContinuously) ms += st.probeContinuously.forMs + (st.probeContinuously.timeoutMs ?? EACH);
+    else ms += EACH;
+  }
+  return ms;
+}
+
+/**
+ * Where the kernel backend runs for this process: natively (or inside the kernel VM already) it is
+ * opened like any backend; on a host without IPVS but with the kernel VM, the kernel scenarios go
+ * to the VM; otherwise they are skipped with the reason (which names the fix).
+ */
+async function kernelPlacement(): Promise<{ mode: 'here' } | { mode: 'vm'; kernel: VmKernel } | { mode: 'skip'; reason: string }> {
+  const { detectKernelCapability, insideKernelVm } = await import('../../lb/kernel/capability.js');
+  if (insideKernelVm()) return { mode: 'here' };
+  const cap = await detectKernelCapability();
+  if (cap.mode === 'native') return { mode: 'here' };
+  if (cap.mode === 'vm') return { mode: 'vm', kernel: cap.kernel };
+  return { mode: 'skip', reason: `the kernel backend is unavailable: ${cap.reason}` };
+}
+
+/**
+ * Run scenario files (each on its backends, one after another: labs share two cores). Kernel
+ * scenarios on a host without IPVS run together in one kernel VM boot (src/lb/kernel/vm-run.ts),
+ * after the host's; the report keeps the files' order either way.
+ */
 export async function runScenarioFiles(files: string[], title: string, opts: RunOptions = {}): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const loaded = [];
   for (const f of files) loaded.push(await loadScenario(f)); // every file valid before any lab is built
-  const scenarios: ScenarioReport[] = [];
-  for (const l of loaded) for (const b of backendsOf(l.scenario, opts.backends)) scenarios.push(await runScenario(l, b, opts));
-  return { format: REPORT_FORMAT, title, startedAt, durationMs: performance.now() - t0, scenarios, ...(opts.allowSkips ? { allowSkips: true } : {}) };
+  const jobs = loaded.flatMap((l) => backendsOf(l.scenario, opts.backends).map((backend) => ({ l, backend })));
+  const placement = jobs.some((j) => j.backend === 'kernel') ? await kernelPlacement() : { mode: 'here' as const };
+  const scenarios: Array<ScenarioReport | undefined> = [];
+  for (const { l, backend } of jobs) {
+    if (backend !== 'kernel' || placement.mode === 'here') scenarios.push(await runScenario(l, backend, opts));
+    else if (placement.mode === 'skip') scenarios.push({ name: l.scenario.name, file: l.file, backend, lab: {}, steps: [], durationMs: 0, skipped: placement.reason });
+    else scenarios.push(undefined);
+  }
+  if (placement.mode === 'vm') {
+    const inVm = jobs.flatMap(({ l, backend }, i) => (backend === 'kernel' ? [{ i, file: l.file, name: l.scenario.name, nominalMs: nominalStepsMs(l.scenario) }] : []));
+    const { runScenariosInVm } = await import('../../lb/kernel/vm-run.js');
+    const reports = await runScenariosInVm(inVm, { kernel: placement.kernel, onProgress: opts.onProgress });
+    inVm.forEach(({ i }, k) => (scenarios[i] = reports[k]));
+  }
+  return { format: REPORT_FORMAT, title, startedAt, durationMs: performance.now() - t0, scenarios: scenarios as ScenarioReport[], ...(opts.allowSkips ? { allowSkips: true } : {}) };
 }

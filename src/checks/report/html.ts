@@ -47,7 +47,7 @@ function stepHtml(st: StepReport, all: string[]): string {
 
 function scenarioHtml(s: ScenarioReport): string {
   const verdict = s.skipped !== undefined ? '<span class="skip">SKIP</span>' : scenarioPassed(s) ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>';
-  const out = [`<section data-scenario="${esc(s.name)}"><h2>${verdict} ${esc(s.name)} <span class="muted">${esc(s.backend)}${s.lab.preset ? ` · lab ${esc(s.lab.preset)}` : ''}${s.file ? ` · ${esc(s.file)}` : ''}</span></h2>`];
+  const out = [`<section data-scenario="${esc(s.name)}"><h2>${verdict} ${esc(s.name)} <span class="muted">${esc(s.backend)}${s.ranIn ? ` · ${esc(s.ranIn)}` : ''}${s.lab.preset ? ` · lab ${esc(s.lab.preset)}` : ''}${s.file ? ` · ${esc(s.file)}` : ''}</span></h2>`];
   if (s.description) out.push(`<p>${esc(s.description)}</p>`);
   if (s.skipped !== undefined) out.push(`<p class="muted">${esc(s.skipped)}</p>`);
   if (s.error) out.push(`<p class="fail">error: ${esc(s.error)}</p>`);

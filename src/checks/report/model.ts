@@ -39,6 +39,8 @@ export interface ScenarioReport {
   file?: string;
   description?: string;
   backend: string;
+  /** where a scenario ran when not on this host, e.g. `kernel VM: 6.1.0-57-amd64 (...)` (see src/lb/kernel/vm-run.ts) */
+  ranIn?: string;
   lab: {
     id?: string;
     preset?: string;

@@ -73,7 +73,7 @@ function outageLine(w: OutageWindow, t0: number): string {
 }
 
 export function renderScenario(s: ScenarioReport, p: Paint): string {
-  const head = `${s.name} ${p.dim(`[${s.backend}${s.lab.preset ? `, lab ${s.lab.preset}` : ''}${s.file ? `, ${s.file}` : ''}]`)}`;
+  const head = `${s.name} ${p.dim(`[${s.backend}${s.ranIn ? ` in the ${s.ranIn}` : ''}${s.lab.preset ? `, lab ${s.lab.preset}` : ''}${s.file ? `, ${s.file}` : ''}]`)}`;
   if (s.skipped !== undefined) return `${p.dim('SKIP')} ${head}\n  ${s.skipped}`;
   const lines = [`${scenarioPassed(s) ? p.ok('PASS') : p.bad('FAIL')} ${head}`];
   if (s.error) lines.push(`  ${p.bad('ERROR')} ${s.error}`);

@@ -20,21 +20,28 @@ faults, judge its expectations, tear down. 'article' runs the shipped article sc
 through one director, then failover between two, on the embedded backend).
 
 options:
-  --backend B     run on this backend instead of the files' own: embedded, kernel or both
+  --backend B     run on this backend instead of the files' own: embedded, kernel or both.
+                  The kernel backend runs on the host where its kernel has IPVS; where it has
+                  not but the kernel VM is prepared (scripts/setup-kernel-vm, qemu), the kernel
+                  scenarios run together inside one VM boot, after the host's, and come back
+                  into the same report, each marked with the VM kernel it ran on (this adds
+                  the VM's boot and emulation: minutes, not seconds); else they are skipped
   --json          print the run report as JSON on stdout (progress still goes to stderr)
   --junit FILE    also write JUnit XML (one testcase per check)
   --html FILE     also write a self-contained HTML report (topology, charts, timelines, tables)
-  --allow-skips   a scenario skipped because its backend cannot run here (no kernel IPVS, no
-                  kernel VM) does not stop the run passing; without it such a run is INCOMPLETE
+  --allow-skips   a scenario skipped because its backend cannot run here (no kernel IPVS and
+                  no kernel VM) does not stop the run passing; without it such a run is INCOMPLETE
   --quiet         no progress line
   -h, --help      this help
 
-Needs root (network namespaces). Exit status: 0 passed (every scenario ran and passed, or the
-skipped ones were allowed), 1 a check, step or scenario failed, 2 usage or input error (a scenario
-or lab file, not being root), found before anything is built, 3 incomplete: nothing failed but a
-scenario was skipped (the summary says which and why) and --allow-skips was not given. A run in
-which nothing ran is never PASSED.
-Scenario format: docs/scenarios.md.`;
+Needs root (network namespaces). Exit status:
+  0 passed (every scenario ran and passed, or the skipped ones were allowed)
+  1 a check, step or scenario failed
+  2 usage or input error (a scenario or lab file, not being root), found before anything is built
+  3 incomplete: nothing failed but a scenario was skipped (the summary says which and why) and
+    --allow-skips was not given
+A run in which nothing ran is never PASSED.
+Scenario format: docs/scenarios.md; the kernel VM and its time bounds: docs/kernel.md.`;
 
 /** How each verdict exits (documented in the help above and in docs/scenarios.md). */
 export const EXIT_STATUS: Record<RunVerdict, number> = { passed: 0, skipped: 0, failed: 1, incomplete: 3 };

@@ -6,7 +6,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { processStart } from '../procs.js';
-import { logPath, recordPid, runDirOf } from '../rundir.js';
+import { PRIVATE_FILE_MODE, logPath, recordPid, runDirOf } from '../rundir.js';
 import { AgentError, agentEntry } from './client.js';
 import type { AgentConfig } from './protocol.js';
 
@@ -40,9 +40,10 @@ function readyLine(pipe: Readable, timeoutMs: number): Promise<'ready' | 'ended'
 
 export async function startKeptAgents(labId: string, configs: AgentConfig[], timeoutMs = 10_000): Promise<number> {
   const file = join(runDirOf(labId), 'agents.json');
-  writeFileSync(file, JSON.stringify(configs, null, 2) + '\n');
+  // the run directory's files are root's only (rundir.ts): a config names data dirs, a log holds payload notes
+  writeFileSync(file, JSON.stringify(configs, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
   const log = logPath(labId, 'agents');
-  const logFd = openSync(log, 'a');
+  const logFd = openSync(log, 'a', PRIVATE_FILE_MODE);
   let child;
   try {
     child = spawn(process.execPath, [agentEntry('main.js'), file, '--ready-fd', '3'], {

@@ -55,6 +55,11 @@ export interface TunnelTable {
   endpointFor(daddr: number): TunnelEndpoint | undefined;
 }
 
+/** The packet as long as its IP header says (the kernel trims to that already, so usually all of it). */
+function upTo(p: Buffer, len: number): Buffer {
+  return len === p.length ? p : p.subarray(0, len);
+}
+
 const NO_TUNNELS: TunnelTable = { endpointFor: () => undefined };
 
 type Via = 'nat' | 'route' | 'tunnel';
@@ -192,12 +197,12 @@ export class Dataplane {
         }
         rewriteDestination(p, ihl, h.proto, v.daddr, v.dport);
         this.stats.natted++;
-        return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, h.length));
+        return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, h.length));
       }
       case 'snat':
         rewriteSource(p, ihl, h.proto, v.saddr, v.sport);
         this.stats.natted++;
-        return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, h.length));
+        return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, h.length));
       case 'route': {
         const mark = this.marks.markFor('route', v.daddr, h.dport);
         if (mark === undefined) return this.unsupported(q, sink, `no route mark for ${numberToIp(v.daddr)}`);
@@ -252,7 +257,7 @@ export class Dataplane {
       if (!b || b.via !== 'nat' || b.daddr !== i.daddr || b.dport !== i.dport) return this.untouched(q, sink);
       rewriteIcmpErrorOut(p, e.ihl, i, b.vaddr, b.vport);
       this.stats.icmpNatted++;
-      return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, e.length));
+      return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, e.length));
     }
     if (q.hook === HOOK_PRE_ROUTING) {
       // for the VIP: it quotes VIP:vport -> client
@@ -271,7 +276,7 @@ export class Dataplane {
       }
       rewriteIcmpErrorIn(p, e.ihl, i, b.daddr, b.dport);
       this.stats.icmpNatted++;
-      return sink.verdict(q.id, NF_ACCEPT, null, p.subarray(0, e.length));
+      return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, e.length));
     }
     return this.untouched(q, sink);
   }

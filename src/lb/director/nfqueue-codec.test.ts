@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeDatagram, encodeBindCommand, encodeVerdict, NF_ACCEPT, NFQNL_CFG_CMD_BIND, type Incoming } from './nfqueue-codec.js';
-
-function packetMessage(id: number, hook: number, mark: number, payload: Buffer): Buffer {
-  const attrs: Buffer[] = [];
-  const a = (type: number, data: Buffer) => {
-    const b = Buffer.alloc((4 + data.length + 3) & ~3);
-    b.writeUInt16LE(4 + data.length, 0);
-    b.writeUInt16LE(type, 2);
-    data.copy(b, 4);
-    attrs.push(b);
-  };
-  const hdr = Buffer.alloc(7);
-  hdr.writeUInt32BE(id, 0);
-  hdr.writeUInt16BE(0x0800, 4);
-  hdr[6] = hook;
-  a(1, hdr);
-  const m = Buffer.alloc(4);
-  m.writeUInt32BE(mark);
-  a(3, m);
-  a(10, payload);
-  const body = Buffer.concat(attrs);
-  const msg = Buffer.alloc(20 + body.length);
-  msg.writeUInt32LE(msg.length, 0);
-  msg.writeUInt16LE((3 << 8) | 0, 4);
-  msg.writeUInt16BE(5, 18);
-  body.copy(msg, 20);
-  return msg;
-}
+import { queuedPacketMessage as packetMessage } from '../../../test/director/nfqueue-messages.js';
 
 describe('nfqueue codec', () => {
   it('decodes packets (id, hook, mark, payload) and acks from one datagram', () => {

@@ -184,26 +184,57 @@ export function truncatedPacketId(buf: Buffer): number | null {
   return null;
 }
 
-/** Split one received datagram into its netlink messages. Malformed tails are ignored, not thrown. */
-export function decodeDatagram(buf: Buffer, out: (m: Incoming) => void): void {
-  let off = 0;
-  while (off + 16 <= buf.length) {
+/** What a datagram's messages are handed to by decodeMessages. */
+export interface MessageSink {
+  /** a queued packet; `p` (and its payload view) is reused for the next one: copy what you keep */
+  packet(p: QueuedPacket, queue: number): void;
+  ack(seq: number, error: number): void;
+  /** any other message type but NLMSG_DONE */
+  other?(msgType: number): void;
+}
+
+/**
+ * Split the datagram buf[start, end) into its netlink messages, without allocating: every packet is
+ * decoded into `p` (overwritten each time). Malformed tails are ignored, not thrown.
+ */
+export function decodeMessages(buf: Buffer, start: number, end: number, p: QueuedPacket, sink: MessageSink): void {
+  let off = start;
+  while (off + 16 <= end) {
     const len = buf.readUInt32LE(off);
-    if (len < 16 || off + len > buf.length) return;
+    if (len < 16 || off + len > end) return;
     const type = buf.readUInt16LE(off + 4);
     if (type === NLMSG_ERROR && len >= 36) {
-      out({ type: 'ack', error: buf.readInt32LE(off + 16), seq: buf.readUInt32LE(off + 28) });
+      sink.ack(buf.readUInt32LE(off + 28), buf.readInt32LE(off + 16));
     } else if (type === ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET) && len >= 20) {
-      out({ type: 'packet', queue: buf.readUInt16BE(off + 18), packet: decodePacketAttrs(buf, off + 20, off + len) });
+      decodePacketAttrs(buf, off + 20, off + len, p);
+      sink.packet(p, buf.readUInt16BE(off + 18));
     } else if (type !== NLMSG_DONE) {
-      out({ type: 'other', msgType: type });
+      sink.other?.(type);
     }
     off += (len + 3) & ~3;
   }
 }
 
-function decodePacketAttrs(buf: Buffer, start: number, end: number): QueuedPacket {
-  const p: QueuedPacket = { id: -1, hook: -1, mark: 0, indev: 0, outdev: 0, payload: null };
+/** Split one received datagram into its netlink messages (tests, one-offs: allocates per message). */
+export function decodeDatagram(buf: Buffer, out: (m: Incoming) => void): void {
+  decodeMessages(buf, 0, buf.length, emptyPacket(), {
+    packet: (p, queue) => out({ type: 'packet', queue, packet: { ...p } }),
+    ack: (seq, error) => out({ type: 'ack', seq, error }),
+    other: (msgType) => out({ type: 'other', msgType }),
+  });
+}
+
+export function emptyPacket(): QueuedPacket {
+  return { id: -1, hook: -1, mark: 0, indev: 0, outdev: 0, payload: null };
+}
+
+function decodePacketAttrs(buf: Buffer, start: number, end: number, p: QueuedPacket): QueuedPacket {
+  p.id = -1;
+  p.hook = -1;
+  p.mark = 0;
+  p.indev = 0;
+  p.outdev = 0;
+  p.payload = null;
   let a = start;
   while (a + 4 <= end) {
     const alen = buf.readUInt16LE(a);

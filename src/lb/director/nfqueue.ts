@@ -1,20 +1,22 @@
-// An NFQUEUE consumer over a raw NETLINK_NETFILTER socket (the `netlink` package's
-// RawNetlinkSocket). Binds one queue, hands each queued packet to a handler, and sends the verdicts
-// back batched: verdicts produced while handling the datagrams of one event-loop turn go out in
-// one sendmsg.
+// An NFQUEUE consumer over a raw NETLINK_NETFILTER socket: koffi's batched recvmmsg (netlink-koffi.ts,
+// the default) or the `netlink` package's RawNetlinkSocket. Binds one queue, hands each queued packet
+// to a handler, and sends the verdicts back batched: the verdicts of one received batch (koffi) or of
+// one event-loop turn (netlink) go out in one sendmsg.
 import { createRequire } from 'node:module';
 import { KoffiNetlinkSocket } from './netlink-koffi.js';
 import {
   NETLINK_NETFILTER,
   NFQNL_CFG_CMD_BIND,
   NFQNL_CFG_CMD_UNBIND,
-  decodeDatagram,
+  decodeMessages,
+  emptyPacket,
   encodeBindCommand,
   encodeParams,
   encodeVerdictInto,
   NF_ACCEPT,
   truncatedPacketId,
   verdictSize,
+  type MessageSink,
   type QueuedPacket,
 } from './nfqueue-codec.js';
 
@@ -24,15 +26,18 @@ export interface NfQueueOptions {
   maxlen?: number;
   /** socket buffers, bytes */
   socketBuffer?: number;
-  /** how the netlink socket is reached: the `netlink` addon (default) or koffi (libc FFI) */
-  transport?: 'netlink' | 'koffi';
+  /** how the netlink socket is reached: koffi (libc FFI, batched reads; the default) or the `netlink` addon */
+  transport?: NfQueueTransport;
 }
+
+export type NfQueueTransport = 'koffi' | 'netlink';
 
 export interface VerdictSink {
   /** answer packet `id`: NF_ACCEPT/NF_DROP, optional mark, optional replacement payload */
   verdict(id: number, verdict: number, mark: number | null, payload: Uint8Array | null): void;
 }
 
+/** Handles one queued packet; `p` and its payload are only valid during the call. */
 export type PacketHandler = (p: QueuedPacket, sink: VerdictSink) => void;
 
 export interface NfQueueStats {
@@ -45,24 +50,65 @@ export interface NfQueueStats {
   socketErrors: number;
   /** packets larger than the receive buffer: accepted untouched */
   truncated: number;
+  /** sendmsg calls carrying verdicts (verdicts / sends = the average batch) */
+  sends: number;
+  /** times the socket woke us up (koffi transport; 0 on the netlink addon) */
+  wakeups: number;
+  /** the packet handler threw: the packet was accepted untouched (if it had no verdict yet) */
+  handlerErrors: number;
 }
 
-interface RawSocket {
-  on(ev: 'message' | 'truncatedMessage', cb: (b: Buffer) => void): void;
-  on(ev: 'error', cb: (e: { code?: string; errno?: number; message: string }) => void): void;
+export function emptyQueueStats(): NfQueueStats {
+  return { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0, sends: 0, wakeups: 0, handlerErrors: 0 };
+}
+
+type SocketError = { code?: string; errno?: number; message: string };
+
+/** What NfQueue sends through: either socket (and test doubles). */
+interface SendingSocket {
+  /** readable events so far, where the socket counts them */
+  readonly wakeups?: number;
   send(msg: Uint8Array | Uint8Array[], options?: object, cb?: (e?: Error) => void): void;
   close(): void;
 }
 
+/** The `netlink` addon's RawNetlinkSocket: one event per datagram, in a Buffer of its own. */
+interface AddonSocket extends SendingSocket {
+  on(ev: 'message' | 'truncatedMessage', cb: (b: Buffer) => void): void;
+  on(ev: 'error', cb: (e: SocketError) => void): void;
+}
+
+/** A socket that reads in batches (KoffiNetlinkSocket; tests pass a double): views, then `drained`. */
+export interface BatchedSocket extends SendingSocket {
+  on(ev: 'message', cb: (buf: Buffer, start: number, end: number, truncated: boolean) => void): void;
+  on(ev: 'drained', cb: () => void): void;
+  on(ev: 'error', cb: (e: SocketError) => void): void;
+}
+
 const require = createRequire(import.meta.url);
+
+/**
+ * Packets the kernel holds for us (queued or in our socket) before it drops: enough for ~180 ms at
+ * 90k packets/s, so a daemon that is not scheduled for a while (a busy machine, a GC pause) loses
+ * nothing. Memory is only used while packets wait. The `netlink` addon keeps the shorter queue it
+ * always had: it cannot raise its socket buffer past net.core.rmem_max, and flooded with the longer
+ * queue it aborts in its native code ("terminate called after throwing an instance of
+ * 'Napi::Error'").
+ */
+export const DEFAULT_QUEUE_MAXLEN = { koffi: 16384, netlink: 4096 } as const;
+/**
+ * Socket buffers: the receive side must hold a full queue's netlink messages (~0.7 KB each for small
+ * packets, ~2.3 KB for MTU-sized ones), or the kernel drops on delivery (user_dropped).
+ */
+export const DEFAULT_SOCKET_BUFFER = 32 << 20;
 
 /** One batch buffer: a few dozen MTU-sized rewritten packets; a fuller turn takes another. */
 const BATCH_BYTES = 1 << 17;
 
-export class NfQueue implements VerdictSink {
-  readonly stats: NfQueueStats = { received: 0, verdicts: 0, verdictErrors: 0, enobufs: 0, socketErrors: 0, truncated: 0 };
+export class NfQueue implements VerdictSink, MessageSink {
+  private readonly counters: NfQueueStats = emptyQueueStats();
   private seq = 1;
-  /** verdicts of this event-loop turn, written back to back into one buffer (one sendmsg) */
+  /** verdicts of this batch (koffi) or event-loop turn (netlink), back to back in one buffer: one sendmsg */
   private out: Buffer | null = null;
   private outLen = 0;
   /** batch buffers whose send completed, for reuse */
@@ -70,33 +116,40 @@ export class NfQueue implements VerdictSink {
   private flushScheduled = false;
   private acks = new Map<number, (error: number) => void>();
   private closed = false;
+  /** decoded into again for every packet (the handler does not keep it) */
+  private readonly current = emptyPacket();
 
   private constructor(
-    private readonly sock: RawSocket,
+    private readonly sock: SendingSocket,
     private readonly queue: number,
     private readonly handler: PacketHandler,
+    /** the socket says when a batch is over (verdicts are flushed then, not on the next turn) */
+    private readonly batched: boolean,
   ) {}
 
   /** Open the socket and bind the queue; rejects with a clear error if the queue is taken. */
   static async open(opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
-    const buf = opts.socketBuffer ?? 8 << 20;
-    if (opts.transport === 'koffi') {
-      const sock = new KoffiNetlinkSocket(NETLINK_NETFILTER, buf);
-      const q = new NfQueue(sock, opts.queue, handler);
-      sock.on('error', (e) => q.onError(e));
-      sock.on('message', (b) => q.onDatagram(b));
-      return await q.bindQueue(opts);
-    }
-    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => RawSocket };
+    const buf = opts.socketBuffer ?? DEFAULT_SOCKET_BUFFER;
+    if ((opts.transport ?? 'koffi') === 'koffi') return await NfQueue.over(new KoffiNetlinkSocket(NETLINK_NETFILTER, { bufferBytes: buf }), opts, handler);
+    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (proto: number, o: object) => AddonSocket };
     // msgBufferSize bounds one received datagram (the addon allocates it per datagram): a queued
     // packet is one MTU-sized segment at most (the kernel segments GSO packets before queueing
     // unless asked not to) plus ~100 bytes of attributes. Bigger ones arrive truncated and are
     // accepted untouched.
     const sock = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: 9216, recvBufferSize: buf, sendBufferSize: buf });
-    const q = new NfQueue(sock, opts.queue, handler);
-    sock.on('message', (b) => q.onDatagram(b));
-    sock.on('truncatedMessage', (b) => q.onTruncated(b));
+    const q = new NfQueue(sock, opts.queue, handler, false);
+    sock.on('message', (b) => q.onMessage(b, 0, b.length, false));
+    sock.on('truncatedMessage', (b) => q.onMessage(b, 0, b.length, true));
     sock.on('error', (e) => q.onError(e));
+    return await q.bindQueue(opts);
+  }
+
+  /** Bind the queue over a batched socket: the verdicts of each batch go out when it is drained. */
+  static async over(sock: BatchedSocket, opts: NfQueueOptions, handler: PacketHandler): Promise<NfQueue> {
+    const q = new NfQueue(sock, opts.queue, handler, true);
+    sock.on('error', (e) => q.onError(e));
+    sock.on('drained', () => q.flush());
+    sock.on('message', (b, start, end, truncated) => q.onMessage(b, start, end, truncated));
     return await q.bindQueue(opts);
   }
 
@@ -106,12 +159,16 @@ export class NfQueue implements VerdictSink {
       // unbind first: harmless when unbound, and clears a stale binding of ours
       await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_UNBIND), 'unbind', true);
       await q.request(encodeBindCommand(q.seq++, opts.queue, NFQNL_CFG_CMD_BIND), 'bind');
-      await q.request(encodeParams(q.seq++, opts.queue, 0xffff, opts.maxlen ?? 4096), 'set copy mode');
+      await q.request(encodeParams(q.seq++, opts.queue, 0xffff, opts.maxlen ?? DEFAULT_QUEUE_MAXLEN[opts.transport ?? 'koffi']), 'set copy mode');
     } catch (err) {
       q.close();
       throw err;
     }
     return q;
+  }
+
+  get stats(): NfQueueStats {
+    return { ...this.counters, wakeups: this.sock.wakeups ?? 0 };
   }
 
   verdict(id: number, verdict: number, mark: number | null, payload: Uint8Array | null): void {
@@ -122,8 +179,8 @@ export class NfQueue implements VerdictSink {
       this.outLen = 0;
     }
     this.outLen += encodeVerdictInto(this.out, this.outLen, this.seq++, this.queue, id, verdict, mark, payload);
-    this.stats.verdicts++;
-    if (!this.flushScheduled) {
+    this.counters.verdicts++;
+    if (!this.batched && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
@@ -132,6 +189,9 @@ export class NfQueue implements VerdictSink {
   close(): void {
     if (this.closed) return;
     this.flush();
+    // unbind now: the socket itself may outlive close() by a moment (koffi's fallback poll() on a
+    // worker thread holds it until it returns)
+    this.sock.send(encodeBindCommand(this.seq++, this.queue, NFQNL_CFG_CMD_UNBIND), {}, () => undefined);
     this.closed = true;
     try {
       this.sock.close();
@@ -140,24 +200,18 @@ export class NfQueue implements VerdictSink {
     }
   }
 
-  private flush(): void {
+  flush(): void {
     this.flushScheduled = false;
     const buf = this.out;
     if (this.closed || !buf || this.outLen === 0) return;
     const len = this.outLen;
     this.out = null;
     this.outLen = 0;
+    this.counters.sends++;
     this.sock.send(buf.subarray(0, len), {}, (err) => {
-      if (err) this.stats.socketErrors++;
+      if (err) this.counters.socketErrors++;
       if (this.spare.length < 4) this.spare.push(buf);
     });
-  }
-
-  onTruncated(b: Buffer): void {
-    this.stats.received++;
-    this.stats.truncated++;
-    const id = truncatedPacketId(b);
-    if (id !== null) this.verdict(id, NF_ACCEPT, null, null);
   }
 
   private request(msg: Buffer, what: string, tolerateError = false): Promise<void> {
@@ -185,26 +239,41 @@ export class NfQueue implements VerdictSink {
     });
   }
 
-  onDatagram(b: Buffer): void {
-    decodeDatagram(b, (m) => {
-      if (m.type === 'packet') {
-        this.stats.received++;
-        if (m.packet.id < 0) return; // no packet header: nothing we can answer
-        this.handler(m.packet, this);
-      } else if (m.type === 'ack') {
-        const cb = this.acks.get(m.seq);
-        if (cb) {
-          this.acks.delete(m.seq);
-          cb(m.error);
-        } else if (m.error !== 0) this.stats.verdictErrors++;
-      }
-    });
+  /** One received datagram, buf[start, end); a truncated one (a packet longer than our buffer) is accepted untouched. */
+  onMessage(buf: Buffer, start: number, end: number, truncated: boolean): void {
+    if (!truncated) return decodeMessages(buf, start, end, this.current, this);
+    this.counters.received++;
+    this.counters.truncated++;
+    const id = truncatedPacketId(buf.subarray(start, end));
+    if (id !== null) this.verdict(id, NF_ACCEPT, null, null);
   }
 
-  onError(e: { code?: string; errno?: number }): void {
+  packet(p: QueuedPacket): void {
+    this.counters.received++;
+    if (p.id < 0) return; // no packet header: nothing we can answer
+    const answered = this.counters.verdicts;
+    try {
+      this.handler(p, this);
+    } catch {
+      // nothing may throw into the socket's native callback (it would abort the process), and an
+      // unanswered packet would hold its place in the kernel's queue for good
+      this.counters.handlerErrors++;
+      if (this.counters.verdicts === answered) this.verdict(p.id, NF_ACCEPT, null, null);
+    }
+  }
+
+  ack(seq: number, error: number): void {
+    const cb = this.acks.get(seq);
+    if (cb) {
+      this.acks.delete(seq);
+      cb(error);
+    } else if (error !== 0) this.counters.verdictErrors++;
+  }
+
+  onError(e: SocketError): void {
     // ENOBUFS: our receive buffer overflowed and the kernel dropped packets for us. Keep going.
-    if (e.code === 'ENOBUFS') this.stats.enobufs++;
-    else this.stats.socketErrors++;
+    if (e.code === 'ENOBUFS') this.counters.enobufs++;
+    else this.counters.socketErrors++;
   }
 }
 

@@ -2,8 +2,10 @@
 // Rows come in the kernel's hash-table order, which is not stable between runs; lvslab prints them in
 // snapshot order, so compare -c output as a set of lines.
 import type { ConnSnapshot } from '../ipvs/types.js';
+import { addrPort } from './format-services.js';
 import { left } from './printf.js';
 import { ntoa } from './numbers.js';
+import { type Resolver, systemResolver } from './resolver.js';
 
 export function formatExpires(seconds: number): string {
   const s = Math.max(0, Math.trunc(seconds)) >>> 0;
@@ -12,26 +14,31 @@ export function formatExpires(seconds: number): string {
   return `${mm}:${ss}`;
 }
 
-/** One row of /proc/net/ip_vs_conn as print_conn() shows it. */
-export function formatConnRow(c: ConnSnapshot): string {
+/**
+ * One row of /proc/net/ip_vs_conn as print_conn() shows it; without -n (`numeric` false) each
+ * address:port as addrport_to_anyname() names it, ports of "IP" rows staying numbers.
+ */
+export function formatConnRow(c: ConnSnapshot, numeric = true, resolver: Resolver = systemResolver()): string {
   // A fwmark service's persistence template is keyed by the mark, not a protocol: the kernel makes
   // it with IPPROTO_IP ("IP", state "NONE") and the mark in the virtual address.
   const fwmTemplate = c.template && c.fwmark !== undefined;
   const proto = fwmTemplate ? 'IP' : c.protocol === 'tcp' ? 'TCP' : 'UDP';
-  const vname = fwmTemplate ? `${ntoa(c.fwmark!)}:0` : `${c.virtual.addr}:${c.virtual.port}`;
-  const cname = `${c.client.addr}:${c.client.port}`;
-  const dname = `${c.dest.addr}:${c.dest.port}`;
+  const names = fwmTemplate ? undefined : c.protocol;
+  const name = (addr: string, port: number): string => addrPort(addr, port, names, numeric, resolver);
+  const vname = fwmTemplate ? name(ntoa(c.fwmark!), 0) : name(c.virtual.addr, c.virtual.port);
+  const cname = name(c.client.addr, c.client.port);
+  const dname = name(c.dest.addr, c.dest.port);
   return `${left(proto, 3)} ${left(formatExpires(c.expiresIn), 6)} ${left(c.state, 11)} ${left(cname, 18)} ${left(vname, 18)} ${dname}\n`;
 }
 
 /** list_conn(): the header and every connection (templates included, as /proc lists them). */
-export function formatConnections(conns: readonly ConnSnapshot[], persistentConn: boolean): string {
+export function formatConnections(conns: readonly ConnSnapshot[], persistentConn: boolean, numeric = true, resolver: Resolver = systemResolver()): string {
   let out = 'IPVS connection entries\n';
   out += persistentConn
     ? `pro expire ${left('state', 11)} ${left('source', 18)} ${left('virtual', 18)} ${left('destination', 18)} ${left('pe name', 16)} pe_data\n`
     : `pro expire ${left('state', 11)} ${left('source', 18)} ${left('virtual', 18)} destination\n`;
   // Rows only get the pe columns when the kernel printed pe data (a --pe sip service), which the
   // embedded IPVS does not have: every row uses the plain layout.
-  for (const c of conns) out += formatConnRow(c);
+  for (const c of conns) out += formatConnRow(c, numeric, resolver);
   return out;
 }

@@ -2,10 +2,12 @@
 // print_title, print_service_entry, print_largenum, list_all, list_service): -L/-l (-n),
 // --stats, --rate, --thresholds, --persistent-conn, --tun-info, --exact, --nosort and -S.
 //
-// Names: without -n ipvsadm asks the resolver for host and service names. lvslab always prints
-// numbers (the same layout and truncation widths), so use -n when comparing with a kernel.
+// Names: without -n ipvsadm prints each address and port as the resolver names them (resolver.ts),
+// falling back to the number, cut to the same widths as numbers.
 import type { DestSnapshot, IpvsSnapshot, ServiceKey, ServiceSnapshot, TunnelOptions } from '../ipvs/types.js';
+import { aton } from './numbers.js';
 import { u64, u32, i32, left, right } from './printf.js';
+import { type Resolver, type ServiceProto, systemResolver } from './resolver.js';
 import { schedFlagBits, schedFlagNames } from './parse.js';
 import { cmpDests, cmpServices, glibcMsort } from './sort.js';
 
@@ -95,25 +97,38 @@ function tunInfo(d: DestSnapshot): string {
   return s.slice(0, 15);
 }
 
-/** "addr:port" as addrport_to_anyname() prints it with FMT_NUMERIC (and, in lvslab, without). */
-function addrPort(addr: string, port: number): string {
-  return `${addr}:${port}`;
+/**
+ * addrport_to_anyname(): "addr:port" with -n; without, the host name gethostbyaddr() gives (else
+ * the address) and the service name getservbyport() gives for a TCP or UDP service (else the port),
+ * in a 60-byte buffer.
+ */
+export function addrPort(addr: string, port: number, proto: ServiceProto | undefined, numeric: boolean, resolver: Resolver): string {
+  if (numeric) return `${addr}:${port}`;
+  const host = resolver.hostByAddr(aton(addr)) ?? addr;
+  const serv = (proto === undefined ? undefined : resolver.servByPort(port, proto)) ?? String(port);
+  return `${host}:${serv}`.slice(0, 59);
+}
+
+/** The protocol ipvsadm names ports with: none for a fwmark service (the kernel's netlink dump of one carries no protocol). */
+function protoOf(key: ServiceKey): ServiceProto | undefined {
+  return key.kind === 'fwmark' ? undefined : key.kind;
 }
 
 /** The svc_name ipvsadm builds for a service: "TCP  1.2.3.4:80", "FWM  5", or "-t 1.2.3.4:80". */
-function serviceName(key: ServiceKey, rule: boolean): string {
+function serviceName(key: ServiceKey, f: ListFormat, resolver: Resolver): string {
+  const rule = f.rule;
   if (key.kind === 'fwmark') {
     // ipvsadm 1.31 prints the mark with %d (the %u fix came after the release)
     return rule ? `-f ${i32(key.fwmark)}` : `FWM  ${i32(key.fwmark)}`;
   }
-  const vname = addrPort(key.addr, key.port);
+  const vname = addrPort(key.addr, key.port, key.kind, f.numeric, resolver);
   if (rule) return `${key.kind === 'tcp' ? '-t' : '-u'} ${vname}`;
   return `${left(key.kind === 'tcp' ? 'TCP' : 'UDP', 4)} ${vname}`.slice(0, 33);
 }
 
 /** print_service_entry(): the service line and its real servers. */
-export function formatServiceEntry(svc: ServiceSnapshot, f: ListFormat): string {
-  const name = serviceName(svc.key, f.rule);
+export function formatServiceEntry(svc: ServiceSnapshot, f: ListFormat, resolver: Resolver = systemResolver()): string {
+  const name = serviceName(svc.key, f, resolver);
   const o = svc.options;
   const bits = schedFlagBits(o.schedFlags);
   const flags = schedFlagNames(o.scheduler, bits).join(',');
@@ -146,12 +161,11 @@ export function formatServiceEntry(svc: ServiceSnapshot, f: ListFormat): string 
   out += '\n';
 
   const dests = f.nosort ? svc.dests : glibcMsort(svc.dests, cmpDests);
-  for (const d of dests) out += formatDest(name, d, f);
+  for (const d of dests) out += formatDest(name, d, f, addrPort(d.addr, d.port, protoOf(svc.key), f.numeric, resolver));
   return out;
 }
 
-function formatDest(svcName: string, d: DestSnapshot, f: ListFormat): string {
-  const full = addrPort(d.addr, d.port);
+function formatDest(svcName: string, d: DestSnapshot, f: ListFormat, full: string): string {
   const dname = f.rule ? full : full.slice(0, 28);
   const o = d.options;
   if (f.rule) {
@@ -184,11 +198,11 @@ function formatDest(svcName: string, d: DestSnapshot, f: ListFormat): string {
 }
 
 /** list_all(): version header (not with -S), title, every service in ipvsadm's order. */
-export function formatListAll(snapshot: IpvsSnapshot, f: ListFormat): string {
+export function formatListAll(snapshot: IpvsSnapshot, f: ListFormat, resolver: Resolver = systemResolver()): string {
   let out = f.rule ? '' : `IP Virtual Server version ${IPVS_VERSION} (size=${snapshot.tableSize})\n`;
   const services = f.nosort ? snapshot.services : glibcMsort(snapshot.services, cmpServices);
   out += title(f);
-  for (const s of services) out += formatServiceEntry(s, f);
+  for (const s of services) out += formatServiceEntry(s, f, resolver);
   return out;
 }
 
@@ -201,8 +215,8 @@ export function sameService(a: ServiceKey, b: ServiceKey): boolean {
 }
 
 /** list_service(): title and one service, no version header; undefined when there is no such service. */
-export function formatListService(snapshot: IpvsSnapshot, key: ServiceKey, f: ListFormat): string | undefined {
+export function formatListService(snapshot: IpvsSnapshot, key: ServiceKey, f: ListFormat, resolver: Resolver = systemResolver()): string | undefined {
   const svc = snapshot.services.find((s) => sameService(s.key, key));
   if (!svc) return undefined;
-  return title(f) + formatServiceEntry(svc, f);
+  return title(f) + formatServiceEntry(svc, f, resolver);
 }

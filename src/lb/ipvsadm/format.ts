@@ -4,6 +4,7 @@ import { EXIT_LIST, IpvsadmError, kernelErrorMessage } from './errors.js';
 import { formatConnections } from './format-conns.js';
 import { type ListFormat, PLAIN_FORMAT, formatListAll, formatListService } from './format-services.js';
 import { usageText, versionText } from './usage.js';
+import { type IpvsadmEnv, programOf, resolverOf } from './env.js';
 
 function listFormat(o: ListOptions): ListFormat {
   return {
@@ -45,24 +46,25 @@ export function formatDaemons(daemons: readonly SyncDaemonOptions[]): string {
  * `snapshot`; '' for commands that print nothing when they succeed. `-L -t/-u/-f` of a service that
  * does not exist throws IpvsadmError("No such service", 1) as ipvsadm exits.
  */
-export function formatIpvsadm(cmd: IpvsCommand, snapshot: IpvsSnapshot, program = 'ipvsadm'): string {
+export function formatIpvsadm(cmd: IpvsCommand, snapshot: IpvsSnapshot, env: IpvsadmEnv = {}): string {
+  const resolver = resolverOf(env);
   switch (cmd.op) {
     case 'list': {
       const o = cmd.options;
-      if (o.connections) return formatConnections(snapshot.connections, o.persistentConn);
+      if (o.connections) return formatConnections(snapshot.connections, o.persistentConn, o.numeric, resolver);
       if (cmd.service) {
-        const text = formatListService(snapshot, cmd.service, listFormat(o));
+        const text = formatListService(snapshot, cmd.service, listFormat(o), resolver);
         if (text === undefined) throw new IpvsadmError(`${kernelErrorMessage('get-service', 'ESRCH')}\n`, EXIT_LIST, true);
         return text;
       }
       if (o.timeout) return formatTimeouts(snapshot.timeouts);
       if (o.daemon) return formatDaemons(snapshot.daemons);
-      return formatListAll(snapshot, listFormat(o));
+      return formatListAll(snapshot, listFormat(o), resolver);
     }
     case 'save':
-      return formatListAll(snapshot, { ...PLAIN_FORMAT, rule: true, numeric: cmd.numeric });
+      return formatListAll(snapshot, { ...PLAIN_FORMAT, rule: true, numeric: cmd.numeric }, resolver);
     case 'help':
-      return usageText(program);
+      return usageText(programOf(env));
     case 'version':
       return versionText();
     default:

@@ -21,3 +21,6 @@ export {
   EXIT_POPT,
 } from './errors.js';
 export { glibcMsort, cmpServices, cmpDests } from './sort.js';
+export { filesResolver, systemResolver } from './resolver.js';
+export type { NetdbFiles, Resolver, ServiceProto } from './resolver.js';
+export type { IpvsadmEnv } from './env.js';

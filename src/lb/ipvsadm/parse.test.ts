@@ -2,10 +2,15 @@
 // recorded cases (kernel.test.ts) cover the messages against the real binary; these pin the parsed
 // commands, ipvsadm's defaults and the popt details those cannot show.
 import { describe, expect, it } from 'vitest';
-import { IpvsadmUsageError, parseIpvsadm } from './index.js';
+import { IpvsadmUsageError, filesResolver, parseIpvsadm } from './index.js';
 import type { IpvsCommand } from '../ipvs/types.js';
 
-const parse = (line: string): IpvsCommand => parseIpvsadm(line === '' ? [] : line.split(' '));
+/** the names these tests may use (none of the machine's own /etc/hosts or /etc/services) */
+const resolver = filesResolver({
+  hosts: '10.0.0.80 web.lab web # the web VIP\n255.255.255.0 mask24\n10.0.0.81 web\nfe80::1 ip6host\n',
+  services: 'http 80/tcp www\ndomain 53/tcp\ndomain 53/udp\n',
+});
+const parse = (line: string): IpvsCommand => parseIpvsadm(line === '' ? [] : line.split(' '), { resolver });
 const error = (line: string): { stderr: string; status: number } => {
   try {
     parse(line);
@@ -146,13 +151,19 @@ describe('addresses and numbers', () => {
     expect(parse('-a -t 10.0.0.1:80 -r 10.0.0.2 -w 2147483647')).toMatchObject({ options: { weight: 2147483647 } });
     expect(error('-a -t 10.0.0.1:80 -r 10.0.0.2 -w 2147483648').stderr).toBe('illegal weight specified\n');
   });
-  it('names are not resolved, and the error says so', () => {
-    expect(error('-A -t web.example:80')).toEqual({
-      stderr: 'illegal virtual server address[:port] specified\nlvslab: host and service names are not resolved here; give a numeric address and port\n',
-      status: 2,
-    });
-    expect(error('-a -t 10.0.0.1:80 -r 10.0.0.2:http').stderr).toMatch(/^illegal real server address\[:port\] specified\nlvslab: host and service names/);
-    expect(error('-A -t 10.0.0.1:80 -p -M localhost').stderr).toMatch(/^illegal virtual server persistent mask specified\nlvslab:/);
+  it('names go to the resolver: hosts by name or alias in any case, services for the protocol so far', () => {
+    expect(parse('-A -t WEB:www')).toMatchObject({ service: { kind: 'tcp', addr: '10.0.0.80', port: 80 } });
+    expect(parse('-A -u web.lab:domain')).toMatchObject({ service: { kind: 'udp', addr: '10.0.0.80', port: 53 } });
+    expect(parse('-a -t 10.0.0.1:80 -r web:http -m')).toMatchObject({ dest: { addr: '10.0.0.80', port: 80 } });
+    expect(parse('-A -t 10.0.0.1:80 -p -M mask24')).toMatchObject({ options: { persistence: { netmask: '255.255.255.0' } } });
+  });
+  it('a name the resolver does not know is an illegal address, with ipvsadm\'s message only', () => {
+    expect(error('-A -t web.example:80')).toEqual({ stderr: 'illegal virtual server address[:port] specified\n', status: 2 });
+    expect(error('-A -u web:http').stderr).toBe('illegal virtual server address[:port] specified\n');
+    expect(error('-A -t ip6host:80').stderr).toBe('illegal virtual server address[:port] specified\n');
+    // -r before -t: no protocol yet, so service_to_port() finds nothing
+    expect(error('-a -r web:http -t 10.0.0.1:80').stderr).toBe('illegal real server address[:port] specified\n');
+    expect(error('-A -t 10.0.0.1:80 -p -M localhost').stderr).toBe('illegal virtual server persistent mask specified\n');
   });
   it('IPv6 and SCTP are refused with a reason', () => {
     expect(error('-A -t [::1]:80').stderr).toBe('illegal virtual server address[:port] specified\nlvslab: the embedded IPVS supports IPv4 only\n');

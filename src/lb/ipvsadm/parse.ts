@@ -20,8 +20,9 @@ import {
   genericOptCheck,
   tunnelOptCheck,
 } from './matrix.js';
-import { inetAton, inetPton4, ntoa, stringToNumber, strtolExact } from './numbers.js';
-import { IPV6_HINT, NAME_HINT, looksLikeName, parseService } from './service-address.js';
+import { inetPton4, ntoa, stringToNumber, strtolExact } from './numbers.js';
+import { IPV6_HINT, hostToAddr, parseService } from './service-address.js';
+import { type IpvsadmEnv, programOf, resolverOf } from './env.js';
 import { PoptContext, POPT_ERRORS } from './popt.js';
 import { isIPv6 } from 'node:net';
 
@@ -179,9 +180,11 @@ function serviceKey(svc: Entry['svc']): ServiceKey {
  * Turn one ipvsadm command line (without the program name) into an IpvsCommand, or throw
  * IpvsadmUsageError with ipvsadm's exact stderr text and exit status.
  */
-export function parseIpvsadm(argv: readonly string[], program = 'ipvsadm'): IpvsCommand {
+export function parseIpvsadm(argv: readonly string[], env: IpvsadmEnv = {}): IpvsCommand {
   // "ipvsadm" alone lists the table (main(): argc == 1)
   if (argv.length === 0) return { op: 'list', options: listOptions(new Set()) };
+  const program = programOf(env);
+  const resolver = resolverOf(env);
 
   const ce = newEntry();
   const options = new Set<OptName>();
@@ -238,10 +241,9 @@ export function parseIpvsadm(argv: readonly string[], program = 'ipvsadm'): Ipvs
       case 'u': {
         setOption('service-address');
         ce.svc.protocol = r.def.tag === 't' ? 'tcp' : 'udp';
-        const p = parseService(optarg);
+        const p = parseService(optarg, ce.svc.protocol, resolver);
         if (p.result === 0) {
           const msg = 'illegal virtual server address[:port] specified';
-          if (p.reason === 'name') failWithHint(msg, NAME_HINT);
           if (p.reason === 'ipv6') failWithHint(msg, IPV6_HINT);
           fail(msg);
         }
@@ -268,21 +270,18 @@ export function parseIpvsadm(argv: readonly string[], program = 'ipvsadm'): Ipvs
         break;
       case 'M': {
         setOption('netmask');
-        const mask = inetAton(optarg);
-        if (mask === undefined) {
-          const msg = 'illegal virtual server persistent mask specified';
-          if (looksLikeName(optarg)) failWithHint(msg, NAME_HINT);
-          fail(msg);
-        }
+        // parse_netmask(): inet_aton(), else gethostbyname()
+        const mask = hostToAddr(optarg, resolver);
+        if (mask === undefined) fail('illegal virtual server persistent mask specified');
         ce.svc.netmask = mask;
         break;
       }
       case 'r': {
         setOption('real-server');
-        const p = parseService(optarg);
+        // parse_service() on a copy of the service: a port name is looked up for the protocol given so far
+        const p = parseService(optarg, ce.svc.protocol, resolver);
         if (p.result === 0) {
           const msg = 'illegal real server address[:port] specified';
-          if (p.reason === 'name') failWithHint(msg, NAME_HINT);
           if (p.reason === 'ipv6') failWithHint(msg, IPV6_HINT);
           fail(msg);
         }

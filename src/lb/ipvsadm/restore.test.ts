@@ -1,9 +1,13 @@
 // -S output read back by -R, and the -R reader's quirks (the recording in kernel.test.ts shows each
 // of them on the real binary).
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../ipvs/clock.js';
+import { Ipvs } from '../ipvs/ipvs.js';
 import { IpvsadmUsageError, formatIpvsadm, parseRestore, parseRestoreLines, runIpvsadm, splitRestoreLines } from './index.js';
-import { FakeKernel } from '../../../test/ipvsadm/fake-kernel.js';
 import { busy, service, snapshot } from '../../../test/ipvsadm/snapshots.js';
+
+/** the embedded IPVS core, as ipvsadm drives the kernel */
+const newCore = (): Ipvs => new Ipvs({ clock: new ManualClock(0) });
 
 describe('-S then -R', () => {
   it('restores a table that saves to the same text', () => {
@@ -16,7 +20,7 @@ describe('-S then -R', () => {
     original.services[0].dests.find((d) => d.options.forwarding === 'route')!.port = 80;
     const saved = formatIpvsadm({ op: 'save', numeric: true }, original);
 
-    const kernel = new FakeKernel();
+    const kernel = newCore();
     const result = runIpvsadm(kernel, ['-R'], saved);
     expect(result).toEqual({ stdout: '', stderr: '', status: 0 });
     expect(runIpvsadm(kernel, ['-Sn'], '').stdout).toBe(saved);
@@ -61,7 +65,7 @@ describe('the -R reader', () => {
 
 describe('runIpvsadm -R', () => {
   it('runs lines up to the first one ipvsadm exits on; kernel and popt errors let it go on', () => {
-    const kernel = new FakeKernel();
+    const kernel = newCore();
     const r = runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80 -s rr\n-A -t 10.0.0.5:80 -s rr\n-L --bogus\n-A -t 10.0.0.6:80 -s rr\n-A -t 10.0.0.7\n-A -t 10.0.0.8:80\n');
     expect(r).toEqual({
       stdout: '',
@@ -71,17 +75,17 @@ describe('runIpvsadm -R', () => {
     expect(kernel.snapshot().services.map((s) => (s.key.kind === 'tcp' ? s.key.addr : '')).sort()).toEqual(['10.0.0.5', '10.0.0.6']);
   });
   it('the status is that of the last line', () => {
-    const kernel = new FakeKernel();
+    const kernel = newCore();
     expect(runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.5:80\n').status).toBe(255);
     expect(runIpvsadm(kernel, ['-R'], '-A -t 10.0.0.5:80\n-A -t 10.0.0.6:80\n').status).toBe(0);
   });
   it('listings inside -R print; -R inside -R gives up', () => {
-    const kernel = new FakeKernel();
+    const kernel = newCore();
     const r = runIpvsadm(kernel, ['-R'], '-L --timeout\n-R\n-C\n');
     expect(r).toEqual({ stdout: 'Timeout (tcp tcpfin udp): 900 120 300\n', stderr: "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n", status: 255 });
   });
   it('runIpvsadm outside -R: usage errors, kernel errors, listings', () => {
-    const kernel = new FakeKernel();
+    const kernel = newCore();
     expect(runIpvsadm(kernel, ['-A'], '')).toEqual({ stdout: '', stderr: "You need to supply the 'service-address' option for the 'add-service' command\n", status: 2 });
     expect(runIpvsadm(kernel, ['-d', '-t', '1.1.1.1:1', '-r', '2.2.2.2'], '')).toEqual({ stdout: '', stderr: 'Service not defined\n', status: 255 });
     expect(runIpvsadm(kernel, ['-L', '-t', '1.1.1.1:1'], '')).toEqual({ stdout: '', stderr: 'No such service\n', status: 1 });

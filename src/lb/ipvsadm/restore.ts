@@ -7,6 +7,7 @@
 import type { IpvsCommand } from '../ipvs/types.js';
 import { IpvsadmUsageError } from './errors.js';
 import { parseIpvsadm } from './parse.js';
+import { type IpvsadmEnv, resolverOf } from './env.js';
 
 /** The words of each command line config_stream_read() returns, in order. */
 export function splitRestoreLines(text: string): string[][] {
@@ -73,13 +74,15 @@ export interface RestoreLine {
 }
 
 /** Every non-empty line of -R input, parsed; errors are kept per line, in order. */
-export function parseRestoreLines(text: string, program = 'ipvsadm'): RestoreLine[] {
+export function parseRestoreLines(text: string, env: IpvsadmEnv = {}): RestoreLine[] {
   const out: RestoreLine[] = [];
+  // one resolver for every line, so the files are read once
+  const lineEnv = { ...env, resolver: resolverOf(env) };
   splitRestoreLines(text).forEach((argv, k) => {
     if (argv.length === 0) return; // restore_table() only runs lines with at least one word
     const entry: RestoreLine = { line: k + 1, argv };
     try {
-      entry.command = parseIpvsadm(argv, program);
+      entry.command = parseIpvsadm(argv, lineEnv);
     } catch (e) {
       if (!(e instanceof IpvsadmUsageError)) throw e;
       e.line = k + 1;
@@ -95,8 +98,8 @@ export function parseRestoreLines(text: string, program = 'ipvsadm'): RestoreLin
  * throws its IpvsadmUsageError (with `.line` set). ipvsadm itself runs the lines before a bad one;
  * use runIpvsadm() or parseRestoreLines() for that behaviour.
  */
-export function parseRestore(text: string, program = 'ipvsadm'): IpvsCommand[] {
-  return parseRestoreLines(text, program).map((l) => {
+export function parseRestore(text: string, env: IpvsadmEnv = {}): IpvsCommand[] {
+  return parseRestoreLines(text, env).map((l) => {
     if (l.error) throw l.error;
     return l.command!;
   });

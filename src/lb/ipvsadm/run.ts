@@ -8,8 +8,9 @@ import { IpvsadmError, kernelErrorMessage, tryHelp } from './errors.js';
 import { formatIpvsadm } from './format.js';
 import { parseIpvsadm } from './parse.js';
 import { splitRestoreLines } from './restore.js';
+import { type IpvsadmEnv, programOf, resolverOf } from './env.js';
 
-/** What runIpvsadm talks to: an IPVS's control API and snapshot (the embedded core, or a fake). */
+/** What runIpvsadm talks to: an IPVS's control API and snapshot (the embedded core, src/lb/ipvs). */
 export type IpvsadmTarget = IpvsControl;
 
 type ListingCommand = Exclude<IpvsCommand, CtlCommand | { op: 'restore' }>;
@@ -25,10 +26,14 @@ class Exit extends Error {
 }
 
 /**
- * Run `ipvsadm ARGV` (without the program name) against `target`, with `stdin` as -R's input.
- * Returns exactly what ipvsadm 1.31 would print and its exit status.
+ * Run `ipvsadm ARGV` (without the program name) against `target`, with `stdin` as -R's input, on a
+ * machine whose program name and resolver `env` gives (the real /etc/hosts and /etc/services when
+ * it gives none). Returns exactly what ipvsadm 1.31 would print and its exit status.
  */
-export function runIpvsadm(target: IpvsadmTarget, argv: readonly string[], stdin = '', program = 'ipvsadm'): IpvsadmResult {
+export function runIpvsadm(target: IpvsadmTarget, argv: readonly string[], stdin = '', env: IpvsadmEnv = {}): IpvsadmResult {
+  // one resolver for the whole invocation (-R lines included): the files are read once
+  const program = programOf(env);
+  const runEnv: IpvsadmEnv = { program, resolver: resolverOf(env) };
   let stdout = '';
   let stderr = '';
 
@@ -36,7 +41,7 @@ export function runIpvsadm(target: IpvsadmTarget, argv: readonly string[], stdin
   const processOptions = (args: readonly string[], readingStdin: boolean): number => {
     let cmd: IpvsCommand;
     try {
-      cmd = parseIpvsadm(args, program);
+      cmd = parseIpvsadm(args, runEnv);
     } catch (e) {
       if (!(e instanceof IpvsadmError)) throw e;
       stderr += e.stderr;
@@ -60,7 +65,7 @@ export function runIpvsadm(target: IpvsadmTarget, argv: readonly string[], stdin
     }
     if (isListing(cmd)) {
       try {
-        stdout += formatIpvsadm(cmd, target.snapshot(), program);
+        stdout += formatIpvsadm(cmd, target.snapshot(), runEnv);
       } catch (e) {
         if (!(e instanceof IpvsadmError)) throw e;
         stderr += e.stderr;

@@ -5,11 +5,12 @@
 // persistent connections, tunnel info, the connection list, and 1.31's signed fwmark printing.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatIpvsadm, largeNum, parseIpvsadm } from './index.js';
+import { type Resolver, filesResolver, formatIpvsadm, largeNum, parseIpvsadm } from './index.js';
 import { busy, conn, snapshot } from '../../../test/ipvsadm/snapshots.js';
 
-const golden = (name: string): string => readFileSync(new URL(`../../../test/snapshots/ipvsadm/${name}`, import.meta.url), 'utf8');
-const run = (line: string, snap = busy()): string => formatIpvsadm(parseIpvsadm(line.split(' ')), snap);
+const snapshotFile = (name: string): string => readFileSync(new URL(`../../../test/snapshots/ipvsadm/${name}`, import.meta.url), 'utf8');
+const NO_NAMES = filesResolver({ hosts: '', services: '' });
+const run = (line: string, snap = busy(), resolver: Resolver = NO_NAMES): string => formatIpvsadm(parseIpvsadm(line.split(' '), { resolver }), snap, { resolver });
 
 describe('print_largenum', () => {
   it.each([
@@ -49,12 +50,12 @@ describe('listing formats, byte for byte', () => {
     ['-Ln --tun-info', 'busy-tun-info.txt'],
     ['-Sn', 'busy-save.txt'],
   ])('ipvsadm %s', (line, file) => {
-    expect(run(line)).toBe(golden(file));
+    expect(run(line)).toBe(snapshotFile(file));
   });
 
   it('--stats takes precedence over --rate, --thresholds over --tun-info (print_title order)', () => {
-    expect(run('-Ln --stats --rate')).toBe(golden('busy-stats.txt'));
-    expect(run('-Ln --tun-info --thresholds')).toBe(golden('busy-thresholds.txt'));
+    expect(run('-Ln --stats --rate')).toBe(snapshotFile('busy-stats.txt'));
+    expect(run('-Ln --tun-info --thresholds')).toBe(snapshotFile('busy-thresholds.txt'));
   });
 
   it('a service listing has no version header', () => {
@@ -102,8 +103,22 @@ describe('connection list', () => {
       'TCP 01:59  FIN_WAIT    192.168.100.200:65535 192.168.1.112:80   10.0.0.1:80',
     ]);
   });
-  it('-c without -n keeps the layout', () => {
+  it('-c without -n keeps the layout where the resolver knows no names', () => {
     expect(run('-Lc', conns)).toBe(run('-Lnc', conns));
+  });
+  it('-c without -n names addresses and TCP/UDP ports; a fwmark template ("IP") keeps its ports', () => {
+    const named = filesResolver({ hosts: '192.168.1.112 vip\n10.0.0.1 rs1\n', services: 'http 80/tcp\n' });
+    const rows = snapshot([], {
+      connections: [
+        conn({ client: { addr: '192.168.100.200', port: 80 }, virtual: { addr: '192.168.1.112', port: 80 }, dest: { addr: '10.0.0.1', port: 80 }, expiresIn: 5 }),
+        conn({ template: true, fwmark: 7, state: 'NONE', expiresIn: 7, client: { addr: '10.0.0.2', port: 0 }, virtual: { addr: '0.0.0.0', port: 0 }, dest: { addr: '10.0.0.1', port: 80 } }),
+      ],
+    });
+    expect(run('-Lc', rows, named).split('\n').slice(2)).toEqual([
+      'TCP 00:05  ESTABLISHED 192.168.100.200:http vip:http           rs1:http',
+      'IP  00:07  NONE        10.0.0.2:0         0.0.0.7:0          rs1:80',
+      '',
+    ]);
   });
 });
 

@@ -73,24 +73,3 @@ export function cmpDests(d1: DestSnapshot, d2: DestSnapshot): number {
   if (r !== 0) return r;
   return d1.port - d2.port;
 }
-
-/**
- * The order a 6.1 kernel dumps services in, which is ipvsadm's qsort input: the <proto,addr,port>
- * hash table bucket by bucket, then the fwmark table, each bucket newest first. The bucket is salted
- * with bits of the netns pointer (`(size_t)ipvs >> 8`), so the order — and, through the
- * non-transitive comparator, even the sorted listing of services more than 2^31 apart — can differ
- * from one boot to the next. `insertionOrder` is oldest first; `salt` is those 8 pointer bits.
- */
-export function kernelServiceDumpOrder<T extends { key: ServiceSnapshot['key'] }>(insertionOrder: readonly T[], salt: number): T[] {
-  const TAB_MASK = 0xff;
-  const bucket = (s: T): number => {
-    const k = s.key;
-    if (k.kind === 'fwmark') return ((salt ^ k.fwmark) & TAB_MASK) >>> 0;
-    const proto = PROTO_NUMBER[k.kind];
-    const ahash = (aton(k.addr) ^ salt) >>> 0;
-    return (proto ^ ahash ^ (k.port >>> 8) ^ k.port) & TAB_MASK;
-  };
-  const indexed = insertionOrder.map((s, i) => ({ s, i, fwm: s.key.kind === 'fwmark' ? 1 : 0, b: bucket(s) }));
-  indexed.sort((x, y) => x.fwm - y.fwm || x.b - y.b || y.i - x.i);
-  return indexed.map((x) => x.s);
-}

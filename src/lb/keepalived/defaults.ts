@@ -6,6 +6,9 @@ import type { KeepalivedConfig, LvsSyncDaemon, VrrpInstance } from './types.js';
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
 export const SCHED_FLAGS = ['sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'flag-1', 'flag-2', 'flag-3'];
 
+/** the address owner's priority (vrrp.h VRRP_PRIO_OWNER) */
+export const VRRP_PRIO_OWNER = 255;
+
 export const KEEPALIVED_DEFAULTS = {
   priority: 100,
   advertInt: 1,
@@ -53,12 +56,15 @@ export interface EffectiveVrrpInstance {
 export function effectiveInstance(config: KeepalivedConfig, inst: VrrpInstance): EffectiveVrrpInstance {
   const g = config.globalDefs;
   const version = inst.version ?? g.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion;
+  // keepalived (vrrp.c vrrp_complete_instance): no priority and `state MASTER` make the address
+  // owner; no state is derived from the priority
+  const priority = inst.priority ?? (inst.state === 'MASTER' ? VRRP_PRIO_OWNER : KEEPALIVED_DEFAULTS.priority);
   const e: EffectiveVrrpInstance = {
     name: inst.name,
-    initialState: inst.state ?? 'BACKUP',
+    initialState: inst.state ?? (priority === VRRP_PRIO_OWNER ? 'MASTER' : 'BACKUP'),
     interface: inst.interface ?? '',
     vrid: inst.virtualRouterId,
-    priority: inst.priority ?? KEEPALIVED_DEFAULTS.priority,
+    priority,
     advertInt: inst.advertInt ?? KEEPALIVED_DEFAULTS.advertInt,
     version,
     preempt: !inst.nopreempt,

@@ -13,5 +13,5 @@ export {
   type EffectiveVrrpInstance,
   type EffectiveSyncDaemon,
 } from './defaults.js';
-export { KeepalivedConfError, type ConfDiagnostic, type ConfProblem } from './errors.js';
+export { KeepalivedConfError, MAX_AUTO_PRIORITY_NOTICE, startupLog, type ConfDiagnostic, type ConfPhase, type ConfProblem } from './errors.js';
 export { mapInterfaces } from './interfaces.js';

@@ -58,6 +58,9 @@ export function toIpvsadmCommands(vs: VirtualServer): string[] {
   }
   if (vs.sorryServer && aliveWeight < (vs.quorum ?? KEEPALIVED_DEFAULTS.quorum)) {
     lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, 1));
+  } else if (vs.sorryServer && vs.sorryServerInhibit) {
+    // sorry_server_inhibit: keepalived keeps it in the table with weight 0 while quorum holds
+    lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, 0));
   }
   return lines;
 }

@@ -3,12 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   KeepalivedConfError,
+  MAX_AUTO_PRIORITY_NOTICE,
+  startupLog,
   effectiveInstance,
   effectiveSyncDaemon,
   mapInterfaces,
   parseKeepalivedConf,
   renderKeepalivedConf,
 } from './index.js';
+
+import { CORRECTED_CONF } from '../../../test/vrrp/harness/confs.js';
 
 const articlePath = fileURLToPath(new URL('../../../scenarios/article/keepalived.conf', import.meta.url));
 const article = readFileSync(articlePath, 'utf8');
@@ -53,12 +57,14 @@ describe('the article keepalived.conf', () => {
 
   it("warns exactly as keepalived 2.2.7 does, then adds lvslab's note on the cost", () => {
     const warnings = diagnostics.filter((d) => d.level === 'warning').map((d) => d.text);
+    // `keepalived -t -f keepalived.conf` (2.2.7, Debian), eth0 and eth1 present: the parent reads
+    // global_defs and names no file; the checker, then the VRRP child, read the parent's copy
     expect(warnings).toEqual([
-      "(keepalived.conf: Line 7) Unknown keyword 'lvs_id'",
-      "(keepalived.conf: Line 20) Unknown keyword 'lvs_sync_daemon_inteface'",
-      "(keepalived.conf: Line 36) Unknown keyword 'lvs_sync_daemon_inteface'",
+      "(Line 7) Unknown keyword 'lvs_id'",
       "(keepalived.conf: Line 53) Unknown keyword 'nat_mask'",
       "(keepalived.conf: Line 76) Unknown keyword 'nat_mask'",
+      "(keepalived.conf: Line 20) Unknown keyword 'lvs_sync_daemon_inteface'",
+      "(keepalived.conf: Line 36) Unknown keyword 'lvs_sync_daemon_inteface'",
     ]);
     const notes = diagnostics.filter((d) => d.level === 'note');
     expect(notes).toHaveLength(1);
@@ -106,7 +112,8 @@ describe('sync daemon settings', () => {
     const { config, diagnostics } = parseKeepalivedConf(text, { file: 'k.conf' });
     expect(diagnostics.map((d) => d.text)).toEqual([
       '(k.conf: Line 3) (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
-      '(k.conf: Line 3)       Please use global lvs_sync_daemon',
+      // keepalived indents by strlen(name) + 4 ("      %*s" with width strlen(name) - 2)
+      '(k.conf: Line 3)         Please use global lvs_sync_daemon',
     ]);
     expect(effectiveSyncDaemon(config)).toMatchObject({ interface: 'eth0', instance: 'VI_1', syncId: 51 });
   });
@@ -223,5 +230,95 @@ describe('errors name the line and the problem', () => {
     expect(errs).toContain("t.conf line 1: vrrp_sync_group G: unknown vrrp_instance 'VI_2'");
     expect(errs).toContain('t.conf line 7: vrrp_instance VI_1: advert_int 0.5 needs version 3 (VRRPv2 advertises whole seconds)');
     expect(errs.some((e) => e.startsWith("t.conf line 16: lb_algo: unknown scheduler 'foo'"))).toBe(true);
+  });
+});
+
+// CORRECTED_CONF's lines recorded from `keepalived -t -f keepalived.conf` (keepalived 2.2.7, Debian)
+// in a network namespace holding eth0 and eth1; suites/failover/keepalived-conf.test.ts replays it live.
+
+describe("keepalived's lines, prefixes and order", () => {
+  it('parent, checker, VRRP, BFD: top-level unknowns from each, after-read checks bare', () => {
+    const { diagnostics } = parseKeepalivedConf(CORRECTED_CONF);
+    expect(diagnostics.filter((d) => d.level === 'warning').map((d) => d.text)).toEqual([
+      "(Line 1) Unknown keyword 'foo_top'",
+      "(Line 4) number '200' outside range [-1, 99]",
+      "(Line 4) max_auto_priority '200' must be in [0, 99] (or -1 to disable) - ignoring",
+      "(Line 41) Unknown keyword 'bar_top'",
+      "(keepalived.conf: Line 1) Unknown keyword 'foo_top'",
+      "(keepalived.conf: Line 41) Unknown keyword 'bar_top'",
+      'Virtual server [10.0.0.1]:none:80: no protocol set - defaulting to UDP',
+      "Virtual server [10.0.0.1]:udp:80: no scheduler set, setting default 'wlc'",
+      'Virtual server [10.0.0.1]:udp:80: no forwarding method set, setting default NAT',
+      'VS [10.0.0.1]:udp:80: real server [10.0.0.2]:udp:80 is duplicated - removing second rs',
+      'Virtual server [10.0.0.1]:tcp:81 has no real servers - ignoring',
+      "(keepalived.conf: Line 1) Unknown keyword 'foo_top'",
+      '(keepalived.conf: Line 11) (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
+      '(keepalived.conf: Line 11)         Please use global lvs_sync_daemon',
+      '(keepalived.conf: Line 37) (VI_3) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
+      '(keepalived.conf: Line 37)         Please use global lvs_sync_daemon',
+      '(keepalived.conf: Line 37) (VI_3) lvs_sync_daemon_interface has already been specified as eth0 - ignoring',
+      "(keepalived.conf: Line 41) Unknown keyword 'bar_top'",
+      '(VI_1) nopreempt is incompatible with priority 255. resetting nopreempt',
+      '(VI_2) VRRP version 3 does not support authentication. Ignoring.',
+      '(VI_2) Warning - nopreempt will not work with initial state MASTER - clearing',
+      '(VI_2) Warning - preempt delay will not work with initial state MASTER - clearing',
+      '(VI_3) No VIP specified; at least one is sensible',
+      '(VI_3) preempt_delay is incompatible with nopreempt mode - resetting',
+      '(VI_3) No VIP specified; at least one is sensible',
+      "(keepalived.conf: Line 1) Unknown keyword 'foo_top'",
+      "(keepalived.conf: Line 41) Unknown keyword 'bar_top'",
+    ]);
+    // what keepalived does about them is done too, and lvslab says where its backends differ
+    const notes = diagnostics.filter((d) => d.level === 'note').map((d) => d.message);
+    expect(notes).toEqual([
+      expect.stringMatching(/makes this a TCP service \(keepalived 2.2.7 makes it UDP\)/),
+      expect.stringMatching(/still creates this service, with no real server \(keepalived 2.2.7 leaves it out\)/),
+    ]);
+  });
+
+  it('names the file given (the children do; the parent never)', () => {
+    const { diagnostics } = parseKeepalivedConf(CORRECTED_CONF, { file: '/etc/keepalived/lab.conf' });
+    expect(diagnostics[0].text).toBe("(Line 1) Unknown keyword 'foo_top'");
+    expect(diagnostics[4].text).toBe("(/etc/keepalived/lab.conf: Line 1) Unknown keyword 'foo_top'");
+  });
+
+  it('state MASTER without a priority makes the address owner (255), which starts as master', () => {
+    const { config } = parseKeepalivedConf(CORRECTED_CONF);
+    expect(effectiveInstance(config, config.vrrpInstances[0])).toMatchObject({ priority: 255, initialState: 'MASTER', preempt: true });
+    // VI_2: MASTER at 150 loses nopreempt and preempt_delay; VI_3 keeps both (nothing to delay)
+    expect(effectiveInstance(config, config.vrrpInstances[1])).toMatchObject({ priority: 150, initialState: 'MASTER', preempt: true, preemptDelay: 0 });
+    expect(effectiveInstance(config, config.vrrpInstances[2])).toMatchObject({ priority: 100, initialState: 'BACKUP', preempt: false });
+    expect(config.vrrpInstances[2].preemptDelay).toBe(5);
+  });
+
+  it('VRRPv3 without a VIP is refused, as keepalived refuses the instance', () => {
+    expect(errorsOf('vrrp_instance X {\n interface eth0\n virtual_router_id 1\n version 3\n virtual_ipaddress {\n }\n}\n')).toEqual([
+      't.conf line 1: vrrp_instance X: No VIP specified; at least one is required (VRRPv3; keepalived refuses the instance)',
+    ]);
+  });
+
+  it("a running keepalived's order: the parent's lines, the max_auto_priority NOTICE, the VRRP child's", () => {
+    const parsed = parseKeepalivedConf(article);
+    expect(startupLog(parsed, ['vrrp']).slice(0, 4)).toEqual([
+      "(Line 7) Unknown keyword 'lvs_id'",
+      MAX_AUTO_PRIORITY_NOTICE,
+      "(keepalived.conf: Line 20) Unknown keyword 'lvs_sync_daemon_inteface'",
+      "(keepalived.conf: Line 36) Unknown keyword 'lvs_sync_daemon_inteface'",
+    ]);
+    const withChecker = startupLog(parsed, ['vrrp', 'checker']);
+    expect(withChecker).toContain("(keepalived.conf: Line 53) Unknown keyword 'nat_mask'");
+    // max_auto_priority set (bare: 99; or a value in -1..99 other than 0) silences the NOTICE
+    for (const [setting, notice] of [['max_auto_priority', false], ['max_auto_priority 10', false], ['max_auto_priority -1', false], ['max_auto_priority 0', true], ['max_auto_priority 200', true]] as const) {
+      const p = parseKeepalivedConf(article.replace('router_id LVS_DS1', `router_id LVS_DS1\n   ${setting}`));
+      expect(startupLog(p, ['vrrp']).includes(MAX_AUTO_PRIORITY_NOTICE), setting).toBe(notice);
+    }
+  });
+});
+
+describe('global keywords the embedded VRRP reads from the kept statements', () => {
+  it('log_unknown_vrids is known (no warning) and kept for the speaker', () => {
+    const { config, diagnostics } = parseKeepalivedConf('global_defs {\n log_unknown_vrids\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n');
+    expect(diagnostics).toEqual([]);
+    expect(config.globalDefs.passthrough).toEqual([{ keyword: 'log_unknown_vrids', args: [] }]);
   });
 });

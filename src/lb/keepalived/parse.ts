@@ -2,10 +2,10 @@
 // 2.2.7's own words and skipped, as keepalived does; values keepalived would silently replace (a VRID
 // of 300, a priority of 0, an unknown scheduler) are errors here, because a lab built on a guess would
 // measure the wrong thing.
-import { KeepalivedConfError, formatDiagnostic, type ConfDiagnostic, type ConfProblem } from './errors.js';
+import { KeepalivedConfError, keepalivedLine, MAX_AUTO_PRIORITY_DEFAULT, noteLine, validMaxAutoPriority, type ConfDiagnostic, type ConfPhase, type ConfProblem } from './errors.js';
 import { lex, type Statement } from './lexer.js';
 import { ValueReader } from './values.js';
-import { SCHEDULERS, SCHED_FLAGS } from './defaults.js';
+import { KEEPALIVED_DEFAULTS, SCHEDULERS, SCHED_FLAGS, VRRP_PRIO_OWNER } from './defaults.js';
 import type {
   GlobalDefs,
   HealthCheck,
@@ -29,9 +29,22 @@ export interface ParseOptions {
 
 export interface ParseResult {
   config: KeepalivedConfig;
-  /** warnings keepalived prints too, and lvslab's notes on what they cost; sorted by line */
+  /**
+   * The lines `keepalived -t` prints for the file, in its order (parent, checker, VRRP, BFD; see
+   * errors.ts), then lvslab's notes on what they cost, by line. `startupLog` gives a running
+   * keepalived's order, max_auto_priority NOTICE included.
+   */
   diagnostics: ConfDiagnostic[];
 }
+
+/** the top-level blocks each keepalived child reads (the parent reads global_defs) */
+const CHILD_BLOCKS: Record<Exclude<ConfPhase, 'parent'>, string[]> = {
+  checker: ['virtual_server'],
+  vrrp: ['vrrp_sync_group', 'vrrp_instance'],
+  bfd: [],
+};
+/** top-level keywords keepalived knows that lvslab refuses */
+const UNSUPPORTED_BLOCKS = new Set(['virtual_server_group', 'vrrp_script', 'vrrp_track_file', 'vrrp_track_process', 'static_ipaddress', 'static_routes', 'static_rules', 'bfd_instance', 'linkbeat_interfaces']);
 
 // Keywords keepalived knows that lvslab keeps (to render back) but does not act on.
 const GLOBAL_PASSTHROUGH = new Set([
@@ -41,7 +54,7 @@ const GLOBAL_PASSTHROUGH = new Set([
   'vrrp_gna_interval', 'vrrp_garp_master_refresh_repeat', 'vrrp_lower_prio_no_advert',
   'vrrp_higher_prio_send_advert', 'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap',
   'checker_no_swap', 'vrrp_rt_priority', 'checker_rt_priority', 'vrrp_startup_delay', 'vrrp_min_garp',
-  'max_auto_priority', 'notify_fifo', 'notify_fifo_script', 'vrrp_notify_fifo', 'vrrp_notify_fifo_script',
+  'max_auto_priority', 'log_unknown_vrids', 'notify_fifo', 'notify_fifo_script', 'vrrp_notify_fifo', 'vrrp_notify_fifo_script',
   'lvs_notify_fifo', 'lvs_notify_fifo_script', 'use_pid_dir', 'instance', 'net_namespace',
   'namespace_with_ipsets', 'linkbeat_use_polling', 'snmp_socket', 'enable_traps', 'enable_snmp_vrrp',
   'enable_snmp_checker', 'enable_snmp_rfc', 'enable_dbus', 'process_names', 'vrrp_netlink_cmd_rcv_bufs',
@@ -128,21 +141,40 @@ function raw(s: Statement): RawStatement {
 
 class ConfParser {
   readonly problems: ConfProblem[] = [];
-  readonly diagnostics: ConfDiagnostic[] = [];
   readonly v = new ValueReader(this.problems);
+  /** the keepalived process whose reading we are following (errors.ts) */
+  private phase: ConfPhase = 'parent';
+  private readonly printed: Record<ConfPhase, ConfDiagnostic[]> = { parent: [], checker: [], vrrp: [], bfd: [] };
+  private readonly notes: ConfDiagnostic[] = [];
+  /** global lvs_sync_daemon's interface, or the first instance's lvs_sync_daemon_interface */
+  private syncDaemonInterface?: string;
   /** line of the first misspelled `lvs_sync_daemon_inteface`, for the cost note */
   misspelledSyncLine?: number;
   instanceLines = new Map<string, number>();
+  vsLines = new Map<VirtualServer, number>();
 
   constructor(readonly file: string) {}
 
+  /** a line keepalived prints while reading (with its line prefix), or an lvslab note */
   warn(line: number, message: string, level: 'warning' | 'note' = 'warning'): void {
-    this.diagnostics.push({ level, line, message, text: formatDiagnostic(this.file, line, message) });
+    if (level === 'note') this.notes.push({ level, phase: this.phase, line, message, text: noteLine(this.file, line, message) });
+    else this.printed[this.phase].push({ level, phase: this.phase, line, message, text: keepalivedLine(this.phase, this.file, line, message) });
+  }
+
+  /** a line keepalived prints when it checks what it read: no line prefix */
+  afterParse(phase: 'checker' | 'vrrp', line: number, message: string): void {
+    this.printed[phase].push({ level: 'warning', phase, afterParse: true, line, message, text: message });
   }
 
   unknown(s: Statement): void {
     if (s.keyword === 'lvs_sync_daemon_inteface') this.misspelledSyncLine ??= s.line;
     this.warn(s.line, `Unknown keyword '${s.keyword}'`);
+  }
+
+  /** keepalived's -t order: parent, checker, VRRP, BFD; then our notes by line */
+  diagnostics(): ConfDiagnostic[] {
+    const notes = [...this.notes].sort((a, b) => a.line - b.line);
+    return [...this.printed.parent, ...this.printed.checker, ...this.printed.vrrp, ...this.printed.bfd, ...notes];
   }
 
   /** Set the field a scalar keyword names (see ScalarTable); false when `c` is not in `rules`. */
@@ -156,6 +188,9 @@ class ConfParser {
     return true;
   }
 
+  // Each keepalived process reads the whole file for its own blocks; so do we, one phase at a time:
+  // the parent (global_defs) first, then the checker, VRRP and BFD children, each followed by the
+  // checks that child makes of what it read. A top-level keyword nobody knows is reported by each.
   parse(text: string): KeepalivedConfig {
     const config: KeepalivedConfig = {
       globalDefs: emptyGlobals(),
@@ -163,42 +198,34 @@ class ConfParser {
       vrrpInstances: [],
       virtualServers: [],
     };
-    for (const s of lex(text, this.problems)) {
-      switch (s.keyword) {
-        case 'global_defs':
-          this.globalDefs(s, config.globalDefs);
-          break;
-        case 'vrrp_sync_group':
-          config.vrrpSyncGroups.push(this.syncGroup(s));
-          break;
-        case 'vrrp_instance': {
-          const inst = this.instance(s);
-          if (inst) config.vrrpInstances.push(inst);
-          break;
-        }
-        case 'virtual_server': {
+    const statements = lex(text, this.problems);
+    const known = new Set(['global_defs', 'include', ...UNSUPPORTED_BLOCKS, ...Object.values(CHILD_BLOCKS).flat()]);
+    this.phase = 'parent';
+    for (const s of statements) {
+      if (s.keyword === 'global_defs') this.globalDefs(s, config.globalDefs);
+      else if (s.keyword === 'include') this.v.fail(s, "include: lvslab reads one file; paste the included file's blocks into it");
+      else if (UNSUPPORTED_BLOCKS.has(s.keyword)) this.v.fail(s, `${s.keyword}: not supported by lvslab`);
+      else if (!known.has(s.keyword)) this.unknown(s);
+    }
+    this.syncDaemonInterface = config.globalDefs.lvsSyncDaemon?.interface;
+    for (const phase of ['checker', 'vrrp', 'bfd'] as const) {
+      this.phase = phase;
+      for (const s of statements) {
+        if (!known.has(s.keyword)) this.unknown(s);
+        else if (!CHILD_BLOCKS[phase].includes(s.keyword)) continue;
+        else if (s.keyword === 'virtual_server') {
           const vs = this.virtualServer(s);
           if (vs) config.virtualServers.push(vs);
-          break;
+        } else if (s.keyword === 'vrrp_sync_group') config.vrrpSyncGroups.push(this.syncGroup(s));
+        else {
+          const inst = this.instance(s);
+          if (inst) config.vrrpInstances.push(inst);
         }
-        case 'include':
-          this.v.fail(s, "include: lvslab reads one file; paste the included file's blocks into it");
-          break;
-        case 'virtual_server_group':
-        case 'vrrp_script':
-        case 'vrrp_track_file':
-        case 'vrrp_track_process':
-        case 'static_ipaddress':
-        case 'static_routes':
-        case 'static_rules':
-        case 'bfd_instance':
-        case 'linkbeat_interfaces':
-          this.v.fail(s, `${s.keyword}: not supported by lvslab`);
-          break;
-        default:
-          this.unknown(s);
       }
+      if (phase === 'checker') this.checkValidate(config);
+      if (phase === 'vrrp') this.vrrpComplete(config);
     }
+    this.phase = 'parent';
     this.crossCheck(config);
     return config;
   }
@@ -231,6 +258,19 @@ class ConfParser {
           break;
         case 'script_user':
           g.scriptUser = this.v.rest(c);
+          break;
+        case 'max_auto_priority':
+          // kept verbatim (errors.ts maxAutoPriority reads it for the NOTICE); a value out of range
+          // keepalived reports in two lines and ignores
+          if (c.args.length > 1) this.v.fail(c, `max_auto_priority: expects one value, got '${c.args.join(' ')}'`);
+          else if (c.args.length === 1 && !/^-?\d+$/.test(c.args[0])) this.v.fail(c, `max_auto_priority: '${c.args[0]}' is not an integer`);
+          else if (c.args.length === 1 && !validMaxAutoPriority(c.args[0])) {
+            // lib/parser.c read_int_func's line, then the handler's
+            const int = Math.abs(Number(c.args[0])) <= 0x7fffffff;
+            this.warn(c.line, int ? `number '${c.args[0]}' outside range [-1, ${MAX_AUTO_PRIORITY_DEFAULT}]` : `number '${c.args[0]}' outside integer range`);
+            this.warn(c.line, `max_auto_priority '${c.args[0]}' must be in [0, ${MAX_AUTO_PRIORITY_DEFAULT}] (or -1 to disable) - ignoring`);
+          }
+          g.passthrough.push(raw(c));
           break;
         default:
           if (this.scalar(c, GLOBAL_SCALARS, g)) break;
@@ -405,11 +445,16 @@ class ConfParser {
         case 'unicast_peer':
           inst.unicastPeer = this.v.needBlock(c).map((p) => this.v.ipv4(p, p.keyword, 'peer address')).filter((p): p is string => p !== undefined);
           break;
-        case 'lvs_sync_daemon_interface':
+        case 'lvs_sync_daemon_interface': {
+          // keepalived's words, indent included: "      %*sPlease use..." with width strlen(name) - 2
           inst.lvsSyncDaemonInterface = this.v.word(c, 'an interface name');
           this.warn(c.line, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
-          this.warn(c.line, `${' '.repeat(name.length + 2)}Please use global lvs_sync_daemon`);
+          this.warn(c.line, `${' '.repeat(6 + Math.max(0, name.length - 2))}Please use global lvs_sync_daemon`);
+          if (this.syncDaemonInterface !== undefined) {
+            this.warn(c.line, `(${name}) lvs_sync_daemon_interface has already been specified as ${this.syncDaemonInterface} - ignoring`);
+          } else this.syncDaemonInterface = inst.lvsSyncDaemonInterface;
           break;
+        }
         default:
           if (this.scalar(c, INSTANCE_SCALARS, inst)) break;
           if (INSTANCE_PASSTHROUGH.has(c.keyword)) {
@@ -420,11 +465,6 @@ class ConfParser {
     }
     if (!inst.interface) this.v.fail(s, `vrrp_instance ${name}: needs 'interface'`);
     if (!vridSeen) this.v.fail(s, `vrrp_instance ${name}: needs 'virtual_router_id' (1..255)`);
-    if (inst.nopreempt && inst.state === 'MASTER') {
-      // keepalived ignores nopreempt unless the initial state is BACKUP
-      this.warn(s.line, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
-      inst.nopreempt = false;
-    }
     return inst;
   }
 
@@ -498,6 +538,7 @@ class ConfParser {
       realServers: [],
       passthrough: [],
     };
+    this.vsLines.set(vs, s.line);
     for (const c of this.v.needBlock(s)) {
       switch (c.keyword) {
         case 'lb_algo':
@@ -537,6 +578,15 @@ class ConfParser {
         }
         case 'virtualhost':
           vs.virtualhost = this.v.word(c);
+          break;
+        case 'sorry_server_inhibit':
+          vs.sorryServerInhibit = this.v.flag(c);
+          break;
+        case 'quorum_up':
+          vs.quorumUp = this.v.rest(c, 'a script');
+          break;
+        case 'quorum_down':
+          vs.quorumDown = this.v.rest(c, 'a script');
           break;
         case 'real_server': {
           const rs = this.realServer(c);
@@ -592,6 +642,8 @@ class ConfParser {
         else if (c.keyword === 'misc_timeout') m.miscTimeout = this.v.int(c, 1, 86400);
         else if (c.keyword === 'misc_dynamic') m.miscDynamic = this.v.flag(c);
         else if (c.keyword === 'warmup') m.warmup = this.v.int(c, 0, 86400);
+        else if (c.keyword === 'retry') m.retry = this.v.int(c, 0, 0x7fffffff);
+        else if (c.keyword === 'delay_before_retry') m.delayBeforeRetry = this.v.num(c, 0, 86400);
         else this.unknown(c);
       }
       if (!m.miscPath) return this.v.fail(s, 'MISC_CHECK: needs misc_path');
@@ -647,6 +699,107 @@ class ConfParser {
     return u;
   }
 
+  /**
+   * The checker's check of what it read (check/check_data.c check_validate_config), for what lvslab
+   * accepts: its lines, in its order. Where lvslab's backends do something else, a note says so.
+   */
+  checkValidate(config: KeepalivedConfig): void {
+    for (const vs of config.virtualServers) {
+      const line = this.vsLines.get(vs) ?? 1;
+      const say = (message: string) => this.afterParse('checker', line, message);
+      let proto = vs.protocol?.toLowerCase() ?? 'none';
+      const name = () => (vs.target.kind === 'fwmark' ? `FWM ${vs.target.fwmark}` : `[${vs.target.ip}]:${proto}:${vs.target.port}`);
+      if (vs.realServers.length === 0) {
+        say(`Virtual server ${name()} has no real servers - ignoring`);
+        this.warn(line, `lvslab: the embedded backend still creates this service, with no real server (keepalived 2.2.7 leaves it out)`, 'note');
+        continue;
+      }
+      if (vs.haSuspend && vs.target.kind === 'fwmark') {
+        say(`Virtual server ${name()}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
+        vs.haSuspend = false;
+      }
+      if (vs.target.kind === 'ip') {
+        if (!vs.protocol) {
+          say(`Virtual server ${name()}: no protocol set - defaulting to UDP`);
+          this.warn(line, `lvslab: the embedded backend makes this a ${KEEPALIVED_DEFAULTS.protocol} service (keepalived 2.2.7 makes it UDP): write 'protocol TCP' or 'protocol UDP'`, 'note');
+          proto = 'udp';
+        }
+        if (vs.ops && proto !== 'udp') {
+          say(`Virtual server ${name()}: one packet scheduling requires UDP - resetting`);
+          vs.ops = false;
+        }
+        if (vs.target.port === 0 && !vs.persistenceTimeout) {
+          say(`Virtual server ${name()}: zero port only valid for persistent services - setting`);
+          vs.persistenceTimeout = KEEPALIVED_DEFAULTS.persistenceTimeout;
+        }
+      } else if (vs.protocol) {
+        say(`Warning: Virtual server ${name()}: protocol specified for fwmark - protocol will be ignored`);
+        proto = 'none';
+      }
+      if (!vs.lvsSched) say(`Virtual server ${name()}: no scheduler set, setting default '${KEEPALIVED_DEFAULTS.lvsSched}'`);
+      const seen = new Set<string>();
+      let methodSet = vs.lvsMethod !== undefined;
+      for (const rs of vs.realServers) {
+        const key = `${rs.ip}:${rs.port}`;
+        if (seen.has(key)) {
+          say(`VS ${name()}: real server [${rs.ip}]:${proto}:${rs.port} is duplicated - removing second rs`);
+          continue;
+        }
+        seen.add(key);
+        if (!methodSet) {
+          say(`Virtual server ${name()}: no forwarding method set, setting default ${KEEPALIVED_DEFAULTS.lvsMethod}`);
+          methodSet = true;
+        }
+      }
+      if (vs.sorryServer && !methodSet) say(`Virtual server ${name()}: no forwarding method set, setting default ${KEEPALIVED_DEFAULTS.lvsMethod}`);
+      // keepalived drops the duplicates; so does the description
+      const kept = new Set<string>();
+      vs.realServers = vs.realServers.filter((rs) => !kept.has(`${rs.ip}:${rs.port}`) && kept.add(`${rs.ip}:${rs.port}`));
+    }
+  }
+
+  /**
+   * The VRRP child's check of each instance it read (vrrp/vrrp.c vrrp_complete_instance), for what
+   * lvslab accepts, in its order; the settings keepalived clears are cleared here too.
+   */
+  vrrpComplete(config: KeepalivedConfig): void {
+    for (const inst of config.vrrpInstances) {
+      const line = this.instanceLines.get(inst.name) ?? 1;
+      const say = (message: string) => this.afterParse('vrrp', line, `(${inst.name}) ${message}`);
+      const version = inst.version ?? config.globalDefs.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion;
+      const noVip = inst.virtualIpaddress.length === 0;
+      if (noVip) {
+        if (version === 3) {
+          this.v.fail(line, `vrrp_instance ${inst.name}: No VIP specified; at least one is required (VRRPv3; keepalived refuses the instance)`);
+          continue;
+        }
+        say('No VIP specified; at least one is sensible');
+      }
+      // no priority: an initial state MASTER makes the address owner (255), as in effectiveInstance
+      const priority = inst.priority ?? (inst.state === 'MASTER' ? VRRP_PRIO_OWNER : KEEPALIVED_DEFAULTS.priority);
+      const wantsMaster = inst.state === 'MASTER' || (inst.state === undefined && priority === VRRP_PRIO_OWNER);
+      if (version === 3 && inst.authentication) say('VRRP version 3 does not support authentication. Ignoring.');
+      if (priority === VRRP_PRIO_OWNER && inst.nopreempt) {
+        say(`nopreempt is incompatible with priority ${VRRP_PRIO_OWNER}. resetting nopreempt`);
+        inst.nopreempt = false;
+      }
+      if (wantsMaster) {
+        if (inst.nopreempt) {
+          say('Warning - nopreempt will not work with initial state MASTER - clearing');
+          inst.nopreempt = false;
+        }
+        if (inst.preemptDelay) {
+          say('Warning - preempt delay will not work with initial state MASTER - clearing');
+          delete inst.preemptDelay;
+        }
+      }
+      // (kept in the description: without preemption a delay has nothing to delay)
+      if (inst.preemptDelay && inst.nopreempt) say('preempt_delay is incompatible with nopreempt mode - resetting');
+      // keepalived checks for VIPs twice in vrrp_complete_instance, and says so twice
+      if (noVip) say('No VIP specified; at least one is sensible');
+    }
+  }
+
   crossCheck(config: KeepalivedConfig): void {
     const names = new Set(config.vrrpInstances.map((i) => i.name));
     for (const g of config.vrrpSyncGroups) {
@@ -663,9 +816,6 @@ class ConfParser {
         this.v.fail(line, `vrrp_instance ${inst.name}: advert_int ${adv} needs version 3 (VRRPv2 advertises whole seconds)`);
       }
       if (version === 3 && adv > 40.95) this.v.fail(line, `vrrp_instance ${inst.name}: advert_int ${adv} exceeds VRRPv3's 40.95 s`);
-      if (version === 3 && inst.authentication) {
-        this.warn(line, `lvslab: vrrp_instance ${inst.name}: VRRPv3 has no authentication; auth_pass is ignored`, 'note');
-      }
       const key = `${inst.interface}/${inst.virtualRouterId}`;
       if (inst.virtualRouterId && seen.has(key)) {
         this.v.fail(line, `vrrp_instance ${inst.name}: virtual_router_id ${inst.virtualRouterId} on ${inst.interface} is already used by ${seen.get(key)}`);
@@ -712,6 +862,5 @@ export function parseKeepalivedConf(text: string, options: ParseOptions = {}): P
   if (p.problems.length) {
     throw new KeepalivedConfError(p.file, [...p.problems].sort((a, b) => a.line - b.line));
   }
-  const diagnostics = [...p.diagnostics].sort((a, b) => a.line - b.line);
-  return { config, diagnostics };
+  return { config, diagnostics: p.diagnostics() };
 }

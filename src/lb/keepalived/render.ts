@@ -153,6 +153,8 @@ function check(w: Writer, c: HealthCheck): void {
       w.opt('misc_timeout', c.miscTimeout);
       w.flag('misc_dynamic', c.miscDynamic);
       w.opt('warmup', c.warmup);
+      w.opt('retry', c.retry);
+      w.opt('delay_before_retry', c.delayBeforeRetry);
       return;
     }
     w.opt('connect_ip', c.connectIp);
@@ -205,6 +207,9 @@ function virtualServer(w: Writer, v: VirtualServer): void {
     w.flag('ha_suspend', v.haSuspend);
     w.opt('virtualhost', v.virtualhost);
     if (v.sorryServer) w.line('sorry_server', v.sorryServer.ip, v.sorryServer.port);
+    w.flag('sorry_server_inhibit', v.sorryServerInhibit ?? false);
+    w.script('quorum_up', v.quorumUp);
+    w.script('quorum_down', v.quorumDown);
     v.passthrough.forEach((s) => w.raw(s));
     v.realServers.forEach((r) => realServer(w, r));
   });

@@ -152,6 +152,8 @@ export interface MiscCheck {
   miscTimeout?: number;
   miscDynamic: boolean;
   warmup?: number;
+  retry?: number;
+  delayBeforeRetry?: number;
 }
 
 export type HealthCheck = TcpCheck | HttpCheck | MiscCheck;
@@ -185,6 +187,10 @@ export interface VirtualServer {
   quorum?: number;
   hysteresis?: number;
   sorryServer?: { ip: string; port: number };
+  /** the sorry server stays in the table with weight 0 while real servers serve */
+  sorryServerInhibit?: boolean;
+  quorumUp?: string;
+  quorumDown?: string;
   alpha: boolean;
   omega: boolean;
   haSuspend: boolean;

@@ -2,6 +2,8 @@
 // that runs them on real interfaces (standalone: main.ts; hosted by the director daemon:
 // src/lb/director/vrrp-module.ts).
 export * from './packet.js';
+export * from './ip4.js';
+export * from './check.js';
 export * from './timers.js';
 export { VrrpInstanceMachine, type VrrpState, type InstanceSettings, type InstanceEffects, type Transition, type AdvertIn } from './instance.js';
 export { VrrpSyncGroup } from './sync-group.js';

@@ -6,7 +6,7 @@
 // stderr: keepalived-style log lines and config warnings. SIGTERM/SIGINT: resign (priority 0), exit 0.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { KeepalivedConfError } from '../keepalived/index.js';
+import { KeepalivedConfError, startupLog } from '../keepalived/index.js';
 import { loadVrrpConfig, parseInterfaceMap } from './load.js';
 import { VrrpSpeaker } from './speaker.js';
 
@@ -28,7 +28,8 @@ try {
 } catch (e) {
   fail(e instanceof KeepalivedConfError ? `invalid configuration:\n${e.message}` : (e as Error).message);
 }
-for (const d of loaded.diagnostics) process.stderr.write(`${d.text}\n`);
+// what `keepalived --vrrp` logs about its file at start: the parent's lines, the NOTICE, the VRRP child's
+for (const line of startupLog(loaded, ['vrrp'])) process.stderr.write(`${line}\n`);
 
 const out = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
 process.on('uncaughtException', (err) => process.stderr.write(`lvslab vrrp: uncaught: ${err.stack ?? err}\n`));

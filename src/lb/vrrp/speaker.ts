@@ -8,7 +8,9 @@ import { GarpSender } from './io/garp.js';
 import { notifyCommands, runNotify } from './io/notify.js';
 import { Rtnl, type VipSpec } from './io/rtnl.js';
 import { VrrpSocket } from './io/vrrp-socket.js';
-import { checkAdvert, decodeIpPacket, encodeAdvert, passAuthData, VRRP_GROUP, type DropReason, type VrrpAdvert } from './packet.js';
+import { bytesToIp, encodeAdvert, passAuthData, VRRP_GROUP, type VrrpAdvert } from './packet.js';
+import { unknownVridLog, vrrpCheckPacket, vrrpGetHeader, type Dropped, type DropReason, type InstanceCheck } from './check.js';
+import { ip4Packet, IpIdCounter } from './ip4.js';
 import { realVrrpClock, type VrrpClock } from './clock.js';
 import { VrrpSyncGroup } from './sync-group.js';
 import { wireAdvertInt } from './timers.js';
@@ -63,6 +65,10 @@ interface Wired {
   vips: VipSpec[];
   socket: VrrpSocket;
   peers: string[];
+  /** what keepalived's receive checks compare an advert with */
+  check: InstanceCheck;
+  /** keepalived's per-instance IP id */
+  ipId: IpIdCounter;
   /** VIP changes run in order: a quick MASTER->BACKUP->MASTER must not end without the VIP */
   vipChain: Promise<void>;
 }
@@ -77,12 +83,15 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
   private readonly transitions: VrrpTransitionEvent[] = [];
   private readonly log: (line: string) => void;
   private readonly clock: VrrpClock;
+  /** global_defs log_unknown_vrids: keepalived logs adverts for VRIDs it has no instance for */
+  private readonly logUnknownVrids: boolean;
   private stopped = false;
 
   private constructor(private readonly opts: VrrpSpeakerOptions) {
     super();
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
     this.clock = opts.clock ?? realVrrpClock();
+    this.logUnknownVrids = opts.config.globalDefs.passthrough.some((p) => p.keyword === 'log_unknown_vrids');
   }
 
   static async start(opts: VrrpSpeakerOptions): Promise<VrrpSpeaker> {
@@ -131,8 +140,18 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
       }));
       for (const v of vips) if (!links.has(v.dev)) throw new Error(`vrrp_instance ${inst.name}: VIP ${v.address} names interface '${v.dev}', which does not exist`);
       const socket = this.socketFor(e.interface);
-      const w = { cfg: inst, vips, socket, peers: e.unicastPeers, vipChain: Promise.resolve() } as Wired;
+      if (e.unicastPeers.length === 0) socket.joinGroup();
       const authPass = e.authPass;
+      const check: InstanceCheck = {
+        name: inst.name,
+        vrid: e.vrid,
+        version: e.version,
+        advertInt: wireAdvertInt(e.version, e.advertInt),
+        ...(authPass !== undefined ? { authPass } : {}),
+        vips: vips.map((v) => v.address),
+        unicast: e.unicastPeers.length > 0,
+      };
+      const w = { cfg: inst, vips, socket, peers: e.unicastPeers, check, ipId: new IpIdCounter(), vipChain: Promise.resolve() } as Wired;
       w.machine = new VrrpInstanceMachine(settings, this.clock, {
         sendAdvert: (priority) => this.sendAdvert(w, priority, authPass),
         setVips: (present) => this.setVips(w, present),
@@ -170,25 +189,26 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
     return s;
   }
 
-  private drop(reason: DropReason): void {
-    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
+  /** count a dropped datagram by reason and log it in keepalived's words (when keepalived logs one) */
+  private drop(d: Dropped): void {
+    this.dropped[d.reason] = (this.dropped[d.reason] ?? 0) + 1;
+    if (d.log) this.log(d.log);
   }
 
+  // keepalived's vrrp_read_dispatcher: header, VRID, state, then vrrp_check_packet (check.ts)
   private onPacket(ifname: string, p: Buffer): void {
     if (this.stopped) return;
-    const r = decodeIpPacket(p);
-    if (!r.ok) return this.drop(r.reason);
-    const { advert, src } = r.packet;
-    const w = this.wired.find((x) => x.socket.ifname === ifname && x.machine.settings.vrid === advert.vrid);
-    if (!w) return this.drop('vrid');
+    const h = vrrpGetHeader(p);
+    if (!h.ok) return this.drop(h);
+    const w = this.wired.find((x) => x.socket.ifname === ifname && x.machine.settings.vrid === h.vrid);
+    if (!w) return this.drop({ ok: false, reason: 'vrid', ...(this.logUnknownVrids ? { log: unknownVridLog(h.vrid, ifname) } : {}) });
+    const src = bytesToIp(p, 12);
     if (this.wired.some((x) => x.machine.settings.primaryAddress === src)) return; // our own, looped back
-    const reason = checkAdvert(advert, {
-      version: w.machine.settings.version,
-      advertInt: wireAdvertInt(w.machine.settings.version, w.machine.settings.advertInt),
-      authPass: effectiveInstance(this.opts.config, w.cfg).authPass,
-      vips: w.vips.map((v) => v.address),
-    });
-    if (reason) return this.drop(reason);
+    // keepalived ignores adverts (unchecked, uncounted) while an instance is in FAULT or INIT
+    if (w.machine.state !== 'BACKUP' && w.machine.state !== 'MASTER') return;
+    const r = vrrpCheckPacket(w.check, p);
+    if (!r.ok) return this.drop(r);
+    const { advert } = r.packet;
     w.machine.receive({ src, priority: advert.priority, advertInt: advert.advertInt });
   }
 
@@ -205,8 +225,10 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
       a.authType = authPass !== undefined ? 1 : 0;
       if (authPass !== undefined) a.authData = passAuthData(authPass);
     }
+    // one advertisement, one IP id, whichever peers it goes to (keepalived's vrrp_update_pkt)
+    const id = w.ipId.next();
     const dsts = w.peers.length ? w.peers : [VRRP_GROUP];
-    for (const dst of dsts) w.socket.send(encodeAdvert(a, { src: s.primaryAddress, dst }), dst);
+    for (const dst of dsts) w.socket.send(ip4Packet(encodeAdvert(a, { src: s.primaryAddress, dst }), { src: s.primaryAddress, dst, id }), dst);
   }
 
   private setVips(w: Wired, present: boolean): void {

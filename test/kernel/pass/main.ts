@@ -3,6 +3,7 @@
 // Runs the scenarios one after another and rewrites OUT.json after each, so a run cut short by its
 // timeout still returns what it finished.
 import { writeFileSync } from 'node:fs';
+import { exitWithMain } from '../../../src/lb/kernel/vm-run.js';
 import { runScenario } from './scenarios.js';
 
 export interface ScenarioOutcome {
@@ -33,10 +34,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`kernel-suite: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+exitWithMain('kernel-suite', main);

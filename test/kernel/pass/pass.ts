@@ -52,7 +52,7 @@ export function kernelPassHookMs(): number {
 
 export function kernelPassScenarios(): string[] {
   const failover = failoverEnabled() ? ['keepalived-failover'] : [];
-  return ['article', 'keepalived-health', ...failover, `replay:${liveTraces().join(',')}`];
+  return ['article', 'keepalived-health', ...failover, 'keepalived-quorum', `replay:${liveTraces().join(',')}`];
 }
 
 /** Results of the kernel pass: the first caller of this vitest run runs it, the others wait for it. */

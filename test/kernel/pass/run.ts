@@ -1,6 +1,7 @@
 // Host side of the kernel suites: run kernel scenarios where kernel IPVS is. Natively when this
 // kernel has IPVS; otherwise inside the kernel VM (one boot per call, the entry test/kernel/pass/main.ts
-// run through tsx, results back through the share); otherwise a skip with the reason.
+// run through tsx, results back through the share; the settings passed and the output tail as
+// src/lb/kernel/vm-run.ts does for `lvslab run`); otherwise a skip with the reason.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { execa } from 'execa';
 import { describeVmKernel, repoRoot } from '../../../src/lab/vm/kernel-cache.js';
 import { runInVm } from '../../../src/lab/vm/runner.js';
 import { detectKernelCapability } from '../../../src/lb/kernel/capability.js';
+import { lvslabSettingsEnv, outputTail } from '../../../src/lb/kernel/vm-run.js';
 import type { ScenarioOutcome } from './main.js';
 import { nodeWithTsx } from '../../tsx.js';
 
@@ -57,15 +59,14 @@ export async function runKernelScenarios(names: string[], options: KernelRunOpti
       shareDir: share,
       timeoutMs: options.timeoutMs ?? 240_000,
       kernel: cap.kernel,
-      // settings the scenarios read (debug switches, trace choices) follow them into the VM
-      env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('LVSLAB_') && e[1] !== undefined)),
+      env: lvslabSettingsEnv(),
       onConsole: options.onConsole,
     });
     const results = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, ScenarioOutcome>) : {};
     for (const name of names) {
       results[name] ??= {
         ok: false,
-        error: `no result from the kernel VM (${r.timedOut ? `timed out after ${options.timeoutMs ?? 240_000} ms` : `exit ${r.exitCode}`}); output tail:\n${r.output.split('\n').slice(-15).join('\n')}`,
+        error: `no result from the kernel VM (${r.timedOut ? `timed out after ${options.timeoutMs ?? 240_000} ms` : `exit ${r.exitCode}`}); output tail:\n${outputTail(r.output)}`,
         ms: 0,
       };
     }

@@ -10,6 +10,7 @@ import { openKernelBackend } from '../../../src/lb/kernel/backend.js';
 import { openKernelReplay } from '../../../src/lb/kernel/replay/replay.js';
 import { allTraces } from '../recorder/cases.js';
 import { SERVING_PROBE, failoverConfs, healthCheckConf } from './settings.js';
+import { quorumConf, quorumScenario, type QuorumObservation } from './healthcheck-quorum.js';
 
 const VIP = '192.168.1.112';
 const ARTICLE_TCP = [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 10.0.0.101:80 -m -w 1`, `-a -t ${VIP}:80 -r 10.0.0.102:80 -m -w 1`];
@@ -245,6 +246,22 @@ async function failover(): Promise<FailoverObservation> {
   }
 }
 
+/** keepalived's quorum and sorry server with real keepalived (healthcheck-quorum.ts), in a lab of its own. */
+async function keepalivedQuorum(): Promise<QuorumObservation> {
+  const lab = await kernelUp('article-single', {});
+  try {
+    await lab.director('ds1').configure({ keepalivedConf: quorumConf() });
+    try {
+      // each table change waits for keepalived's next check (delay_loop 1) and a slow -Ln under emulation
+      return await quorumScenario(lab, 30_000);
+    } finally {
+      await lab.director('ds1').stop();
+    }
+  } finally {
+    await lab.down();
+  }
+}
+
 /** Scenario name -> runner. `replay:a,b,c` replays those golden traces. */
 export async function runScenario(name: string): Promise<unknown> {
   if (name === 'article' || name === 'keepalived-health') {
@@ -254,6 +271,7 @@ export async function runScenario(name: string): Promise<unknown> {
     return value;
   }
   if (name === 'keepalived-failover') return failover();
+  if (name === 'keepalived-quorum') return keepalivedQuorum();
   if (name.startsWith('replay:')) return replays(name.slice('replay:'.length).split(',').filter((n) => n !== ''));
-  throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, keepalived-failover, replay:TRACE,...)`);
+  throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, keepalived-failover, keepalived-quorum, replay:TRACE,...)`);
 }

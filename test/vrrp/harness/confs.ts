@@ -8,6 +8,64 @@ import { parseKeepalivedConf, renderKeepalivedConf, type KeepalivedConfig } from
 
 export const ARTICLE_CONF = fileURLToPath(new URL('../../../scenarios/article/keepalived.conf', import.meta.url));
 
+/**
+ * A file keepalived 2.2.7 reads with corrections, for the parser's message tests (the unit test holds
+ * `keepalived -t`'s recorded lines, suites/failover/keepalived-conf.test.ts replays it live):
+ * unknown keywords at the top (reported by every keepalived process), the checker's and the VRRP
+ * child's after-read checks, and what they clear.
+ */
+export const CORRECTED_CONF = `foo_top 1
+global_defs {
+   router_id R1
+   max_auto_priority 200
+}
+vrrp_instance VI_1 {
+   state MASTER
+   interface eth0
+   virtual_router_id 51
+   nopreempt
+   lvs_sync_daemon_interface eth0
+   virtual_ipaddress {
+      10.0.0.1/24
+   }
+}
+vrrp_instance VI_2 {
+   state MASTER
+   interface eth1
+   virtual_router_id 52
+   priority 150
+   nopreempt
+   preempt_delay 10
+   version 3
+   authentication {
+      auth_type PASS
+      auth_pass secret
+   }
+   virtual_ipaddress {
+      10.0.0.2/24
+   }
+}
+vrrp_instance VI_3 {
+   interface eth1
+   virtual_router_id 53
+   nopreempt
+   preempt_delay 5
+   lvs_sync_daemon_interface eth1
+   virtual_ipaddress {
+   }
+}
+bar_top 2
+virtual_server 10.0.0.1 80 {
+   real_server 10.0.0.2 80 {
+   }
+   real_server 10.0.0.2 80 {
+   }
+}
+virtual_server 10.0.0.1 81 {
+   protocol TCP
+}
+`;
+
 export interface ConfKnobs {
   version?: 2 | 3;
   /** seconds */

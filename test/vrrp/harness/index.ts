@@ -5,3 +5,5 @@ export * from './directors.js';
 export * from './probes.js';
 export * from './timeline.js';
 export * from './advert-watch.js';
+export * from './pcap.js';
+export * from './wire.js';

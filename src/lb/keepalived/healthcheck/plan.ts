@@ -1,10 +1,12 @@
-// What keepalived's checker does for each real server, read from a virtual_server block: which
-// probe (TCP_CHECK connect, HTTP_GET urls and status codes), its timing (delay_loop, retry,
-// delay_before_retry, connect_timeout) and the ipvsadm arguments that take the server out of the
-// service and put it back (check_tcp.c / check_http.c settings with keepalived's defaults).
+// What keepalived's checker process does for each virtual_server, read from its block: every checker
+// of every real server (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK — a server is alive while all of them
+// pass), their timing (delay_loop, retry, delay_before_retry, warmup, connect_timeout, misc_timeout),
+// and the virtual server's pool rules (quorum, hysteresis, sorry_server, alpha/omega, notify scripts).
+// Defaults are keepalived 2.2's (check_tcp.c, check_http.c, check_misc.c, check_data.c).
 import { parseKeepalivedConf } from '../parse.js';
-import type { HealthCheck, HttpCheck, RealServer, TcpCheck, VirtualServer } from '../types.js';
+import type { HealthCheck, RealServer, VirtualServer } from '../types.js';
 import { KEEPALIVED_DEFAULTS } from '../defaults.js';
+import { aliveAtStart } from '../ipvsadm-commands.js';
 
 export interface ResolvedTcpProbe {
   kind: 'tcp';
@@ -12,35 +14,76 @@ export interface ResolvedTcpProbe {
   port: number;
   timeoutMs: number;
 }
+export interface ResolvedUrl {
+  path: string;
+  status: (code: number) => boolean;
+  /** lower-case hex MD5 of the body */
+  digest?: string;
+}
 export interface ResolvedHttpProbe {
   kind: 'http';
+  /** SSL_GET: the same request over TLS */
+  tls: boolean;
   host: string;
   port: number;
   timeoutMs: number;
-  /** each url must answer with an allowed status (keepalived checks them in turn) */
-  urls: Array<{ path: string; status: (code: number) => boolean; digest?: string }>;
+  /** each url must answer with an allowed status (and digest); keepalived checks them in turn */
+  urls: ResolvedUrl[];
   virtualhost?: string;
 }
-export type ResolvedProbe = ResolvedTcpProbe | ResolvedHttpProbe;
+export interface ResolvedMiscProbe {
+  kind: 'misc';
+  script: string;
+  timeoutMs: number;
+  /** misc_dynamic: the exit code sets the weight (misc.ts) */
+  dynamic: boolean;
+}
+export type ResolvedProbe = ResolvedTcpProbe | ResolvedHttpProbe | ResolvedMiscProbe;
 
-/** The timing and action parameters of one real server's checker. */
+/** One checker of one real server. */
 export interface CheckPlan {
-  /** `[10.0.0.102]:tcp:80`, as keepalived logs a real server */
+  /** TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK */
+  type: HealthCheck['type'];
+  /** `[10.0.0.102]:tcp:80`, as keepalived logs the real server */
   rsLabel: string;
+  /** the address the checker talks to, as keepalived logs it (connect_ip/connect_port) */
+  checkLabel: string;
   /** `[192.168.1.112]:tcp:80` */
   vsLabel: string;
-  /** ipvsadm service args: ['-t', '192.168.1.112:80'] */
-  serviceArgs: string[];
+  /** `10.0.0.102:80` */
   dest: string;
-  /** -m / -g / -i */
-  methodFlag: string;
-  weight: number;
-  inhibitOnFailure: boolean;
   delayLoopMs: number;
   retries: number;
   delayBeforeRetryMs: number;
+  /** the first check comes a random time up to this after start */
+  warmupMs: number;
   probe: ResolvedProbe;
+}
+
+export interface RealServerPlan {
+  rsLabel: string;
+  dest: string;
+  weight: number;
+  inhibitOnFailure: boolean;
+  notifyUp?: string;
+  notifyDown?: string;
   aliveAtStart: boolean;
+  checkers: CheckPlan[];
+}
+
+export interface VirtualServerPlan {
+  vsLabel: string;
+  /** ipvsadm service args: ['-t', '192.168.1.112:80'] */
+  serviceArgs: string[];
+  /** -m / -g / -i */
+  methodFlag: string;
+  quorum: number;
+  hysteresis: number;
+  quorumUp?: string;
+  quorumDown?: string;
+  sorry?: { rsLabel: string; dest: string; inhibit: boolean };
+  omega: boolean;
+  realServers: RealServerPlan[];
 }
 
 /** Parse keepalived's status_code: `200`, `200-299`, or a comma list of either. */
@@ -54,8 +97,10 @@ export function parseStatusCodes(spec: string | undefined): (code: number) => bo
   return (c) => ranges.some(([lo, hi]) => c >= lo && c <= hi);
 }
 
-function protoName(vs: VirtualServer): string {
-  return (vs.protocol ?? KEEPALIVED_DEFAULTS.protocol).toLowerCase();
+/** A url's digest: 32 hex digits (keepalived compares MD5s case-insensitively). */
+export function parseDigest(spec: string): string {
+  if (!/^[0-9a-fA-F]{32}$/.test(spec)) throw new Error(`digest '${spec}' character length should be 32 hex digits (an MD5)`);
+  return spec.toLowerCase();
 }
 
 function serviceArgsOf(vs: VirtualServer): string[] {
@@ -70,32 +115,60 @@ function methodFlagOf(vs: VirtualServer): string {
   return m === 'DR' ? '-g' : m === 'TUN' ? '-i' : '-m';
 }
 
-/**
- * The checker plans of a virtual_server: one per real server with a TCP_CHECK or HTTP_GET (the first
- * such check; keepalived ANDs several, which we do not). Real servers without checks are left as
- * configured. MISC_CHECK and SSL_GET are reported in `skipped`.
- */
-export function plansFor(vs: VirtualServer): { plans: CheckPlan[]; skipped: string[] } {
-  const plans: CheckPlan[] = [];
-  const skipped: string[] = [];
-  const proto = protoName(vs);
-  const vsLabel = vs.target.kind === 'fwmark' ? `FWM ${vs.target.fwmark}` : `[${vs.target.ip}]:${proto}:${vs.target.port}`;
+const label = (ip: string, proto: string, port: number) => `[${ip}]:${proto}:${port}`;
+
+/** The checker plan of a virtual_server: its real servers with their checkers, and its pool rules. */
+export function plansFor(vs: VirtualServer): VirtualServerPlan {
+  const proto = (vs.protocol ?? KEEPALIVED_DEFAULTS.protocol).toLowerCase();
+  const vsLabel = vs.target.kind === 'fwmark' ? `FWM ${vs.target.fwmark}` : label(vs.target.ip, proto, vs.target.port);
   const delayLoopMs = (vs.delayLoop ?? KEEPALIVED_DEFAULTS.delayLoop) * 1000;
-  for (const rs of vs.realServers) {
-    const check = rs.checks.find((c): c is TcpCheck | HttpCheck => c.type === 'TCP_CHECK' || c.type === 'HTTP_GET');
-    for (const c of rs.checks as HealthCheck[]) if (c !== check) skipped.push(`${rs.ip}:${rs.port}: ${c.type} not run by the embedded checker`);
-    if (!check) continue;
-    plans.push(planOf(vs, rs, check, { vsLabel, proto, delayLoopMs }));
-  }
-  return { plans, skipped };
+  const realServers = vs.realServers.map((rs) => ({
+    rsLabel: label(rs.ip, proto, rs.port),
+    dest: `${rs.ip}:${rs.port}`,
+    weight: rs.weight ?? KEEPALIVED_DEFAULTS.weight,
+    inhibitOnFailure: rs.inhibitOnFailure,
+    ...(rs.notifyUp ? { notifyUp: rs.notifyUp } : {}),
+    ...(rs.notifyDown ? { notifyDown: rs.notifyDown } : {}),
+    aliveAtStart: aliveAtStart(vs, rs),
+    checkers: rs.checks.map((c) => checkPlanOf(vs, rs, c, { vsLabel, proto, delayLoopMs })),
+  }));
+  const quorum = vs.quorum ?? KEEPALIVED_DEFAULTS.quorum;
+  return {
+    vsLabel,
+    serviceArgs: serviceArgsOf(vs),
+    methodFlag: methodFlagOf(vs),
+    quorum,
+    // keepalived: "hysteresis >= quorum; setting hysteresis to quorum - 1"
+    hysteresis: Math.min(vs.hysteresis ?? 0, quorum - 1),
+    ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
+    ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
+    ...(vs.sorryServer
+      ? { sorry: { rsLabel: label(vs.sorryServer.ip, proto, vs.sorryServer.port), dest: `${vs.sorryServer.ip}:${vs.sorryServer.port}`, inhibit: vs.sorryServerInhibit ?? false } }
+      : {}),
+    omega: vs.omega,
+    realServers,
+  };
 }
 
-function planOf(
-  vs: VirtualServer,
-  rs: RealServer,
-  check: TcpCheck | HttpCheck,
-  ctx: { vsLabel: string; proto: string; delayLoopMs: number },
-): CheckPlan {
+function checkPlanOf(vs: VirtualServer, rs: RealServer, check: HealthCheck, ctx: { vsLabel: string; proto: string; delayLoopMs: number }): CheckPlan {
+  const common = {
+    type: check.type,
+    rsLabel: label(rs.ip, ctx.proto, rs.port),
+    vsLabel: ctx.vsLabel,
+    dest: `${rs.ip}:${rs.port}`,
+    delayLoopMs: ctx.delayLoopMs,
+    warmupMs: check.warmup !== undefined ? check.warmup * 1000 : ctx.delayLoopMs,
+  };
+  if (check.type === 'MISC_CHECK') {
+    return {
+      ...common,
+      checkLabel: common.rsLabel,
+      // check_misc.c: no retries unless asked; misc_timeout defaults to delay_loop
+      retries: check.retry ?? 0,
+      delayBeforeRetryMs: (check.delayBeforeRetry ?? 1) * 1000,
+      probe: { kind: 'misc', script: check.miscPath, timeoutMs: check.miscTimeout !== undefined ? check.miscTimeout * 1000 : ctx.delayLoopMs, dynamic: check.miscDynamic },
+    };
+  }
   const host = check.connectIp ?? rs.ip;
   const port = check.connectPort ?? rs.port;
   const timeoutMs = (check.connectTimeout ?? KEEPALIVED_DEFAULTS.connectTimeout) * 1000;
@@ -104,40 +177,28 @@ function planOf(
       ? { kind: 'tcp', host, port, timeoutMs }
       : {
           kind: 'http',
+          tls: check.type === 'SSL_GET',
           host,
           port,
           timeoutMs,
-          urls: check.urls.map((u) => ({ path: u.path, status: parseStatusCodes(u.statusCode), ...(u.digest ? { digest: u.digest } : {}) })),
+          urls: check.urls.map((u) => ({ path: u.path, status: parseStatusCodes(u.statusCode), ...(u.digest ? { digest: parseDigest(u.digest) } : {}) })),
           ...(check.virtualhost ?? vs.virtualhost ? { virtualhost: check.virtualhost ?? vs.virtualhost } : {}),
         };
   return {
-    rsLabel: `[${rs.ip}]:${ctx.proto}:${rs.port}`,
-    vsLabel: ctx.vsLabel,
-    serviceArgs: serviceArgsOf(vs),
-    dest: `${rs.ip}:${rs.port}`,
-    methodFlag: methodFlagOf(vs),
-    weight: rs.weight ?? KEEPALIVED_DEFAULTS.weight,
-    inhibitOnFailure: rs.inhibitOnFailure,
-    delayLoopMs: ctx.delayLoopMs,
+    ...common,
+    checkLabel: label(host, ctx.proto, port),
     retries: check.retry ?? 1,
-    delayBeforeRetryMs: (check.delayBeforeRetry ?? (check.type === 'HTTP_GET' ? 3 : 1)) * 1000,
+    delayBeforeRetryMs: (check.delayBeforeRetry ?? (check.type === 'TCP_CHECK' ? 1 : 3)) * 1000,
     probe,
-    aliveAtStart: !vs.alpha,
   };
 }
 
-/** Checker plans of a keepalived.conf: every virtual_server's checked real servers. */
-export function checkerPlans(keepalivedConf: string): { plans: CheckPlan[]; skipped: string[] } {
+/**
+ * Checker plans of a keepalived.conf: every virtual_server with checked real servers, and (flat) all
+ * their checkers.
+ */
+export function checkerPlans(keepalivedConf: string): { virtualServers: VirtualServerPlan[]; plans: CheckPlan[] } {
   const { config } = parseKeepalivedConf(keepalivedConf);
-  const plans: CheckPlan[] = [];
-  const skipped: string[] = [];
-  for (const vs of config.virtualServers) {
-    const r = plansFor(vs);
-    plans.push(...r.plans);
-    skipped.push(...r.skipped);
-  }
-  for (const p of plans) {
-    if (p.probe.kind === 'http' && p.probe.urls.some((u) => u.digest)) skipped.push(`${p.dest}: HTTP_GET digest is not checked (status code only)`);
-  }
-  return { plans, skipped };
+  const virtualServers = config.virtualServers.map(plansFor).filter((v) => v.realServers.some((r) => r.checkers.length > 0));
+  return { virtualServers, plans: virtualServers.flatMap((v) => v.realServers.flatMap((r) => r.checkers)) };
 }

@@ -1,6 +1,9 @@
 // Gratuitous ARP over AF_PACKET: an ARP request "who-has VIP tell VIP" from the interface's MAC to
-// broadcast, as keepalived sends, so neighbours (the client, the router, the real servers) repoint
-// their entry for the VIP at the new master at once instead of after their cache times out.
+// broadcast, so neighbours (the client, the router, the real servers) repoint their entry for the VIP
+// at the new master at once instead of after their cache times out. The frame is keepalived 2.2.7's
+// (vrrp_arp.c send_gratuitous_arp_immediate): Ethernet broadcast destination, sender = our MAC and
+// the VIP, target = the broadcast MAC (not zeros) and the VIP again; 42 bytes, no padding (a real
+// NIC pads to 60 on the wire, a veth does not).
 import { readFileSync } from 'node:fs';
 import { ipToBytes } from '../packet.js';
 import { AF_PACKET, check, ETH_P_ARP, ifIndex, loadLibc, SOCK_RAW } from './libc.js';
@@ -10,9 +13,11 @@ export function interfaceMac(ifname: string): Buffer {
   return Buffer.from(text.split(':').map((h) => parseInt(h, 16)));
 }
 
+export const ETH_BROADCAST = Buffer.alloc(6, 0xff);
+
 export function garpFrame(mac: Buffer, ip: string): Buffer {
   const f = Buffer.alloc(42);
-  f.fill(0xff, 0, 6);
+  ETH_BROADCAST.copy(f, 0);
   mac.copy(f, 6);
   f.writeUInt16BE(ETH_P_ARP, 12);
   f.writeUInt16BE(1, 14); // hardware: Ethernet
@@ -22,7 +27,8 @@ export function garpFrame(mac: Buffer, ip: string): Buffer {
   f.writeUInt16BE(1, 20); // request
   mac.copy(f, 22);
   ipToBytes(ip).copy(f, 28);
-  ipToBytes(ip).copy(f, 38); // target MAC stays zero
+  ETH_BROADCAST.copy(f, 32); // keepalived: memcpy(arp_ptr, ifp->hw_addr_bcast, ...)
+  ipToBytes(ip).copy(f, 38);
   return f;
 }
 

@@ -192,7 +192,9 @@ export async function run(args: string[]): Promise<void> {
       bench.pids.push(daemonPid);
       try {
         const ms = seconds * 1000;
-        await bench.pairs('keepalive', 1, 300, { conns: 4 }); // warm-up: JIT, ARP, first connections
+        // warm-up, both paths: JIT in the servers and the daemon, ARP, the first connections
+        await bench.pairs('keepalive', 1, 1000, { conns });
+        await bench.pairs('newconn', 1, 1000, { conns: 16 });
         const latency = { kernel: await bench.latency('kernel', Math.min(ms, 1500)), embedded: await bench.latency('embedded', Math.min(ms, 1500)) };
         const r: PathResult = {
           path: c.name,
@@ -292,6 +294,8 @@ function print(results: PathResult[], o: { seconds: number; conns: number; round
   for (const r of results) {
     const errors = [...r.keepalive, ...r.newconn].reduce((a, x) => a + x.kernel.errors + x.embedded.errors, 0);
     const high = r.udpHigh.map((x) => `kernel ${Math.round(rate(x.kernel))}/s loss ${pct(loss(x.kernel))}, embedded ${Math.round(rate(x.embedded))}/s loss ${pct(loss(x.embedded))}`).join('; ');
+    const pairs = (ps: Pair[]) => ps.map((x) => `${Math.round(rate(x.kernel))}/${Math.round(rate(x.embedded))}`).join(' ');
+    out.push(`${r.path}: kernel/embedded pairs: keep-alive ${pairs(r.keepalive)}; new conn ${pairs(r.newconn)}`);
     out.push(`${r.path}: ${errors} load errors; UDP steps: ${r.udp.detail.join(', ')}; at ${o.udpRate / 1000}k: ${high}; ${r.note}`);
   }
   process.stdout.write(out.join('\n') + '\n');

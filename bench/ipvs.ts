@@ -1,6 +1,6 @@
 // `npm run bench -- ipvs`: the embedded IPVS's scheduling decisions per second for every scheduler at
 // 2, 16 and 256 real servers, the full new-connection path, and the connection table with 1 million
-// entries: lookups per second and bytes per connection. Goals (issue 5): >= 2M rr/wrr/wlc decisions/s,
+// entries: lookups per second and bytes per connection. Goals: >= 2M rr/wrr/wlc decisions/s,
 // >= 2M lookups/s, <= 300 bytes/conn. Every loop is bounded in time.
 import v8 from 'node:v8';
 import vm from 'node:vm';

@@ -1,8 +1,8 @@
 // lvslab's library API. Each area exports from its own module; this file only gathers them.
 export * from './lab/index.js';
 export * from './api/index.js';
-export { Ipvs, ManualClock, seededRandom, parseTrace, TraceError, SCHEDULER_NAMES } from './lb/ipvs/index.js';
-export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceItem, IpvsControl, CtlCommand, CtlError } from './lb/ipvs/index.js';
+export { Ipvs, ManualClock, seededRandom, parseTrace, TraceError, SCHEDULER_NAMES, PINNED_KERNEL, kernelProfile } from './lb/ipvs/index.js';
+export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl, TraceItem, IpvsControl, CtlCommand, CtlError, KernelProfile } from './lb/ipvs/index.js';
 export { runTrace, runTraceItems } from './lb/simulate/run.js';
 export type { TraceOptions, TraceResult, TraceItemResult } from './lb/simulate/run.js';
 export { parseIpvsadm, formatIpvsadm, runIpvsadm, parseRestore, IpvsadmUsageError, filesResolver, systemResolver } from './lb/ipvsadm/index.js';

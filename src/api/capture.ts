@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { namespaceName, SWITCH_HOST, type Topology } from '../lab/index.js';
-import { processStart } from '../lab/procs.js';
+import { processStart, settlesWithin } from '../lab/procs.js';
 import { recordPid } from '../lab/rundir.js';
 
 export interface Capture {
@@ -68,7 +68,7 @@ export async function startCapture(labId: string, topology: Topology, dir: strin
     files: procs.map(({ segment, path }) => ({ segment, path })),
     async stop() {
       for (const p of procs) p.sub.kill('SIGINT');
-      await Promise.all(procs.map((p) => Promise.race([p.sub, new Promise((r) => setTimeout(r, 3000))])));
+      await Promise.all(procs.map((p) => settlesWithin(p.sub, 3000)));
       for (const p of procs) if (p.sub.exitCode === null) p.sub.kill('SIGKILL');
       const out: { segment: string; path: string; bytes: number }[] = [];
       for (const p of procs) {

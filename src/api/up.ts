@@ -2,15 +2,16 @@
 // its directors and returns handles to drive it — probes from the client, ipvsadm on directors,
 // faults — and `down()`. Built over the lab builder (src/lab) and a BackendSession (src/lb).
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseIpvsConnections, parseIpvsList, type IpvsConnRow, type IpvsTable } from '../checks/ipvsadm-text.js';
 import type { ProbeRecord } from '../checks/probe-record.js';
+import { copyLabLogs } from '../lab/logs.js';
 import { buildLab, type Host, type Lab, type LabSource, type Topology, type HttpProbeResult, type UdpProbeResult, type UdpFileResult, type TimelineEntry, type UdpPeerRecord, type HttpRequestRecord, type ExecResult } from '../lab/index.js';
 import type { BackendName, BackendSession, DirectorConfig } from '../lb/backend.js';
 import { openBackend } from './backends.js';
 import { startCapture, type Capture } from './capture.js';
+import { checkDirectorConfig } from './director-inputs.js';
 import { heal, partition, setLink } from './faults.js';
 import { attributeUdp, probeRun, recordOf, timelineRecords, type ProbeRun } from './probe-run.js';
 import { parseTarget } from './targets.js';
@@ -35,6 +36,9 @@ export async function up(source: LabSource, options: UpOptions = {}): Promise<Lv
     throw new LabApiError(`backend: '${String(backend)}' is not one of embedded, kernel, none`);
   }
   const progress = options.onProgress ?? (() => undefined);
+  // every director's input is checked before anything is built: a typo costs no lab
+  const problems = Object.entries(options.directors ?? {}).flatMap(([name, config]) => checkDirectorConfig(config).problems.map((p) => `directors.${name}: ${p}`));
+  if (problems.length > 0) throw new LabApiError(`invalid director configuration:\n  ${problems.join('\n  ')}`);
   progress(`building lab ${typeof source === 'string' ? source : ('preset' in source ? source.preset : (source.name ?? 'description'))}`);
   const lab = await buildLab(source);
   let session: BackendSession | undefined;
@@ -473,16 +477,8 @@ export class LvsLab {
   }
 
   /** Copy the lab's logs (agents, directors) to `dir` before they go with the lab; returns the files. */
-  async saveLogs(dir: string): Promise<string[]> {
-    const from = join(this.lab.runDir, 'logs');
-    const names = await readdir(from).catch(() => [] as string[]);
-    if (names.length === 0) return [];
-    await mkdir(dir, { recursive: true });
-    const out: string[] = [];
-    for (const n of names) {
-      await copyFile(join(from, n), join(dir, n)).then(() => out.push(join(dir, n)), () => undefined);
-    }
-    return out;
+  saveLogs(dir: string): Promise<string[]> {
+    return copyLabLogs(this.id, dir);
   }
 
   /** Stop the backend, tear the lab down (processes, namespaces, run directory). Safe to call twice. */

@@ -83,7 +83,8 @@ export class Lab {
   /** What a host's agent serves at start: real servers serve the lab's services. */
   servicesFor(host: Host): ServeSpec[] {
     if (host.role !== 'real') return [];
-    return this.topology.services.map((s) => (s.protocol === 'tcp' ? { protocol: 'tcp' as const, port: s.port } : { protocol: 'udp' as const, port: s.port, echo: 'none' as const }));
+    const keepAlive = this.topology.keepAliveTimeout !== undefined ? { keepAliveTimeoutMs: this.topology.keepAliveTimeout * 1000 } : {};
+    return this.topology.services.map((s) => (s.protocol === 'tcp' ? { protocol: 'tcp' as const, port: s.port, ...keepAlive } : { protocol: 'udp' as const, port: s.port, echo: 'none' as const }));
   }
 
   agentConfig(host: Host): AgentConfig {

@@ -57,6 +57,12 @@ export interface LabDescription {
   dip?: string;
   /** the load-balanced services; real servers' agents serve them (tcp: HTTP, udp: datagram sink) */
   services?: ServiceDescription[];
+  /**
+   * seconds the real servers' HTTP keeps an idle keep-alive connection open (default 75, as
+   * common web servers do: longer than any failover, so a stalled connection is never closed by
+   * the server while the directors fail over)
+   */
+  keepAliveTimeout?: number;
 }
 
 // ---- normalized form ----
@@ -103,6 +109,8 @@ export interface Topology {
   vip?: string;
   dip?: string;
   services: ServiceDescription[];
+  /** the real servers' HTTP keep-alive idle timeout, seconds (unset: the agents' default, 75) */
+  keepAliveTimeout?: number;
 }
 
 /** The name of the namespace that holds every segment's bridge. Reserved as a host name. */

@@ -78,6 +78,7 @@ const descriptionSchema = z.strictObject({
   vip: str.optional(),
   dip: str.optional(),
   services: list(z.strictObject({ protocol: z.enum(['tcp', 'udp']), port: z.number().int().min(1).max(65535) }), LAB_LIMITS.services, 'services').optional(),
+  keepAliveTimeout: z.number().min(0.1).max(3600).optional(),
 });
 
 /** "lab.hosts.rs1.interfaces[0].segment" for objects and presets; "file.yaml: hosts.rs1..." for files. */
@@ -363,6 +364,7 @@ function checkSemantics(d: LabDescription, root: string, locate?: Locate): Topol
     ...(d.vip !== undefined ? { vip: d.vip } : {}),
     ...(d.dip !== undefined ? { dip: d.dip } : {}),
     services: services.map((s) => ({ protocol: s.protocol, port: s.port })),
+    ...(d.keepAliveTimeout !== undefined ? { keepAliveTimeout: d.keepAliveTimeout } : {}),
   };
 }
 

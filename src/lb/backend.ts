@@ -13,8 +13,13 @@ export interface DirectorConfig {
   ipvsadm?: string[];
   /** keepalived.conf text; interface names are the lab's (the article presets name them eth0/eth1) */
   keepalivedConf?: string;
+  /** the file the keepalived.conf came from, as its messages name it (default `keepalived.conf`) */
+  keepalivedFile?: string;
   /** data-plane mode of the embedded backend; the kernel backend ignores it */
   dataplane?: 'per-packet' | 'offload';
+  /** the kernel the embedded IPVS models (src/lb/ipvs/kernel.ts: 'pinned', the default, or a
+   * mainline version such as '6.7'); the kernel backend ignores it (it is a kernel) */
+  kernel?: string;
 }
 
 /** A backend bound to one built lab. Handles are the lab's director host names (`ds1`, `ds2`). */

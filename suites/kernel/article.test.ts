@@ -3,7 +3,7 @@
 // the kernel VM (test/kernel/pass), else skips saying why.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
-import { kernelPass } from '../../test/kernel/pass/pass.js';
+import { kernelPass, kernelPassHookMs } from '../../test/kernel/pass/pass.js';
 import type { ArticleObservation, KeepalivedObservation } from '../../test/kernel/pass/scenarios.js';
 import { needs, probe } from '../../test/capabilities.js';
 import { VM_SLACK_MS, checkerRemovalMs } from '../../test/bounds.js';
@@ -21,8 +21,8 @@ function value<T>(run: KernelRun | undefined, name: string): T {
 describe(`article on the kernel backend (${kernel.kernel.mode})`, needs(await probe.root(), kernel.cap), () => {
   let run: KernelRun;
   beforeAll(async () => {
-    run = await kernelPass({ timeoutMs: 540_000 });
-  }, 600_000);
+    run = await kernelPass();
+  }, kernelPassHookMs());
 
   it('HTTP requests alternate RS2, RS1, RS2, RS1 (newest real server first)', () => {
     const a = value<ArticleObservation>(run, 'article');

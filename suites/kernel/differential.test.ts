@@ -6,13 +6,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareTraceItems } from '../../src/lb/kernel/diff.js';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
-import { kernelPass, liveTraces } from '../../test/kernel/pass/pass.js';
+import { kernelPass, kernelPassHookMs, liveTraces } from '../../test/kernel/pass/pass.js';
 import type { ReplayObservation } from '../../test/kernel/pass/scenarios.js';
 import { runTraceItems } from '../../src/lb/simulate/run.js';
 import { needs, probe } from '../../test/capabilities.js';
 
-// Traces replayed live (LVSLAB_DIFF_TRACES overrides): every scheduler with weight changes,
-// deletions, quiesced servers, held and closed connections and UDP, plus persistence and no-dest.
+// Traces replayed live (test/kernel/pass/pass.ts liveTraces; LVSLAB_DIFF_TRACES overrides): every
+// scheduler (lblcr included), the kernel rules (thresholds, expiry, templates, one-packet, RST, sh/mh
+// flags, -E/-D/-C) and every listing format, --stats and --rate included.
 const LIVE = liveTraces();
 
 const kernel = await probe.kernelIpvs();
@@ -21,8 +22,8 @@ describe(`differential: kernel IPVS vs embedded core (${kernel.kernel.mode})`, n
   let run: KernelRun;
   const scenario = `replay:${LIVE.join(',')}`;
   beforeAll(async () => {
-    run = await kernelPass({ timeoutMs: 540_000 });
-  }, 600_000);
+    run = await kernelPass();
+  }, kernelPassHookMs());
 
   for (const name of LIVE) {
     it(`${name}: same real server for every connection, same ipvsadm text`, () => {

@@ -3,7 +3,7 @@
 // LVSLAB_KERNEL_FAILOVER=0 leaves it out of the kernel pass (it costs ~35 s in the VM).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
-import { failoverEnabled, kernelPass } from '../../test/kernel/pass/pass.js';
+import { failoverEnabled, kernelPass, kernelPassHookMs } from '../../test/kernel/pass/pass.js';
 import type { FailoverObservation } from '../../test/kernel/pass/scenarios.js';
 import { capability, needs, probe } from '../../test/capabilities.js';
 import { VM_SLACK_MS, takeoverWindowMs, vrrpTimers } from '../../test/bounds.js';
@@ -14,12 +14,12 @@ const kernel = await probe.kernelIpvs();
 describe(`keepalived failover on the kernel backend (${kernel.kernel.mode})`, needs(await probe.root(), kernel.cap, capability('kernel-failover', failoverEnabled(), 'LVSLAB_KERNEL_FAILOVER=0 leaves it out of the kernel pass', 'switched-off')), () => {
   let f: FailoverObservation;
   beforeAll(async () => {
-    const run: KernelRun = await kernelPass({ timeoutMs: 540_000 });
+    const run: KernelRun = await kernelPass();
     if (run.mode === 'skip') throw new Error(run.reason);
     const r = run.results['keepalived-failover'];
     if (!r?.ok) throw new Error(`kernel scenario keepalived-failover failed (${run.mode}):\n${r?.error ?? 'no result'}`);
     f = r.value as FailoverObservation;
-  }, 600_000);
+  }, kernelPassHookMs());
 
   it('ds1 (MASTER, priority 150) holds the VIP and its IPVS alternates RS2, RS1, RS2, RS1', () => {
     expect(f.holderBefore).toEqual(['ds1']);

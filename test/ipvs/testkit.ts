@@ -3,6 +3,7 @@
 import { formatIPv4, parseIPv4 } from '../../src/lb/ipvs/addr.js';
 import { ManualClock, seededRandom } from '../../src/lb/ipvs/clock.js';
 import { Ipvs, type IpvsSysctl } from '../../src/lb/ipvs/ipvs.js';
+import type { KernelProfile } from '../../src/lb/ipvs/kernel.js';
 import { parseTcpFlags } from '../../src/lb/ipvs/proto_tcp.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type IpvsControl, type IpvsadmResult, type Verdict } from '../../src/lb/ipvs/types.js';
 import { runIpvsadm } from '../../src/lb/ipvsadm/run.js';
@@ -37,9 +38,9 @@ function split(ep: string): { addr: number; port: number } {
   return { addr: parseIPv4(a), port: Number(p) };
 }
 
-export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?: () => number } = {}): Lab {
+export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?: () => number; kernel?: KernelProfile } = {}): Lab {
   const clock = new ManualClock(1_000_000);
-  const ipvs = new Ipvs({ clock, random: opts.random ?? seededRandom(opts.seed ?? 1), sysctl: opts.sysctl });
+  const ipvs = new Ipvs({ clock, random: opts.random ?? seededRandom(opts.seed ?? 1), sysctl: opts.sysctl, kernel: opts.kernel });
   const l: Lab = {
     ipvs,
     clock,

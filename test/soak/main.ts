@@ -3,7 +3,8 @@
 // namespaces, run directories, the soak's processes and the root namespace's links, rules, routes,
 // iptables and nft ruleset, before and after. Not part of `npm test`; needs root.
 //
-//   npm run soak -- [--cycles N] [--seed S] [--phase NAME]... [--cycle-timeout S] [--max-minutes M]
+//   npm run soak -- [--cycles N] [--seed S] [--phase NAME]... [--packets N] [--minutes N] [--runs N]
+//                   [--cycle-timeout S] [--max-minutes M]
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,11 +19,15 @@ import { PHASES } from './phases/index.js';
 import { seededRandom } from './random.js';
 import { lvslab, soakLabs, type SoakContext } from './soak-lab.js';
 
-const usage = `usage: npm run soak -- [--cycles N] [--seed S] [--phase NAME]... [--cycle-timeout S] [--max-minutes M]
+const usage = `usage: npm run soak -- [--cycles N] [--seed S] [--phase NAME]... [--packets N] [--minutes N] [--runs N]
+                      [--cycle-timeout S] [--max-minutes M]
 
-  --cycles N         cycles per phase (default 100)
+  --cycles N         cycles of kill-cycles and daemon-kills (default 100)
   --seed S           the random seed (default: a fresh one, printed, so a run can be repeated)
   --phase NAME       run this phase (repeatable; default all): ${PHASES.map((p) => p.name).join(', ')}
+  --packets N        fuzz: packets generated (default 1000000)
+  --minutes N        traffic: minutes of traffic (default 10)
+  --runs N           suites: runs of the suites project under the CPU hog (default 5)
   --cycle-timeout S  a cycle's commands are SIGKILLed after S seconds (default 90)
   --max-minutes M    the whole soak stops after M minutes (default 60)
 
@@ -95,6 +100,9 @@ async function main(): Promise<number> {
         cycles: { type: 'string' },
         seed: { type: 'string' },
         phase: { type: 'string', multiple: true },
+        packets: { type: 'string' },
+        minutes: { type: 'string' },
+        runs: { type: 'string' },
         'cycle-timeout': { type: 'string' },
         'max-minutes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -125,18 +133,22 @@ async function main(): Promise<number> {
     ours: new Set(),
     deadline: started + whole('max-minutes', values['max-minutes'], 60, 24 * 60) * 60_000,
     cycleTimeoutMs: whole('cycle-timeout', values['cycle-timeout'], 90, 3600) * 1000,
+    packets: whole('packets', values.packets, 1_000_000, 1_000_000_000),
+    minutes: whole('minutes', values.minutes, 10, 24 * 60),
+    runs: whole('runs', values.runs, 5, 100),
     log: (line) => process.stdout.write(line + '\n'),
   };
-  process.stdout.write(`soak: seed ${seed} (repeat with: npm run soak -- --seed ${seed} --cycles ${cycles}${values.phase ? values.phase.map((p) => ` --phase ${p}`).join('') : ''})\n`);
+  const given = process.argv.slice(2).filter((a, i, all) => a !== '--seed' && all[i - 1] !== '--seed' && !a.startsWith('--seed='));
+  process.stdout.write(`soak: seed ${seed} (repeat with: npm run soak -- --seed ${seed} ${given.join(' ')})\n`);
   let before: Census | undefined;
-  let total = { cycles: 0, leftovers: 0 };
+  let total = { cycles: 0, leftovers: 0, failures: 0 };
   try {
     before = await takeCensus(ctx.tag);
     process.stdout.write(`census before: ${censusSummary(before)}\n`);
     for (const phase of phases) {
       process.stdout.write(`phase ${phase.name}: ${phase.summary}\n`);
       const r = await phase.run(ctx, cycles);
-      total = { cycles: total.cycles + r.cycles, leftovers: total.leftovers + r.leftovers };
+      total = { cycles: total.cycles + r.cycles, leftovers: total.leftovers + r.leftovers, failures: total.failures + (r.failures ?? 0) };
     }
   } finally {
     // Whatever happened, leave nothing: gc, then any soak lab still there.
@@ -151,9 +163,9 @@ async function main(): Promise<number> {
   printDiff(mine);
   if (foreign > 0) process.stdout.write(`(${foreign} namespace/run directory changes of other users' labs left out)\n`);
   const leftovers = total.leftovers + mine.reduce((n, d) => n + d.added.length + d.removed.length, 0);
-  const took = (Date.now() - started) / 1000;
-  process.stdout.write(`${total.cycles} cycles, ${leftovers} leftovers (${Math.floor(took / 60)}m${String(Math.round(took % 60)).padStart(2, '0')}s, seed ${seed})\n`);
-  return leftovers === 0 ? 0 : 1;
+  const took = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(`${total.cycles} cycles, ${leftovers} leftovers, ${total.failures} failures (${Math.floor(took / 60)}m${String(took % 60).padStart(2, '0')}s, seed ${seed})\n`);
+  return leftovers === 0 && total.failures === 0 ? 0 : 1;
 }
 
 process.exitCode = await main();

@@ -2,8 +2,13 @@
 // (line N)`, all at once — the lab included (a preset name, a lab file, or a description inline), so
 // a scenario that cannot run is refused before anything is built. Relative paths inside a scenario
 // (keepalived.conf, lab files, files to send) are resolved against the scenario file's directory.
-import { dirname, isAbsolute, resolve } from 'node:path';
+// loadScenario also reads and checks each director's keepalived.conf and ipvsadm lines
+// (director-inputs.ts), so a typo there costs no lab either.
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { ZodError } from 'zod';
+import type { DirectorConfig } from '../../lb/backend.js';
+import { checkDirectorConfig } from '../director-inputs.js';
 import { loadTopology, namesFile, unknownPresetProblem } from '../../lab/load.js';
 import { preset } from '../../lab/presets.js';
 import { LabDescriptionError, validateDescription } from '../../lab/validate.js';
@@ -93,7 +98,41 @@ export async function loadScenario(file: string): Promise<LoadedScenario> {
       throw err;
     });
   }
+  const { problems } = await directorConfigs(loaded);
+  if (problems.length > 0) throw new ScenarioError(file, problems);
   return loaded;
+}
+
+/**
+ * Each director's configuration as the scenario gives it (its keepalived.conf read, named as the
+ * user can find it), checked as the director will check it. Problems name the scenario path, the
+ * file, its line and what is wrong.
+ */
+export async function directorConfigs(l: LoadedScenario): Promise<{ configs: Record<string, DirectorConfig>; problems: string[] }> {
+  const configs: Record<string, DirectorConfig> = {};
+  const problems: string[] = [];
+  for (const [name, d] of Object.entries(l.scenario.directors)) {
+    const at = `directors.${name}`;
+    const config: DirectorConfig = {};
+    if (d.ipvsadm) config.ipvsadm = d.ipvsadm;
+    if (d.dataplane) config.dataplane = d.dataplane;
+    if (d.kernel) config.kernel = d.kernel;
+    if (d.keepalived) {
+      const path = resolveFrom(l.dir, d.keepalived);
+      const shown = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
+      try {
+        config.keepalivedConf = await readFile(path, 'utf8');
+        config.keepalivedFile = shown;
+      } catch (err) {
+        problems.push(`${at}.keepalived: cannot read ${shown} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        continue;
+      }
+    }
+    configs[name] = config;
+    const check = checkDirectorConfig(config, (i) => `${at}.ipvsadm[${i}]`);
+    problems.push(...check.problems.map((p) => `${at}: ${p}`));
+  }
+  return { configs, problems };
 }
 
 export function resolveFrom(dir: string, path: string): string {

@@ -2,18 +2,18 @@
 // the steps in order, judge each step's expectations, tear down — and describe all of it as a
 // ScenarioReport the terminal, JSON, JUnit and HTML reports render.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPORT_FORMAT, type RunReport, type ScenarioReport, type StepReport } from '../../checks/report/model.js';
-import { preset, type LabDescription, type LabSource } from '../../lab/index.js';
+import { preset, resolveTopology, type LabDescription, type LabSource } from '../../lab/index.js';
 import type { BackendName, DirectorConfig } from '../../lb/backend.js';
 import { BackendUnavailableError } from '../backends.js';
 import { IpvsadmOutput, up, type LvsLab } from '../up.js';
 import { judgeIpvsadm, judgeProbes, type ServerSide } from './expectations.js';
-import { loadScenario, resolveFrom, type LoadedScenario } from './load.js';
+import { directorConfigs, loadScenario, resolveFrom, ScenarioError, type LoadedScenario } from './load.js';
 import type { FaultSpec, Scenario, ScenarioStep } from './schema.js';
 import type { VmKernel } from '../../lab/vm/kernel-cache.js';
 
@@ -55,26 +55,18 @@ export function backendsOf(s: Scenario, override?: BackendName[]): BackendName[]
 
 async function labSourceOf(l: LoadedScenario): Promise<{ source: LabSource; preset?: string }> {
   const lab = l.scenario.lab;
-  if (typeof lab !== 'string') return { source: lab as unknown as LabDescription };
-  if (preset(lab)) return { source: lab, preset: lab };
-  return { source: resolveFrom(l.dir, lab) };
+  const found: { source: LabSource; preset?: string } =
+    typeof lab !== 'string' ? { source: lab as unknown as LabDescription } : preset(lab) ? { source: lab, preset: lab } : { source: resolveFrom(l.dir, lab) };
+  // the scenario's keep-alive timeout wins over the lab's
+  const keepAliveTimeout = l.scenario.keepAliveTimeout;
+  return keepAliveTimeout === undefined ? found : { ...found, source: { ...(await resolveTopology(found.source)), keepAliveTimeout } };
 }
 
-async function directorConfigs(l: LoadedScenario): Promise<Record<string, DirectorConfig>> {
-  const out: Record<string, DirectorConfig> = {};
-  for (const [name, d] of Object.entries(l.scenario.directors)) {
-    const config: DirectorConfig = {};
-    if (d.ipvsadm) config.ipvsadm = d.ipvsadm;
-    if (d.dataplane) config.dataplane = d.dataplane;
-    if (d.keepalived) {
-      const path = resolveFrom(l.dir, d.keepalived);
-      config.keepalivedConf = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`${l.file}: directors.${name}.keepalived: cannot read ${path} (${err.code ?? err.message})`);
-      });
-    }
-    out[name] = config;
-  }
-  return out;
+/** The directors' configurations, read and checked again (the files may have changed since load). */
+async function startConfigs(l: LoadedScenario): Promise<Record<string, DirectorConfig>> {
+  const { configs, problems } = await directorConfigs(l);
+  if (problems.length > 0) throw new ScenarioError(l.file, problems);
+  return configs;
 }
 
 function stepTitle(step: ScenarioStep, i: number): string {
@@ -239,7 +231,7 @@ export async function runScenario(l: LoadedScenario, backend: BackendName, opts:
   let lab: LvsLab | undefined;
   const scratch = await mkdtemp(join(tmpdir(), 'lvslab-scenario-'));
   try {
-    lab = await up(source, { backend, directors: await directorConfigs(l), onProgress: (m) => progress(`${l.scenario.name} [${backend}]: ${m}`) });
+    lab = await up(source, { backend, directors: await startConfigs(l), onProgress: (m) => progress(`${l.scenario.name} [${backend}]: ${m}`) });
     report.lab = { ...report.lab, id: lab.id, topology: lab.topology };
     const steps = l.scenario.steps;
     for (let i = 0; i < steps.length; i++) {

@@ -194,6 +194,8 @@ export const directorSchema = z.strictObject({
   /** a keepalived.conf path (relative to the scenario file) */
   keepalived: z.string().min(1).optional(),
   dataplane: z.enum(['per-packet', 'offload']).optional(),
+  /** the kernel the embedded IPVS models: 'pinned' (default) or a mainline version such as '6.7' */
+  kernel: z.string().min(1).optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -203,6 +205,8 @@ export const scenarioSchema = z.strictObject({
   lab: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'expected a preset name, a lab description file, or a description' }),
   backend: z.union([z.enum(['embedded', 'kernel', 'both']), z.array(z.enum(['embedded', 'kernel'])).min(1)], { error: 'expected embedded, kernel, both, or a list of embedded and kernel' }).default('embedded'),
   directors: z.record(hostName, directorSchema).default({}),
+  /** seconds the real servers keep an idle keep-alive connection (default: the lab's, else 75) */
+  keepAliveTimeout: z.number().min(0.1).max(3600).optional(),
   steps: z.array(stepSchema).min(1),
 });
 

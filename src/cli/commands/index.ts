@@ -11,5 +11,7 @@ import { runCommand } from './run.js';
 import { reportCommand } from './report.js';
 import { ipvsadmCommand } from './ipvsadm.js';
 import { simulateCommand } from './simulate.js';
+import { faultCommand } from './fault.js';
+import { logsCommand } from './logs.js';
 
-export const commands: Command[] = [runCommand, reportCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand];
+export const commands: Command[] = [runCommand, reportCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand, faultCommand, logsCommand];

@@ -1,6 +1,8 @@
-// Shared by the lab commands (up, down, ls, gc, exec, script, probe, ipvsadm): finding a lab from what
-// the user typed, and refusing a non-root user up front, with the errors a user can act on.
+// Shared by the lab commands (up, down, ls, gc, exec, script, probe, ipvsadm, fault, logs): finding
+// a lab and a host from what the user typed, and refusing a non-root user up front, with the errors
+// a user can act on.
 import { InputError, UsageError } from '../command.js';
+import type { Lab } from '../../lab/lab.js';
 import { listLabIds, resolveLabId } from '../../lab/rundir.js';
 
 /** The lab a user means: its full id or a unique prefix of one. */
@@ -22,4 +24,12 @@ export async function labIdFrom(typed: string | undefined): Promise<string> {
  */
 export function requireRoot(what: string, why = 'network namespaces'): void {
   if (process.getuid?.() !== 0) throw new InputError(`lvslab needs root for ${what.replace(/^lvslab /, '')} (${why}); try sudo`);
+}
+
+/** A host of the lab from what the user typed; an unknown one is a usage error naming the hosts. */
+export function hostFrom(lab: Lab, typed: string | undefined): string {
+  const names = lab.hosts.map((h) => h.name);
+  if (!typed) throw new UsageError(`needs a host (lab ${lab.id} has ${names.join(', ')})`);
+  if (!names.includes(typed)) throw new UsageError(`lab ${lab.id} has no host '${typed}' (hosts: ${names.join(', ')})`);
+  return typed;
 }

@@ -48,4 +48,13 @@ describe('lvslab run', () => {
     expect(err).toMatch(/a\.yaml: invalid scenario:\n  steps\[0\]\.http\.count: /);
     expect(err).toMatch(/b\.yaml: invalid scenario:\n  backend: expected embedded, kernel, both/);
   });
+
+  it("finds a keepalived.conf's errors before building anything, naming the user's file and line", async () => {
+    await writeFile(join(dir, 'ds1.conf'), 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n  priority 100\n}\n');
+    await writeFile(join(dir, 'c.yaml'), 'name: c\nlab: article\ndirectors:\n  ds1: { keepalived: ds1.conf }\n  ds2: { keepalived: missing.conf }\nsteps: [{ wait: 1 }]\n');
+    expect(await runCommand.run([join(dir, 'c.yaml')])).toBe(2);
+    const err = stderr.join('');
+    expect(err).toContain(`c.yaml: invalid scenario:\n  directors.ds1: ${join(dir, 'ds1.conf')} line 3: virtual_router_id: 300 is outside 1..255`);
+    expect(err).toContain(`directors.ds2.keepalived: cannot read ${join(dir, 'missing.conf')} (ENOENT)`);
+  });
 });

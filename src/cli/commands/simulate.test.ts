@@ -42,6 +42,19 @@ describe('lvslab simulate', () => {
     expect(io.err()).toContain(`${f}: line 1: client: expected ADDRESS:PORT, got 'nowhere'`);
   });
 
+  it('--kernel names the kernel modelled: twos is refused on the pinned one, scheduled on 6.7', async () => {
+    const f = path.join(dir, 'twos.trace');
+    fs.writeFileSync(f, '-A -u 10.0.0.100:53 -s twos\n-a -u 10.0.0.100:53 -r 10.0.1.1 -m\nconn udp 10.0.0.2:1 10.0.0.100:53\n');
+    let io = capture();
+    expect(await simulateCommand.run([f])).toBe(255);
+    expect(io.out()).toBe('Scheduler or persistence engine not found\nService not defined\n10.0.0.2:1 -> none\n');
+    vi.restoreAllMocks();
+    io = capture();
+    expect(await simulateCommand.run(['--kernel', '6.7', f])).toBe(0);
+    expect(io.out()).toBe('10.0.0.2:1 -> 10.0.1.1:53\n');
+    await expect(simulateCommand.run(['--kernel', 'linux', f])).rejects.toThrow(/unknown kernel 'linux'/);
+  });
+
   it('rejects unknown options and missing files as usage errors', async () => {
     await expect(simulateCommand.run(['--frob'])).rejects.toThrow(UsageError);
     await expect(simulateCommand.run([path.join(dir, 'missing.trace')])).rejects.toThrow(/cannot read trace/);

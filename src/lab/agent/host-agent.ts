@@ -63,7 +63,7 @@ export class HostAgent {
     const identity = spec.identity ?? this.config.identity;
     if (spec.protocol === 'tcp') {
       if (this.http.has(spec.port)) throw new Error(`already serving HTTP on port ${spec.port}`);
-      const s = new HttpService(spec.port, identity, this.sockets);
+      const s = new HttpService(spec.port, identity, this.sockets, spec.keepAliveTimeoutMs);
       await s.start();
       this.http.set(spec.port, s);
     } else {

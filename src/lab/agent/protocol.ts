@@ -14,7 +14,7 @@ export interface AgentConfig {
 }
 
 export type ServeSpec =
-  | { protocol: 'tcp'; port: number; identity?: string }
+  | { protocol: 'tcp'; port: number; identity?: string; keepAliveTimeoutMs?: number }
   | { protocol: 'udp'; port: number; echo?: UdpEcho; identity?: string };
 
 /** What a UDP service answers to each datagram: nothing, its identity ("RS1\n"), or the datagram. */

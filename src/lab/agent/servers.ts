@@ -15,6 +15,12 @@ export type ServiceSockets = Pick<NamespaceSockets, 'tcpBound' | 'udpBound'>;
 /** Keep memory bounded however long a lab runs: the oldest records go first. */
 const MAX_RECORDS = 100_000;
 
+/**
+ * How long an idle keep-alive connection stays open: 75 s, as nginx's default, longer than any
+ * failover (3-7 s), so a connection stalled by one is never closed by the server meanwhile.
+ */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 75_000;
+
 export class HttpService {
   readonly requests: HttpRequestRecord[] = [];
   private server?: Server;
@@ -23,6 +29,7 @@ export class HttpService {
     readonly port: number,
     private readonly identity: string,
     private readonly sockets: ServiceSockets,
+    private readonly keepAliveTimeoutMs = DEFAULT_KEEPALIVE_TIMEOUT_MS,
   ) {}
 
   async start(): Promise<void> {
@@ -42,8 +49,10 @@ export class HttpService {
       res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
       res.end(page);
     });
-    // Short keep-alive so clients that asked for fresh connections are not kept waiting on close.
-    server.keepAliveTimeout = 5_000;
+    server.keepAliveTimeout = this.keepAliveTimeoutMs;
+    // a keep-alive connection's next request may come just before the idle timeout ends
+    server.headersTimeout = Math.max(server.headersTimeout, this.keepAliveTimeoutMs + 1000);
+    server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout);
     const fd = this.sockets.tcpBound('0.0.0.0', this.port);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,22 +1,51 @@
 // The `embedded` backend: lvslab's director daemon (TypeScript IPVS, NFQUEUE data plane, hosted
 // VRRP) started in each director namespace of a built lab. Suites and `lvslab run` use it through
-// the BackendSession interface; `lvslab ipvsadm` reaches a running daemon through its socket.
+// the BackendSession interface; `lvslab ipvsadm` reaches a running daemon through its socket, and
+// kept.ts runs the daemons of labs kept by `lvslab up` from any process.
 import fs from 'node:fs';
 import path from 'node:path';
 import { compiledPath } from '../../lab/dist-path.js';
-import { attachLab, type Lab, type SpawnedProcess } from '../../lab/index.js';
+import type { Lab, SpawnedProcess } from '../../lab/index.js';
+import { settlesWithin } from '../../lab/procs.js';
 import { runDirOf } from '../../lab/rundir.js';
 import type { BackendSession, DirectorConfig } from '../backend.js';
+import { kernelProfile } from '../ipvs/kernel.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
 import { checkerModuleSpec } from './checker-module.js';
 import { controlRequest } from './control.js';
 import type { DaemonConfig, DaemonStatus } from './daemon.js';
+import { lockHolder } from './lock.js';
 import { syncModuleSpec } from './sync-module.js';
 import { vrrpModuleSpec } from './vrrp-module.js';
 
+/** A director daemon's files in the lab's run directory. */
+export interface DirectorFiles {
+  /** the control socket */
+  socket: string;
+  /** the daemon's configuration, written at start and kept: `lvslab fault LAB DS start` reuses it */
+  config: string;
+  /** flock'd by the daemon for its life (lock.ts): one daemon per director */
+  lock: string;
+  /** flock'd by whoever starts, stops or reboots the daemon from outside (kept.ts) */
+  ops: string;
+  /** the log's name under logs/ */
+  logName: string;
+}
+
+export function directorFiles(labId: string, director: string): DirectorFiles {
+  const dir = runDirOf(labId);
+  return {
+    socket: path.join(dir, `director-${director}.sock`),
+    config: path.join(dir, `director-${director}.json`),
+    lock: path.join(dir, `director-${director}.lock`),
+    ops: path.join(dir, `director-${director}.ops.lock`),
+    logName: `director-${director}`,
+  };
+}
+
 /** The control socket of a lab's director daemon (in the lab's run directory). */
 export function directorSocketPath(labId: string, director: string): string {
-  return path.join(runDirOf(labId), `director-${director}.sock`);
+  return directorFiles(labId, director).socket;
 }
 
 /** The daemon's compiled entry point. Under vitest this module runs from src/, the daemon from dist/. */
@@ -52,25 +81,46 @@ export class EmbeddedSession implements BackendSession {
   }
 
   async startDirector(director: string, config: DirectorConfig): Promise<void> {
-    const host = this.lab.host(director);
-    if (host.role !== 'director') throw new Error(`embedded backend: host '${director}' is a ${host.role}, not a director`);
+    this.directorHost(director);
     if (this.procs.has(director)) throw new Error(`embedded backend: director '${director}' is already running (pid ${this.procs.get(director)!.pid})`);
-    const socket = this.socketOf(director);
+    const files = directorFiles(this.lab.id, director);
+    const holder = lockHolder(files.lock);
+    if (holder !== undefined) throw new Error(`embedded backend: a director daemon is already running on ${director} (pid ${holder})`);
     const vrrp = vrrpModuleSpec(config.keepalivedConf);
     const checker = checkerModuleSpec(config.keepalivedConf);
     const daemonConfig: DaemonConfig & { coreModule?: string } = {
       director,
-      socket,
+      socket: files.socket,
+      lock: files.lock,
       dataplane: config.dataplane ?? 'per-packet',
+      ...(config.kernel !== undefined ? { kernel: kernelProfile(config.kernel).release } : {}),
       ipvsadm: config.ipvsadm,
       keepalivedConf: config.keepalivedConf,
+      ...(config.keepalivedFile ? { keepalivedFile: config.keepalivedFile } : {}),
       // sync first: it follows the VRRP instance's transitions from the very first one
       modules: [syncModuleSpec(), ...(vrrp ? [vrrp] : []), ...(checker ? [checker] : [])],
       ...this.opts.daemon,
     };
-    const cfgFile = path.join(this.lab.runDir, `director-${director}.json`);
-    fs.writeFileSync(cfgFile, JSON.stringify(daemonConfig, null, 2));
-    const proc = await host.spawn([process.execPath, directorEntry(), '--config', cfgFile], { logName: `director-${director}`, outliveOwner: this.opts.detached ?? false });
+    fs.writeFileSync(files.config, JSON.stringify(daemonConfig, null, 2), { mode: 0o600 });
+    await this.spawnDaemon(director);
+  }
+
+  private directorHost(director: string) {
+    const host = this.lab.host(director);
+    if (host.role !== 'director') throw new Error(`embedded backend: host '${director}' is a ${host.role}, not a director`);
+    return host;
+  }
+
+  /**
+   * Start the daemon from the configuration recorded in the run directory (by startDirector, here
+   * or in another process) and wait until it answers. Its lock makes a second daemon for the same
+   * director leave at once; this then says which one runs.
+   */
+  async spawnDaemon(director: string): Promise<number> {
+    const host = this.directorHost(director);
+    const files = directorFiles(this.lab.id, director);
+    if (!fs.existsSync(files.config)) throw new Error(`embedded backend: ${director} has no recorded director configuration (${files.config})`);
+    const proc = await host.spawn([process.execPath, directorEntry(), '--config', files.config], { logName: files.logName, outliveOwner: this.opts.detached ?? false });
     this.procs.set(director, proc);
     let exited = false;
     void proc.exited.then(() => {
@@ -79,8 +129,10 @@ export class EmbeddedSession implements BackendSession {
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 15_000);
     for (;;) {
       try {
-        await controlRequest(socket, { op: 'ping' }, 1000);
-        return;
+        // the answer must come from ours: another daemon holding the lock would answer too
+        const { pid } = await controlRequest<{ pid: number }>(files.socket, { op: 'ping' }, 1000);
+        if (pid === proc.pid) return proc.pid;
+        throw new Error(`pid ${pid} answered`);
       } catch {
         if (exited || Date.now() > deadline) {
           this.procs.delete(director);
@@ -112,8 +164,7 @@ export class EmbeddedSession implements BackendSession {
     const proc = this.procs.get(director);
     if (!proc) return;
     proc.kill('SIGTERM');
-    const done = await Promise.race([proc.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
-    if (!done) {
+    if (!(await settlesWithin(proc.exited, 10_000))) {
       proc.kill('SIGKILL');
       await proc.exited;
     }
@@ -140,23 +191,4 @@ export class EmbeddedSession implements BackendSession {
 /** The embedded backend bound to a built lab. */
 export function openEmbeddedBackend(lab: Lab, opts: EmbeddedBackendOptions = {}): EmbeddedSession {
   return new EmbeddedSession(lab, opts);
-}
-
-/**
- * Make sure a director of a running lab (built by another process, e.g. `lvslab up`) has a daemon:
- * start one with an empty table if its socket does not answer. The daemon outlives the caller; the
- * lab's teardown kills it (its pid is recorded).
- */
-export async function ensureDirectorDaemon(labId: string, director: string): Promise<{ started: boolean; pid?: number }> {
-  const socket = directorSocketPath(labId, director);
-  try {
-    await controlRequest(socket, { op: 'ping' }, 1000);
-    return { started: false };
-  } catch {
-    // not running (or a stale socket from a killed daemon): start one
-  }
-  const lab = await attachLab(labId);
-  const session = new EmbeddedSession(lab, { detached: true });
-  await session.startDirector(director, {});
-  return { started: true, pid: session.pidOf(director) };
 }

@@ -86,6 +86,13 @@ async function answer(conn: net.Socket, line: string, handler: ControlHandler): 
 
 export class ControlError extends Error {
   override name = 'ControlError';
+  constructor(
+    message: string,
+    /** unreachable: nothing listens on the socket; silent: connected, no answer in time; refused: the daemon answered with an error */
+    readonly kind: 'unreachable' | 'silent' | 'refused' | 'unreadable' = 'refused',
+  ) {
+    super(message);
+  }
 }
 
 /** One request over a fresh connection. Rejects with a ControlError naming the socket on failure. */
@@ -95,7 +102,7 @@ export async function controlRequest<T = unknown>(path: string, req: ControlRequ
     let buf = '';
     const timer = setTimeout(() => {
       conn.destroy();
-      reject(new ControlError(`director control socket ${path}: no answer to '${req.op}' within ${timeoutMs} ms`));
+      reject(new ControlError(`director control socket ${path}: no answer to '${req.op}' within ${timeoutMs} ms`, 'silent'));
     }, timeoutMs);
     conn.setEncoding('utf8');
     conn.on('connect', () => conn.write(JSON.stringify({ id: 1, ...req }) + '\n'));
@@ -110,13 +117,13 @@ export async function controlRequest<T = unknown>(path: string, req: ControlRequ
         if (res.ok) resolve(res.result as T);
         else reject(new ControlError(`director: ${res.error}`));
       } catch (err) {
-        reject(new ControlError(`director control socket ${path}: unreadable answer (${(err as Error).message})`));
+        reject(new ControlError(`director control socket ${path}: unreadable answer (${(err as Error).message})`, 'unreadable'));
       }
     });
     conn.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const why = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? 'no director daemon is listening' : err.message;
-      reject(new ControlError(`director control socket ${path}: ${why}`));
+      const nobody = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+      reject(new ControlError(`director control socket ${path}: ${nobody ? 'no director daemon is listening' : err.message}`, nobody ? 'unreachable' : 'silent'));
     });
   });
 }

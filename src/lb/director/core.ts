@@ -3,13 +3,16 @@
 // by the built-in `sync-engine` module so they stop with the daemon; the `sync` module
 // (sync-module.ts) follows VRRP and reports their counters.
 import { Ipvs } from '../ipvs/ipvs.js';
+import { kernelProfile } from '../ipvs/kernel.js';
 import { createSyncedCore } from './sync-attach.js';
 import { runIpvsadm } from '../ipvsadm/run.js';
 import type { IpvsCore } from './ipvs-core.js';
 import type { DirectorModule } from './modules.js';
 
-export function createCore(log: (line: string) => void = () => undefined): { core: IpvsCore; modules: DirectorModule[] } {
-  const { core: ipvs, sync } = createSyncedCore((daemons) => new Ipvs({ daemons }), { log: (l) => log(`sync: ${l}`) });
+/** The core of a director daemon; `kernel` names the kernel it models (kernelProfile; the pinned one by default). */
+export function createCore(log: (line: string) => void = () => undefined, kernel?: string): { core: IpvsCore; modules: DirectorModule[] } {
+  const profile = kernel === undefined ? undefined : kernelProfile(kernel);
+  const { core: ipvs, sync } = createSyncedCore((daemons) => new Ipvs({ daemons, kernel: profile }), { log: (l) => log(`sync: ${l}`) });
   // ipvsadm is userland: it reaches the core through its control API and snapshot
   const core: IpvsCore = {
     inbound: (h) => ipvs.inbound(h),

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlRequest } from './control.js';
-import { DirectorDaemon, splitArgs, type DaemonStatus, type QueueOpener } from './daemon.js';
+import { DirectorDaemon, splitArgs, timestamped, type DaemonStatus, type QueueOpener } from './daemon.js';
 import type { RulesSpec } from './netfilter.js';
 import { emptyQueueStats } from './nfqueue.js';
 import { FixtureCore } from '../../../test/director/fixture-core.js';
@@ -95,6 +95,35 @@ describe('DirectorDaemon', () => {
     expect((await controlRequest<DaemonStatus>(socket, { op: 'status' })).modules).toEqual({ probe: { ok: true } });
     await d.stop();
     expect(events).toEqual(['start ds1 42', 'changed 1', 'stop graceful']);
+  });
+
+  it('installs its rules again when they are removed behind its back, and says so', async () => {
+    const f = fakes();
+    let missing = ['mangle PREROUTING -j LVSLAB_PRE'];
+    let reinstalled = 0;
+    const rules = { ...f.rules, check: async () => missing, reinstall: async () => void (reinstalled++, (missing = [])) };
+    const lines: string[] = [];
+    const socket = path.join(tmp(), 'ds1.sock');
+    const d = await DirectorDaemon.start({ director: 'ds1', socket, rulesCheckMs: 20, ipvsadm: ['-A -t 192.168.1.112:80'] }, new FixtureCore(), { rules, openQueue: f.openQueue, log: (l) => lines.push(l) });
+    try {
+      for (let i = 0; i < 100 && reinstalled === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(reinstalled).toBe(1);
+      expect(lines).toContain("rules: this daemon's LVSLAB rules were removed (missing: mangle PREROUTING -j LVSLAB_PRE); installing them again");
+      expect((await controlRequest<DaemonStatus>(socket, { op: 'status' })).rulesReinstalled).toBe(1);
+      // when they cannot be installed again, it says so loudly, in the log and the status
+      missing = ['filter INPUT -j LVSLAB_IN'];
+      rules.reinstall = async () => {
+        throw new Error('iptables-restore failed: no such table');
+      };
+      for (let i = 0; i < 100 && !lines.some((l) => l.startsWith('rules: ERROR')); i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await controlRequest<DaemonStatus>(socket, { op: 'status' })).rulesError).toBe('rules were removed and could not be installed again: iptables-restore failed: no such table');
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('timestamps its log lines', () => {
+    expect(timestamped('ready', new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 6)))).toBe('2025-01-02T03:04:05.006Z ready\n');
   });
 
   it('splits ipvsadm lines and drops a leading "ipvsadm"', () => {

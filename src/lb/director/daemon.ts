@@ -4,8 +4,9 @@
 // lvs_sync_daemon: modules.ts says what they get).
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import { processStart } from '../../lab/procs.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
-import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/index.js';
+import { configToIpvsadmCommands, parseKeepalivedConf, type ConfPhase } from '../keepalived/index.js';
 import { defaultRunner } from './command.js';
 import { ControlServer, type ControlRequest } from './control.js';
 import { Dataplane, type DataplaneStats } from './dataplane.js';
@@ -26,10 +27,27 @@ export interface DaemonConfig extends HostConfig {
   /** the netlink socket: the `netlink` addon (default) or koffi (see netlink-koffi.ts) */
   transport?: 'netlink' | 'koffi';
   dataplane?: DataplaneMode;
+  /** the kernel the embedded IPVS models (a kernelProfile name); the pinned one when absent */
+  kernel?: string;
   /** ipvsadm argument lines applied at start, after the keepalived.conf's virtual servers */
   ipvsadm?: string[];
   markBase?: number;
   modules?: ModuleSpec[];
+  /** the lock file that makes this the director's only daemon (taken by main.ts before anything else) */
+  lock?: string;
+  /** how often to check that our rules are still installed (default 5000 ms; 0: never) */
+  rulesCheckMs?: number;
+}
+
+/** The rules side, abstracted so tests can drive the daemon without iptables. */
+export type RulesLike = Pick<RulesManager, 'apply' | 'remove'> & Partial<Pick<RulesManager, 'check' | 'reinstall'>>;
+
+/** The log prefix of a keepalived.conf message by the keepalived process that prints it (lab/logs.ts names them). */
+const CONF_WRITER: Record<ConfPhase, string> = { parent: 'keepalived', checker: 'checker', vrrp: 'vrrp', bfd: 'keepalived' };
+
+/** A log line as the daemon writes it: an ISO timestamp first, so `lvslab logs` can merge files. */
+export function timestamped(line: string, now = new Date()): string {
+  return `${now.toISOString()} ${line}\n`;
 }
 
 /** The queue side, abstracted so tests can drive the daemon without a kernel. */
@@ -40,7 +58,7 @@ export interface QueueLike {
 export type QueueOpener = (queue: number, handler: PacketHandler, maxlen?: number) => Promise<QueueLike>;
 
 export interface DaemonDeps {
-  rules?: Pick<RulesManager, 'apply' | 'remove'>;
+  rules?: RulesLike;
   openQueue?: QueueOpener;
   log?: (msg: string) => void;
   /** read /proc/net/netfilter/nfnetlink_queue (our netns) for the kernel's drop counters */
@@ -65,6 +83,8 @@ export interface DaemonStatus {
   /** TUN destinations: the source address and MTU their tunnel packets use */
   tunnels: Array<{ dest: string; saddr: string; mtu: number }>;
   rulesError: string | null;
+  /** times the rules were found removed behind the daemon's back and installed again */
+  rulesReinstalled: number;
   services: RuleService[];
   modules: Record<string, unknown>;
 }
@@ -85,7 +105,7 @@ export class DirectorDaemon implements DirectorHost {
   private readonly started = Date.now();
   private readonly marks: DestMarks;
   private readonly dataplane: Dataplane;
-  private readonly rules: Pick<RulesManager, 'apply' | 'remove'>;
+  private readonly rules: RulesLike;
   private readonly tunnels: Pick<TunnelRoutes, 'refresh' | 'endpointFor' | 'describe'>;
   private queue: QueueLike | null = null;
   private control: ControlServer | null = null;
@@ -93,6 +113,8 @@ export class DirectorDaemon implements DirectorHost {
   private servicesFp = '';
   private services: RuleService[] = [];
   private rulesError: string | null = null;
+  private rulesReinstalled = 0;
+  private rulesWatch: NodeJS.Timeout | null = null;
   private rulesChain: Promise<void> = Promise.resolve();
   private changeListeners: Array<(s: RuleService[]) => void> = [];
   private stopping: Promise<void> | null = null;
@@ -109,7 +131,7 @@ export class DirectorDaemon implements DirectorHost {
     this.tunnels = deps.tunnels ?? new TunnelRoutes(defaultRunner);
     this.dataplane = new Dataplane(core, this.marks, this.mode, this.tunnels);
     this.rules = deps.rules ?? new RulesManager();
-    this.log = deps.log ?? ((m) => process.stderr.write(`[director ${config.director}] ${m}\n`));
+    this.log = deps.log ?? ((m) => process.stderr.write(timestamped(m)));
   }
 
   get mode(): DataplaneMode {
@@ -118,7 +140,9 @@ export class DirectorDaemon implements DirectorHost {
 
   /** Configure the core, start the data plane and the modules, then open the control socket. */
   static async start(config: DaemonConfig, core: IpvsCore, deps: DaemonDeps = {}): Promise<DirectorDaemon> {
-    const d = new DirectorDaemon(config, core, deps);
+    // the rules carry this process as their owner, so no other daemon removes them (netfilter.ts)
+    const rules = deps.rules ?? new RulesManager(defaultRunner, { director: config.director, pid: process.pid, start: (await processStart(process.pid)) ?? 0 });
+    const d = new DirectorDaemon(config, core, { ...deps, rules });
     try {
       d.configure();
       const open: QueueOpener = deps.openQueue ?? ((queue, handler, maxlen) => NfQueue.open({ queue, maxlen, transport: config.transport }, handler));
@@ -130,6 +154,8 @@ export class DirectorDaemon implements DirectorHost {
       // timers also run on packets and on ipvsadm; this keeps expiry and the rate estimator on
       // time while the director is idle
       if (core.advance) d.ticker = setInterval(() => core.advance!(), 1000);
+      const every = config.rulesCheckMs ?? 5000;
+      if (every > 0 && rules.check) d.rulesWatch = setInterval(() => void d.checkRules(), every);
       d.log(`ready: ${d.mode} data plane (${config.transport ?? 'koffi'}), queue ${config.queue ?? 0}, ${d.services.length} service(s), control ${config.socket}`);
       return d;
     } catch (err) {
@@ -141,8 +167,10 @@ export class DirectorDaemon implements DirectorHost {
   private configure(): void {
     const lines: Array<{ line: string; from: string }> = [];
     if (this.config.keepalivedConf !== undefined) {
-      const { config, diagnostics } = parseKeepalivedConf(this.config.keepalivedConf);
-      for (const dg of diagnostics) this.log(`keepalived.conf: ${JSON.stringify(dg)}`);
+      const { config, diagnostics } = parseKeepalivedConf(this.config.keepalivedConf, { file: this.config.keepalivedFile });
+      // keepalived's own words, as its process that reads that part of the file prints them (the
+      // parent, the checker or the VRRP child); lvslab's notes after them
+      for (const dg of diagnostics) this.log(`${dg.level === 'note' ? 'note' : CONF_WRITER[dg.phase]}: ${dg.text}`);
       for (const line of configToIpvsadmCommands(config)) lines.push({ line, from: 'keepalived.conf virtual_server' });
     }
     for (const line of this.config.ipvsadm ?? []) lines.push({ line, from: 'ipvsadm' });
@@ -156,6 +184,30 @@ export class DirectorDaemon implements DirectorHost {
     const r = this.core.ipvsadm(argv, stdin);
     await this.syncRules(false);
     return r;
+  }
+
+  /**
+   * The rules watch: a daemon whose rules were removed behind its back (a flush, another process
+   * cleaning up) installs them again and says so; if it cannot, it says that loudly (log, status).
+   */
+  private checkRules(): Promise<void> {
+    const run = async () => {
+      if (this.stopping || !this.rules.check || !this.rules.reinstall) return;
+      const missing = await this.rules.check();
+      if (missing.length === 0) return;
+      this.log(`rules: this daemon's LVSLAB rules were removed (missing: ${missing.join('; ')}); installing them again`);
+      try {
+        await this.rules.reinstall();
+        this.rulesReinstalled++;
+        this.rulesError = null;
+        this.log('rules: installed again');
+      } catch (err) {
+        this.rulesError = `rules were removed and could not be installed again: ${(err as Error).message}`;
+        this.log(`rules: ERROR: ${this.rulesError}`);
+      }
+    };
+    this.rulesChain = this.rulesChain.then(run, run);
+    return this.rulesChain;
   }
 
   onServicesChanged(cb: (services: RuleService[]) => void): void {
@@ -225,6 +277,7 @@ export class DirectorDaemon implements DirectorHost {
       marks: this.marks.describe(),
       tunnels: this.tunnels.describe(),
       rulesError: this.rulesError,
+      rulesReinstalled: this.rulesReinstalled,
       services: this.services,
       modules,
     };
@@ -267,6 +320,7 @@ export class DirectorDaemon implements DirectorHost {
 
   private async teardown(how: 'graceful' | 'kill'): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
+    if (this.rulesWatch) clearInterval(this.rulesWatch);
     for (const m of [...this.modules].reverse()) {
       try {
         await m.stop(how);

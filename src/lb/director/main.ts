@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The director daemon's process entry: `node dist/lb/director/main.js --config FILE`, started by the
-// embedded backend inside a director's namespace (`ip netns exec lvs-<id>-<director>`). It runs
-// until SIGTERM/SIGINT or a control `stop`, and removes its rules on the way out.
+// embedded backend inside a director's namespace (`ip netns exec lvs-<id>-<director>`). It takes
+// the director's lock first (lock.ts: one daemon per director; a second one leaves at once, touching
+// nothing), runs until SIGTERM/SIGINT or a control `stop`, and removes its rules on the way out.
+// Every line it logs starts with an ISO timestamp.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DirectorDaemon, type DaemonConfig } from './daemon.js';
+import { DirectorDaemon, timestamped, type DaemonConfig } from './daemon.js';
 import { createCore } from './core.js';
 import type { IpvsCore } from './ipvs-core.js';
+import { HeldLock, lockHolder } from './lock.js';
 import type { DirectorModule } from './modules.js';
 
 const ConfigSchema = z.object({
@@ -17,17 +20,24 @@ const ConfigSchema = z.object({
   queueMaxlen: z.number().int().min(1).max(1 << 20).optional(),
   transport: z.enum(['netlink', 'koffi']).optional(),
   dataplane: z.enum(['per-packet', 'offload']).optional(),
+  kernel: z.string().min(1).optional(),
   ipvsadm: z.array(z.string()).optional(),
   keepalivedConf: z.string().optional(),
+  keepalivedFile: z.string().optional(),
+  lock: z.string().min(1).optional(),
+  rulesCheckMs: z.number().int().min(0).max(3_600_000).optional(),
   markBase: z.number().int().positive().optional(),
   modules: z.array(z.object({ import: z.string().min(1), options: z.unknown().optional() })).optional(),
   /** test seam: a module whose default export builds the IPVS core (default: the embedded IPVS) */
   coreModule: z.string().optional(),
 });
 
-function fail(msg: string): never {
-  process.stderr.write(`lvslab director: ${msg}\n`);
-  process.exit(2);
+/** Exit status of a daemon that found another one running for its director. */
+const EXIT_LOCKED = 3;
+
+function fail(msg: string, status = 2): never {
+  process.stderr.write(timestamped(`lvslab director: ${msg}`));
+  process.exit(status);
 }
 
 const { values } = parseArgs({ options: { config: { type: 'string' } }, allowPositionals: false });
@@ -44,19 +54,33 @@ if (!parsed.success) {
 }
 const { coreModule, ...config } = parsed.data as DaemonConfig & { coreModule?: string };
 
-const log = (m: string) => process.stderr.write(`[director ${config.director}] ${m}\n`);
+// Before the queue, the rules or the socket: a second daemon must leave without touching the first's.
+let lock: HeldLock | undefined;
+if (config.lock) {
+  lock = HeldLock.tryAcquire(config.lock, `director daemon ${config.director}`);
+  if (!lock) {
+    const pid = lockHolder(config.lock);
+    fail(`another director daemon is running on ${config.director}${pid ? ` (pid ${pid})` : ''}: it holds ${config.lock}; not starting a second one`, EXIT_LOCKED);
+  }
+}
+
+const log = (m: string) => process.stderr.write(timestamped(m));
 let core: IpvsCore;
 let builtin: DirectorModule[] = [];
 if (coreModule) {
   const m = (await import(coreModule)) as { default: () => IpvsCore };
   core = m.default();
 } else {
-  ({ core, modules: builtin } = createCore(log));
+  try {
+    ({ core, modules: builtin } = createCore(log, config.kernel));
+  } catch (err) {
+    fail(`config ${values.config}: kernel: ${(err as Error).message}`);
+  }
 }
 
 // A packet or a module must never take the data plane down: log and carry on.
-process.on('uncaughtException', (err) => process.stderr.write(`[director ${config.director}] uncaught: ${err.stack ?? err}\n`));
-process.on('unhandledRejection', (err) => process.stderr.write(`[director ${config.director}] unhandled rejection: ${String(err)}\n`));
+process.on('uncaughtException', (err) => log(`uncaught: ${err.stack ?? err}`));
+process.on('unhandledRejection', (err) => log(`unhandled rejection: ${String(err)}`));
 
 let daemon: DirectorDaemon;
 try {
@@ -69,7 +93,11 @@ const stop = (sig: string) => {
   if (stopping) return;
   stopping = true;
   daemon.log(`${sig}: stopping`);
-  void daemon.stop().then(() => process.exit(0));
+  void daemon.stop().then(() => {
+    daemon.log('stopped');
+    lock?.release();
+    process.exit(0);
+  });
   setTimeout(() => process.exit(1), 10_000).unref();
 };
 process.on('SIGTERM', () => stop('SIGTERM'));

@@ -36,6 +36,8 @@ export interface HostConfig {
   readonly director: string;
   /** keepalived.conf text (its virtual_server blocks configure the core at start; modules read the rest) */
   readonly keepalivedConf?: string;
+  /** the file it came from, as messages about it name it (default `keepalived.conf`) */
+  readonly keepalivedFile?: string;
 }
 
 /** Events the hosted modules publish to each other through the daemon. */

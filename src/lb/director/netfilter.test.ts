@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Runner } from './command.js';
-import { RulesManager, renderIptables, renderNft, routedDests, type RulesSpec } from './netfilter.js';
+import { processStart } from '../../lab/procs.js';
+import { RulesManager, chainOwners, jumpsIn, ownerComment, renderIptables, renderNft, routedDests, type RulesOwner, type RulesSpec } from './netfilter.js';
 
 const nat: RulesSpec = {
   queue: 3,
@@ -92,5 +93,73 @@ describe('RulesManager', () => {
   it('reports a failing iptables-restore clearly', async () => {
     const run: Runner = async (cmd) => (cmd === 'iptables-restore' ? { exitCode: 1, stdout: '', stderr: 'iptables-restore: line 3 failed' } : { exitCode: 0, stdout: '[]', stderr: '' });
     await expect(new RulesManager(run).apply(nat)).rejects.toThrow('iptables-restore failed: iptables-restore: line 3 failed');
+  });
+});
+
+describe('owned rules', () => {
+  const me: RulesOwner = { director: 'ds1', pid: 4242, start: 99 };
+
+  it('each of our chains starts with its owner, and iptables-save gives the owner back', () => {
+    const t = renderIptables(nat, true, me);
+    for (const chain of ['LVSLAB_PRE', 'LVSLAB_POST', 'LVSLAB_IN']) {
+      const lines = t.split('\n');
+      const flush = lines.indexOf(`-F ${chain}`);
+      expect(lines[flush + 1]).toBe(`-A ${chain} -m comment --comment lvslab-owner:ds1:4242:99`);
+    }
+    const save = ['*mangle', ':LVSLAB_PRE - [0:0]', '-A PREROUTING -j LVSLAB_PRE', `-A LVSLAB_PRE -m comment --comment ${ownerComment(me)}`, 'COMMIT', '*filter', '-A INPUT -j LVSLAB_IN', '-A LVSLAB_IN -m comment --comment "lvslab-owner:ds2:7:8"', 'COMMIT'].join('\n');
+    expect(chainOwners(save)).toEqual(new Map([['mangle/LVSLAB_PRE', me], ['filter/LVSLAB_IN', { director: 'ds2', pid: 7, start: 8 }]]));
+    expect(jumpsIn(save)).toEqual(new Set(['mangle/PREROUTING/LVSLAB_PRE', 'filter/INPUT/LVSLAB_IN']));
+  });
+
+  /** A namespace's iptables as a fake runner sees it: iptables-save prints `save`. */
+  function fakeNs(save: () => string) {
+    const calls: string[] = [];
+    const inputs: string[] = [];
+    const run: Runner = async (cmd, args, input) => {
+      calls.push([cmd, ...args].join(' '));
+      if (input !== undefined) inputs.push(input);
+      if (cmd === 'iptables-save') return { exitCode: 0, stdout: save(), stderr: '' };
+      if (cmd === 'ip' && args[1] === 'rule') return { exitCode: 0, stdout: '[]', stderr: '' };
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    return { calls, inputs, run };
+  }
+
+  it("never removes a live daemon's rules: a second daemon refuses to install, and leaves them on its way out", async () => {
+    // the rules of a daemon that runs: this very process, under another director's name
+    const live: RulesOwner = { director: 'ds1', pid: process.pid, start: (await processStart(process.pid))! };
+    const ns = fakeNs(() => ['*mangle', '-A PREROUTING -j LVSLAB_PRE', '-A POSTROUTING -j LVSLAB_POST', `-A LVSLAB_PRE -m comment --comment ${ownerComment(live)}`, `-A LVSLAB_POST -m comment --comment ${ownerComment(live)}`, 'COMMIT'].join('\n'));
+    const second = new RulesManager(ns.run, { director: 'ds1', pid: 1, start: 1 });
+    await expect(second.apply(nat)).rejects.toThrow(`belong to a running director daemon (ds1, pid ${process.pid}): not touching them`);
+    expect(ns.calls.filter((c) => c.startsWith('iptables ') || c.startsWith('iptables-restore'))).toEqual([]);
+    const problems = await second.remove();
+    expect(problems.join('\n')).toContain(`mangle/LVSLAB_PRE belongs to another director daemon (pid ${process.pid}): left alone`);
+    expect(ns.calls.some((c) => / -t mangle -(D|F|X) /.test(c) && c.includes('LVSLAB_PRE'))).toBe(false);
+  });
+
+  it("clears a dead daemon's leftovers before installing its own", async () => {
+    const dead: RulesOwner = { director: 'ds1', pid: 2 ** 22 + 1, start: 1 };
+    const ns = fakeNs(() => ['*mangle', '-A PREROUTING -j LVSLAB_PRE', `-A LVSLAB_PRE -m comment --comment ${ownerComment(dead)}`, 'COMMIT'].join('\n'));
+    await new RulesManager(ns.run, me).apply(nat);
+    expect(ns.calls).toContain('iptables -w 5 -t mangle -D PREROUTING -j LVSLAB_PRE');
+    expect(ns.calls.some((c) => c.startsWith('iptables-restore'))).toBe(true);
+  });
+
+  it('check() names what went missing behind its back, and reinstall() puts the jumps back', async () => {
+    const full = ['*raw', '-A PREROUTING -j LVSLAB_PRE', `-A LVSLAB_PRE -m comment --comment ${ownerComment(me)}`, 'COMMIT', '*mangle', '-A PREROUTING -j LVSLAB_PRE', '-A POSTROUTING -j LVSLAB_POST', `-A LVSLAB_PRE -m comment --comment ${ownerComment(me)}`, `-A LVSLAB_POST -m comment --comment ${ownerComment(me)}`, 'COMMIT', '*filter', '-A INPUT -j LVSLAB_IN', '-A FORWARD -j LVSLAB_IN', `-A LVSLAB_IN -m comment --comment ${ownerComment(me)}`, 'COMMIT'].join('\n');
+    let state = '';
+    const ns = fakeNs(() => state);
+    const m = new RulesManager(ns.run, me);
+    await m.apply(nat);
+    state = full;
+    expect(await m.check()).toEqual([]);
+    state = full.replace('-A PREROUTING -j LVSLAB_PRE\n-A POSTROUTING', '-A POSTROUTING');
+    expect(await m.check()).toEqual(['mangle PREROUTING -j LVSLAB_PRE']);
+    state = '';
+    expect(await m.check()).toHaveLength(9);
+    ns.inputs.length = 0;
+    await m.reinstall();
+    expect(ns.inputs[0]).toContain('-I PREROUTING 1 -j LVSLAB_PRE');
+    expect(ns.inputs[0]).toContain(`-A LVSLAB_IN -m comment --comment ${ownerComment(me)}`);
   });
 });

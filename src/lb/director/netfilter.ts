@@ -2,6 +2,10 @@
 // the configured services: which packets are queued to us, which bypass conntrack, how a verdict
 // mark becomes DR forwarding or (offload) kernel DNAT, and how "reject" becomes an ICMP port
 // unreachable. Rendering is pure (tested without root); `RulesManager` applies and removes it.
+// The rules are owned: the first rule of each of our chains is a comment naming the daemon that
+// filled it (director, pid, start time), and only that daemon removes them — a leftover of a dead
+// one is cleared by the next, one of a live one is never touched.
+import { isAlive } from '../../lab/procs.js';
 import type { Forwarding, ServiceKey } from '../ipvs/types.js';
 import { defaultRunner, type Runner } from './command.js';
 
@@ -53,11 +57,50 @@ export const JUMPS: ReadonlyArray<readonly [string, string, string]> = [
   ['filter', 'FORWARD', CHAIN_IN],
 ];
 
+/** The daemon that owns the rules: its director and process (pid + start time, so a reused pid is not it). */
+export interface RulesOwner {
+  director: string;
+  pid: number;
+  start: number;
+}
+
+const OWNER_TAG = 'lvslab-owner';
+
+/** The comment that marks a chain as filled by `o` (no spaces: iptables-save prints it unquoted). */
+export function ownerComment(o: RulesOwner): string {
+  return `${OWNER_TAG}:${o.director}:${o.pid}:${o.start}`;
+}
+
+/** Owners named in iptables-save output, per `table/chain` of ours. */
+export function chainOwners(save: string): Map<string, RulesOwner> {
+  const out = new Map<string, RulesOwner>();
+  let table = '';
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim();
+    const m = /^-A (\S+) .*--comment "?lvslab-owner:([^:\s"]+):(\d+):(\d+)"?/.exec(line);
+    if (m) out.set(`${table}/${m[1]}`, { director: m[2], pid: Number(m[3]), start: Number(m[4]) });
+  }
+  return out;
+}
+
+/** The jumps into our chains present in iptables-save output, as `table/BUILTIN/OURS`. */
+export function jumpsIn(save: string): Set<string> {
+  const out = new Set<string>();
+  let table = '';
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim();
+    const m = /^-A (\S+) -j (LVSLAB_\S+)$/.exec(line.trim());
+    if (m) out.add(`${table}/${m[1]}/${m[2]}`);
+  }
+  return out;
+}
+
 /**
  * iptables-restore --noflush input that (re)fills our chains. With `withJumps` it also creates the
- * chains' jumps from the built-in chains (first install only).
+ * chains' jumps from the built-in chains (first install only). With an owner, each chain starts
+ * with the owner's comment.
  */
-export function renderIptables(spec: RulesSpec, withJumps: boolean): string {
+export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: RulesOwner): string {
   const q = `-j NFQUEUE --queue-num ${spec.queue} --queue-bypass`;
   const raw = new Set<string>();
   const pre = new Set<string>();
@@ -99,6 +142,7 @@ export function renderIptables(spec: RulesSpec, withJumps: boolean): string {
     for (const [chain] of chains) out.push(`:${chain} - [0:0]`);
     for (const [chain, rules] of chains) {
       out.push(`-F ${chain}`);
+      if (owner) out.push(`-A ${chain} -m comment --comment ${ownerComment(owner)}`);
       for (const r of rules) out.push(`-A ${chain} ${r}`);
     }
     if (withJumps) for (const [t, builtin, ours] of JUMPS) if (t === name) out.push(`-I ${builtin} 1 -j ${ours}`);
@@ -181,14 +225,19 @@ export class RulesManager {
   private routes = new Map<number, string>();
   private localMoved = false;
   private nftUsed = false;
+  private last: RulesSpec | undefined;
 
-  constructor(private readonly run: Runner = defaultRunner) {}
+  constructor(
+    private readonly run: Runner = defaultRunner,
+    private readonly owner?: RulesOwner,
+  ) {}
 
   async apply(spec: RulesSpec): Promise<void> {
     if (!this.installed) await this.removeLeftovers();
-    const r = await this.run('iptables-restore', ['-w', '5', '--noflush'], renderIptables(spec, !this.installed));
+    const r = await this.run('iptables-restore', ['-w', '5', '--noflush'], renderIptables(spec, !this.installed, this.owner));
     if (r.exitCode !== 0) throw new Error(`iptables-restore failed: ${r.stderr.trim()}`);
     this.installed = true;
+    this.last = spec;
     if (spec.mode === 'offload' || this.nftUsed) {
       const n = await this.run('nft', ['-f', '-'], renderNft(spec));
       if (n.exitCode !== 0) throw new Error(`nft failed: ${n.stderr.trim()}`);
@@ -197,17 +246,29 @@ export class RulesManager {
     await this.applyRoutes(routedDests(spec));
   }
 
-  /** Remove everything we installed; never throws (used on shutdown). Returns problems seen. */
+  /**
+   * Remove everything we installed; never throws (used on shutdown). Returns problems seen. Chains
+   * another (live) daemon owns are left alone: only the owner removes its rules.
+   */
   async remove(): Promise<string[]> {
     const problems: string[] = [];
-    await this.applyRoutes(new Map()).catch((e: Error) => problems.push(e.message));
-    if (this.nftUsed) await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
+    const foreign = new Map<string, RulesOwner>();
+    if (this.owner) {
+      const save = await this.run('iptables-save', []);
+      for (const [key, o] of chainOwners(save.stdout)) if (!this.isUs(o)) foreign.set(key, o);
+      for (const [key, o] of foreign) problems.push(`${key} belongs to another director daemon (pid ${o.pid}): left alone`);
+    }
+    const ownsAll = foreign.size === 0;
+    if (ownsAll) await this.applyRoutes(new Map()).catch((e: Error) => problems.push(e.message));
+    if (this.nftUsed && ownsAll) await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
     this.nftUsed = false;
     for (const [t, builtin, ours] of JUMPS) {
+      if (foreign.has(`${t}/${ours}`)) continue;
       const r = await this.run('iptables', ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);
       if (r.exitCode !== 0 && this.installed) problems.push(`iptables -t ${t} -D ${builtin} -j ${ours}: ${r.stderr.trim()}`);
     }
     for (const [t, , ours] of JUMPS) {
+      if (foreign.has(`${t}/${ours}`)) continue;
       await this.run('iptables', ['-w', '5', '-t', t, '-F', ours]);
       await this.run('iptables', ['-w', '5', '-t', t, '-X', ours]);
     }
@@ -215,8 +276,56 @@ export class RulesManager {
     return problems;
   }
 
-  /** A daemon killed with SIGKILL leaves its rules behind: clear them before installing ours. */
+  /**
+   * What is missing of the rules we installed (jumps, chains, our owner mark, the offload nft
+   * table): empty while everything is in place. Someone else's `iptables -F`, a flush of the
+   * namespace, a second daemon that cleaned up on its way out — all show here.
+   */
+  async check(): Promise<string[]> {
+    if (!this.installed || !this.owner) return [];
+    const save = await this.run('iptables-save', []);
+    if (save.exitCode !== 0) return [`iptables-save failed: ${save.stderr.trim()}`];
+    const jumps = jumpsIn(save.stdout);
+    const owners = chainOwners(save.stdout);
+    const missing: string[] = [];
+    for (const [t, builtin, ours] of JUMPS) {
+      if (!jumps.has(`${t}/${builtin}/${ours}`)) missing.push(`${t} ${builtin} -j ${ours}`);
+    }
+    for (const [t, , ours] of new Map(JUMPS.map((j) => [`${j[0]}/${j[2]}`, j])).values()) {
+      const o = owners.get(`${t}/${ours}`);
+      if (!o) missing.push(`${t} ${ours} (chain or its owner mark)`);
+      else if (!this.isUs(o)) missing.push(`${t} ${ours} (now marked as pid ${o.pid}'s)`);
+    }
+    if (this.nftUsed && (await this.run('nft', ['list', 'table', 'ip', NFT_TABLE])).exitCode !== 0) missing.push(`nft table ip ${NFT_TABLE}`);
+    return missing;
+  }
+
+  /** Install the last applied rules again from scratch (after check() found some gone). */
+  async reinstall(): Promise<void> {
+    if (!this.last) return;
+    this.installed = false;
+    this.routes.clear();
+    await this.apply(this.last);
+  }
+
+  private isUs(o: RulesOwner): boolean {
+    return !!this.owner && o.director === this.owner.director && o.pid === this.owner.pid && o.start === this.owner.start;
+  }
+
+  /**
+   * A daemon killed with SIGKILL leaves its rules behind: clear them before installing ours. Rules
+   * whose owner still runs are another daemon's: refuse rather than take its director down.
+   */
   private async removeLeftovers(): Promise<void> {
+    if (this.owner) {
+      const save = await this.run('iptables-save', []);
+      for (const o of chainOwners(save.stdout).values()) {
+        if (this.isUs(o)) continue;
+        if (await isAlive({ pid: o.pid, start: o.start })) {
+          throw new Error(`the LVSLAB rules in this namespace belong to a running director daemon (${o.director}, pid ${o.pid}): not touching them`);
+        }
+      }
+    }
     for (const [t, builtin, ours] of JUMPS) {
       for (let i = 0; i < 8; i++) {
         const r = await this.run('iptables', ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);

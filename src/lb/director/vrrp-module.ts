@@ -19,7 +19,7 @@ const factory: DirectorModuleFactory = (options: unknown): DirectorModule => {
     async start(host: DirectorHost) {
       const text = opts.keepalivedConf ?? host.config.keepalivedConf;
       if (!text) throw new Error('vrrp module: no keepalived.conf (neither module options nor the daemon config have one)');
-      const { config } = loadVrrpConfig(text, opts.interfaces ? { interfaces: opts.interfaces } : {});
+      const { config } = loadVrrpConfig(text, { file: host.config.keepalivedFile, ...(opts.interfaces ? { interfaces: opts.interfaces } : {}) });
       speaker = await VrrpSpeaker.start({
         config,
         log: (l) => host.log(`vrrp: ${l}`),

@@ -55,7 +55,8 @@ export class Conn implements HashedConn<Conn>, XmitConn {
   readonly fwmark: number;
   /** unhashed and counted out */
   dead = false;
-  /** expired early (expire_now: conn reuse, gone dest), which also drops an unassured template */
+  /** deleted (ip_vs_conn_del sets its timeout to 0), which also drops the controlling template when
+   * that is left unused and unassured */
   killed = false;
   /** free for the sync daemon's per-conn bookkeeping (in_pkts, old_state, sync_endtime) */
   ext: unknown = undefined;
@@ -154,12 +155,8 @@ export class ConnLifecycle {
     flags |= connFlags;
     cp.flags = flags;
     cp.dest = dest;
-    if (!(flags & IP_VS_CONN_F_TEMPLATE)) {
-      if (flags & IP_VS_CONN_F_INACTIVE) dest.inactConns++;
-      else dest.activeConns++;
-    } else dest.persistConns++;
+    dest.bind((flags & IP_VS_CONN_F_TEMPLATE) !== 0, (flags & IP_VS_CONN_F_INACTIVE) !== 0);
     dest.refs++;
-    dest.checkOverloadOnBind();
   }
 
   /**
@@ -178,12 +175,8 @@ export class ConnLifecycle {
   private unbindDest(cp: Conn): void {
     const dest = cp.dest;
     if (dest === null) return;
-    if (!(cp.flags & IP_VS_CONN_F_TEMPLATE)) {
-      if (cp.flags & IP_VS_CONN_F_INACTIVE) dest.inactConns--;
-      else dest.activeConns--;
-    } else dest.persistConns--;
+    dest.unbind((cp.flags & IP_VS_CONN_F_TEMPLATE) !== 0, (cp.flags & IP_VS_CONN_F_INACTIVE) !== 0);
     dest.refs--;
-    dest.checkOverloadOnUnbind();
   }
 
   /** ip_vs_conn_put: restart the conn's timer with its current timeout. */
@@ -219,20 +212,26 @@ export class ConnLifecycle {
     if (ct !== null) {
       cp.control = null;
       ct.nControl--;
-      // drop a controlling template that was never assured once its last conn was killed early
-      if (cp.killed && ct.nControl === 0 && (!(ct.flags & IP_VS_CONN_F_TEMPLATE) || !(ct.state & IP_VS_CTPL_S_ASSURED))) {
-        ct.killed = true;
-        this.expire(ct, at);
-      }
+      // a deleted conn drops its controlling template once that is unused and was never assured
+      if (cp.killed && ct.nControl === 0 && (!(ct.flags & IP_VS_CONN_F_TEMPLATE) || !(ct.state & IP_VS_CTPL_S_ASSURED))) this.del(ct, at);
     }
     this.unbindDest(cp);
     for (const o of this.observers) o.expired?.(cp);
   }
 
-  /** ip_vs_conn_expire_now: the timer fires at once (timeout 0). */
+  /** ip_vs_conn_expire_now: the timer fires at once; the timeout stays, so a controlling template is
+   * left to its own timer (conn reuse, a gone dest, a one-packet conn after its packet). */
   expireNow(cp: Conn, now: number): void {
-    cp.killed = true;
-    cp.timeout = 0;
+    this.expire(cp, now);
+  }
+
+  /** ip_vs_conn_del: a controlled conn's timeout becomes 0 and it expires at once, taking an unused,
+   * unassured template down with it (the flush of expire_nodest_conn). */
+  del(cp: Conn, now: number): void {
+    if (cp.control !== null) {
+      cp.killed = true;
+      cp.timeout = 0;
+    }
     this.expire(cp, now);
   }
 
@@ -280,8 +279,8 @@ export class ConnLifecycle {
     for (const cp of victims) {
       if (cp.dead) continue;
       const ct = cp.control;
-      this.expireNow(cp, now);
-      if (ct !== null && !ct.dead && ct.nControl === 0) this.expireNow(ct, now);
+      this.del(cp, now);
+      if (ct !== null && !ct.dead && ct.nControl === 0) this.del(ct, now);
     }
   }
 

@@ -5,7 +5,7 @@
 // restarts its timer, and the verdict (xmit.ts) says what the director does with the packet.
 import type { CoreTime } from './clock.js';
 import { Conn, type ConnLifecycle } from './conn.js';
-import type { IpvsCtl } from './ctl.js';
+import { FTPDATA, FTPPORT, type IpvsCtl } from './ctl.js';
 import type { Dest, Service } from './ip_vs.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_TEMPLATE, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT } from './flags.js';
 import type { TimeoutTable } from './proto.js';
@@ -18,8 +18,6 @@ import { ACCEPT } from './xmit.js';
 const DROP_NODEST: Verdict = Object.freeze({ action: 'drop', reason: 'destination of the connection is not available' });
 const REJECT_NODEST: Verdict = Object.freeze({ action: 'reject', reason: 'no destination available' });
 
-const FTPPORT = 21;
-const FTPDATA = 20;
 
 /** What the packet path works with: the rest of the namespace's IPVS. */
 export interface CoreContext {

@@ -1,11 +1,12 @@
 // The control plane: thresholds, the dest trash, and what the kernel refuses (as ipvsadm shows it).
 import { describe, expect, it } from 'vitest';
 import { lab, picks, rrLab as rr } from '../../../test/ipvs/testkit.js';
+import { kernelProfile } from './kernel.js';
 
 const VIP = '192.168.1.112:80';
 
 describe('thresholds', () => {
-  it('-x marks a dest overloaded at u_threshold and clears it below 3/4 of it', () => {
+  it('-x marks a dest overloaded at u_threshold and clears it below the lower one, u - u/4', () => {
     const l = lab();
     l.run(`-A -u ${VIP} -s rr`, `-a -u ${VIP} -r 10.0.0.101:80 -m -x 4`, `-a -u ${VIP} -r 10.0.0.102:80 -m`);
     // rr alternates until .101 holds 4 conns, then skips it
@@ -17,7 +18,7 @@ describe('thresholds', () => {
     expect(d.overload).toBe(true);
   });
 
-  it('hysteresis: cleared at total*4 < u*3, or below l_threshold when set', () => {
+  it('hysteresis: cleared when totalconns leaves l_threshold_val (u - u/4, or l_threshold when set)', () => {
     const l = lab();
     l.run(`-A -t ${VIP} -s rr`, `-a -t ${VIP} -r 10.0.0.101:80 -m -x 4`);
     const d = l.ipvs.services[0].dests[0];
@@ -45,6 +46,60 @@ describe('thresholds', () => {
     expect(e.overload).toBe(true); // 1 < 1 is false
     m.advance(1);
     expect(e.overload).toBe(false);
+  });
+
+  it('pinned kernel: templates do not count toward the thresholds (totalconns is normal conns only)', () => {
+    const l = lab();
+    l.run(`-A -u ${VIP} -s rr -p 60`, `-a -u ${VIP} -r 10.0.0.101:80 -m -x 2`);
+    const d = l.ipvs.services[0].dests[0];
+    l.conn('udp', '10.9.0.1:1', VIP);
+    expect({ persist: d.persistConns, total: d.totalConns(), overload: d.overload }).toEqual({ persist: 1, total: 1, overload: false });
+    l.conn('udp', '10.9.0.1:2', VIP);
+    expect(d.overload).toBe(true);
+    // mainline counted the template in: one conn and its template already reach -x 2
+    const m = lab({ kernel: kernelProfile('6.1') });
+    m.run(`-A -u ${VIP} -s rr -p 60`, `-a -u ${VIP} -r 10.0.0.101:80 -m -x 2`);
+    m.conn('udp', '10.9.0.1:1', VIP);
+    expect(m.ipvs.services[0].dests[0].overload).toBe(true);
+  });
+
+  it('pinned kernel: between the thresholds the flag is kept both ways; an edit of a threshold re-evaluates it', () => {
+    const l = lab({ sysctl: {} });
+    l.run('--set 0 0 10', `-A -u ${VIP} -s rr`, `-a -u ${VIP} -r 10.0.0.101:80 -m -x 4 -y 2`);
+    const d = l.ipvs.services[0].dests[0];
+    for (let i = 0; i < 3; i++) {
+      l.conn('udp', `10.9.0.1:${i + 1}`, VIP);
+      l.advance(1);
+    }
+    // 3: below u, never overloaded on the way up
+    expect(d.overload).toBe(false);
+    l.conn('udp', '10.9.0.1:4', VIP);
+    expect(d.overload).toBe(true);
+    l.advance(7.5); // the first conn expired: 3 conns, between l and u: kept
+    expect([d.totalConns(), d.overload]).toEqual([3, true]);
+    l.advance(1); // 2: still kept (cleared only when leaving l = 2)
+    expect([d.totalConns(), d.overload]).toEqual([2, true]);
+    l.advance(1);
+    expect([d.totalConns(), d.overload]).toEqual([1, false]);
+    // an edit that changes a threshold re-evaluates with mode 0: set at >= u
+    l.run(`-e -u ${VIP} -r 10.0.0.101:80 -m -x 1`);
+    expect(d.overload).toBe(true);
+    // the same thresholds again change nothing
+    l.advance(1);
+    expect(d.totalConns()).toBe(0);
+    expect(d.overload).toBe(false);
+  });
+
+  it('overhead: (activeconns << 8) + totalconns on the pinned kernel, + inactconns on mainline', () => {
+    for (const [kernel, want] of [[undefined, 256 + 3], [kernelProfile('6.1'), 256 + 2]] as const) {
+      const l = lab({ kernel });
+      l.run(`-A -t ${VIP} -s rr`, `-a -t ${VIP} -r 10.0.0.101:80 -m`);
+      // three SYNs (SYN_RECV, active); the server resets two of them (CLOSE, inactive)
+      for (let i = 1; i <= 3; i++) l.conn('tcp', `10.9.0.1:${i}`, VIP);
+      for (let i = 2; i <= 3; i++) l.packet('tcp', `10.9.0.1:${i}`, VIP, 'out', 'R');
+      const d = l.ipvs.services[0].dests[0];
+      expect([d.activeConns, d.inactConns, d.overhead()]).toEqual([1, 2, want]);
+    }
   });
 
   it('rejects a lower threshold above the upper one, as the kernel does (ERANGE)', () => {
@@ -165,5 +220,19 @@ describe('control plane', () => {
     l.run('--start-daemon master --mcast-interface eth1 --syncid 5');
     expect(l.run('-L --daemon')).toContain('master sync daemon (mcast=eth1, syncid=5');
     expect(l.ipvsadm(['--start-daemon', 'master']).stderr).toBe('Daemon has already run\n');
+  });
+});
+
+describe('ip_vs_service_find', () => {
+  it('gives FTP data (port 20, or 1024 and up) to an FTP service of the address, then a port-zero one', () => {
+    const l = lab();
+    l.run('-A -t 10.0.0.100:21 -s rr', '-A -t 10.0.0.101:0 -s rr -p 60', '-A -u 10.0.0.100:21 -s rr');
+    const ctl = (l.ipvs as unknown as { ctl: { findService(p: number, v: number, port: number, m: number): { port: number; protocol: number } | null } }).ctl;
+    const v100 = 0x0a000064;
+    expect(ctl.findService(6, v100, 5000, 0)?.port).toBe(21);
+    expect(ctl.findService(6, v100, 20, 0)?.port).toBe(21);
+    expect(ctl.findService(6, v100, 80, 0)).toBeNull();
+    expect(ctl.findService(17, v100, 5000, 0)).toBeNull();
+    expect(ctl.findService(6, v100 + 1, 8080, 0)?.port).toBe(0);
   });
 });

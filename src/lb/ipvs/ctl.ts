@@ -9,11 +9,19 @@ import type { ConnLifecycle } from './conn.js';
 import { Dest, Service } from './ip_vs.js';
 import { errnoOf, type CtlError, type Errno, type IpvsOp } from './errno.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED_MASK, SCHED_FLAG_BITS } from './flags.js';
+import type { KernelProfile } from './kernel.js';
 import type { TimeoutTable } from './proto.js';
-import { createScheduler, type SchedEnv } from './sched/index.js';
+import { createScheduler, type SchedEnv, type Scheduler } from './sched/index.js';
 import type { Stats } from './stats.js';
-import type { CtlCommand, DaemonControl, DestOptions, DestSnapshot, IpvsSysctl, ServiceKey, ServiceOptions, ServiceSnapshot } from './types.js';
+import { IPPROTO_TCP, type CtlCommand, type DaemonControl, type DestOptions, type DestSnapshot, type IpvsSysctl, type ServiceKey, type ServiceOptions, type ServiceSnapshot } from './types.js';
 
+/** ip_vs_set_timeout's bound, INT_MAX / HZ seconds (HZ 250: Debian's amd64 build and the Kconfig default) */
+const MAX_SET_TIMEOUT_S = Math.floor(0x7fffffff / 250);
+/** the FTP control and data ports, which IPVS knows by number */
+export const FTPPORT = 21;
+export const FTPDATA = 20;
+/** net.ipv4.ip_unprivileged_port_start's default: ports below need CAP_NET_BIND_SERVICE */
+const IP_PROT_SOCK = 1024;
 /** IP_VS_DEST_TRASH_PERIOD */
 const DEST_TRASH_PERIOD_MS = 120_000;
 /** The persistence engines the kernel knows (ip_vs_pe.c: only "sip"). */
@@ -41,6 +49,8 @@ export interface CtlContext {
   readonly timeouts: TimeoutTable;
   readonly schedEnv: SchedEnv;
   readonly daemons: DaemonControl;
+  /** the kernel modelled: its scheduler modules and connection counting (kernel.ts) */
+  readonly kernel: KernelProfile;
 }
 
 export class IpvsCtl {
@@ -84,8 +94,8 @@ export class IpvsCtl {
       case 'zero':
         return this.zero(cmd.service);
       case 'set-timeout':
-        // ip_vs_set_timeout: 0 leaves a value unchanged
-        if (cmd.tcp < 0 || cmd.tcpfin < 0 || cmd.udp < 0) return refuse('set-timeout', 'EINVAL');
+        // ip_vs_set_timeout: 0 leaves a value unchanged; each must lie in 0..INT_MAX/HZ
+        for (const v of [cmd.tcp, cmd.tcpfin, cmd.udp]) if (!(v >= 0 && v <= MAX_SET_TIMEOUT_S)) return refuse('set-timeout', 'EINVAL');
         this.x.timeouts.set(cmd);
         return null;
       case 'start-daemon':
@@ -116,7 +126,7 @@ export class IpvsCtl {
   private addService(key: ServiceKey, o: Partial<ServiceOptions>): CtlError | null {
     if (this.findServiceByKey(key)) return refuse('add-service', 'EEXIST');
     const svc = new Service(key, key.kind === 'fwmark' ? 0 : parseIPv4(key.addr));
-    const sched = createScheduler(o.scheduler ?? 'wlc', svc, this.x.schedEnv);
+    const sched = this.bindScheduler(o.scheduler ?? 'wlc', svc);
     if (!sched || !knownPe(o.pe)) return refuse('add-service', 'ENOENT');
     svc.scheduler = sched;
     this.setServiceOptions(svc, o, true);
@@ -124,6 +134,12 @@ export class IpvsCtl {
     this.services.push(svc);
     this.x.time.rearm();
     return null;
+  }
+
+  /** ip_vs_scheduler_get + init_service: undefined when this kernel has no such scheduler module. */
+  private bindScheduler(name: string, svc: Service): Scheduler | undefined {
+    if (!this.x.kernel.schedulers.includes(name)) return undefined;
+    return createScheduler(name, svc, this.x.schedEnv);
   }
 
   private setServiceOptions(svc: Service, o: Partial<ServiceOptions>, complete: boolean): void {
@@ -163,7 +179,7 @@ export class IpvsCtl {
     if (!knownPe(o.pe)) return refuse('edit-service', 'ENOENT');
     if (name !== svc.scheduler.name) {
       // unbind the old scheduler, bind (init_service) the new one over the current dests
-      const sched = createScheduler(name, svc, this.x.schedEnv);
+      const sched = this.bindScheduler(name, svc);
       if (!sched) return refuse('edit-service', 'ENOENT');
       svc.scheduler.done?.(svc);
       svc.scheduler = sched;
@@ -203,7 +219,7 @@ export class IpvsCtl {
     if (svc.findDest(addr, port)) return refuse('add-dest', 'EEXIST');
     let dest = this.trashGetDest(svc, addr, port);
     if (!dest) {
-      dest = new Dest(addr, port, svc);
+      dest = new Dest(addr, port, svc, this.x.kernel.overheadModel);
       dest.stats.startEstimator();
     }
     dest.tunnel = o.tunnel;
@@ -274,7 +290,11 @@ export class IpvsCtl {
     return null;
   }
 
-  /** ip_vs_service_find: fwmark first, then protocol/address/port, then a port-zero service. */
+  /**
+   * ip_vs_service_find: fwmark first, then protocol/address/port; for TCP without one, an FTP
+   * service (port 21) of that address takes FTP data (port 20, or any port from 1024 on:
+   * inet_port_requires_bind_service); then a port-zero service.
+   */
   findService(protocol: number, vaddr: number, vport: number, fwmark: number): Service | null {
     const list = this.services;
     const n = list.length;
@@ -282,12 +302,15 @@ export class IpvsCtl {
       for (let i = 0; i < n; i++) if (list[i].fwmark === fwmark) return list[i];
     }
     let zero: Service | null = null;
+    let ftp: Service | null = null;
     for (let i = 0; i < n; i++) {
       const s = list[i];
       if (s.fwmark !== 0 || s.protocol !== protocol || s.vaddr !== vaddr) continue;
       if (s.port === vport) return s;
       if (s.port === 0) zero = s;
+      else if (s.port === FTPPORT) ftp = s;
     }
+    if (ftp !== null && protocol === IPPROTO_TCP && (vport === FTPDATA || vport >= IP_PROT_SOCK)) return ftp;
     return zero;
   }
 

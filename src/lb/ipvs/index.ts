@@ -7,6 +7,8 @@ export { parseTrace, parseTraceLine, traceItems, TraceError } from './trace.js';
 export type { TraceItem, Endpoint } from './trace.js';
 export type { CtlError, Errno, IpvsOp } from './errno.js';
 export { SCHEDULER_NAMES } from './sched/index.js';
+export { PINNED_KERNEL, kernelProfile } from './kernel.js';
+export type { KernelProfile, CountingModel } from './kernel.js';
 export { TCP_STATE_NAMES, TCP_S, parseTcpFlags } from './proto_tcp.js';
 export { formatIPv4, parseIPv4 } from './addr.js';
 export * from './types.js';

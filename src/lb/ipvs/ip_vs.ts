@@ -4,6 +4,7 @@
 // dest points back at its service, a scheduler works on both — one module, so no import cycle.
 import { formatIPv4 } from './addr.js';
 import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, fwdFlags } from './flags.js';
+import type { CountingModel } from './kernel.js';
 import { Stats } from './stats.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type Forwarding, type PacketHeaders, type ServiceKey, type TunnelOptions, type Verdict } from './types.js';
 
@@ -67,7 +68,11 @@ export class Service {
 
 // Real servers (struct ip_vs_dest): weight, thresholds with the overload hysteresis, connection
 // counters, stats. A deleted dest that still has connections lingers in the trash and comes back,
-// counters included, when re-added (ip_vs_trash_get_dest).
+// counters included, when re-added (ip_vs_trash_get_dest). How connections count depends on the
+// kernel modelled (kernel.ts, docs/kernel-behaviour.md section 1): on the pinned kernel totalconns
+// counts normal connections only, InActConn is totalconns - activeconns, overhead is
+// (activeconns << 8) + totalconns, and the OVERLOAD flag changes only when totalconns crosses a
+// threshold exactly; mainline counted templates in and re-checked the thresholds on every change.
 export class Dest {
   readonly addrStr: string;
   /** the service this dest belongs (or, in the trash, belonged) to */
@@ -78,14 +83,17 @@ export class Dest {
   lastWeight = 1;
   uThreshold = 0;
   lThreshold = 0;
+  /** l_threshold_val: the lower threshold in force, l_threshold or else u_threshold - u_threshold/4 */
+  lThresholdVal = 0;
   /** conn flags every new connection to this dest starts with */
   connFlags = 0;
   activeConns = 0;
+  /** normal connections not active (ip_vs_dest_inactconns: totalconns - activeconns) */
   inactConns = 0;
   persistConns = 0;
   /** IP_VS_DEST_F_OVERLOAD */
   overload = false;
-  /** IP_VS_DEST_F_AVAILABLE: false while in the trash */
+  /** IP_VS_DEST_CF_AVAILABLE: false while in the trash */
   available = true;
   /** references held by conns and lblc/lblcr entries (the kernel's refcnt minus its own) */
   refs = 0;
@@ -103,6 +111,7 @@ export class Dest {
     readonly addr: number,
     readonly port: number,
     svc: Service,
+    readonly counting: CountingModel = 'totalconns',
   ) {
     this.addrStr = formatIPv4(addr);
     this.svc = svc;
@@ -111,14 +120,19 @@ export class Dest {
     this.tunnelVerdict = { action: 'tunnel', daddr: addr };
   }
 
-  /** ip_vs_dest_totalconns */
+  /** totalconns: the normal (non-template) connections bound to this dest */
   totalConns(): number {
-    return this.activeConns + this.inactConns + this.persistConns;
+    return this.activeConns + this.inactConns;
   }
 
-  /** ip_vs_dest_conn_overhead: active*256 + inactive */
+  /** ip_vs_dest_conn_overhead: (activeconns << 8) + totalconns (pinned) or + inactconns (mainline) */
   overhead(): number {
-    return this.activeConns * 256 + this.inactConns;
+    return this.activeConns * 256 + (this.counting === 'totalconns' ? this.totalConns() : this.inactConns);
+  }
+
+  /** what mainline's threshold checks counted: every connection, templates included */
+  private allConns(): number {
+    return this.activeConns + this.inactConns + this.persistConns;
   }
 
   /** The part of __ip_vs_update_dest that sets weight, forwarding and thresholds. */
@@ -130,25 +144,63 @@ export class Dest {
     if (opts.forwarding !== 'masq') flags |= IP_VS_CONN_F_NOOUTPUT;
     this.connFlags = flags;
     this.available = true;
-    if (!opts.uThreshold || opts.uThreshold > this.totalConns()) this.overload = false;
-    this.uThreshold = opts.uThreshold;
-    this.lThreshold = opts.lThreshold;
-  }
-
-  /** ip_vs_bind_dest's threshold check, after a connection was counted. */
-  checkOverloadOnBind(): void {
-    if (this.uThreshold !== 0 && this.totalConns() >= this.uThreshold) this.overload = true;
-  }
-
-  /** ip_vs_unbind_dest's hysteresis, after a connection was uncounted. */
-  checkOverloadOnUnbind(): void {
-    if (this.lThreshold !== 0) {
-      if (this.totalConns() < this.lThreshold) this.overload = false;
-    } else if (this.uThreshold !== 0) {
-      if (this.totalConns() * 4 < this.uThreshold * 3) this.overload = false;
-    } else {
-      this.overload = false;
+    if (this.counting === 'inactconns') {
+      if (!opts.uThreshold || opts.uThreshold > this.allConns()) this.overload = false;
+      this.uThreshold = opts.uThreshold;
+      this.lThreshold = opts.lThreshold;
+      return;
     }
+    // only a change of either threshold re-evaluates the flag (mode 0)
+    if (this.uThreshold !== opts.uThreshold || this.lThreshold !== opts.lThreshold) {
+      this.uThreshold = opts.uThreshold;
+      this.lThreshold = opts.lThreshold;
+      this.lThresholdVal = opts.lThreshold || opts.uThreshold - (opts.uThreshold >>> 2);
+      this.updateOverload(0);
+    }
+  }
+
+  /**
+   * __ip_vs_dest_update_overload: with no upper threshold the flag is cleared; otherwise it is set
+   * when totalconns >= (mode > 0 ? lower : upper), kept when totalconns >= (mode < 0 ? upper :
+   * lower), cleared below that.
+   */
+  private updateOverload(mode: -1 | 0 | 1): void {
+    const u = this.uThreshold;
+    if (u === 0) {
+      this.overload = false;
+      return;
+    }
+    const l = this.lThresholdVal;
+    const conns = this.totalConns();
+    if (conns >= (mode > 0 ? l : u)) this.overload = true;
+    else if (conns < (mode < 0 ? u : l)) this.overload = false;
+  }
+
+  /** ip_vs_bind_dest's counting: a connection (or template) bound to this dest. */
+  bind(template: boolean, inactive: boolean): void {
+    if (template) this.persistConns++;
+    else if (inactive) this.inactConns++;
+    else this.activeConns++;
+    if (this.counting === 'inactconns') {
+      if (this.uThreshold !== 0 && this.allConns() >= this.uThreshold) this.overload = true;
+    } else if (!template && this.totalConns() === this.uThreshold) this.updateOverload(1);
+  }
+
+  /** ip_vs_unbind_dest's counting: a connection (or template) released. */
+  unbind(template: boolean, inactive: boolean): void {
+    const before = this.totalConns();
+    if (template) this.persistConns--;
+    else if (inactive) this.inactConns--;
+    else this.activeConns--;
+    if (this.counting === 'totalconns') {
+      if (!template && before === this.lThresholdVal) this.updateOverload(-1);
+      return;
+    }
+    if (this.lThreshold !== 0) {
+      if (this.allConns() < this.lThreshold) this.overload = false;
+    } else if (this.uThreshold !== 0) {
+      if (this.allConns() * 4 < this.uThreshold * 3) this.overload = false;
+    } else this.overload = false;
   }
 }
 

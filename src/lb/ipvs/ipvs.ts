@@ -11,6 +11,7 @@ import type { ConnTable } from './conn_tab.js';
 import { IpvsCtl } from './ctl.js';
 import { PacketPath } from './core.js';
 import type { CtlError } from './errno.js';
+import { PINNED_KERNEL, type KernelProfile } from './kernel.js';
 import { TimeoutTable, type ProtoTimeouts } from './proto.js';
 import type { SchedEnv } from './sched/index.js';
 import type { Dest, Service } from './ip_vs.js';
@@ -34,12 +35,17 @@ export interface IpvsOptions {
   /** who runs the sync daemons `--start-daemon` asks for; without one the core only records them
    * with the kernel's defaults (what `lvslab simulate` needs), the director plugs in real ones */
   daemons?: DaemonControl;
+  /** the kernel to model (kernel.ts): its scheduler modules and connection counting; the pinned
+   * kernel by default */
+  kernel?: KernelProfile;
 }
 
 export class Ipvs implements IpvsControl {
   readonly clock: Clock;
   readonly sysctl: IpvsSysctl;
   readonly tableSize: number;
+  /** the kernel this IPVS models */
+  readonly kernel: KernelProfile;
   readonly totals = new Stats();
   /** per-state timeouts, ms */
   readonly timeouts = new TimeoutTable();
@@ -55,6 +61,7 @@ export class Ipvs implements IpvsControl {
     const random = opts.random ?? Math.random;
     this.sysctl = { ...DEFAULT_SYSCTL, ...opts.sysctl };
     this.tableSize = opts.tableSize ?? 4096;
+    this.kernel = opts.kernel ?? PINNED_KERNEL;
     const time = (this.time = new CoreTime(this.clock));
     const sysctl = this.sysctl;
     const schedEnv: SchedEnv = {
@@ -65,7 +72,7 @@ export class Ipvs implements IpvsControl {
     };
     this.connLife = new ConnLifecycle(time, sysctl);
     const daemons = opts.daemons ?? new DaemonRecord();
-    this.ctl = new IpvsCtl({ time, sysctl, conns: this.connLife, totals: this.totals, timeouts: this.timeouts, schedEnv, daemons });
+    this.ctl = new IpvsCtl({ time, sysctl, conns: this.connLife, totals: this.totals, timeouts: this.timeouts, schedEnv, daemons, kernel: this.kernel });
     this.timers = new IpvsTimers(time, this.connLife, this.ctl);
     this.path = new PacketPath({ time, sysctl, conns: this.connLife, ctl: this.ctl, timeouts: this.timeouts, totals: this.totals, runTimers: () => this.timers.run() });
     this.daemons = daemons;

@@ -72,6 +72,7 @@ export const TCP_STATE_TABLE: readonly (readonly number[])[] = [
 export const TH_FIN = 0x01;
 export const TH_SYN = 0x02;
 export const TH_RST = 0x04;
+export const TH_PUSH = 0x08;
 export const TH_ACK = 0x10;
 
 /** tcp_state_idx: rst first, then syn, fin, ack; -1 for none of them. */
@@ -147,7 +148,7 @@ export function parseTcpFlags(text: string): number {
         f |= TH_RST;
         break;
       case 'P':
-        f |= 0x08;
+        f |= TH_PUSH;
         break;
       case 'A':
         f |= TH_ACK;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackendSession, DirectorConfig } from '../backend.js';
 import type { IpvsadmResult } from '../ipvs/types.js';
+import { settlesWithin } from '../../lab/procs.js';
 import { hostHasIpvs } from './capability.js';
 
 /** What the backend needs of a lab's host: the lab builder's Host fits (src/lab/host.ts). */
@@ -13,7 +14,7 @@ export interface KernelHost {
   readonly name: string;
   readonly namespace: string;
   exec(argv: string[], opts?: { input?: string; timeoutMs?: number; check?: boolean }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
-  spawn(argv: string[], opts?: { logName?: string }): Promise<{ pid: number; logFile: string; exited: Promise<{ exitCode?: number; signal?: string }>; kill(signal?: NodeJS.Signals): void }>;
+  spawn(argv: string[], opts?: { logName?: string; outliveOwner?: boolean }): Promise<{ pid: number; logFile: string; exited: Promise<{ exitCode?: number; signal?: string }>; kill(signal?: NodeJS.Signals): void }>;
 }
 
 export interface KernelLab {
@@ -25,6 +26,8 @@ export interface KernelLab {
 export interface KernelBackendOptions {
   /** ipvsadm/keepalived timeouts scale with this (inside the emulated VM: 4-13x slower) */
   slowdown?: number;
+  /** let keepalived outlive this process (labs kept by `lvslab up`; teardown still kills it) */
+  detached?: boolean;
 }
 
 interface Running {
@@ -41,12 +44,14 @@ export class KernelBackend implements BackendSession {
   private readonly running = new Map<string, Running>();
   private checked: Promise<void> | undefined;
   private readonly slowdown: number;
+  private readonly detached: boolean;
 
   constructor(
     private readonly lab: KernelLab,
     options: KernelBackendOptions = {},
   ) {
     this.slowdown = options.slowdown ?? 1;
+    this.detached = options.detached ?? false;
   }
 
   private requireIpvs(): Promise<void> {
@@ -81,7 +86,7 @@ export class KernelBackend implements BackendSession {
   }
 
   private async startKeepalived(director: string, host: KernelHost, conf: string): Promise<void> {
-    const dir = join(this.lab.runDir, 'keepalived', director);
+    const dir = keepalivedDir(this.lab.runDir, director);
     mkdirSync(dir, { recursive: true });
     const confFile = join(dir, 'keepalived.conf');
     writeFileSync(confFile, conf);
@@ -91,7 +96,7 @@ export class KernelBackend implements BackendSession {
       'keepalived', '--dont-fork', '--log-console', '--log-detail', '--use-file', confFile,
       '--pid', join(dir, 'keepalived.pid'), '--vrrp_pid', join(dir, 'vrrp.pid'), '--checkers_pid', join(dir, 'checkers.pid'),
     ];
-    const p = await host.spawn(argv, { logName: `${director}-keepalived` });
+    const p = await host.spawn(argv, { logName: `${director}-keepalived`, outliveOwner: this.detached });
     const entry = { pid: p.pid, logFile: p.logFile, exited: p.exited, done: false, dir };
     void p.exited.then(() => (entry.done = true));
     this.state(director).keepalived = entry;
@@ -114,7 +119,7 @@ export class KernelBackend implements BackendSession {
     if (s.keepalived && !s.keepalived.done) {
       // SIGTERM: keepalived sends priority-0 adverts, drops its VIPs and the IPVS entries it made
       await this.signalAll(s.keepalived.pid, 'SIGTERM');
-      await Promise.race([s.keepalived.exited, sleep(10_000 * this.slowdown)]);
+      await settlesWithin(s.keepalived.exited, 10_000 * this.slowdown);
       if (!s.keepalived.done) await this.signalAll(s.keepalived.pid, 'SIGKILL');
     }
     if (s.ipvsadm) {
@@ -129,20 +134,11 @@ export class KernelBackend implements BackendSession {
     // the VRRP and checker children too: killed alone, the parent would leave them running (and
     // they would resign gracefully on its death, which is not what a crash looks like)
     await this.signalAll(s.keepalived.pid, 'SIGKILL');
-    await Promise.race([s.keepalived.exited, sleep(5_000 * this.slowdown)]);
+    await settlesWithin(s.keepalived.exited, 5_000 * this.slowdown);
   }
 
-  /** Signals keepalived and its children, all started by us (the children found via their ppid). */
   private async signalAll(pid: number, signal: NodeJS.Signals): Promise<void> {
-    const pids = [pid, ...childPids(pid)];
-    if (signal === 'SIGKILL') pids.reverse();
-    for (const p of pids) {
-      try {
-        process.kill(p, signal);
-      } catch {
-        /* gone */
-      }
-    }
+    signalKeepalived(pid, signal);
   }
 
   /** keepalived's log for a director (console log: VRRP transitions, checker results). */
@@ -156,6 +152,36 @@ export class KernelBackend implements BackendSession {
       await this.stopDirector(director).catch(() => undefined);
     }
     this.running.clear();
+  }
+}
+
+/** Where a director's keepalived keeps its configuration and pid files, in the lab's run directory. */
+export function keepalivedDir(runDir: string, director: string): string {
+  return join(runDir, 'keepalived', director);
+}
+
+/** The pid of a director's running keepalived (from its pid file), for labs driven from another process. */
+export function runningKeepalived(runDir: string, director: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(keepalivedDir(runDir, director), 'keepalived.pid'), 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signals keepalived and its children, all started by lvslab (the children found via their ppid). */
+export function signalKeepalived(pid: number, signal: NodeJS.Signals): void {
+  const pids = [pid, ...childPids(pid)];
+  if (signal === 'SIGKILL') pids.reverse();
+  for (const p of pids) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      /* gone */
+    }
   }
 }
 

@@ -48,6 +48,32 @@ export interface ItemOutput {
   /** trace line number */
   line: number;
   output: string;
+  /** kernel side: seconds after the replay started that the item printed (its timers ran that long) */
+  atS?: number;
+}
+
+/** For each trace line, the seconds of `advance` before it: the embedded core's manual clock there. */
+function advancedBefore(lines: string[]): number[] {
+  const at: number[] = [];
+  let t = 0;
+  lines.forEach((l, i) => {
+    at[i + 1] = t;
+    const m = /^\s*advance\s+([\d.]+)/.exec(l);
+    if (m) t += Number(m[1]);
+  });
+  return at;
+}
+
+/** A --stats row compared: TCP and FWM rows by Conns (their packet and byte counts include segments a
+ * trace does not spell out), UDP rows whole (one datagram and one reply per conn, with len=). */
+function statsRows(ls: string[]): string[] {
+  let proto = '';
+  return ls.map((l) => {
+    const svc = /^(TCP|UDP|FWM)/.exec(l);
+    if (svc) proto = svc[1];
+    if (!svc && !l.startsWith('  -> ')) return l;
+    return proto === 'UDP' ? l : l.slice(0, 42);
+  });
 }
 
 /** Which ipvsadm listing a trace item is, from its words (short options may be bundled: -Lnc). */
@@ -69,13 +95,17 @@ function mmss(text: string): number {
 
 /**
  * Compares kernel and embedded output item by item. Exact, except where the kernel's output is live:
- * `--nosort` service blocks and `-c` rows are compared as sets, each kernel expiry between the embedded one minus the replay's
- * wall-clock time (its timers ran, the core's manual clock did not) minus 1 s, and the embedded one;
- * `--rate` by layout and zero/non-zero; `--stats` by the Conns column (packet and byte counts include
- * segments a trace does not spell out). Returns '' when equal, else one diff per differing item.
+ * `--nosort` service blocks and `-c` rows are compared as sets, each kernel expiry between the
+ * embedded one minus the time the replay had spent beyond the trace's advances when it printed the
+ * item (its timers ran, the core's manual clock did not; the whole replay's `elapsedS` when the item
+ * has no `atS`) minus 1 s, and the embedded one; `--rate` by layout and zero/non-zero; `--stats` by
+ * the Conns column for TCP, whole for UDP (statsRows). Returns '' when equal, else one diff per
+ * differing item.
  */
 export function compareTraceItems(traceText: string, kernel: ItemOutput[], embedded: ItemOutput[], elapsedS = 0): string {
   const lines = traceText.split('\n');
+  const clock = advancedBefore(lines);
+  const lag = new Map(kernel.filter((i) => i.atS !== undefined).map((i) => [i.line, Math.max(0, i.atS! - clock[i.line])]));
   const k = new Map(kernel.map((i) => [i.line, i.output]));
   const e = new Map(embedded.filter((i) => i.output !== '').map((i) => [i.line, i.output]));
   const reports: string[] = [];
@@ -92,7 +122,8 @@ export function compareTraceItems(traceText: string, kernel: ItemOutput[], embed
       const key = (l: string) => l.slice(0, 4) + l.slice(11);
       const pool = el.slice(2).filter((l) => l !== '');
       same = kl.slice(2).filter((l) => l !== '').every((row) => {
-        const at = pool.findIndex((o) => key(o) === key(row) && mmss(row.slice(4, 10)) <= mmss(o.slice(4, 10)) && mmss(row.slice(4, 10)) >= mmss(o.slice(4, 10)) - elapsedS - 1);
+        const behind = lag.get(line) ?? elapsedS;
+        const at = pool.findIndex((o) => key(o) === key(row) && mmss(row.slice(4, 10)) <= mmss(o.slice(4, 10)) && mmss(row.slice(4, 10)) >= mmss(o.slice(4, 10)) - behind - 1);
         if (at < 0) return false;
         pool.splice(at, 1);
         return true;
@@ -111,11 +142,11 @@ export function compareTraceItems(traceText: string, kernel: ItemOutput[], embed
       };
       same = blocks(kl) === blocks(el);
     } else if (kind === 'rate') {
-      const shape = (ls: string[]) => ls.map((l) => l.replace(/\d+[KMGT]?/g, (n) => (n === '0' ? '0' : 'N')));
+      // numbers right-aligned in their columns: their widths differ with their values
+      const shape = (ls: string[]) => ls.map((l) => l.replace(/\d+[KMGT]?/g, (n) => (n === '0' ? '0' : 'N')).replace(/ +/g, ' '));
       same = shape(kl).join('\n') === shape(el).join('\n');
     } else if (kind === 'stats') {
-      const conns = (ls: string[]) => ls.map((l) => (/^(TCP|UDP|FWM|  -> )/.test(l) ? l.slice(0, 42) : l));
-      same = conns(kl).join('\n') === conns(el).join('\n');
+      same = statsRows(kl).join('\n') === statsRows(el).join('\n');
     }
     if (!same) reports.push(`line ${line}: ${text}\n${diffLines(ko, eo)}`);
   }

@@ -5,6 +5,7 @@
 import { formatIPv4, parseIPv4 } from '../ipvs/addr.js';
 import { MAX_CLOCK_MS, ManualClock, seededRandom } from '../ipvs/clock.js';
 import { Ipvs, type IpvsSysctl } from '../ipvs/ipvs.js';
+import type { KernelProfile } from '../ipvs/kernel.js';
 import { TH_SYN } from '../ipvs/proto_tcp.js';
 import { TraceError, traceItems, type TraceItem } from '../ipvs/trace.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../ipvs/types.js';
@@ -14,6 +15,8 @@ export interface TraceOptions {
   /** seed of the random source twos uses (default 1) */
   seed?: number;
   sysctl?: Partial<IpvsSysctl>;
+  /** the kernel to model (its scheduler modules, its connection counting); the pinned one by default */
+  kernel?: KernelProfile;
 }
 
 export interface TraceResult {
@@ -54,7 +57,7 @@ export function runTrace(text: string, opts: TraceOptions = {}): TraceResult {
 /** The trace item by item (lazily: a bad line throws when reached). */
 export function* runTraceItems(text: string, opts: TraceOptions = {}, state: { ipvs?: Ipvs } = {}): Generator<TraceItemResult> {
   const clock = new ManualClock(0);
-  const ipvs = new Ipvs({ clock, random: seededRandom(opts.seed ?? 1), sysctl: opts.sysctl });
+  const ipvs = new Ipvs({ clock, random: seededRandom(opts.seed ?? 1), sysctl: opts.sysctl, kernel: opts.kernel });
   state.ipvs = ipvs;
   for (const item of traceItems(text)) {
     const r = runItem(ipvs, clock, item);

@@ -7,28 +7,47 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { pidExists, processStart } from '../../../src/lab/procs.js';
 import { kernelVmDir } from '../../../src/lab/vm/kernel-cache.js';
-import { schedulerTraces } from '../recorder/cases.js';
+import { formatTraces, schedulerTraces } from '../recorder/cases.js';
+import { kernelRuleTraces } from '../recorder/cases-kernel.js';
 import { runKernelScenarios, type KernelRun, type KernelRunOptions } from './run.js';
 
 /**
- * Golden traces replayed live by the differential suite: every scheduler trace, persistence,
- * no-dest, and the listing formats but --stats/--rate (their real sleep costs more than it tells;
- * the recorded goldens cover them). LVSLAB_DIFF_TRACES=a,b overrides.
+ * Recorded traces replayed live by the differential suite: every scheduler trace (lblcr included:
+ * the replay waits for each close to reach its state on the director, so its choices no longer
+ * hang on emulation timing), the kernel rules (thresholds under the schedulers whose choices they
+ * change most, expiry, templates, one-packet, RST, sh/mh flags, -E/-D/-C) and every listing format,
+ * --stats and --rate included. LVSLAB_DIFF_TRACES=a,b overrides.
  */
 export function liveTraces(): string[] {
   const env = process.env.LVSLAB_DIFF_TRACES;
   if (env !== undefined) return env.split(',').filter((n) => n !== '');
-  // sched-lblcr is left out of the live replay: its choices hang on which held and closed
-  // connections the kernel counts as active at each SYN, and under emulation on a loaded machine the
-  // replay's closes land late (1 run in 3 differed on two connections). Its kernel recording in
-  // test/recordings/ipvs is replayed against the core by the unit tests every run.
-  const timingSensitive = new Set(['sched-lblcr']);
-  return [...schedulerTraces().map((t) => t.name).filter((n) => !timingSensitive.has(n)), 'format-list', 'format-conns', 'format-timeout-daemon'];
+  const rules = kernelRuleTraces()
+    .map((t) => t.name)
+    .filter((n) => !n.startsWith('thresholds-') || LIVE_THRESHOLDS.has(n));
+  return [...schedulerTraces().map((t) => t.name), ...rules, ...formatTraces().map((t) => t.name)];
 }
+
+/** The threshold traces replayed live (all are recorded and replayed against the core by the unit tests). */
+const LIVE_THRESHOLDS = new Set(['thresholds-wlc', 'thresholds-rr', 'thresholds-sh-fallback', 'thresholds-lblcr', 'thresholds-persistent']);
 
 /** The keepalived failover (two directors, ~35 s in the VM) is in unless LVSLAB_KERNEL_FAILOVER=0. */
 export function failoverEnabled(): boolean {
   return process.env.LVSLAB_KERNEL_FAILOVER !== '0';
+}
+
+/**
+ * The bound for the whole pass (VM boot, the article and keepalived scenarios, the live replays), and
+ * for the suite hooks that wait for it: a fixed part plus each live trace's share, as measured under
+ * emulation on a loaded 2-core machine (docs/kernel.md).
+ */
+export const KERNEL_PASS_BASE_MS = 360_000;
+export const KERNEL_PASS_PER_TRACE_MS = 75_000;
+export function kernelPassTimeoutMs(): number {
+  return KERNEL_PASS_BASE_MS + liveTraces().length * KERNEL_PASS_PER_TRACE_MS;
+}
+/** what a suite's beforeAll waits for the pass: its bound plus the time to read the result back */
+export function kernelPassHookMs(): number {
+  return kernelPassTimeoutMs() + 120_000;
 }
 
 export function kernelPassScenarios(): string[] {
@@ -50,7 +69,7 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
   const key = `${process.ppid}-${(await processStart(process.ppid)) ?? 0}-${scenarios}`;
   const result = join(dir, `${key}.json`);
   const lock = join(dir, `${key}.lock`);
-  const deadline = Date.now() + (options.timeoutMs ?? 240_000) + 60_000;
+  const deadline = Date.now() + (options.timeoutMs ?? kernelPassTimeoutMs()) + 60_000;
   for (;;) {
     if (existsSync(result)) return JSON.parse(readFileSync(result, 'utf8')) as KernelRun;
     try {
@@ -66,7 +85,7 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
     }
     writeFileSync(join(lock, 'pid'), String(process.pid));
     try {
-      const run = await runKernelScenarios(kernelPassScenarios(), options);
+      const run = await runKernelScenarios(kernelPassScenarios(), { timeoutMs: kernelPassTimeoutMs(), ...options });
       writeFileSync(result, JSON.stringify(run));
       return run;
     } finally {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DirectorConfig } from '../../../src/lb/backend.js';
 import { openKernelBackend } from '../../../src/lb/kernel/backend.js';
 import { openKernelReplay } from '../../../src/lb/kernel/replay/replay.js';
-import { schedulerTraces, formatTraces, type GoldenTrace } from '../recorder/cases.js';
+import { allTraces } from '../recorder/cases.js';
 import { SERVING_PROBE, failoverConfs, healthCheckConf } from './settings.js';
 import { quorumConf, quorumScenario, type QuorumObservation } from './healthcheck-quorum.js';
 
@@ -143,7 +143,7 @@ export interface ReplayObservation {
 
 /** Kernel replays of golden traces (the differential suite runs the same ones through the core). */
 async function replays(names: string[]): Promise<ReplayObservation> {
-  const all: GoldenTrace[] = [...schedulerTraces(), ...formatTraces()];
+  const all = allTraces();
   const chosen = names.length === 0 ? all : names.map((n) => {
     const t = all.find((x) => x.name === n);
     if (!t) throw new Error(`replays: unknown trace '${n}' (known: ${all.map((x) => x.name).join(', ')})`);

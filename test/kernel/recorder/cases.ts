@@ -1,7 +1,10 @@
-// The traces recorded as kernel goldens (test/recordings/ipvs/): one per scheduler with the changes
+// The traces recorded from the kernel (test/recordings/ipvs/): one per scheduler with the changes
 // that trip reimplementations up (weight changes, deletions, quiesced servers, persistence, held vs
-// closed TCP connections, UDP), the ipvsadm output formats, and ipvsadm's errors for bad input.
+// closed TCP connections, UDP), the kernel rules of cases-kernel.ts (thresholds, expiry, templates,
+// one-packet, RST, -E/-D/-C), the ipvsadm output formats, and ipvsadm's errors for bad input.
 // Each trace also runs in the differential suite, through the kernel and through the embedded core.
+import { A, B, C, D, T, U, V, client } from './addresses.js';
+import { kernelRuleTraces } from './cases-kernel.js';
 import { TraceBuilder } from './trace-builder.js';
 
 export interface GoldenTrace {
@@ -10,15 +13,6 @@ export interface GoldenTrace {
   about: string;
   text: string;
 }
-
-const V = '192.168.1.112';
-const T = `${V}:80`;
-const U = `${V}:9999`;
-const A = '10.0.0.11';
-const B = '10.0.0.12';
-const C = '10.0.0.13';
-const D = '10.0.0.14';
-const client = (n: number) => `192.168.1.${20 + n}`;
 
 const tcpSvc = (sched: string, extra = '') => `-A -t ${T} -s ${sched}${extra}`;
 const udpSvc = (sched: string, extra = '') => `-A -u ${U} -s ${sched}${extra}`;
@@ -252,17 +246,48 @@ function listFormats(): GoldenTrace {
 }
 
 function statsFormats(): GoldenTrace {
-  const t = new TraceBuilder(['--stats / --rate / --exact after real traffic']);
+  const t = new TraceBuilder(['--stats / --rate / --exact / -Z after real traffic, built so that the kernel\'s own numbers are deterministic']);
   t.ipvsadm(tcpSvc('rr'), realT(A), realT(B), udpSvc('rr'), realU(A), realU(B));
   for (let i = 0; i < 6; i++) t.request(client(i), T);
   for (let i = 0; i < 4; i++) t.udp(client(i), U);
   // kernel 6.1 folds its per-CPU counters into what --stats shows only when the 2 s estimator
-  // runs: a listing right after traffic can still show zeros. Wait for two runs (rates too).
-  t.advance(4);
+  // runs: after 3 s every packet is in
+  t.advance(3);
   t.ipvsadm('-Ln --stats', '-Ln --stats --exact');
-  t.ipvsadm('-Ln --rate', '-Ln --rate --exact');
-  t.ipvsadm(`-Z -t ${T}`, '-Ln --stats', '-Z', '-Ln --stats');
-  return { name: 'format-stats', about: '--stats (after the estimator ran: 6.1 shows counters folded every 2 s), --rate (values depend on timing: compare layout), --exact, -Z per service and global', text: t.text() };
+  // -Z zeroes the rates too: from here on only the UDP burst moves them, so the TCP rows stay 0 and
+  // the UDP ones are well above the rounding edge however the burst falls into estimator periods
+  t.ipvsadm('-Z');
+  for (let i = 0; i < 60; i++) t.udp(client(i % 8), U);
+  t.advance(4);
+  t.ipvsadm('-Ln --rate', '-Ln --rate --exact', '-Ln --stats');
+  t.ipvsadm(`-Z -t ${T}`, '-Ln --stats', '-Z', '-Ln --stats', '-Ln --rate');
+  return { name: 'format-stats', about: '--stats (after the estimator ran: 6.1 shows counters folded every 2 s), --rate after -Z and a UDP burst (zero/non-zero), --exact, -Z per service and global', text: t.text() };
+}
+
+function listVariants(): GoldenTrace {
+  const t = new TraceBuilder(['-L variants: one service (-t, -u, -f), --exact, --thresholds, --persistent-conn, --tun-info, --stats, --rate, -S, --timeout']);
+  t.ipvsadm(
+    tcpSvc('wrr', ' -p 120 -M 255.255.255.0'),
+    realT(A, 3),
+    `-a -t ${T} -r ${B}:80 -m -w 1 -x 10 -y 5`,
+    udpSvc('sh', ' -b sh-port -o'),
+    realU(A),
+    realU(C, 2),
+    '-A -f 7 -s rr',
+    `-a -f 7 -r ${A}:80 -m`,
+    `-a -f 7 -r ${B} -g -w 2`,
+    '-A -f 8 -s mh -b mh-fallback -p',
+    `-a -f 8 -r ${C} -i`,
+  );
+  for (let i = 0; i < 4; i++) t.request(client(i), T);
+  for (let i = 0; i < 4; i++) t.udp(client(i), U);
+  t.advance(3);
+  t.ipvsadm(`-Ln -t ${T}`, `-Ln -u ${U}`, '-Ln -f 7', '-Ln -f 8', `-Ln -t ${V}:81`, '-Ln -f 9');
+  t.ipvsadm('-Ln --exact', `-Ln -t ${T} --exact`, `-Ln --thresholds -t ${T}`, `-Ln --persistent-conn -t ${T}`, '-Ln --persistent-conn -f 8', '-Ln --tun-info -f 7');
+  t.ipvsadm(`-Ln --stats -t ${T}`, `-Ln --stats --exact -u ${U}`, `-Ln --rate -f 7`, '-Ln --thresholds', '-Ln --persistent-conn');
+  t.ipvsadm(`-S -n -t ${T}`, '-S -n -f 7', '-S -n', '-L --timeout', '-Ln --daemon');
+  t.ipvsadm(`-Lnc -t ${T}`, '-Lnc --exact');
+  return { name: 'format-list-variants', about: '-L variants: single-service listings (-t, -u, -f, unknown service), --exact, --thresholds, --persistent-conn, --tun-info, --stats, --rate, -S -n per service, --timeout', text: t.text() };
 }
 
 function connFormats(): GoldenTrace {
@@ -289,7 +314,12 @@ function timeoutAndDaemon(): GoldenTrace {
 }
 
 export function formatTraces(): GoldenTrace[] {
-  return [listFormats(), statsFormats(), connFormats(), timeoutAndDaemon()];
+  return [listFormats(), statsFormats(), connFormats(), timeoutAndDaemon(), listVariants()];
+}
+
+/** Every recorded trace: schedulers, the kernel rules of cases-kernel.ts, the listing formats. */
+export function allTraces(): GoldenTrace[] {
+  return [...schedulerTraces(), ...kernelRuleTraces(), ...formatTraces()];
 }
 
 /** Bad input, one command each, after a small valid setup; status and stderr are the point. */
@@ -299,6 +329,9 @@ export function errorCommands(): { setup: string[]; commands: string[] } {
     commands: [
       `-A -t ${T} -s rr`,
       `-A -t 192.168.1.113:80 -s nosuch`,
+      // Debian's 6.1 build has no ip_vs_twos module
+      `-A -t 192.168.1.113:80 -s twos`,
+      `-E -t ${T} -s twos`,
       `-a -t 192.168.1.113:81 -r ${A}:80 -m`,
       `-a -t ${T} -r ${A}:80 -m`,
       `-d -t ${T} -r ${D}:80`,

@@ -1,12 +1,14 @@
-// Records the kernel goldens: run with kernel IPVS available (inside the kernel VM, or natively):
+// Records the kernel traces: run with kernel IPVS available (inside the kernel VM, or natively):
 //   node --import tsx test/kernel/recorder/record.ts OUTDIR [NAME...]
 // scripts/record-kernel-traces boots the VM, runs this, and copies OUTDIR into test/recordings/ipvs.
+// Which kernel it was: the release from uname, and the Debian package and version the VM booted
+// (LVSLAB_KERNEL_PACKAGE / LVSLAB_KERNEL_VERSION, set by scripts/record-kernel-traces).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../src/lb/kernel/proc.js';
 import { openKernelReplay } from '../../../src/lb/kernel/replay/replay.js';
-import { errorCommands, formatTraces, schedulerTraces, type GoldenTrace } from './cases.js';
-import { goldensReadme } from './readme.js';
+import { allTraces, errorCommands, type GoldenTrace } from './cases.js';
+import { goldensReadme, type RecordedWith } from './readme.js';
 
 async function main(): Promise<number> {
   const [out, ...only] = process.argv.slice(2);
@@ -16,10 +18,10 @@ async function main(): Promise<number> {
   }
   const errors = errorCommands();
   const errorTrace: GoldenTrace = { name: 'ipvsadm-errors', about: 'bad input', text: [...errors.setup, ...errors.commands].join('\n') + '\n' };
-  const all = [...schedulerTraces(), ...formatTraces()];
+  const all = allTraces();
   const unknown = only.filter((n) => n !== 'ipvsadm-errors' && !all.some((t) => t.name === n));
   if (unknown.length > 0) {
-    process.stderr.write(`record: unknown golden(s) ${unknown.join(', ')}; known: ${[...all.map((t) => t.name), 'ipvsadm-errors'].join(', ')}\n`);
+    process.stderr.write(`record: unknown trace(s) ${unknown.join(', ')}; known: ${[...all.map((t) => t.name), 'ipvsadm-errors'].join(', ')}\n`);
     return 2;
   }
   const chosen = only.length > 0 ? all.filter((t) => only.includes(t.name)) : all;
@@ -32,6 +34,9 @@ async function main(): Promise<number> {
       const result = await session.replay(trace.text, trace.name);
       writeFileSync(join(out, 'traces', `${trace.name}.trace`), trace.text);
       writeFileSync(join(out, 'traces', `${trace.name}.out`), result.output);
+      // when each listing was taken, for comparing -Lnc expiry against a clock that did not run
+      const at = Object.fromEntries(result.items.map((i) => [i.line, i.atS]));
+      writeFileSync(join(out, 'traces', `${trace.name}.times.json`), `${JSON.stringify({ elapsedS: result.elapsedS, at })}\n`);
       process.stdout.write(`record: ${trace.name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     }
     if (only.length === 0 || only.includes('ipvsadm-errors')) {
@@ -43,17 +48,23 @@ async function main(): Promise<number> {
   } finally {
     await session.close();
   }
-  const kernel = (await run('uname', ['-r'])).stdout.trim();
-  const ipvsadm = (await run('ipvsadm', ['--version'])).stdout.trim();
-  writeFileSync(join(out, 'recorded-with.json'), `${JSON.stringify({ kernel, ipvsadm, recorded: new Date().toISOString().slice(0, 10) }, null, 2)}\n`);
-  writeFileSync(join(out, 'README.md'), goldensReadme(all, kernel, ipvsadm));
+  const release = (await run('uname', ['-r'])).stdout.trim();
+  const with_: RecordedWith = {
+    kernel: release,
+    package: process.env.LVSLAB_KERNEL_PACKAGE ?? `host kernel (no package known)`,
+    version: process.env.LVSLAB_KERNEL_VERSION ?? (await run('uname', ['-v'])).stdout.trim(),
+    ipvsadm: (await run('ipvsadm', ['--version'])).stdout.trim(),
+    recorded: new Date().toISOString().slice(0, 10),
+  };
+  writeFileSync(join(out, 'recorded-with.json'), `${JSON.stringify(with_, null, 2)}\n`);
+  writeFileSync(join(out, 'README.md'), goldensReadme(all, with_));
   return 0;
 }
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`record: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`record: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

@@ -38,14 +38,36 @@ export class TraceBuilder {
     return this;
   }
 
+  /** The client resets the connection (SO_LINGER 0 close): its RST moves the entry to CLOSE (10 s, inactive). */
+  reset(c: string, vip: string): this {
+    this.lines.push(`packet tcp ${c} ${vip} in RA`);
+    return this;
+  }
+
+  /** A line of data from the client on a held connection, and the server's ACK: the entry's timer restarts
+   * with the current ESTABLISHED timeout (what `--set` changed). */
+  send(c: string, vip: string): this {
+    this.lines.push(`packet tcp ${c} ${vip} in PA`, `packet tcp ${c} ${vip} out A`);
+    return this;
+  }
+
   /** open then close at once: a short request */
   request(client: string, vip: string, port = this.port()): this {
     return this.close(this.open(client, vip, port), vip);
   }
 
-  /** One datagram and the real server's reply (replies matter: they mark persistence templates assured). */
+  /**
+   * One datagram and the real server's reply (replies matter: they mark persistence templates
+   * assured). Both carry the replay's payloads as IP total lengths, so byte counters match the
+   * kernel's: `hello CLIENT:PORT` out, `RIP:RPORT` back (every real server here is 10.0.0.1x,
+   * answering on the virtual port).
+   */
   udp(client: string, vip: string, port = this.port()): this {
-    this.lines.push(`conn udp ${client}:${port} ${vip}`, `packet udp ${client}:${port} ${vip} out`);
+    const c = `${client}:${port}`;
+    const vport = vip.split(':')[1];
+    const inLen = 28 + `hello ${c}\n`.length;
+    const outLen = 28 + `10.0.0.1x:${vport}\n`.length;
+    this.lines.push(`conn udp ${c} ${vip} len=${inLen}`, `packet udp ${c} ${vip} out len=${outLen}`);
     return this;
   }
 

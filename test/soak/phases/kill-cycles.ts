@@ -1,11 +1,9 @@
 // Build/kill/gc cycles: SIGKILL at a random (seeded) point of `lvslab up`, of `lvslab run`, or of one
 // of a lab's agents, then `lvslab gc`; after each cycle nothing of its labs may be left (namespaces,
 // run directory) and no process the soak started may still run.
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readPids, readRecord, type PidRecord } from '../../../src/lab/rundir.js';
-import { teardownLab } from '../../../src/lab/teardown.js';
-import { isClean, leftoversOf, lvslab, newLab, soakLabs, type SoakContext } from '../soak-lab.js';
+import { kill, lvslab, newLab, runCycles, soakLabs, soakProcess, type SoakContext } from '../soak-lab.js';
 import type { Phase } from './phase.js';
 
 interface Outcome {
@@ -25,23 +23,6 @@ async function sleepUnless(ms: number, done: () => boolean): Promise<void> {
 
 function stateOf(r: { owner: { pid: number }; state?: string }): string {
   return r.owner.pid === 0 ? 'kept' : (r.state ?? 'built');
-}
-
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-}
-
-/** Whether pid is alive and was started by the soak (its environment holds the tag). */
-function soakProcess(ctx: SoakContext, pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(ctx.tag);
-  } catch {
-    return false;
-  }
 }
 
 /** `lvslab up` SIGKILLed a random time after it started, or after its lab's record appeared. */
@@ -133,34 +114,9 @@ const KINDS = { up: killUp, run: killRun, agent: killAgent } as const;
 export const killCycles: Phase = {
   name: 'kill-cycles',
   summary: 'SIGKILL lvslab up, lvslab run or a lab agent at a random point, then gc; nothing may be left',
-  async run(ctx, cycles) {
-    let leftovers = 0;
-    let done = 0;
-    const width = String(cycles).length;
-    for (let i = 1; i <= cycles; i++) {
-      if (Date.now() > ctx.deadline) {
-        ctx.log(`kill-cycles: time is up after ${done} cycles`);
-        break;
-      }
+  run: (ctx, cycles) =>
+    runCycles(ctx, 'kill-cycles', cycles, async () => {
       const kind = ctx.random.pick(Object.keys(KINDS) as Array<keyof typeof KINDS>);
-      const started = Date.now();
-      const outcome = await KINDS[kind](ctx);
-      const gc = await lvslab(ctx, ['gc']);
-      await sleep(300); // anything a killed builder left running has time to show itself
-      const left = leftoversOf(ctx, outcome.labs);
-      done++;
-      const verdict = isClean(left) && gc.exitCode === 0 ? 'clean' : `LEFT ${JSON.stringify({ ...left, gc: gc.exitCode === 0 ? 'ok' : gc.stderr.trim() })}`;
-      ctx.log(`cycle ${String(i).padStart(width)}/${cycles} ${kind.padEnd(5)} ${outcome.what} -> ${verdict} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      if (verdict !== 'clean') {
-        leftovers += left.namespaces.length + Number(left.runDir) + left.processes.length + Number(gc.exitCode !== 0);
-        // Clean up by hand so one leftover is counted once, not in every later cycle.
-        for (const p of left.processes) {
-          const pid = Number(p.split(' ')[0]);
-          if (soakProcess(ctx, pid)) kill(pid);
-        }
-        for (const id of outcome.labs) await teardownLab(id).catch(() => undefined);
-      }
-    }
-    return { cycles: done, leftovers };
-  },
+      return { kind, ...(await KINDS[kind](ctx)) };
+    }),
 };

@@ -5,6 +5,8 @@ export interface PhaseResult {
   cycles: number;
   /** things left behind (namespaces, run directories, processes), each counted once */
   leftovers: number;
+  /** broken expectations other than leftovers (fuzz failures, traffic errors, failed suite runs) */
+  failures?: number;
 }
 
 export interface Phase {

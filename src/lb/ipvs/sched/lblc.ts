@@ -55,6 +55,11 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
     return undefined;
   }
 
+  /** the table's growth bound (ip_vs_lblc_new / ip_vs_lblcr_new): no new entry at 1.5 x max_size */
+  full(): boolean {
+    return this.entries >= (LBLC_MAX_SIZE * 3) / 2;
+  }
+
   insert(e: E): void {
     this.buckets[hash32(e.addr, LBLC_TAB_BITS)].unshift(e);
     this.entries++;
@@ -161,10 +166,13 @@ export class LocalityLeastConnection implements Scheduler {
     const dest = wlcLeast(svc.dests);
     if (dest === null) return null;
     // ip_vs_lblc_new: keep an entry already pointing there, else replace it with a fresh one
+    // (none once the table is at its growth bound: the dest is used all the same)
     if (!en || en.dest !== dest) {
       if (en) this.table.remove(en);
-      dest.refs++;
-      this.table.insert({ addr: daddr, lastuse: now, dest });
+      if (!this.table.full()) {
+        dest.refs++;
+        this.table.insert({ addr: daddr, lastuse: now, dest });
+      }
     }
     return dest;
   }

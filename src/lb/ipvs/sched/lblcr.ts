@@ -115,6 +115,8 @@ export class LocalityLeastConnectionReplicated implements Scheduler {
     }
     const dest = wlcLeast(svc.dests);
     if (dest === null) return null;
+    // ip_vs_lblcr_new: no new entry once the table is at its growth bound
+    if (this.table.full()) return dest;
     const entry: LblcrEntry = { addr: daddr, lastuse: now, set: { list: [], lastmod: now } };
     this.table.insert(entry);
     this.insert(entry.set, dest, false, now);

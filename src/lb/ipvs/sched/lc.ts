@@ -1,5 +1,5 @@
-// Least-connection (ip_vs_lc.c): least active*256+inactive, weight only matters as 0 / non-0; ties go
-// to the earlier dest in list order.
+// Least-connection (ip_vs_lc.c): least ip_vs_dest_conn_overhead (active*257 + inactive on the pinned
+// kernel), weight only matters as 0 / non-0; ties go to the earlier dest in list order.
 import type { Dest, Scheduler, Service } from '../ip_vs.js';
 
 export class LeastConnection implements Scheduler {
@@ -9,7 +9,7 @@ export class LeastConnection implements Scheduler {
     let loh = 0;
     for (const d of svc.dests) {
       if (d.overload || d.weight === 0) continue;
-      const doh = d.activeConns * 256 + d.inactConns;
+      const doh = d.overhead();
       if (least === null || doh < loh) {
         least = d;
         loh = doh;

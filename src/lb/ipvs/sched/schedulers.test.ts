@@ -1,6 +1,8 @@
-// Each scheduler against the kernel's rules (lvs-reference.md 2.0-2.14, 2.21): list order newest
-// first, overhead active*256+inactive, cross-multiplied compares with ties to the earlier dest.
+// Each scheduler against the kernel's rules (docs/kernel-behaviour.md 1, 2.0-2.14, 2.21): list order
+// newest first, the pinned kernel's overhead (active << 8) + totalconns, cross-multiplied compares
+// with ties to the earlier dest.
 import { describe, expect, it } from 'vitest';
+import { kernelProfile } from '../kernel.js';
 import { parseIPv4 } from '../addr.js';
 import { lab, picks } from '../../../../test/ipvs/testkit.js';
 import { MH_TAB_SIZE, MaglevHashing } from './mh.js';
@@ -169,12 +171,20 @@ describe('fo / ovf / twos', () => {
   it('twos: two weighted draws (random 0 maps to the first dest), the less loaded wins', () => {
     const seq = [0, 0.99];
     let k = 0;
-    const l = lab({ random: () => seq[k++ % seq.length] });
+    // a kernel whose build has ip_vs_twos (the pinned Debian build has not)
+    const l = lab({ random: () => seq[k++ % seq.length], kernel: kernelProfile('6.7') });
     l.run(`-A -t ${VIP} -s twos`, `-a -t ${VIP} -r 10.0.0.101:80 -m`, `-a -t ${VIP} -r 10.0.0.102:80 -m`);
     // total 2+1 = 3: draw 0 -> .102 (head), draw floor(0.99*3)=2 -> .101; equal load keeps choice1
     expect(l.conn('tcp', '10.9.0.1:1', VIP)).toBe('10.0.0.102:80');
     // now .102 has an active conn: choice2 .101 is less loaded
     expect(l.conn('tcp', '10.9.0.1:2', VIP)).toBe('10.0.0.101:80');
+  });
+
+  it('twos is refused on the pinned kernel, whose build has no ip_vs_twos module', () => {
+    const l = lab();
+    expect(l.ipvsadm(['-A', '-t', VIP, '-s', 'twos'])).toEqual({ stdout: '', stderr: 'Scheduler or persistence engine not found\n', status: 255 });
+    l.run(`-A -t ${VIP} -s rr`);
+    expect(l.ipvsadm(['-E', '-t', VIP, '-s', 'twos'])).toEqual({ stdout: '', stderr: 'Scheduler or persistence engine not found\n', status: 255 });
   });
 });
 

@@ -31,10 +31,8 @@ export function weightedLeast(dests: readonly Dest[], overhead: (d: Dest) => num
   return least;
 }
 
-/** ip_vs_dest_conn_overhead: active conns weigh 256 inactive ones. */
-function connOverhead(d: Dest): number {
-  return d.activeConns * 256 + d.inactConns;
-}
+/** ip_vs_dest_conn_overhead (Dest.overhead): (activeconns << 8) + totalconns. */
+const connOverhead = (d: Dest): number => d.overhead();
 
 /** The wlc loop shared by wlc, lblc and lblcr (__ip_vs_lblc_schedule is the same code). */
 export function wlcLeast(dests: readonly Dest[]): Dest | null {

@@ -22,13 +22,17 @@ describe('what the backup accepts (ip_vs_proc_sync_conn / ip_vs_proc_conn)', () 
   };
 
   it('masks the flags, adds SYNC and keeps the master INACTIVE bit', () => {
-    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_HASHED | 0x8000 }, { version: 'v1' });
+    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_HASHED | 0x8000 }, { version: 'v1' });
     expect(r).toMatchObject({ ok: true, conn: { flags: IP_VS_CONN_F_INACTIVE | IP_VS_CONN_F_SYNC, inactive: true, stateName: 'ESTABLISHED', forwarding: 'masq' } });
   });
 
-  it('v0 records keep all flags but HASHED', () => {
-    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_HASHED }, { version: 'v0' });
-    expect(r).toMatchObject({ ok: true, conn: { flags: IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_SYNC } });
+  it('pinned kernel: v0 records are masked like v1 ones; one-packet records and port-less templates are refused (ip_vs_sync_validate_flags)', () => {
+    const r = acceptRecord({ ...base, flags: IP_VS_CONN_F_HASHED | 0x8000 }, { version: 'v0' });
+    expect(r).toMatchObject({ ok: true, conn: { flags: IP_VS_CONN_F_SYNC } });
+    for (const version of ['v0', 'v1'] as const) {
+      expect(acceptRecord({ ...base, flags: IP_VS_CONN_F_ONE_PACKET | IP_VS_CONN_F_INACTIVE }, { version })).toMatchObject({ ok: false, reason: { code: 25, message: 'invalid flags 0x2100' } });
+      expect(acceptRecord({ ...base, flags: IP_VS_CONN_F_TEMPLATE | 0x0800, state: 0 }, { version })).toMatchObject({ ok: false, reason: { code: 25 } });
+    }
   });
 
   it('rejects out-of-range states and unknown protocols', () => {

@@ -8,8 +8,9 @@ import { KNOWN_PES, type IpvsCtl } from '../ctl.js';
 import {
   IP_VS_CONN_F_BACKUP_MASK,
   IP_VS_CONN_F_BACKUP_UPD_MASK,
-  IP_VS_CONN_F_HASHED,
   IP_VS_CONN_F_INACTIVE,
+  IP_VS_CONN_F_NO_CPORT,
+  IP_VS_CONN_F_ONE_PACKET,
   IP_VS_CONN_F_SYNC,
   IP_VS_CONN_F_TEMPLATE,
   forwardingOf,
@@ -41,7 +42,8 @@ export interface SyncedConnImport {
 }
 
 export interface AcceptContext {
-  /** which decoder produced the record: v0 records keep all flags but HASHED */
+  /** which decoder produced the record (the pinned kernel checks and masks v0 and v1 records alike;
+   * mainline kept every v0 flag but HASHED) */
   version: 'v0' | 'v1';
   /** the backup's timeouts for records that carry none */
   timeouts?: ProtoTimeouts;
@@ -53,10 +55,12 @@ export type AcceptResult = { ok: true; conn: SyncedConnImport } | { ok: false; r
 /** ip_vs_proc_sync_conn's checks after option parsing, and ip_vs_proc_conn's timeout choice. */
 export function acceptRecord(rec: SyncConn, ctx: AcceptContext): AcceptResult {
   const skip = (code: number, message: string): AcceptResult => ({ ok: false, reason: { code, message } });
-  const flags =
-    ctx.version === 'v1'
-      ? ((rec.flags & IP_VS_CONN_F_BACKUP_MASK) | IP_VS_CONN_F_SYNC) >>> 0
-      : ((rec.flags | IP_VS_CONN_F_SYNC) & ~IP_VS_CONN_F_HASHED) >>> 0;
+  // ip_vs_sync_validate_flags (the pinned kernel, v0 and v1 alike): no one-packet conns, no template
+  // without a client port; then only the backup mask is taken
+  if (rec.flags & IP_VS_CONN_F_ONE_PACKET || (rec.flags & IP_VS_CONN_F_NO_CPORT && rec.flags & IP_VS_CONN_F_TEMPLATE)) {
+    return skip(25, `invalid flags 0x${(rec.flags >>> 0).toString(16).toUpperCase()}`);
+  }
+  const flags = ((rec.flags & IP_VS_CONN_F_BACKUP_MASK) | IP_VS_CONN_F_SYNC) >>> 0;
   const template = (flags & IP_VS_CONN_F_TEMPLATE) !== 0;
   if (!template) {
     const states = protocolStates(rec.protocol);

@@ -2,7 +2,8 @@
 // client-agent.js`). Reads one JSON request per line on stdin, answers one JSON line on stdout.
 // Each TCP connection is opened from an exact source address and port and held open until the trace
 // closes or resets it, so the kernel's active/inactive counters see what the trace describes; the
-// real server names itself in its first line (TCP) or its reply datagram (UDP).
+// real server names itself in its first line (TCP) or its reply datagram (UDP). A reset closes with
+// SO_LINGER 0 (resetAndDestroy), so the client's RST is the connection's last segment.
 import { createSocket } from 'node:dgram';
 import { Socket, connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -10,6 +11,7 @@ import { createInterface } from 'node:readline';
 export type ClientRequest =
   | { id: number; op: 'tcp-open'; src: string; sport: number; dst: string; dport: number; timeoutMs: number }
   | { id: number; op: 'tcp-close' | 'tcp-reset'; src: string; sport: number; dst: string; dport: number; timeoutMs: number }
+  | { id: number; op: 'tcp-send'; src: string; sport: number; dst: string; dport: number; timeoutMs: number }
   | { id: number; op: 'udp'; src: string; sport: number; dst: string; dport: number; timeoutMs: number }
   | { id: number; op: 'close-all' };
 
@@ -54,6 +56,13 @@ function tcpOpen(r: Extract<ClientRequest, { op: 'tcp-open' }>): Promise<ClientR
   });
 }
 
+/** A line of data on a held connection (the server reads and ignores it; its ACK follows). */
+function tcpSend(r: Extract<ClientRequest, { op: 'tcp-send' }>): Promise<ClientReply> {
+  const sock = open.get(keyOf(r));
+  if (!sock) return Promise.resolve({ id: r.id, error: `no open connection ${keyOf(r)}` });
+  return new Promise((resolve) => sock.write('data\n', () => resolve({ id: r.id })));
+}
+
 function tcpClose(r: Extract<ClientRequest, { op: 'tcp-close' | 'tcp-reset' }>): Promise<ClientReply> {
   const sock = open.get(keyOf(r));
   if (!sock) return Promise.resolve({ id: r.id, error: `no open connection ${keyOf(r)}` });
@@ -71,19 +80,29 @@ function tcpClose(r: Extract<ClientRequest, { op: 'tcp-close' | 'tcp-reset' }>):
 
 function udp(r: Extract<ClientRequest, { op: 'udp' }>): Promise<ClientReply> {
   return new Promise((resolve) => {
+    // connected, so an ICMP port unreachable (no destination) comes back as ECONNREFUSED
     const sock = createSocket({ type: 'udp4', reuseAddr: true });
+    // A one-packet (--ops) NAT service keeps no connection entry, so the real server's reply leaves
+    // the director with the real server's own address (ip_vs_out finds nothing to translate): the
+    // connected socket drops it, this unconnected one on the same address and port takes it.
+    const side = createSocket({ type: 'udp4', reuseAddr: true });
+    let done = false;
     const finish = (reply: ClientReply) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       sock.close();
+      side.close();
       resolve(reply);
     };
     const timer = setTimeout(() => finish({ id: r.id, error: 'timeout' }), r.timeoutMs);
-    sock.on('error', (err: NodeJS.ErrnoException) => finish({ id: r.id, error: err.code ?? err.message }));
-    sock.on('message', (msg) => finish({ id: r.id, server: msg.toString('utf8').trim() }));
-    sock.bind(r.sport, r.src, () => {
-      // connected, so an ICMP port unreachable (no destination) comes back as ECONNREFUSED
-      sock.connect(r.dport, r.dst, () => sock.send(`hello ${r.src}:${r.sport}\n`));
-    });
+    for (const s of [sock, side]) {
+      s.on('error', (err: NodeJS.ErrnoException) => finish({ id: r.id, error: err.code ?? err.message }));
+      s.on('message', (msg) => finish({ id: r.id, server: msg.toString('utf8').trim() }));
+    }
+    side.bind(r.sport, r.src, () =>
+      sock.bind(r.sport, r.src, () => sock.connect(r.dport, r.dst, () => sock.send(`hello ${r.src}:${r.sport}\n`))),
+    );
   });
 }
 
@@ -94,10 +113,13 @@ async function handle(r: ClientRequest): Promise<ClientReply> {
     case 'tcp-close':
     case 'tcp-reset':
       return tcpClose(r);
+    case 'tcp-send':
+      return tcpSend(r);
     case 'udp':
       return udp(r);
     case 'close-all':
-      for (const sock of open.values()) sock.destroy();
+      // resets, so no half-closed socket lingers into the next trace on the same ports
+      for (const sock of open.values()) sock.resetAndDestroy();
       open.clear();
       return { id: r.id };
   }

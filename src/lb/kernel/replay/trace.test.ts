@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseReplayTrace, traceAddresses } from './trace.js';
-import { schedulerTraces, formatTraces } from '../../../../test/kernel/recorder/cases.js';
+import { allTraces } from '../../../../test/kernel/recorder/cases.js';
 
 describe('parseReplayTrace', () => {
   it('reads ipvsadm lines, conns, packets and advance, skipping comments', () => {
@@ -38,7 +38,7 @@ describe('traceAddresses', () => {
   });
 
   it('every golden case parses and names at least one real server', () => {
-    for (const t of [...schedulerTraces(), ...formatTraces()]) {
+    for (const t of allTraces()) {
       const a = traceAddresses(parseReplayTrace(t.text, t.name));
       expect(a.reals.length, t.name).toBeGreaterThan(0);
     }

@@ -1,7 +1,8 @@
 // What the kernel replay takes of a `lvslab simulate` trace (the format and its one parser are
 // src/lb/ipvs/trace.ts): the items a real lab can carry out, and the addresses the lab must have.
 // The replay turns items into real connections, so a line it cannot reproduce is an error naming it:
-// a fwmark (a trace line cannot mark packets) or port 0 (no socket uses it).
+// a packet with a fwmark (a trace line cannot mark packets) or port 0 (no socket uses it). fwmark
+// services themselves can be set up and listed; no traffic reaches them.
 import { parseIPv4 } from '../../ipvs/addr.js';
 import { parseTrace, type Endpoint, type TraceItem } from '../../ipvs/trace.js';
 
@@ -18,9 +19,6 @@ export function parseReplayTrace(text: string, name = 'trace'): TraceItem[] {
   const items = parseTrace(text, name);
   for (const item of items) {
     const where = `${name}:${item.line}`;
-    if (item.kind === 'ipvsadm' && (item.args.includes('-f') || item.args.includes('--fwmark-service'))) {
-      throw new Error(`${where}: fwmark services are not supported by the kernel trace replay (a trace line cannot mark packets)`);
-    }
     if (item.kind !== 'conn' && item.kind !== 'packet') continue;
     if (item.fwmark !== 0) throw new Error(`${where}: mark= (fwmark) is not supported by the kernel trace replay`);
     for (const e of [item.client, item.vip]) if (e.port === 0) throw new Error(`${where}: port 0 of ${endpointText(e)} cannot be replayed (out of range 1..65535)`);

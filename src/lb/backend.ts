@@ -33,6 +33,14 @@ export interface BackendSession {
   stopDirector(director: string): Promise<void>;
   /** SIGKILL the director's load-balancer process(es) */
   killDirector(director: string): Promise<void>;
+  /**
+   * SIGKILL keepalived only (VRRP, health checks): the IPVS data plane keeps forwarding with its
+   * table and connections, and the VIPs keepalived added stay on their interfaces, as on Linux when
+   * keepalived crashes. A no-op when the director runs no keepalived.conf.
+   */
+  killKeepalived(director: string): Promise<void>;
+  /** start keepalived again with the director's keepalived.conf (after killKeepalived) */
+  startKeepalived(director: string): Promise<void>;
   /** stop everything this session started */
   close(): Promise<void>;
 }

@@ -183,6 +183,15 @@ export class EmbeddedSession implements BackendSession {
     this.procs.delete(director);
   }
 
+  /** Not yet: the embedded director still runs IPVS and VRRP in one process (docs/director.md). */
+  async killKeepalived(director: string): Promise<void> {
+    throw new Error(`${director}: the embedded director runs its data plane and keepalived side in one process; killing keepalived alone is not possible yet`);
+  }
+
+  async startKeepalived(director: string): Promise<void> {
+    throw new Error(`${director}: the embedded director runs its data plane and keepalived side in one process; starting keepalived alone is not possible yet`);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.procs.keys()].map((d) => this.stopDirector(d)));
   }

@@ -82,10 +82,17 @@ export class KernelBackend implements BackendSession {
       if (r.status !== 0) throw new KernelBackendError(`${director}: ipvsadm line ${i + 1} '${line}' failed (exit ${r.status}): ${r.stderr.trim()}`);
       s.ipvsadm = true;
     }
-    if (config.keepalivedConf) await this.startKeepalived(director, host, config.keepalivedConf);
+    if (config.keepalivedConf) await this.spawnKeepalived(director, host, config.keepalivedConf);
   }
 
-  private async startKeepalived(director: string, host: KernelHost, conf: string): Promise<void> {
+  async startKeepalived(director: string): Promise<void> {
+    const k = this.running.get(director)?.keepalived;
+    if (!k) throw new KernelBackendError(`${director}: keepalived was never started here (the director has no keepalived.conf)`);
+    if (!k.done) throw new KernelBackendError(`${director}: keepalived is already running (pid ${k.pid}); stop it first`);
+    await this.spawnKeepalived(director, this.lab.host(director), readFileSync(join(k.dir, 'keepalived.conf'), 'utf8'));
+  }
+
+  private async spawnKeepalived(director: string, host: KernelHost, conf: string): Promise<void> {
     const dir = keepalivedDir(this.lab.runDir, director);
     mkdirSync(dir, { recursive: true });
     const confFile = join(dir, 'keepalived.conf');
@@ -129,6 +136,10 @@ export class KernelBackend implements BackendSession {
   }
 
   async killDirector(director: string): Promise<void> {
+    await this.killKeepalived(director);
+  }
+
+  async killKeepalived(director: string): Promise<void> {
     const s = this.running.get(director);
     if (!s?.keepalived || s.keepalived.done) return;
     // the VRRP and checker children too: killed alone, the parent would leave them running (and

@@ -30,8 +30,9 @@ function fail(message, code = 1) {
 // Commands' stderr goes straight to ours and their stdout is read by the script, as in a shell;
 // zx runs each under bash with `set -euo pipefail`, so a failing stage of a pipe fails the command.
 const sh = $({ stdio: ['ignore', 'pipe', 'inherit'] });
-// For look-ups whose complaints mean only "not there" (apt-cache on a package the archive lacks).
-const quiet = $({ stdio: ['ignore', 'pipe', 'pipe'], nothrow: true });
+// For look-ups whose complaints mean only "not there" (apt-cache on a package the archive lacks):
+// zx shows a command's stderr unless it is quiet.
+const quiet = $({ stdio: ['ignore', 'pipe', 'pipe'], quiet: true, nothrow: true });
 
 /**
  * Runs a command to completion; a failure ends the script with the command's exit status, naming it.
@@ -147,7 +148,7 @@ await rm(DIR, { recursive: true, force: true });
 await mkdir(`${DIR}/tree`, { recursive: true });
 await mkdir(`${DIR}/debs`, { recursive: true });
 // apt-get says it downloads unsandboxed when run as root; that is expected here, the rest is shown.
-const download = await $({ cwd: `${DIR}/debs`, stdio: ['ignore', 'pipe', 'pipe'], nothrow: true })`apt-get download -qq ${`${PKG}=${VER}`}`;
+const download = await quiet({ cwd: `${DIR}/debs` })`apt-get download -qq ${`${PKG}=${VER}`}`;
 const said = download.stdall.split('\n').filter((l) => l && !l.startsWith('W: Download is performed unsandboxed'));
 if (said.length > 0) process.stderr.write(said.join('\n') + '\n');
 const DEB = (await readdir(`${DIR}/debs`)).filter((f) => f.startsWith(`${PKG}_`) && f.endsWith('.deb')).sort()[0];

@@ -98,7 +98,7 @@ async function hasVersion(pkg, ver) {
 /** linux-image-amd64 is a metapackage; its dependency names the concrete current kernel package. */
 async function resolveCurrent() {
   const out = await quiet`apt-cache depends linux-image-amd64`;
-  return /^ *Depends: (linux-image-[0-9][^ ]*)$/m.exec(out.stdout)?.[1] ?? '';
+  return /^ *Depends: (linux-image-[0-9][^ \n]*)$/m.exec(out.stdout)?.[1] ?? '';
 }
 const release = (/** @type {string} */ pkg) => pkg.replace(/^linux-image-/, '');
 
@@ -110,7 +110,7 @@ if (!existsSync(`${CACHE}/${release(PIN_PKG)}/ready`) && !(await hasVersion(PIN_
   if (!(await hasVersion(PIN_PKG, PIN_VER))) {
     PKG = await resolveCurrent();
     if (!PKG) fail(`the pinned ${PIN_PKG} ${PIN_VER} is not in the archive and linux-image-amd64 names no kernel`);
-    VER = /^ *Candidate: (.*)$/m.exec((await quiet`apt-cache policy ${PKG}`).stdout)?.[1] ?? '';
+    VER = /^ *Candidate: ([^\n]*)$/m.exec((await quiet`apt-cache policy ${PKG}`).stdout)?.[1] ?? '';
     pinned = false;
     process.stderr.write(
       [

@@ -259,7 +259,7 @@ async function bindSocket(ctx: ProbeContext, localAddress: string | undefined, p
  * An error on the socket (ICMP port unreachable surfaces as one on some kernels) is passed over:
  * the wait that expected a reply times out instead.
  */
-async function readDatagrams(sock: SocketAsPromised, take: (msg: Buffer) => void): Promise<void> {
+async function readDatagrams(sock: Pick<SocketAsPromised, 'recv'>, take: (msg: Buffer) => void): Promise<void> {
   for (;;) {
     const packet = await sock.recv().catch(() => null);
     if (packet === undefined) return;
@@ -272,7 +272,7 @@ async function readDatagrams(sock: SocketAsPromised, take: (msg: Buffer) => void
  * `timeoutMs`, else undefined); one arriving while none is in progress, a late reply to an earlier
  * probe, is dropped rather than taken for the next probe's.
  */
-function replyWaits(sock: SocketAsPromised): (timeoutMs: number) => Promise<Buffer | undefined> {
+export function replyWaits(sock: Pick<SocketAsPromised, 'recv'>): (timeoutMs: number) => Promise<Buffer | undefined> {
   let waiting: ((msg: Buffer | undefined) => void) | undefined;
   void readDatagrams(sock, (msg) => waiting?.(msg));
   return (timeoutMs) =>

@@ -49,7 +49,12 @@ async function killUp(ctx: SoakContext): Promise<Outcome> {
     await lvslab(ctx, ['down', r.stdout.trim()]);
     return { what: `up finished before the kill (${when}); down`, labs: labs.map((l) => l.id) };
   }
-  return { what: `up killed ${when} (${labs.map(stateOf).join(',') || 'no lab yet'})`, labs: labs.map((l) => l.id) };
+  // Killed after marking its lab kept (complete: agents and directors running) but before printing its
+  // id: the lab is the user's now (`lvslab ls` lists it) and gc rightly keeps it; take it down as the
+  // user would, and the census checks down removed everything.
+  const kept = labs.filter((l) => stateOf(l) === 'kept');
+  for (const l of kept) await lvslab(ctx, ['down', l.id]);
+  return { what: `up killed ${when} (${labs.map(stateOf).join(',') || 'no lab yet'})${kept.length ? '; kept before the kill, down' : ''}`, labs: labs.map((l) => l.id) };
 }
 
 /** `lvslab run` (embedded director, HTTP and UDP through the VIP) SIGKILLed at a random point. */

@@ -21,12 +21,13 @@ export function diffLines(a: string, b: string, labels: [string, string] = ['ker
       ops.push({ op: ' ', text: x[i], ai: i });
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      ops.push({ op: '+', text: y[j], ai: i });
-      j++;
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      // a changed line reads as diff -u prints it: the old (kernel) line, then the new one
       ops.push({ op: '-', text: x[i], ai: i });
       i++;
+    } else {
+      ops.push({ op: '+', text: y[j], ai: i });
+      j++;
     }
   }
   const keep = new Set<number>();

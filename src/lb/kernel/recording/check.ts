@@ -51,11 +51,11 @@ export function checkAgainstRecording(traceText: string, goldenText: string, opt
   if (traceSha256(traceText) !== golden.trace.sha256) {
     notes.push(`${traceName} changed since it was recorded (its items that printed are the same; a changed line such as a weight may change what the kernel would print)`);
   }
-  const model = options.kernel ?? PINNED_KERNEL;
-  const modelled = model === PINNED_KERNEL || model.release === golden.provenance.kernel.release;
-  if (!modelled) notes.push(`the embedded IPVS models ${model.description}; the recording comes from ${golden.provenance.kernel.release}`);
-  else if (!golden.provenance.kernel.pinned && options.kernel === undefined) {
-    notes.push(`recorded on ${golden.provenance.kernel.package} ${golden.provenance.kernel.version}, not the pinned kernel the embedded IPVS models by default (--kernel VERSION picks another model, e.g. ${safeVersion(golden.provenance.kernel.release)})`);
+  const recordedOn = golden.provenance.kernel;
+  if (options.kernel === undefined || options.kernel === PINNED_KERNEL) {
+    if (!recordedOn.pinned) notes.push(`recorded on ${recordedOn.package} ${recordedOn.version}, not the pinned kernel the embedded IPVS models by default (--kernel VERSION models another, e.g. ${mainlineOf(recordedOn.release)})`);
+  } else if (recordedOn.pinned) {
+    notes.push(`the embedded IPVS models ${options.kernel.description}; the recording comes from the pinned kernel ${recordedOn.release}`);
   }
 
   const embedded: Array<ItemOutput & { status: number }> = [];
@@ -63,7 +63,8 @@ export function checkAgainstRecording(traceText: string, goldenText: string, opt
   const kernel = golden.items.map((g) => ({ line: g.line, output: g.output, atS: g.atS, status: g.status }));
   const reports: string[] = [];
   const outputs = compareTraceItems(traceText, kernel, embedded, golden.elapsedS);
-  if (outputs !== '') reports.push(outputs);
+  // one paragraph per differing item, each starting 'line N: '
+  if (outputs !== '') reports.push(...outputs.split(/\n\n(?=line \d+: )/));
   const kStatus = new Map(kernel.map((k) => [k.line, k.status]));
   const eStatus = new Map(embedded.map((e) => [e.line, e.status]));
   for (const line of [...new Set([...kStatus.keys(), ...eStatus.keys()])].sort((a, b) => a - b)) {
@@ -81,8 +82,8 @@ export function checkAgainstRecording(traceText: string, goldenText: string, opt
   return { ok, report, notes, items: printed, golden };
 }
 
-/** A release such as 6.1.0-57-amd64 as the version --kernel takes (6.1), when it has one. */
-function safeVersion(release: string): string {
+/** A release such as 6.12.0-1-amd64 as the version --kernel takes (6.12), when it has one. */
+function mainlineOf(release: string): string {
   const m = /^(\d+\.\d+)/.exec(release);
   if (!m) return '6.7';
   try {

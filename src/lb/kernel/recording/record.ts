@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledPath } from '../../../lab/dist-path.js';
-import { describeVmKernel, findVmKernel, kernelPin, repoRoot, type VmKernel } from '../../../lab/vm/kernel-cache.js';
+import { findVmKernel, kernelPin, repoRoot, type VmKernel } from '../../../lab/vm/kernel-cache.js';
 import { runInVmRetryingBootPanic } from '../../../lab/vm/boot-retry.js';
 import { hostHasIpvs } from '../capability.js';
 import { replayTraceOnKernel, type ReplayResult } from '../replay/replay.js';
@@ -90,7 +90,7 @@ export async function recordTrace(text: string, options: RecordOptions = {}): Pr
     const found = findVmKernel();
     if (!found.ok) throw new RecordingInputError(`no kernel to record on: ${found.reason}`);
     const run = await recordInVm(text, name, found.kernel, progress);
-    const how = `lvslab record --kernel vm: the trace replayed in the kernel VM (qemu, no KVM; ${describeVmKernel(found.kernel, pin)}) through its kernel IPVS with real TCP and UDP connections from a client namespace to one namespace per real server (src/lb/kernel/replay/replay.ts); ipvsadm lines run by the real ipvsadm in the director namespace`;
+    const how = `lvslab record --kernel vm: the trace replayed in the kernel VM (qemu, no KVM) through its kernel IPVS with real TCP and UDP connections from a client namespace to one namespace per real server (src/lb/kernel/replay/replay.ts); ipvsadm lines run by the real ipvsadm in the director namespace`;
     golden = toGolden(text, name, run, provenanceOf(run.facts, found.kernel, pin, how));
   }
   return formatGolden(golden);

@@ -338,13 +338,20 @@ describe('IPv6 vrrp_instances (VRRPv3 over IPv6)', () => {
   });
 
   it('native_ipv6 is acted on (no note), kept through render, and refused after IPv4 addresses as keepalived does', () => {
-    const { config, diagnostics } = parseKeepalivedConf(inst(' native_ipv6\n virtual_ipaddress {\n 2001:db8::1\n }\n'));
+    const { config, diagnostics } = parseKeepalivedConf(inst(' native_ipv6\n virtual_ipaddress {\n fe80::1\n 2001:db8::1\n }\n'));
     expect(diagnostics).toEqual([]);
     expect(config.vrrpInstances[0].nativeIpv6).toBe(true);
     expect(renderKeepalivedConf(config)).toMatch(/^\s+native_ipv6$/m);
     const late = parseKeepalivedConf(inst(' virtual_ipaddress {\n 10.0.0.1\n }\n native_ipv6\n'));
     expect(late.diagnostics.map((d) => d.message)).toContain('(VI_6) Cannot specify native_ipv6 with IPv4 addresses');
     expect(late.config.vrrpInstances[0].nativeIpv6).toBeUndefined();
+  });
+
+  it("keepalived's line when the first IPv6 VIP is not link-local (multicast instances only)", () => {
+    const lines = (body: string) => startupLog(parseKeepalivedConf(inst(body)), ['vrrp']);
+    expect(lines(' virtual_ipaddress {\n 2001:db8::1\n fe80::1\n }\n')).toContain('(VI_6) the first IPv6 VIP address should be link local');
+    expect(lines(' virtual_ipaddress {\n fe80::1\n 2001:db8::1\n }\n')).not.toContain('(VI_6) the first IPv6 VIP address should be link local');
+    expect(lines(' unicast_peer {\n fe80::2\n }\n virtual_ipaddress {\n 2001:db8::1\n }\n')).not.toContain('(VI_6) the first IPv6 VIP address should be link local');
   });
 
   it('an address of the other family is ignored with keepalived\'s words', () => {

@@ -360,6 +360,11 @@ describe('IPv6 vrrp_instances (VRRPv3 over IPv6)', () => {
     expect(diagnostics.map((d) => d.message)).toContain('(VI_6): address family must match VRRP instance [10.0.0.1] - ignoring');
   });
 
+  it('a fractional advert_int needs no version line on IPv6 (version 3 is implied)', () => {
+    const { config } = parseKeepalivedConf(inst(' advert_int 0.1\n virtual_ipaddress {\n fe80::1\n }\n'), { file: 't.conf' });
+    expect(effectiveInstance(config, config.vrrpInstances[0])).toMatchObject({ version: 3, advertInt: 0.1, family: 6 });
+  });
+
   it('IPv6 unicast peers and source; bad input names the problem', () => {
     const { config } = parseKeepalivedConf(inst(' unicast_src_ip fe80::1\n unicast_peer {\n fe80::2\n }\n virtual_ipaddress {\n 2001:db8::1\n }\n'));
     expect(effectiveInstance(config, config.vrrpInstances[0]).unicastPeers).toEqual(['fe80::2']);

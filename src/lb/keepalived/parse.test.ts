@@ -347,13 +347,6 @@ describe('IPv6 vrrp_instances (VRRPv3 over IPv6)', () => {
     expect(late.config.vrrpInstances[0].nativeIpv6).toBeUndefined();
   });
 
-  it("keepalived's line when the first IPv6 VIP is not link-local (multicast instances only)", () => {
-    const lines = (body: string) => startupLog(parseKeepalivedConf(inst(body)), ['vrrp']);
-    expect(lines(' virtual_ipaddress {\n 2001:db8::1\n fe80::1\n }\n')).toContain('(VI_6) the first IPv6 VIP address should be link local');
-    expect(lines(' virtual_ipaddress {\n fe80::1\n 2001:db8::1\n }\n')).not.toContain('(VI_6) the first IPv6 VIP address should be link local');
-    expect(lines(' unicast_peer {\n fe80::2\n }\n virtual_ipaddress {\n 2001:db8::1\n }\n')).not.toContain('(VI_6) the first IPv6 VIP address should be link local');
-  });
-
   it('an address of the other family is ignored with keepalived\'s words', () => {
     const { config, diagnostics } = parseKeepalivedConf(inst(' virtual_ipaddress {\n 2001:db8::1\n 10.0.0.1\n }\n'));
     expect(config.vrrpInstances[0].virtualIpaddress.map((v) => v.address)).toEqual(['2001:db8::1']);

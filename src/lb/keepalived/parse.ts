@@ -822,10 +822,6 @@ class ConfParser {
       const priority = inst.priority ?? (inst.state === 'MASTER' ? VRRP_PRIO_OWNER : KEEPALIVED_DEFAULTS.priority);
       const wantsMaster = inst.state === 'MASTER' || (inst.state === undefined && priority === VRRP_PRIO_OWNER);
       if (version === 3 && inst.authentication) say('VRRP version 3 does not support authentication. Ignoring.');
-      // RFC 5798 5.2.9: the first IPv6 address is the virtual router's link-local one; keepalived
-      // (outside strict mode) only says so, and only for multicast instances
-      const first = inst.virtualIpaddress[0]?.address;
-      if (v6 && first && inst.unicastPeer.length === 0 && !/^fe[89ab]/i.test(first)) say('the first IPv6 VIP address should be link local');
       if (priority === VRRP_PRIO_OWNER && inst.nopreempt) {
         say(`nopreempt is incompatible with priority ${VRRP_PRIO_OWNER}. resetting nopreempt`);
         inst.nopreempt = false;

@@ -59,16 +59,26 @@ export function planBuild(t: Topology, labId: string): BuildPlan {
   return { labId, namespaces, stages: [[create], [wire], perHost] };
 }
 
+/**
+ * An IPv6 address goes on `nodad`: usable at once, instead of "tentative" for the second or so
+ * duplicate address detection takes (the lab's validation already made every address unique).
+ */
+function addrLine(a: string, dev: string): string {
+  return `addr add ${a} dev ${dev}${a.includes(':') ? ' nodad' : ''}`;
+}
+
 function hostLines(h: TopologyHost): string[] {
   const lines = ['link set lo up'];
-  for (const a of h.loopback) lines.push(`addr add ${a} dev lo`);
+  for (const a of h.loopback) lines.push(addrLine(a, 'lo'));
   for (const i of h.interfaces) {
     lines.push(`link set ${i.name} addrgenmode none`);
-    for (const a of [...i.addresses, ...i.extraAddresses]) lines.push(`addr add ${a} dev ${i.name}`);
+    for (const a of [...i.addresses, ...i.extraAddresses]) lines.push(addrLine(a, i.name));
     lines.push(`link set ${i.name} up`);
   }
   for (const r of h.routes) {
-    lines.push(['route add', r.to, r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' '));
+    // "default" takes its family from the gateway; an IPv6 default through a device alone says so
+    const to = r.family === 6 && r.to === 'default' ? '::/0' : r.to;
+    lines.push(['route add', to, r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' '));
   }
   return lines;
 }

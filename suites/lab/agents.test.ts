@@ -145,7 +145,7 @@ describe('agents: every socket in its own host\'s namespace', () => {
   });
 
   it('refuses a name instead of resolving it outside the host', async () => {
-    await expect(agents[0].http('localhost')).rejects.toThrow(/target must be an IPv4 address \(got 'localhost'\): agents resolve no names/);
+    await expect(agents[0].http('localhost')).rejects.toThrow(/target must be an IPv4 or IPv6 address \(got 'localhost'\): agents resolve no names/);
     await expect(agents[0].udp('example.org', { port: 9 })).rejects.toThrow(/agents resolve no names/);
   });
 });

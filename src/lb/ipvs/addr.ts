@@ -146,3 +146,34 @@ export function prefix6(a: ArrayLike<number>, plen: number, out: Uint32Array): U
   }
   return out;
 }
+
+/**
+ * An address with its family, as the control plane holds one (union nf_inet_addr plus af): `ip` is
+ * the IPv4 address, or for IPv6 the fold of `ip6` (fold6) — the number every 32-bit hash
+ * and quick comparison uses — and `ip6` the full IPv6 address (null for IPv4).
+ */
+export interface InetAddr {
+  readonly af: AddressFamily;
+  readonly ip: number;
+  readonly ip6: In6Addr | null;
+}
+
+/** ip_vs_addr_equal for two addresses of the same family */
+export function sameInetAddr(a: InetAddr, b: InetAddr): boolean {
+  if (a.af !== b.af || a.ip !== b.ip) return false;
+  if (a.ip6 === null || b.ip6 === null) return true;
+  return a.ip6[0] === b.ip6[0] && a.ip6[1] === b.ip6[1] && a.ip6[2] === b.ip6[2] && a.ip6[3] === b.ip6[3];
+}
+
+export function formatInetAddr(a: InetAddr): string {
+  return a.ip6 !== null ? formatIPv6(a.ip6) : formatIPv4(a.ip);
+}
+
+/** An address text of either family as an InetAddr; throws an error naming bad text. */
+export function parseInetAddr(text: string): InetAddr {
+  if (addrFamily(text) === AF_INET6) {
+    const ip6 = parseIPv6(text);
+    return { af: AF_INET6, ip: fold6(ip6), ip6 };
+  }
+  return { af: AF_INET, ip: parseIPv4(text), ip6: null };
+}

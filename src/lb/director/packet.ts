@@ -3,8 +3,8 @@
 // length is checked against the buffer so a truncated or malformed packet is classified, never
 // read out of bounds; anything we cannot or need not handle is reported as such and accepted
 // untouched by the caller.
-import { IPPROTO_TCP, IPPROTO_UDP, type In6Addr, type PacketHeaders } from '../ipvs/types.js';
-import { parsePacket6, type IcmpInner6 } from './packet6.js';
+import { IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../ipvs/types.js';
+import { parsePacket6, type Parsed6 } from './packet6.js';
 
 export const IPPROTO_ICMP = 1;
 
@@ -28,8 +28,8 @@ export type Parsed =
   /** `ihl`: where the transport header starts (IPv6: past the extension headers, ip_vs_iphdr's len) */
   | { kind: 'l4'; h: PacketHeaders; ihl: number; /** first fragment of a fragmented datagram */ fragment: boolean }
   | { kind: 'icmp-error'; saddr: number; daddr: number; ihl: number; icmpType: number; icmpCode: number; inner: IcmpInner; length: number }
-  /** an ICMPv6 error (RFC 4443 types 1-4) quoting a TCP/UDP packet; `icmpOff` is its ICMPv6 header */
-  | { kind: 'icmp6-error'; saddr6: In6Addr; daddr6: In6Addr; icmpOff: number; icmpType: number; icmpCode: number; inner: IcmpInner6; length: number }
+  /** an ICMPv6 error quoting a TCP/UDP packet (packet6.ts) */
+  | Extract<Parsed6, { kind: 'icmp6-error' }>
   /** a later fragment: no transport header to look at */
   | { kind: 'fragment' }
   /** valid IP we have no business with (other protocols, ICMP that is not an error) */

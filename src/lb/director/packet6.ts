@@ -2,8 +2,7 @@
 // the extension headers (the kernel's ipv6_find_hdr), the ports, and the quoted packet of ICMPv6
 // errors. Every length is checked against the buffer, so a truncated or malformed packet is
 // classified, never read out of bounds.
-import { AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type In6Addr } from '../ipvs/types.js';
-import type { Parsed } from './packet.js';
+import { AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type In6Addr, type PacketHeaders } from '../ipvs/types.js';
 
 export const IPPROTO_ICMPV6 = 58;
 const NEXTHDR_HOP = 0;
@@ -31,6 +30,16 @@ export interface IcmpInner6 {
   /** offset of the quoted transport header */
   l4Off: number;
 }
+
+/** What parsePacket6 makes of a packet: packet.ts's `Parsed`, with ICMPv6 errors of their own kind. */
+export type Parsed6 =
+  /** `ihl`: where the transport header starts, past the extension headers (ip_vs_iphdr's len) */
+  | { kind: 'l4'; h: PacketHeaders; ihl: number; /** first fragment of a fragmented datagram */ fragment: boolean }
+  /** an ICMPv6 error (RFC 4443 types 1-4) quoting a TCP/UDP packet; `icmpOff` is its ICMPv6 header */
+  | { kind: 'icmp6-error'; saddr6: In6Addr; daddr6: In6Addr; icmpOff: number; icmpType: number; icmpCode: number; inner: IcmpInner6; length: number }
+  | { kind: 'fragment' }
+  | { kind: 'other' }
+  | { kind: 'malformed'; reason: string };
 
 export function readIn6(p: Uint8Array, off: number): In6Addr {
   const a = new Uint32Array(4);
@@ -103,7 +112,7 @@ function upperLayer(p: Uint8Array, ipOff: number, end: number): Upper {
 }
 
 /** Parse a queued IPv6 packet (NFQUEUE delivers it from the IPv6 header on). */
-export function parsePacket6(p: Uint8Array, fwmark = 0): Parsed {
+export function parsePacket6(p: Uint8Array, fwmark = 0): Parsed6 {
   if (p.length < IPV6_HEADER) return { kind: 'malformed', reason: `truncated IPv6 header (${p.length} bytes)` };
   const total = IPV6_HEADER + ((p[4] << 8) | p[5]);
   // a payload length of 0 means a jumbogram (RFC 2675), which no lab link carries

@@ -32,6 +32,7 @@ export function parseNetmask(text: string): number {
 }
 
 const HEXGROUP = /^[0-9a-fA-F]{1,4}$/;
+const V4_TAIL = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 
 /**
  * Parses IPv6 text as inet_pton(AF_INET6) does: eight hex groups of 1-4 digits, at most one `::`
@@ -49,7 +50,8 @@ export function parseIPv6(text: string): In6Addr {
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];
       if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = DOTTED.test(p) ? parseIPv4(p) : NaN;
+        // inet_pton's dotted tail: four decimal parts 0-255, no leading zeros
+        const v4 = V4_TAIL.test(p) ? parseIPv4(p) : NaN;
         if (Number.isNaN(v4)) throw bad(`bad IPv4 tail '${p}'`);
         out.push(v4 >>> 16, v4 & 0xffff);
       } else if (HEXGROUP.test(p)) out.push(parseInt(p, 16));

@@ -217,7 +217,7 @@ export class ClientHandle extends HostHandle {
       const r = await agent.udpFile(t.host, file, { port, chunkSize: opts.chunkSize, waitMs: opts.waitMs, localAddress: opts.localAddress });
       raw.push(r);
       const peers = await this.owner.udpPeers(port);
-      const mine = peers.filter((p) => p.peer.peerPort === r.localPort && (r.localAddress === '0.0.0.0' || p.peer.peerAddress === r.localAddress || !r.localAddress));
+      const mine = peers.filter((p) => p.peer.peerPort === r.localPort && (r.localAddress === '0.0.0.0' || r.localAddress === '::' || p.peer.peerAddress === r.localAddress || !r.localAddress));
       const want = sha256(await readFile(file));
       const got = mine.length === 1 ? await readFile(mine[0].peer.file).catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
       const server = mine.length === 1 ? mine[0].server : undefined;

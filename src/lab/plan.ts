@@ -61,18 +61,29 @@ export function planBuild(t: Topology, labId: string): BuildPlan {
 
 /**
  * An IPv6 address goes on `nodad`: usable at once, instead of "tentative" for the second or so
- * duplicate address detection takes (the lab's validation already made every address unique).
+ * duplicate address detection takes (the lab's validation already made every address unique). An
+ * interface's later IPv6 addresses (and extra addresses) are what IPv4's secondaries are: there to
+ * be bound, never picked as a source. IPv6 source selection has no "primary" (it prefers the newest
+ * of equals), so they go on deprecated (`preferred_lft 0`, RFC 6724 rule 3), which keeps the first
+ * one the host's source, as the first IPv4 address is.
  */
-function addrLine(a: string, dev: string): string {
-  return `addr add ${a} dev ${dev}${a.includes(':') ? ' nodad' : ''}`;
+function addrLine(a: string, dev: string, secondary: boolean): string {
+  if (!a.includes(':')) return `addr add ${a} dev ${dev}`;
+  return `addr add ${a} dev ${dev} nodad${secondary ? ' preferred_lft 0' : ''}`;
 }
 
 function hostLines(h: TopologyHost): string[] {
   const lines = ['link set lo up'];
-  for (const a of h.loopback) lines.push(addrLine(a, 'lo'));
+  for (const a of h.loopback) lines.push(addrLine(a, 'lo', false));
   for (const i of h.interfaces) {
     lines.push(`link set ${i.name} addrgenmode none`);
-    for (const a of [...i.addresses, ...i.extraAddresses]) lines.push(addrLine(a, i.name));
+    let firstGlobal6 = true;
+    for (const a of [...i.addresses, ...i.extraAddresses]) {
+      // link-local (fe80::/10) addresses have a scope of their own: never a source for global traffic
+      const linkLocal = /^fe[89ab]/i.test(a);
+      lines.push(addrLine(a, i.name, a.includes(':') && !linkLocal && !firstGlobal6));
+      if (a.includes(':') && !linkLocal) firstGlobal6 = false;
+    }
     lines.push(`link set ${i.name} up`);
   }
   for (const r of h.routes) {

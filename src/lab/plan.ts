@@ -51,11 +51,11 @@ export function planBuild(t: Topology, labId: string): BuildPlan {
   const wire: PlanStep = { kind: 'ip-batch', netns: sw, lines: switchLines };
 
   const perHost: PlanStep[] = [];
-  for (const h of t.hosts) {
-    perHost.push({ kind: 'ip-batch', netns: hostNs(h.name), lines: hostLines(h) });
+  t.hosts.forEach((h, index) => {
+    perHost.push({ kind: 'ip-batch', netns: hostNs(h.name), lines: hostLines(h, index) });
     const settings = Object.entries(h.sysctls).map(([k, v]) => `${k}=${v}`);
     if (settings.length > 0) perHost.push({ kind: 'sysctl', netns: hostNs(h.name), settings });
-  }
+  });
   return { labId, namespaces, stages: [[create], [wire], perHost] };
 }
 
@@ -72,20 +72,33 @@ function addrLine(a: string, dev: string, secondary: boolean): string {
   return `addr add ${a} dev ${dev} nodad${secondary ? ' preferred_lft 0' : ''}`;
 }
 
-function hostLines(h: TopologyHost): string[] {
+/**
+ * The link-local address an IPv6 interface gets when its description gives none: `addrgenmode none`
+ * makes none, yet neighbour discovery needs one — a router solicits the next hop of a packet it
+ * forwards from its link-local address, and sends nothing without one (ndisc_send_ns), so a
+ * director could not reach a real server it had not heard from. Unique in the lab by host and
+ * interface position (fe80::1ab:H:I).
+ */
+export function labLinkLocal(hostIndex: number, ifIndex: number): string {
+  return `fe80::1ab:${(hostIndex + 1).toString(16)}:${(ifIndex + 1).toString(16)}/64`;
+}
+
+function hostLines(h: TopologyHost, hostIndex: number): string[] {
   const lines = ['link set lo up'];
   for (const a of h.loopback) lines.push(addrLine(a, 'lo', false));
-  for (const i of h.interfaces) {
+  h.interfaces.forEach((i, ifIndex) => {
     lines.push(`link set ${i.name} addrgenmode none`);
+    const all = [...i.addresses, ...i.extraAddresses];
+    // link-local (fe80::/10) addresses have a scope of their own: never a source for global traffic
+    const linkLocal = (a: string) => /^fe[89ab]/i.test(a);
     let firstGlobal6 = true;
-    for (const a of [...i.addresses, ...i.extraAddresses]) {
-      // link-local (fe80::/10) addresses have a scope of their own: never a source for global traffic
-      const linkLocal = /^fe[89ab]/i.test(a);
-      lines.push(addrLine(a, i.name, a.includes(':') && !linkLocal && !firstGlobal6));
-      if (a.includes(':') && !linkLocal) firstGlobal6 = false;
+    for (const a of all) {
+      lines.push(addrLine(a, i.name, a.includes(':') && !linkLocal(a) && !firstGlobal6));
+      if (a.includes(':') && !linkLocal(a)) firstGlobal6 = false;
     }
+    if (!firstGlobal6 && !all.some(linkLocal)) lines.push(addrLine(labLinkLocal(hostIndex, ifIndex), i.name, false));
     lines.push(`link set ${i.name} up`);
-  }
+  });
   for (const r of h.routes) {
     // "default" takes its family from the gateway; an IPv6 default through a device alone says so
     const to = r.family === 6 && r.to === 'default' ? '::/0' : r.to;

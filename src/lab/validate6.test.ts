@@ -68,8 +68,16 @@ describe('validateDescription with IPv6 and dual stack', () => {
     const plan = planBuild(validateDescription(base6()), 'x');
     const rs1 = plan.stages[2].find((s) => s.kind === 'ip-batch' && s.netns === 'lvs-x-rs1')!;
     expect(rs1.kind === 'ip-batch' && rs1.lines).toEqual([
-      'link set lo up', 'link set eth0 addrgenmode none', 'addr add 10.0.0.101/24 dev eth0', 'addr add fd00::101/64 dev eth0 nodad', 'link set eth0 up',
+      'link set lo up', 'link set eth0 addrgenmode none', 'addr add 10.0.0.101/24 dev eth0', 'addr add fd00::101/64 dev eth0 nodad',
+      // a link-local address of its own (none was given): neighbour discovery needs one
+      'addr add fe80::1ab:3:1/64 dev eth0 nodad', 'link set eth0 up',
       'route add default via 10.0.0.1', 'route add default via fd00::1',
+    ]);
+    // later IPv6 addresses are secondaries: deprecated, so the first one stays the source
+    const client = validateDescription({ ...base6(), hosts: { ...hosts(base6()), client: { role: 'client', interfaces: [{ name: 'eth0', segment: 'wan', addresses: ['2001:db8::100', 'fe80::100'] }], extraAddresses: ['2001:db8::150'] } } });
+    const c = planBuild(client, 'x').stages[2].find((s) => s.kind === 'ip-batch' && s.netns === 'lvs-x-client')!;
+    expect(c.kind === 'ip-batch' && c.lines.filter((l) => l.startsWith('addr'))).toEqual([
+      'addr add 2001:db8::100/64 dev eth0 nodad', 'addr add fe80::100/64 dev eth0 nodad', 'addr add 2001:db8::150/64 dev eth0 nodad preferred_lft 0',
     ]);
   });
 

@@ -1,9 +1,10 @@
 // The real server's services: an HTTP server that answers like the article's httpd and remembers
 // who it saw, and a UDP service that appends each peer's datagrams to a file of its own (keeping a
 // bounded number of peers and bytes, oldest dropped first). Their sockets come from the host's
-// namespace (netns.ts); Node adopts the bound descriptors.
+// namespace (netns.ts); Node adopts the bound descriptors (UDP through dgram-as-promised: node:dgram
+// with bind, send, recv and close as promises).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createSocket, type Socket } from 'node:dgram';
+import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { appendFileSync, closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NamespaceSockets } from './netns.js';
@@ -197,7 +198,9 @@ export class UdpPeerFiles {
 
 export class UdpService {
   private files?: UdpPeerFiles;
-  private socks: Socket[] = [];
+  /** one socket per family (IPv4, IPv6), each served by its own loop */
+  private socks: SocketAsPromised[] = [];
+  private serving: Array<Promise<void>> = [];
   private readonly dir: string;
 
   constructor(
@@ -216,27 +219,34 @@ export class UdpService {
     const bound = eachFamily((a) => ({ fd: this.sockets.udpBound(a, this.port), type: a.includes(':') ? ('udp6' as const) : ('udp4' as const) }));
     try {
       for (let b = bound.shift(); b !== undefined; b = bound.shift()) {
-        const { fd, type } = b;
-        const sock = createSocket({ type });
-        sock.on('message', (msg, rinfo) => {
-          files.add(rinfo.address, rinfo.port, msg);
-          if (this.echo === 'identity') sock.send(`${this.identity}\n`, rinfo.port, rinfo.address);
-          else if (this.echo === 'payload') sock.send(msg, rinfo.port, rinfo.address);
-        });
-        await new Promise<void>((resolve, reject) => {
-          sock.once('error', reject);
-          sock.bind({ fd }, () => {
-            sock.off('error', reject);
-            sock.setRecvBufferSize(4 << 20);
-            resolve();
-          });
-        });
+        const sock = DgramAsPromised.createSocket({ type: b.type });
+        await sock.bind({ fd: b.fd });
+        sock.setRecvBufferSize(4 << 20);
         this.socks.push(sock);
+        this.serving.push(this.serve(sock, files));
       }
     } catch (err) {
       for (const { fd } of bound) closeSync(fd);
       await this.stop();
       throw err;
+    }
+  }
+
+  /**
+   * Each datagram in turn until the socket closes (recv() then resolves with undefined). Nothing in
+   * the loop waits on I/O: the reply is sent without awaiting it, so the next recv() is in place
+   * before the next datagram can be delivered and none goes by unread.
+   */
+  private async serve(sock: SocketAsPromised, files: UdpPeerFiles): Promise<void> {
+    for (;;) {
+      // an error on the socket (a reply that could not be sent) ends no service: read on
+      const packet = await sock.recv().catch(() => null);
+      if (packet === undefined) return;
+      if (!packet) continue;
+      const { msg, rinfo } = packet;
+      files.add(rinfo.address, rinfo.port, msg);
+      const reply = this.echo === 'identity' ? `${this.identity}\n` : this.echo === 'payload' ? msg : undefined;
+      if (reply !== undefined) sock.send(reply, rinfo.port, rinfo.address).catch(() => {});
     }
   }
 
@@ -253,6 +263,9 @@ export class UdpService {
     const socks = this.socks;
     this.socks = [];
     this.files?.flush();
-    await Promise.all(socks.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const serving = this.serving;
+    this.serving = [];
+    await Promise.all(socks.map((s) => s.close()));
+    await Promise.all(serving);
   }
 }

@@ -60,6 +60,9 @@ export function traceAddresses(items: TraceItem[]): TraceAddresses {
           } catch {
             return;
           }
+          // the kernel refuses link-local, multicast and unspecified real servers (EINVAL): no host
+          // of the lab may carry them (fe80::1 is the director's gateway address)
+          if (/^(fe[89ab]|ff)/i.test(addr) || addr === '::') return;
         } else if (IPV4.test(m[1])) addr = m[1];
         else return;
         if (SERVICE_OPTS.has(arg)) {

@@ -80,6 +80,7 @@ describe('article6 NAT (embedded, article6-single)', needs(await probe.root()), 
     await expect(lab.client.http(`http://[${VIP}]/`, { localAddress: '192.168.1.100' })).rejects.toThrow('localAddress 192.168.1.100 and target 2001:db8::112 are of different address families');
   });
 
+  // (vrrp-failover.yaml builds its own two-director article6 lab: run with the others below)
   for (const name of ['tcp.yaml', 'udp.yaml']) {
     it(`scenarios/article6/${name} passes on the embedded backend`, async () => {
       const report = await runScenario(await loadScenario(fileURLToPath(new URL(`../../scenarios/article6/${name}`, import.meta.url))), 'embedded');
@@ -87,6 +88,15 @@ describe('article6 NAT (embedded, article6-single)', needs(await probe.root()), 
       expect(report.error).toBeUndefined();
     }, 90_000);
   }
+});
+
+describe('article6 failover (embedded, article6): VRRPv3 over IPv6 moves the VIP and DIP', needs(await probe.root()), () => {
+  it('scenarios/article6/vrrp-failover.yaml passes: DS1 killed, DS2 takes over within 5 s and serves', async () => {
+    const report = await runScenario(await loadScenario(fileURLToPath(new URL('../../scenarios/article6/vrrp-failover.yaml', import.meta.url))), 'embedded');
+    expect(report.error).toBeUndefined();
+    expect(report.steps.flatMap((s) => s.checks).filter((c) => !c.pass)).toEqual([]);
+    expect(report.steps.map((s) => s.name)).toContain('DS2 holds the VIP');
+  }, 120_000);
 });
 
 /** LVS-DR on one IPv6 LAN: the VIP on ds1's eth0 and on the real servers' lo (/128). */

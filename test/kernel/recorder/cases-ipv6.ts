@@ -103,11 +103,13 @@ export const ipv6ErrorCommands = [
   `-A -t [${V6}]:80 -s rr`,
   `-a -t ${T6} -r 10.0.0.11:80 -m`,
   `-a -t ${T6} -r 10.0.0.11:80 -g`,
-  `-a -t ${T6} -r [fe80::1]:80 -m`,
+  // (not fe80::1: the replay lab's director has that address, and the kernel takes a local one)
+  `-a -t ${T6} -r [fe80::99]:80 -m`,
   `-a -t ${T6} -r [ff02::1]:80 -m`,
   `-a -t ${T6} -r [${A6}]:80 -m`,
   `-a -t ${T6} -r [${A6}] -m`,
   `-d -t ${T6} -r [${D6}]:80`,
   `-A -6 -f 3 -s rr`,
+  `-a -f 3 -r [${A6}]:80 -m`,
   `-L -n -t [${V6}]:99`,
 ];

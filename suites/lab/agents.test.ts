@@ -65,7 +65,8 @@ describe('agents: every socket in its own host\'s namespace', () => {
   /** In each host's namespace only that host's addresses and ports; none of them in the root namespace. */
   async function expectEverySocketAtHome(): Promise<void> {
     for (const [i, h] of lab.hosts.entries()) {
-      const mine = new Set(['0.0.0.0', '*', ...hostAddresses(h.spec)]);
+      // '[::]': the services' IPv6 listener beside the IPv4 one (an IPv6-only wildcard socket)
+      const mine = new Set(['0.0.0.0', '*', '[::]', ...hostAddresses(h.spec)]);
       const seen = await sockets(h.namespace);
       expect(seen.filter((s) => !mine.has(s.addr)).map((s) => s.line), `${h.name}: a socket with another host's address`).toEqual([]);
       const listening = (proto: string) => seen.filter((s) => s.proto === proto && (s.state === 'LISTEN' || s.state === 'UNCONN') && s.addr === '0.0.0.0').map((s) => s.port);

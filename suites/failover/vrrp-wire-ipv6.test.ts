@@ -7,12 +7,15 @@
 // unsolicited neighbour advertisements (garp_master_repeat 5 rounds over the two VIPs, again after
 // garp_master_delay 5 s). Frames are compared whole, byte for byte, and nothing is masked: IPv6 has no
 // IP id, and the flow label is a hash of the flow (same addresses, same protocol) with the kernel's
-// per-boot secret, so it is the same for both. Then a VIP list that differs between the two
-// directors: both drop the other's adverts with keepalived's line.
+// per-boot secret, so it is the same for both. Then what each drops, with keepalived's line: an
+// advert one hop short (hop limit 254, sent by test/vrrp/send-advert6.ts), and a VIP list that
+// differs between the two directors.
 import { describe, expect, it, afterEach, beforeAll } from 'vitest';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { capability, needs, probe } from '../../test/capabilities.js';
-import { directorConf, VIPS6 } from '../../test/vrrp/harness/confs.js';
+import { directorConf, LINK_LOCAL6, VIPS6 } from '../../test/vrrp/harness/confs.js';
+import { nodeWithTsx } from '../../test/tsx.js';
 import { DirectorVrrp, macOf, sleep, vrrpMain, waitFor, type Impl } from '../../test/vrrp/harness/directors.js';
 import { addLinkLocals, releaseVips6, waitHolder6 } from '../../test/vrrp/harness/ipv6.js';
 import { articleVrrpLab } from '../../test/vrrp/harness/suite-lab.js';
@@ -24,6 +27,7 @@ const SEGMENTS = [
 ] as const;
 /** garp_master_repeat (5) rounds over 2 VIPs, two bursts (garp_master_delay 5 s) */
 const NAS = 5 * 2 * 2;
+const SENDER = fileURLToPath(new URL('../../test/vrrp/send-advert6.ts', import.meta.url));
 
 type Captured = Record<(typeof SEGMENTS)[number]['instance'], WireFrames>;
 
@@ -90,6 +94,24 @@ describe('VRRPv3 over IPv6: embedded vs keepalived 2.2.7, byte for byte', needs(
       for (let i = 0; i < NAS; i++) expect(ef.nas[i].equals(kf.nas[i]), `${s.instance} neighbour advertisement ${i + 1}`).toBe(true);
     }
   });
+
+  for (const impl of ['keepalived', 'embedded'] as const) {
+    it(`${impl} drops an advert with hop limit 254 and logs keepalived's line`, async () => {
+      const ds1 = new DirectorVrrp(suite.lab, 'ds1', impl, directorConf('ds2', { ipv6: true }), `-wire6-hops-${impl}`);
+      suite.running.push(ds1);
+      await ds1.start();
+      await sleep(500); // BACKUP by now (keepalived: after its startup)
+      // from DS2, as a master of higher priority would advertise, one hop short
+      const r = await suite.lab.host('ds2').exec(nodeWithTsx(SENDER, 'eth0', LINK_LOCAL6.ds2.VI_1, '51', '200', '254', '10', ...VIPS6.VI_1), { timeoutMs: 15_000 });
+      expect(r.stderr).toBe('');
+      const want = '(VI_1) invalid TTL/HL. Received 254 and expect 255';
+      await waitFor(`${impl} to log the dropped advert`, async () => ds1.log().includes(want), 5000, 100).catch(() => undefined);
+      expect(ds1.log()).toContain(want);
+      if (impl === 'embedded') expect(ds1.status()!.dropped.ttl).toBe(10);
+      await ds1.stop();
+      suite.running = suite.running.filter((d) => d !== ds1);
+    }, 60_000);
+  }
 
   it('a VIP missing from the advert: both drop it and log the same words', async () => {
     const other = directorConf('ds1', { ipv6: true }).replace(`${VIPS6.VI_1[1]}/64`, '2001:db8:1::113/64');

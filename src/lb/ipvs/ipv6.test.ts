@@ -228,10 +228,11 @@ describe('schedulers hash an IPv6 address by its fold, as the kernel does', () =
   it('lblc: entries compare the whole address, so two destinations of one fold are two entries', () => {
     const l = lab();
     l.run('-A -f 3 -6 -s lblc', '-a -f 3 -6 -r [fd00::1]:0 -m', '-a -f 3 -6 -r [fd00::2]:0 -m');
-    l.conn('tcp', '[2001:db8::9]:1', '[2001:db8::1:0]:80', { fwmark: 3 });
-    // 2001:db8::0:1 folds like 2001:db8::1:0
+    // 2001:db8::1:0:0 (words ..., 1, 0) folds like 2001:db8::1 (words ..., 0, 1)
+    expect(fold6(parseIPv6('2001:db8::1:0:0'))).toBe(fold6(parseIPv6('2001:db8::1')));
+    l.conn('tcp', '[2001:db8::9]:1', '[2001:db8::1:0:0]:80', { fwmark: 3 });
     l.conn('tcp', '[2001:db8::9]:2', '[2001:db8::1]:80', { fwmark: 3 });
-    const sched = l.ipvs.snapshot() && (l.ipvs.ctl.services[0].scheduler as unknown as { table: { entries: number } });
+    const sched = l.ipvs.services[0].scheduler as unknown as { table: { entries: number } };
     expect(sched.table.entries).toBe(2);
   });
 });

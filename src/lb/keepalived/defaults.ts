@@ -55,9 +55,14 @@ export interface EffectiveVrrpInstance {
   family: 4 | 6;
 }
 
+/** VRRPv3 over IPv6: `native_ipv6`, or IPv6 addresses (the first one sets the family, as in keepalived) */
+export function isIpv6Instance(inst: VrrpInstance): boolean {
+  return Boolean(inst.nativeIpv6 || inst.virtualIpaddress[0]?.address.includes(':'));
+}
+
 export function effectiveInstance(config: KeepalivedConfig, inst: VrrpInstance): EffectiveVrrpInstance {
   const g = config.globalDefs;
-  const family = inst.nativeIpv6 || inst.virtualIpaddress[0]?.address.includes(':') ? 6 : 4;
+  const family = isIpv6Instance(inst) ? 6 : 4;
   // an IPv6 instance without `version` is version 3 whatever vrrp_version says (vrrp_complete_instance)
   const version = inst.version ?? (family === 6 ? 3 : (g.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion));
   // keepalived (vrrp.c vrrp_complete_instance): no priority and `state MASTER` make the address

@@ -347,17 +347,15 @@ describe('IPv6 vrrp_instances (VRRPv3 over IPv6)', () => {
     expect(late.config.vrrpInstances[0].nativeIpv6).toBeUndefined();
   });
 
-  it("keepalived's line when the first IPv6 VIP is not link-local (multicast instances only)", () => {
-    const lines = (body: string) => startupLog(parseKeepalivedConf(inst(body)), ['vrrp']);
-    expect(lines(' virtual_ipaddress {\n 2001:db8::1\n fe80::1\n }\n')).toContain('(VI_6) the first IPv6 VIP address should be link local');
-    expect(lines(' virtual_ipaddress {\n fe80::1\n 2001:db8::1\n }\n')).not.toContain('(VI_6) the first IPv6 VIP address should be link local');
-    expect(lines(' unicast_peer {\n fe80::2\n }\n virtual_ipaddress {\n 2001:db8::1\n }\n')).not.toContain('(VI_6) the first IPv6 VIP address should be link local');
-  });
-
   it('an address of the other family is ignored with keepalived\'s words', () => {
     const { config, diagnostics } = parseKeepalivedConf(inst(' virtual_ipaddress {\n 2001:db8::1\n 10.0.0.1\n }\n'));
     expect(config.vrrpInstances[0].virtualIpaddress.map((v) => v.address)).toEqual(['2001:db8::1']);
     expect(diagnostics.map((d) => d.message)).toContain('(VI_6): address family must match VRRP instance [10.0.0.1] - ignoring');
+  });
+
+  it('a fractional advert_int needs no version line on IPv6 (version 3 is implied)', () => {
+    const { config } = parseKeepalivedConf(inst(' advert_int 0.1\n virtual_ipaddress {\n fe80::1\n }\n'), { file: 't.conf' });
+    expect(effectiveInstance(config, config.vrrpInstances[0])).toMatchObject({ version: 3, advertInt: 0.1, family: 6 });
   });
 
   it('IPv6 unicast peers and source; bad input names the problem', () => {

@@ -5,7 +5,7 @@
 import { KeepalivedConfError, keepalivedLine, MAX_AUTO_PRIORITY_DEFAULT, noteLine, validMaxAutoPriority, type ConfDiagnostic, type ConfPhase, type ConfProblem } from './errors.js';
 import { lex, type Statement } from './lexer.js';
 import { ValueReader } from './values.js';
-import { KEEPALIVED_DEFAULTS, SCHEDULERS, SCHED_FLAGS, VRRP_PRIO_OWNER } from './defaults.js';
+import { isIpv6Instance, KEEPALIVED_DEFAULTS, SCHEDULERS, SCHED_FLAGS, VRRP_PRIO_OWNER } from './defaults.js';
 import type {
   GlobalDefs,
   HealthCheck,
@@ -469,7 +469,7 @@ class ConfParser {
           } else this.unknown(c);
       }
     }
-    const v6 = inst.nativeIpv6 || inst.virtualIpaddress[0]?.address.includes(':');
+    const v6 = isIpv6Instance(inst);
     if (v6 && inst.version === 2) {
       // keepalived accepts VRRPv2 over IPv6 unless strict_mode; RFC 3768 is IPv4 only, and so is lvslab's v2
       this.v.fail(s, `vrrp_instance ${name}: version 2 over IPv6 is not VRRP (RFC 5798 defines IPv6 for version 3 only); use version 3`);
@@ -808,7 +808,7 @@ class ConfParser {
     for (const inst of config.vrrpInstances) {
       const line = this.instanceLines.get(inst.name) ?? 1;
       const say = (message: string) => this.afterParse('vrrp', line, `(${inst.name}) ${message}`);
-      const v6 = inst.nativeIpv6 || inst.virtualIpaddress[0]?.address.includes(':');
+      const v6 = isIpv6Instance(inst);
       const version = inst.version ?? (v6 ? 3 : (config.globalDefs.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion));
       const noVip = inst.virtualIpaddress.length === 0;
       if (noVip) {
@@ -822,10 +822,6 @@ class ConfParser {
       const priority = inst.priority ?? (inst.state === 'MASTER' ? VRRP_PRIO_OWNER : KEEPALIVED_DEFAULTS.priority);
       const wantsMaster = inst.state === 'MASTER' || (inst.state === undefined && priority === VRRP_PRIO_OWNER);
       if (version === 3 && inst.authentication) say('VRRP version 3 does not support authentication. Ignoring.');
-      // RFC 5798 5.2.9: the first IPv6 address is the virtual router's link-local one; keepalived
-      // (outside strict mode) only says so, and only for multicast instances
-      const first = inst.virtualIpaddress[0]?.address;
-      if (v6 && first && inst.unicastPeer.length === 0 && !/^fe[89ab]/i.test(first)) say('the first IPv6 VIP address should be link local');
       if (priority === VRRP_PRIO_OWNER && inst.nopreempt) {
         say(`nopreempt is incompatible with priority ${VRRP_PRIO_OWNER}. resetting nopreempt`);
         inst.nopreempt = false;
@@ -857,7 +853,7 @@ class ConfParser {
     const seen = new Map<string, string>();
     for (const inst of config.vrrpInstances) {
       const line = this.instanceLines.get(inst.name) ?? 1;
-      const version = inst.version ?? config.globalDefs.vrrpVersion ?? 2;
+      const version = inst.version ?? (isIpv6Instance(inst) ? 3 : (config.globalDefs.vrrpVersion ?? 2));
       const adv = inst.advertInt ?? 1;
       if (version === 2 && !Number.isInteger(adv)) {
         this.v.fail(line, `vrrp_instance ${inst.name}: advert_int ${adv} needs version 3 (VRRPv2 advertises whole seconds)`);

@@ -127,6 +127,11 @@ export interface Received6 {
   hopLimit: number;
 }
 
+/** what keepalived logs at start for an IPv6 multicast instance whose first VIP is not link-local */
+export function firstVipNotLinkLocalLog(instance: string): string {
+  return `(${instance}) the first IPv6 VIP address should be link local`;
+}
+
 /** vrrp_get_header for AF_INET6: at least the 8-byte VRRP header */
 export function vrrpGetHeader6(v: Buffer): { ok: true; vrid: number } | Dropped {
   if (v.length < VRRP_HDR_LEN) return { ok: false, reason: 'short', log: `IPv6 VRRP packet too short - ${v.length} bytes` };

@@ -7,12 +7,12 @@ import { VrrpInstanceMachine, type InstanceSettings, type Transition, type VrrpS
 import { GarpSender } from './io/garp.js';
 import { NdiscSender } from './io/ndisc.js';
 import { VrrpSocket6 } from './io/vrrp-socket6.js';
-import { canonicalIp6, VRRP_GROUP6 } from './ip6.js';
+import { canonicalIp6, isLinkLocal6, VRRP_GROUP6 } from './ip6.js';
 import { notifyCommands, runNotify } from './io/notify.js';
 import { Rtnl, type VipSpec } from './io/rtnl.js';
 import { VrrpSocket } from './io/vrrp-socket.js';
 import { bytesToIp, encodeAdvert, passAuthData, VRRP_GROUP, type VrrpAdvert } from './packet.js';
-import { castMismatch6, unknownVridLog, vrrpCheckPacket, vrrpCheckPacket6, vrrpGetHeader, vrrpGetHeader6, type Dropped, type DropReason, type InstanceCheck, type Received6 } from './check.js';
+import { castMismatch6, firstVipNotLinkLocalLog, unknownVridLog, vrrpCheckPacket, vrrpCheckPacket6, vrrpGetHeader, vrrpGetHeader6, type Dropped, type DropReason, type InstanceCheck, type Received6 } from './check.js';
 import { ip4Packet, IpIdCounter } from './ip4.js';
 import { realVrrpClock, type VrrpClock } from './clock.js';
 import { VrrpSyncGroup } from './sync-group.js';
@@ -152,6 +152,9 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
         ...(v.brd ? { brd: v.brd } : {}),
       }));
       for (const v of vips) if (!links.has(v.dev)) throw new Error(`vrrp_instance ${inst.name}: VIP ${v.address} names interface '${v.dev}', which does not exist`);
+      // RFC 5798 5.2.9 wants the virtual router's link-local address first; keepalived (outside
+      // strict mode) only logs this when it starts (vrrp.c vrrp_complete_instance), multicast only
+      if (v6 && e.unicastPeers.length === 0 && vips.length > 0 && !isLinkLocal6(vips[0].address)) this.log(firstVipNotLinkLocalLog(inst.name));
       const socket = v6 ? this.socket6For(e.interface) : this.socketFor(e.interface);
       if (e.unicastPeers.length === 0) socket.joinGroup();
       const authPass = e.authPass;

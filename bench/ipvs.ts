@@ -6,6 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ManualClock, seededRandom } from '../src/lb/ipvs/clock.js';
 import { Ipvs } from '../src/lb/ipvs/ipvs.js';
+import { PINNED_KERNEL, kernelProfile } from '../src/lb/ipvs/kernel.js';
 import { SCHEDULER_NAMES } from '../src/lb/ipvs/sched/index.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../src/lb/ipvs/types.js';
 import { runIpvsadm } from '../src/lb/ipvsadm/run.js';
@@ -19,7 +20,9 @@ function gcFn(): (() => void) | undefined {
 }
 
 function service(sched: string, dests: number, proto: 't' | 'u' = 't'): Ipvs {
-  const ipvs = new Ipvs({ clock: new ManualClock(0), random: seededRandom(7) });
+  // the pinned kernel has no twos module: that row runs on mainline 6.7, which has it
+  const kernel = PINNED_KERNEL.schedulers.includes(sched) ? PINNED_KERNEL : kernelProfile('6.7');
+  const ipvs = new Ipvs({ clock: new ManualClock(0), random: seededRandom(7), kernel });
   const run = (line: string): void => {
     const r = runIpvsadm(ipvs, line.split(' '));
     if (r.status !== 0) throw new Error(`ipvsadm ${line}: ${r.stderr}`);

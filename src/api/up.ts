@@ -217,7 +217,7 @@ export class ClientHandle extends HostHandle {
       const r = await agent.udpFile(t.host, file, { port, chunkSize: opts.chunkSize, waitMs: opts.waitMs, localAddress: opts.localAddress });
       raw.push(r);
       const peers = await this.owner.udpPeers(port);
-      const mine = peers.filter((p) => p.peer.peerPort === r.localPort && (r.localAddress === '0.0.0.0' || p.peer.peerAddress === r.localAddress || !r.localAddress));
+      const mine = peers.filter((p) => p.peer.peerPort === r.localPort && (r.localAddress === '0.0.0.0' || r.localAddress === '::' || p.peer.peerAddress === r.localAddress || !r.localAddress));
       const want = sha256(await readFile(file));
       const got = mine.length === 1 ? await readFile(mine[0].peer.file).catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
       const server = mine.length === 1 ? mine[0].server : undefined;
@@ -438,12 +438,14 @@ export class LvsLab {
    * split brain — or a SIGKILLed keepalived, which leaves its addresses behind as the real one does.
    */
   async addressHolders(): Promise<Record<string, string[]>> {
-    const wanted = [this.topology.vip, this.topology.dip].filter((a): a is string => !!a);
+    const wanted = [this.topology.vip, this.topology.dip, this.topology.vip6, this.topology.dip6].filter((a): a is string => !!a);
     const out: Record<string, string[]> = Object.fromEntries(wanted.map((a) => [a, []]));
     if (wanted.length === 0) return out;
-    const listings = await Promise.all(this.lab.directors.map(async (h) => ({ name: h.name, text: (await h.exec(['ip', '-o', '-4', 'addr', 'show'], { check: false })).stdout })));
+    const v6 = wanted.some((a) => a.includes(':'));
+    const listings = await Promise.all(this.lab.directors.map(async (h) => ({ name: h.name, text: (await h.exec(['ip', '-o', ...(v6 ? [] : ['-4']), 'addr', 'show'], { check: false })).stdout })));
     for (const { name, text } of listings) {
-      for (const a of wanted) if (text.includes(`inet ${a}/`)) out[a].push(name);
+      // `ip` prints IPv6 in the canonical text the topology keeps
+      for (const a of wanted) if (text.includes(`${a.includes(':') ? 'inet6' : 'inet'} ${a}/`)) out[a].push(name);
     }
     return out;
   }

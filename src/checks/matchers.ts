@@ -110,9 +110,12 @@ export function toConnectionRows(received: unknown): IpvsConnRow[] {
   throw new TypeError('expected a connection table: rows, ipvsadm -Lnc text, or an object with .connections or .stdout');
 }
 
+/** `a.b.c.d:port` / `[x:x::x]:port` match address and port; a bare address (IPv6 without brackets too) the address. */
 function endpointMatches(want: string | undefined, got: { addr: string; port: number }): boolean {
   if (want === undefined) return true;
-  return want.includes(':') && !want.startsWith('[') && want.split(':').length === 2 ? want === formatEndpoint(got) : want === got.addr;
+  const withPort = /^\[[^\]]+\]:\d+$/.test(want) || (!want.startsWith('[') && want.split(':').length === 2);
+  if (withPort) return want === formatEndpoint(got);
+  return want.replace(/^\[|\]$/g, '') === got.addr;
 }
 
 export function connectionMatches(row: IpvsConnRow, p: ConnectionPattern): boolean {

@@ -37,8 +37,8 @@ describe('loadTopology', () => {
   });
 
   it('says what is wrong with an unknown preset or a missing file', async () => {
-    await expect(loadTopology('artcle')).rejects.toThrow("'artcle' is neither a preset (article, article-single, dr, article-scale) nor a description file");
-    await expect(loadTopology('artcle')).rejects.toThrow("did you mean 'article'?");
+    await expect(loadTopology('artcle')).rejects.toThrow("'artcle' is neither a preset (article, article-single, dr, article-scale, article6, article6-single, article-dual) nor a description file");
+    await expect(loadTopology('artcle')).rejects.toThrow("did you mean 'article' or 'article6'?");
     await expect(loadTopology(join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read \(ENOENT\)/);
   });
 

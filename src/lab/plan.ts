@@ -51,24 +51,58 @@ export function planBuild(t: Topology, labId: string): BuildPlan {
   const wire: PlanStep = { kind: 'ip-batch', netns: sw, lines: switchLines };
 
   const perHost: PlanStep[] = [];
-  for (const h of t.hosts) {
-    perHost.push({ kind: 'ip-batch', netns: hostNs(h.name), lines: hostLines(h) });
+  t.hosts.forEach((h, index) => {
+    perHost.push({ kind: 'ip-batch', netns: hostNs(h.name), lines: hostLines(h, index) });
     const settings = Object.entries(h.sysctls).map(([k, v]) => `${k}=${v}`);
     if (settings.length > 0) perHost.push({ kind: 'sysctl', netns: hostNs(h.name), settings });
-  }
+  });
   return { labId, namespaces, stages: [[create], [wire], perHost] };
 }
 
-function hostLines(h: TopologyHost): string[] {
+/**
+ * An IPv6 address goes on `nodad`: usable at once, instead of "tentative" for the second or so
+ * duplicate address detection takes (the lab's validation already made every address unique). An
+ * interface's later IPv6 addresses (and extra addresses) are what IPv4's secondaries are: there to
+ * be bound, never picked as a source. IPv6 source selection has no "primary" (it prefers the newest
+ * of equals), so they go on deprecated (`preferred_lft 0`, RFC 6724 rule 3), which keeps the first
+ * one the host's source, as the first IPv4 address is.
+ */
+function addrLine(a: string, dev: string, secondary: boolean): string {
+  if (!a.includes(':')) return `addr add ${a} dev ${dev}`;
+  return `addr add ${a} dev ${dev} nodad${secondary ? ' preferred_lft 0' : ''}`;
+}
+
+/**
+ * The link-local address an IPv6 interface gets when its description gives none: `addrgenmode none`
+ * makes none, yet neighbour discovery needs one — a router solicits the next hop of a packet it
+ * forwards from its link-local address, and sends nothing without one (ndisc_send_ns), so a
+ * director could not reach a real server it had not heard from. Unique in the lab by host and
+ * interface position (fe80::1ab:H:I).
+ */
+export function labLinkLocal(hostIndex: number, ifIndex: number): string {
+  return `fe80::1ab:${(hostIndex + 1).toString(16)}:${(ifIndex + 1).toString(16)}/64`;
+}
+
+function hostLines(h: TopologyHost, hostIndex: number): string[] {
   const lines = ['link set lo up'];
-  for (const a of h.loopback) lines.push(`addr add ${a} dev lo`);
-  for (const i of h.interfaces) {
+  for (const a of h.loopback) lines.push(addrLine(a, 'lo', false));
+  h.interfaces.forEach((i, ifIndex) => {
     lines.push(`link set ${i.name} addrgenmode none`);
-    for (const a of [...i.addresses, ...i.extraAddresses]) lines.push(`addr add ${a} dev ${i.name}`);
+    const all = [...i.addresses, ...i.extraAddresses];
+    // link-local (fe80::/10) addresses have a scope of their own: never a source for global traffic
+    const linkLocal = (a: string) => /^fe[89ab]/i.test(a);
+    let firstGlobal6 = true;
+    for (const a of all) {
+      lines.push(addrLine(a, i.name, a.includes(':') && !linkLocal(a) && !firstGlobal6));
+      if (a.includes(':') && !linkLocal(a)) firstGlobal6 = false;
+    }
+    if (!firstGlobal6 && !all.some(linkLocal)) lines.push(addrLine(labLinkLocal(hostIndex, ifIndex), i.name, false));
     lines.push(`link set ${i.name} up`);
-  }
+  });
   for (const r of h.routes) {
-    lines.push(['route add', r.to, r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' '));
+    // "default" takes its family from the gateway; an IPv6 default through a device alone says so
+    const to = r.family === 6 && r.to === 'default' ? '::/0' : r.to;
+    lines.push(['route add', to, r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' '));
   }
   return lines;
 }

@@ -51,7 +51,7 @@ describe('article-scale', () => {
       await writeFile(f, 'preset: article-scale\nrs: 2000\n');
       await expect(loadTopology(f)).rejects.toThrow(`${f}: article-scale: rs must be a whole number from 1 to 460 (got 2000)`);
       await writeFile(f, 'preset: artcle\n');
-      await expect(loadTopology(f)).rejects.toThrow(`${f}: preset: 'artcle' is not a preset (article, article-single, dr, article-scale)`);
+      await expect(loadTopology(f)).rejects.toThrow(`${f}: preset: 'artcle' is not a preset (article, article-single, dr, article-scale, article6, article6-single, article-dual)`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

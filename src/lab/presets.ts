@@ -2,6 +2,9 @@
 // two directors, two real servers); `article-single` is its one-director variant with the VIP and DIP
 // held statically; `dr` is an LVS-DR lab (director and real servers on one LAN); `article-scale` is
 // `article-single` with as many real servers and clients as asked for (`rs`, `clients`).
+// `article6` and `article6-single` are the same plan in IPv6 (the external LAN on the documentation
+// prefix 2001:db8::/64, the internal one on the ULA fd00::/64, every host keeping its article number:
+// 192.168.1.112 is 2001:db8::112, 10.0.0.101 is fd00::101); `article-dual` is `article` dual-stack.
 import { LabDescriptionError } from './validate.js';
 import type { HostDescription, LabDescription } from './topology.js';
 
@@ -178,11 +181,98 @@ function articleScale(params: ScaleParams = {}): LabDescription {
   };
 }
 
+// ---- IPv6 and dual stack ----
+
+const VIP6 = '2001:db8::112';
+const DIP6 = 'fd00::105';
+const SEGMENTS6 = { external: { subnet: '2001:db8::/64' }, internal: { subnet: 'fd00::/64' } };
+const SEGMENTS_DUAL = { external: { subnet: ['192.168.1.0/24', '2001:db8::/64'] }, internal: { subnet: ['10.0.0.0/24', 'fd00::/64'] } };
+/** 2001:db8::150-157: the IPv6 twins of the article's extra client addresses. */
+const CLIENT_EXTRAS6 = Array.from({ length: 8 }, (_, i) => `2001:db8::${150 + i}/64`);
+/** A director forwards both families; IPv6 has no global switch, `all` is the one. */
+const FORWARD6 = { 'net.ipv6.conf.all.forwarding': 1 };
+
+/**
+ * A director of the IPv6 plan: eth0 external, eth1 internal as in the article. `n` is its external
+ * host number (110, 111) and `m` its internal one (103, 104); each interface also gets the
+ * link-local fe80::N (VRRPv3 over IPv6 advertises from a link-local address, RFC 5798).
+ */
+function director6(n: number, m: number, dual: boolean, extra: { ext?: string[]; int?: string[] } = {}): HostDescription {
+  const v4 = dual ? { ext: [`192.168.1.${n}/24`], int: [`10.0.0.${m}/24`] } : { ext: [], int: [] };
+  return {
+    role: 'director',
+    interfaces: [
+      { name: 'eth0', segment: 'external', addresses: [...v4.ext, `2001:db8::${n}/64`, `fe80::${n}/64`, ...(extra.ext ?? [])] },
+      { name: 'eth1', segment: 'internal', addresses: [...v4.int, `fd00::${m}/64`, `fe80::${m}/64`, ...(extra.int ?? [])] },
+    ],
+    sysctls: dual ? { 'net.ipv4.ip_forward': 1, ...FORWARD6 } : { ...FORWARD6 },
+  };
+}
+
+function natReal6(n: number, dual: boolean): HostDescription {
+  return {
+    role: 'real',
+    interfaces: [{ name: 'eth0', segment: 'internal', addresses: [...(dual ? [`10.0.0.${n}/24`] : []), `fd00::${n}/64`] }],
+    gateway: dual ? [DIP, DIP6] : DIP6,
+  };
+}
+
+function client6(dual: boolean): HostDescription {
+  return {
+    role: 'client',
+    interfaces: [{ name: 'eth0', segment: 'external', addresses: [...(dual ? ['192.168.1.100/24'] : []), '2001:db8::100/64'] }],
+    extraAddresses: [...(dual ? CLIENT_EXTRAS : []), ...CLIENT_EXTRAS6],
+  };
+}
+
+function article6(): LabDescription {
+  return {
+    name: 'article6',
+    segments: SEGMENTS6,
+    hosts: { client: client6(false), ds1: director6(110, 103, false), ds2: director6(111, 104, false), rs1: natReal6(101, false), rs2: natReal6(102, false) },
+    vip: VIP6,
+    dip: DIP6,
+    services: SERVICES,
+  };
+}
+
+function article6Single(): LabDescription {
+  return {
+    name: 'article6-single',
+    segments: SEGMENTS6,
+    hosts: {
+      client: client6(false),
+      ds1: director6(110, 103, false, { ext: [`${VIP6}/64`], int: [`${DIP6}/64`] }),
+      rs1: natReal6(101, false),
+      rs2: natReal6(102, false),
+    },
+    vip: VIP6,
+    dip: DIP6,
+    services: SERVICES,
+  };
+}
+
+function articleDual(): LabDescription {
+  return {
+    name: 'article-dual',
+    segments: SEGMENTS_DUAL,
+    hosts: { client: client6(true), ds1: director6(110, 103, true), ds2: director6(111, 104, true), rs1: natReal6(101, true), rs2: natReal6(102, true) },
+    vip: VIP,
+    dip: DIP,
+    vip6: VIP6,
+    dip6: DIP6,
+    services: SERVICES,
+  };
+}
+
 export const PRESETS: Record<string, () => LabDescription> = {
   article,
   'article-single': articleSingle,
   dr,
   'article-scale': () => articleScale(),
+  article6,
+  'article6-single': article6Single,
+  'article-dual': articleDual,
 };
 
 export function presetNames(): string[] {

@@ -10,12 +10,15 @@ export interface InterfaceDescription {
   name: string;
   /** the segment (L2 network) this interface is plugged into */
   segment: string;
-  /** "a.b.c.d/len" or "a.b.c.d" (takes the segment's prefix) */
+  /**
+   * "a.b.c.d/len", "x:x::x/len", or a bare address (takes the prefix of the segment's subnet of its
+   * family); a link-local fe80:: address may go on any segment (/64)
+   */
   addresses?: string[];
 }
 
 export interface RouteDescription {
-  /** "default" or a destination prefix "a.b.c.d/len" */
+  /** "default" (its family that of `via`; "::/0" for an IPv6 default through a device) or a prefix "a.b.c.d/len", "x:x::/len" */
   to: string;
   via?: string;
   dev?: string;
@@ -24,12 +27,12 @@ export interface RouteDescription {
 export interface HostDescription {
   role: Role;
   interfaces?: InterfaceDescription[];
-  /** shorthand for a default route via this address */
-  gateway?: string;
+  /** shorthand for a default route via this address; a dual-stack host gives one of each family */
+  gateway?: string | string[];
   routes?: RouteDescription[];
   /** namespaced sysctls only (keys start with "net."), applied with `sysctl -w` inside the host */
   sysctls?: Record<string, string | number | boolean>;
-  /** addresses on lo, e.g. the VIP of an LVS-DR real server ("a.b.c.d" means /32) */
+  /** addresses on lo, e.g. the VIP of an LVS-DR real server ("a.b.c.d" means /32, "x:x::x" /128) */
   loopback?: string[];
   /** extra addresses to emulate many clients; each goes on the interface whose segment holds it */
   extraAddresses?: string[];
@@ -38,7 +41,8 @@ export interface HostDescription {
 }
 
 export interface SegmentDescription {
-  subnet: string;
+  /** "a.b.c.d/len" or "x:x::/len"; a dual-stack segment lists one of each family */
+  subnet: string | string[];
 }
 
 export interface ServiceDescription {
@@ -55,6 +59,9 @@ export interface LabDescription {
   vip?: string;
   /** the directors' internal address the real servers route through (metadata, like vip) */
   dip?: string;
+  /** a dual-stack lab's IPv6 VIP and DIP (vip and dip then being the IPv4 ones) */
+  vip6?: string;
+  dip6?: string;
   /** the load-balanced services; real servers' agents serve them (tcp: HTTP, udp: datagram sink) */
   services?: ServiceDescription[];
   /**
@@ -70,9 +77,9 @@ export interface LabDescription {
 export interface TopologyInterface {
   name: string;
   segment: string;
-  /** "a.b.c.d/len", primary first */
+  /** "a.b.c.d/len" or "x:x::x/len" (RFC 5952), primary first */
   addresses: string[];
-  /** extra client addresses on this interface ("a.b.c.d/len"), after the primary ones */
+  /** extra client addresses on this interface ("a.b.c.d/len", "x:x::x/len"), after the primary ones */
   extraAddresses: string[];
   /** the veth peer's name inside the switch namespace */
   peer: string;
@@ -82,6 +89,8 @@ export interface TopologyRoute {
   to: string;
   via?: string;
   dev?: string;
+  /** 6 for an IPv6 default route without a gateway (otherwise the family shows in `to` or `via`) */
+  family?: 6;
 }
 
 export interface TopologyHost {
@@ -96,8 +105,10 @@ export interface TopologyHost {
 
 export interface TopologySegment {
   name: string;
-  /** canonical "network/len" */
+  /** canonical "network/len" (IPv6 in RFC 5952 text); a dual-stack segment's first subnet */
   subnet: string;
+  /** a dual-stack segment's subnets, both families (absent for a single-subnet segment) */
+  subnets?: string[];
   /** the bridge's name inside the switch namespace */
   bridge: string;
 }
@@ -108,6 +119,9 @@ export interface Topology {
   hosts: TopologyHost[];
   vip?: string;
   dip?: string;
+  /** a dual-stack lab's IPv6 VIP and DIP */
+  vip6?: string;
+  dip6?: string;
   services: ServiceDescription[];
   /** the real servers' HTTP keep-alive idle timeout, seconds (unset: the agents' default, 75) */
   keepAliveTimeout?: number;

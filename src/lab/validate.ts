@@ -2,7 +2,9 @@
 // exist, addresses fit their subnets and are unique, gateways are on-link). Every problem is reported
 // with the path to the offending field, all at once, so a user fixes a file in one pass.
 import { z } from 'zod';
-import { cidrText, inSubnet, ipToNumber, isIpv4, networkOf, numberToIp, parseCidr, type Cidr } from './ipv4.js';
+import { ipToNumber, numberToIp } from './ipv4.js';
+import { ipv6ToBigInt } from './ipv6.js';
+import { cidrText, familyOf, inSubnet, isAddress, maxPrefix, networkOf, parseCidr, type Cidr, type Family } from './inet.js';
 import {
   ROLES,
   SWITCH_HOST,
@@ -61,7 +63,8 @@ const routeSchema = z.strictObject({ to: str, via: str.optional(), dev: str.opti
 const hostFields = {
   role: z.enum(ROLES as [string, ...string[]]),
   interfaces: list(interfaceSchema, LAB_LIMITS.interfacesPerHost, 'interfaces per host').optional(),
-  gateway: str.optional(),
+  // one default gateway, or one of each family (dual stack)
+  gateway: z.union([str, z.array(str).min(1).max(2, { error: 'at most 2 gateways (one IPv4, one IPv6)' })]).optional(),
   routes: list(routeSchema, LAB_LIMITS.routesPerHost, 'routes per host').optional(),
   sysctls: z.record(str, z.union([str, z.number(), z.boolean()])).optional(),
   loopback: list(str, LAB_LIMITS.loopbackPerHost, 'loopback addresses per host').optional(),
@@ -72,11 +75,14 @@ const hostSchema = z.strictObject(hostFields);
 const namedHostSchema = z.strictObject({ name: str, ...hostFields });
 const descriptionSchema = z.strictObject({
   name: str.optional(),
-  segments: z.record(str, z.strictObject({ subnet: str })),
+  // one subnet, or one of each family (a dual-stack segment)
+  segments: z.record(str, z.strictObject({ subnet: z.union([str, z.array(str).min(1).max(2, { error: 'at most 2 subnets (one IPv4, one IPv6)' })]) })),
   // Checked below by its own schema (map or list), so errors point into the form actually used.
   hosts: z.unknown(),
   vip: str.optional(),
   dip: str.optional(),
+  vip6: str.optional(),
+  dip6: str.optional(),
   services: list(z.strictObject({ protocol: z.enum(['tcp', 'udp']), port: z.number().int().min(1).max(65535) }), LAB_LIMITS.services, 'services').optional(),
   keepAliveTimeout: z.number().min(0.1).max(3600).optional(),
 });
@@ -170,16 +176,26 @@ function checkSemantics(d: LabDescription, root: string, locate?: Locate): Topol
   const problems: string[] = [];
   const bad = (path: string, msg: string) => problems.push(problemText(root, path, msg, locate));
 
-  // Segments and their bridges (all bridges share the one switch namespace).
-  const segments = new Map<string, { subnet: Cidr; seg: TopologySegment }>();
+  // Segments and their bridges (all bridges share the one switch namespace). A dual-stack segment
+  // has one subnet of each family.
+  const segments = new Map<string, { subnets: Cidr[]; seg: TopologySegment }>();
   Object.entries(d.segments).forEach(([name, s], i) => {
     if (!NAME.test(name)) bad(`segments.${name}`, `segment name '${name}' must be lower-case letters, digits and '-', starting with a letter`);
-    const c = parseCidr(s.subnet);
-    if (typeof c === 'string') return bad(`segments.${name}.subnet`, c);
-    if (c.prefix > 30) return bad(`segments.${name}.subnet`, `'${s.subnet}' leaves no room for hosts (prefix must be /30 or shorter)`);
+    const texts = typeof s.subnet === 'string' ? [s.subnet] : s.subnet;
+    const subnets: Cidr[] = [];
+    texts.forEach((text, k) => {
+      const sp = typeof s.subnet === 'string' ? `segments.${name}.subnet` : `segments.${name}.subnet[${k}]`;
+      const c = parseCidr(text);
+      if (typeof c === 'string') return bad(sp, c);
+      const most = c.family === 4 ? 30 : 126;
+      if (c.prefix > most) return bad(sp, `'${text}' leaves no room for hosts (prefix must be /${most} or shorter)`);
+      if (subnets.some((o) => o.family === c.family)) return bad(sp, `a second IPv${c.family} subnet; a segment has at most one of each family`);
+      subnets.push(c);
+    });
+    if (subnets.length !== texts.length) return;
     const bridge = `br-${name}`.length < IFNAMSIZ ? `br-${name}` : `br${i}`;
-    const canonical = `${networkOf(c)}/${c.prefix}`;
-    segments.set(name, { subnet: c, seg: { name, subnet: canonical, bridge } });
+    const [first, ...more] = subnets.map((c) => `${networkOf(c)}/${c.prefix}`);
+    segments.set(name, { subnets, seg: { name, subnet: first, ...(more.length > 0 ? { subnets: [first, ...more] } : {}), bridge } });
   });
   if (segments.size === 0 && Object.keys(d.segments).length === 0) bad('segments', 'a lab needs at least one segment');
 
@@ -232,38 +248,39 @@ function checkSemantics(d: LabDescription, root: string, locate?: Locate): Topol
       (itf.addresses ?? []).forEach((a, k) => {
         const ap = `${ip}.addresses[${k}]`;
         // With the segment's subnet unusable (already reported), a bare address is only checked as an
-        // address: its missing prefix would have come from that subnet.
-        const c = parseCidr(a, seg?.subnet.prefix ?? 32);
+        // address: its missing prefix would have come from that subnet. A link-local address
+        // (fe80::/10, for VRRPv3 and neighbour discovery) belongs to no segment subnet: /64.
+        const c = parseCidr(a, (f) => (isLinkLocal6(a.split('/')[0]) ? 64 : (seg?.subnets.find((x) => x.family === f)?.prefix ?? maxPrefix(f))));
         if (typeof c === 'string') return bad(ap, c);
-        if (seg) checkInSegment(c, seg.subnet, itf.segment, ap, bad);
+        if (seg && !isLinkLocal6(c.address)) checkInSegment(c, seg.subnets, itf.segment, ap, bad);
         claim(c.address, ap, name);
         addresses.push(cidrText(c));
       });
       const peer = uniquePeerName(name, itf.name, hostIndex, j, peerNames);
       const iface: TopologyInterface = { name: itf.name, segment: itf.segment, addresses, extraAddresses: [], peer };
       ifaces.push(iface);
-      if (seg) ifSubnets.push({ iface, subnet: seg.subnet });
+      if (seg) for (const subnet of seg.subnets) ifSubnets.push({ iface, subnet });
     });
 
     (h.extraAddresses ?? []).forEach((a, k) => {
       const ap = `${hp}.extraAddresses[${k}]`;
       const bare = a.split('/')[0];
       const home = ifSubnets.find((s) => inSubnet(bare, s.subnet));
-      if (!home && isIpv4(bare)) {
+      if (!home && isAddress(bare)) {
         if (!unresolved) bad(ap, `${bare} is not inside the subnet of any interface of '${name}'${subnetsText(ifSubnets)}`);
         return;
       }
       const c = parseCidr(a, home?.subnet.prefix);
       if (typeof c === 'string') return bad(ap, c);
       if (!home) return;
-      checkInSegment(c, home.subnet, home.iface.segment, ap, bad);
+      checkInSegment(c, [home.subnet], home.iface.segment, ap, bad);
       claim(c.address, ap, name);
       home.iface.extraAddresses.push(cidrText(c));
     });
 
     const loopback: string[] = [];
     (h.loopback ?? []).forEach((a, k) => {
-      const c = parseCidr(a, 32);
+      const c = parseCidr(a, maxPrefix);
       if (typeof c === 'string') return bad(`${hp}.loopback[${k}]`, c);
       // Unique per host only: DR puts the same VIP on every real server's lo, by design.
       const twin = loopback.findIndex((x) => x.split('/')[0] === c.address);
@@ -272,53 +289,86 @@ function checkSemantics(d: LabDescription, root: string, locate?: Locate): Topol
     });
 
     const ownAddresses = new Set(ifaces.flatMap((i) => [...i.addresses, ...i.extraAddresses].map((x) => x.split('/')[0])));
-    const onLink = (via: string, path: string, dev?: string): void => {
-      if (!isIpv4(via)) return void bad(path, `'${via}' is not an IPv4 address`);
-      if (ownAddresses.has(via)) return void bad(path, `${via} is an address of '${name}' itself`);
-      const candidates = dev ? ifSubnets.filter((s) => s.iface.name === dev) : ifSubnets;
-      if (unresolved) return;
-      if (!candidates.some((s) => inSubnet(via, s.subnet))) {
-        bad(path, `gateway ${via} is not reachable on any interface of '${name}'${subnetsText(candidates)}`);
+    /** Checks a gateway; returns its canonical spelling and family, or undefined when it is bad. */
+    const onLink = (via: string, path: string, dev?: string, family?: Family): { via: string; family: Family } | undefined => {
+      const c = parseCidr(via, maxPrefix);
+      if (typeof c === 'string' || via.includes('/')) return void bad(path, `'${via}' is not an ${via.includes(':') ? 'IPv6' : 'IPv4'} address`);
+      if (family !== undefined && c.family !== family) return void bad(path, `gateway ${c.address} is IPv${c.family}, the route's destination IPv${family}`);
+      const found = { via: c.address, family: c.family };
+      if (ownAddresses.has(c.address)) return void bad(path, `${c.address} is an address of '${name}' itself`);
+      // a link-local gateway is on-link on the interface the route names
+      if (isLinkLocal6(c.address)) return dev ? found : void bad(path, `link-local gateway ${c.address} needs the route's 'dev'`);
+      const candidates = (dev ? ifSubnets.filter((s) => s.iface.name === dev) : ifSubnets).filter((s) => s.subnet.family === c.family);
+      if (unresolved) return found;
+      if (!candidates.some((s) => inSubnet(c.address, s.subnet))) {
+        bad(path, `gateway ${c.address} is not reachable on any interface of '${name}'${subnetsText(candidates)}`);
+        return undefined;
       }
+      return found;
     };
 
     const routes: TopologyRoute[] = [];
     const routePaths: string[] = [];
-    // Prefixes the kernel routes by itself (an interface's subnet, a loopback prefix shorter than /32):
-    // another route to one of them is refused at build ("RTNETLINK answers: File exists").
+    const defaults = new Map<Family, string>();
+    // Prefixes the kernel routes by itself (an interface's subnet, a loopback prefix shorter than the
+    // whole address): another route to one of them is refused at build ("RTNETLINK answers: File exists").
     const connected = new Map<string, string>();
     for (const { iface, subnet } of ifSubnets) connected.set(`${networkOf(subnet)}/${subnet.prefix}`, `the subnet of ${iface.name} (segment '${iface.segment}')`);
     for (const a of loopback) {
       const c = parseCidr(a) as Cidr;
-      if (c.prefix < 32) connected.set(`${networkOf(c)}/${c.prefix}`, `the prefix of loopback address ${a}`);
+      if (c.prefix < maxPrefix(c.family)) connected.set(`${networkOf(c)}/${c.prefix}`, `the prefix of loopback address ${a}`);
     }
-    if (h.gateway !== undefined) {
-      onLink(h.gateway, `${hp}.gateway`);
-      routePaths.push(`${hp}.gateway`);
-      routes.push({ to: 'default', via: h.gateway });
-    }
+    const gateways = h.gateway === undefined ? [] : typeof h.gateway === 'string' ? [h.gateway] : h.gateway;
+    gateways.forEach((g, k) => {
+      const gp = typeof h.gateway === 'string' ? `${hp}.gateway` : `${hp}.gateway[${k}]`;
+      const ok = onLink(g, gp);
+      if (!ok) return;
+      if (defaults.has(ok.family)) return void bad(gp, `a second IPv${ok.family} default gateway (also ${defaults.get(ok.family)})`);
+      defaults.set(ok.family, gp);
+      routePaths.push(gp);
+      routes.push({ to: 'default', via: ok.via });
+    });
     (h.routes ?? []).forEach((r, k) => {
       const rp = `${hp}.routes[${k}]`;
       let to = r.to;
+      let family: Family | undefined;
+      if (to === '::/0') to = 'default';
       if (to !== 'default') {
         const c = parseCidr(to);
         if (typeof c === 'string') return bad(`${rp}.to`, `${c} (or 'default')`);
         to = `${networkOf(c)}/${c.prefix}`;
-      }
-      if (to === 'default' && routes.some((x) => x.to === 'default')) {
-        return bad(`${rp}.to`, h.gateway !== undefined ? `a default route is already given by ${hp}.gateway` : 'duplicate default route');
+        family = c.family;
+      } else if (r.to === '::/0') family = 6;
+      else if (r.via !== undefined) family = familyOf(r.via);
+      if (to === 'default') {
+        const f = family ?? 4;
+        if (defaults.has(f)) {
+          const by = defaults.get(f)!;
+          return bad(`${rp}.to`, by.startsWith(`${hp}.gateway`) ? `a default route is already given by ${by}` : 'duplicate default route');
+        }
       }
       if (r.via === undefined && r.dev === undefined) return bad(rp, "a route needs 'via' or 'dev'");
       if (r.dev !== undefined && !ifaces.some((i) => i.name === r.dev)) {
         return bad(`${rp}.dev`, `unknown interface '${r.dev}' on host '${name}'${known(ifaces.map((i) => i.name))}`);
       }
-      if (r.via !== undefined) onLink(r.via, `${rp}.via`, r.dev);
+      let via: string | undefined;
+      if (r.via !== undefined) {
+        const ok = onLink(r.via, `${rp}.via`, r.dev, to === 'default' ? undefined : family);
+        if (ok) via = ok.via;
+      }
       const twin = routes.findIndex((x) => x.to === to);
       if (twin >= 0 && to !== 'default') return bad(`${rp}.to`, `a second route to ${to} (also ${routePaths[twin]}); the kernel takes one per destination`);
       const own = connected.get(to);
       if (own) return bad(`${rp}.to`, `${to} is ${own}: '${name}' has that route already`);
+      if (to === 'default') defaults.set(family ?? 4, rp);
       routePaths.push(`${hp}.routes[${k}]`);
-      routes.push({ to, ...(r.via !== undefined ? { via: r.via } : {}), ...(r.dev !== undefined ? { dev: r.dev } : {}) });
+      routes.push({
+        to,
+        ...(via !== undefined ? { via } : {}),
+        ...(r.dev !== undefined ? { dev: r.dev } : {}),
+        // a default route through a device only, in IPv6: the family cannot come from an address
+        ...(to === 'default' && family === 6 && via === undefined ? { family: 6 as const } : {}),
+      });
     });
 
     const sysctls: Record<string, string> = {};
@@ -347,9 +397,14 @@ function checkSemantics(d: LabDescription, root: string, locate?: Locate): Topol
     hosts.push({ name, role: h.role, identity, interfaces: ifaces, routes, sysctls, loopback });
   });
 
-  for (const key of ['vip', 'dip'] as const) {
+  const meta: Partial<Record<'vip' | 'dip' | 'vip6' | 'dip6', string>> = {};
+  for (const key of ['vip', 'dip', 'vip6', 'dip6'] as const) {
     const v = d[key];
-    if (v !== undefined && !isIpv4(v)) bad(key, `'${v}' is not an IPv4 address`);
+    if (v === undefined) continue;
+    const f = familyOf(v);
+    if (f === undefined) bad(key, `'${v}' is not an ${key.endsWith('6') || v.includes(':') ? 'IPv6' : 'IPv4'} address`);
+    else if (key.endsWith('6') && f !== 6) bad(key, `'${v}' is not an IPv6 address (${key} is the IPv6 one of a dual-stack lab; ${key.slice(0, 3)} takes either family)`);
+    else meta[key] = (parseCidr(v, maxPrefix) as Cidr).address;
   }
   const services = d.services ?? [];
   services.forEach((s, i) => {
@@ -361,22 +416,38 @@ function checkSemantics(d: LabDescription, root: string, locate?: Locate): Topol
     name: d.name ?? 'lab',
     segments: [...segments.values()].map((s) => s.seg),
     hosts,
-    ...(d.vip !== undefined ? { vip: d.vip } : {}),
-    ...(d.dip !== undefined ? { dip: d.dip } : {}),
+    ...meta,
     services: services.map((s) => ({ protocol: s.protocol, port: s.port })),
     ...(d.keepAliveTimeout !== undefined ? { keepAliveTimeout: d.keepAliveTimeout } : {}),
   };
 }
 
-function checkInSegment(c: Cidr, subnet: Cidr, segName: string, path: string, bad: (p: string, m: string) => void): void {
+function checkInSegment(c: Cidr, subnets: Cidr[], segName: string, path: string, bad: (p: string, m: string) => void): void {
+  const subnet = subnets.find((s) => s.family === c.family);
+  if (!subnet) {
+    const have = subnets.map((s) => `${networkOf(s)}/${s.prefix}`).join(', ');
+    return bad(path, `${c.address} is IPv${c.family} but segment '${segName}' has no IPv${c.family} subnet (${have})`);
+  }
   const net = `${networkOf(subnet)}/${subnet.prefix}`;
   if (!inSubnet(c.address, subnet)) return bad(path, `${c.address} is outside segment '${segName}' (${net})`);
+  if (c.family === 6) {
+    // no broadcast in IPv6; the all-zero host part is the subnet-router anycast address (RFC 4291)
+    if (c.address === networkOf(subnet)) bad(path, `${c.address} is the subnet-router anycast address of segment '${segName}' (${net})`);
+    else if (c.prefix !== subnet.prefix) bad(path, `prefix /${c.prefix} differs from segment '${segName}' (${net})`);
+    return;
+  }
   const n = ipToNumber(c.address)!;
   const base = ipToNumber(networkOf(subnet))!;
   const broadcast = base + 2 ** (32 - subnet.prefix) - 1;
   if (n === base) bad(path, `${c.address} is the network address of segment '${segName}' (${net})`);
   else if (n === broadcast) bad(path, `${c.address} is the broadcast address of segment '${segName}' (${numberToIp(broadcast)})`);
   else if (c.prefix !== subnet.prefix) bad(path, `prefix /${c.prefix} differs from segment '${segName}' (${net})`);
+}
+
+/** fe80::/10: link-local, on-link on its own interface whatever the segment's subnets. */
+function isLinkLocal6(addr: string): boolean {
+  const n = ipv6ToBigInt(addr);
+  return n !== undefined && n >> 118n === 0x3fan;
 }
 
 // The switch namespace holds one veth end per host interface, so those names must be unique there

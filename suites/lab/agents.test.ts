@@ -65,7 +65,8 @@ describe('agents: every socket in its own host\'s namespace', () => {
   /** In each host's namespace only that host's addresses and ports; none of them in the root namespace. */
   async function expectEverySocketAtHome(): Promise<void> {
     for (const [i, h] of lab.hosts.entries()) {
-      const mine = new Set(['0.0.0.0', '*', ...hostAddresses(h.spec)]);
+      // '[::]': the services' IPv6 listener beside the IPv4 one (an IPv6-only wildcard socket)
+      const mine = new Set(['0.0.0.0', '*', '[::]', ...hostAddresses(h.spec)]);
       const seen = await sockets(h.namespace);
       expect(seen.filter((s) => !mine.has(s.addr)).map((s) => s.line), `${h.name}: a socket with another host's address`).toEqual([]);
       const listening = (proto: string) => seen.filter((s) => s.proto === proto && (s.state === 'LISTEN' || s.state === 'UNCONN') && s.addr === '0.0.0.0').map((s) => s.port);
@@ -145,7 +146,7 @@ describe('agents: every socket in its own host\'s namespace', () => {
   });
 
   it('refuses a name instead of resolving it outside the host', async () => {
-    await expect(agents[0].http('localhost')).rejects.toThrow(/target must be an IPv4 address \(got 'localhost'\): agents resolve no names/);
+    await expect(agents[0].http('localhost')).rejects.toThrow(/target must be an IPv4 or IPv6 address \(got 'localhost'\): agents resolve no names/);
     await expect(agents[0].udp('example.org', { port: 9 })).rejects.toThrow(/agents resolve no names/);
   });
 });

@@ -68,7 +68,7 @@ describe('lab CLI', needs(await probe.root()), () => {
     expect(r.stderr).toMatch(/^lvslab exec: no lab 'nosuchlab'/);
     const bad = await lvslab('script', 'nosuch');
     expect(bad.exitCode).toBe(2); // an input error, found before anything is built
-    expect(bad.stderr).toContain("'nosuch' is neither a preset (article, article-single, dr, article-scale) nor a description file");
+    expect(bad.stderr).toContain("'nosuch' is neither a preset (article, article-single, dr, article-scale, article6, article6-single, article-dual) nor a description file");
     for (const cmd of ['up', 'down', 'ls', 'gc', 'exec', 'script', 'probe']) {
       const help = await lvslab(cmd, '--help');
       expect(help.exitCode).toBe(0);

@@ -63,7 +63,7 @@ describe('input errors', () => {
     const scen = await file('typo.yaml', 'name: typo\nlab: artcle\nsteps:\n  - http: { target: 192.168.1.112 }\n');
     const r = await lvslab('run', scen, '--quiet');
     expect([r.exitCode, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toBe(`lvslab run: ${scen}: invalid scenario:\n  lab: 'artcle' is neither a preset (article, article-single, dr, article-scale) nor a description file — did you mean 'article'? (line 2)`);
+    expect(r.stderr).toBe(`lvslab run: ${scen}: invalid scenario:\n  lab: 'artcle' is neither a preset (article, article-single, dr, article-scale, article6, article6-single, article-dual) nor a description file — did you mean 'article' or 'article6'? (line 2)`);
   });
 
   it('host and interface names that read alike build (the switch side names stay apart)', async () => {

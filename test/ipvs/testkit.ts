@@ -1,11 +1,11 @@
 // Helpers for the core's unit tests: an IPVS on a manual clock driven by ipvsadm lines and packets.
 // ipvsadm is userland (src/lb/ipvsadm): it reaches the core through the control API and snapshots.
-import { formatIPv4, parseIPv4 } from '../../src/lb/ipvs/addr.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../../src/lb/ipvs/addr.js';
 import { ManualClock, seededRandom } from '../../src/lb/ipvs/clock.js';
 import { Ipvs, type IpvsSysctl } from '../../src/lb/ipvs/ipvs.js';
 import type { KernelProfile } from '../../src/lb/ipvs/kernel.js';
 import { parseTcpFlags } from '../../src/lb/ipvs/proto_tcp.js';
-import { IPPROTO_TCP, IPPROTO_UDP, type IpvsControl, type IpvsadmResult, type Verdict } from '../../src/lb/ipvs/types.js';
+import { AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type In6Addr, type IpvsControl, type IpvsadmResult, type PacketHeaders, type Verdict } from '../../src/lb/ipvs/types.js';
 import { runIpvsadm } from '../../src/lb/ipvsadm/run.js';
 
 /**
@@ -33,9 +33,28 @@ export interface Lab {
   counts(rs: string): { active: number; inact: number; persist: number };
 }
 
-function split(ep: string): { addr: number; port: number } {
+/** "a.b.c.d:port" or "[ipv6]:port" */
+function split(ep: string): { addr: number; addr6: In6Addr | null; port: number } {
+  const m = /^\[(.+)\]:(\d+)$/.exec(ep);
+  if (m) return { addr: 0, addr6: parseIPv6(m[1]), port: Number(m[2]) };
   const [a, p] = ep.split(':');
-  return { addr: parseIPv4(a), port: Number(p) };
+  return { addr: parseIPv4(a), addr6: null, port: Number(p) };
+}
+
+/** Packet headers from client `c` to `v` (either family; both the same). */
+function headers(p: number, c: ReturnType<typeof split>, v: ReturnType<typeof split>, tcpFlags: number, length: number, fwmark: number): PacketHeaders {
+  const h: PacketHeaders = { proto: p, saddr: c.addr, sport: c.port, daddr: v.addr, dport: v.port, tcpFlags, length, fwmark };
+  if (c.addr6 !== null && v.addr6 !== null) {
+    h.af = AF_INET6;
+    h.saddr6 = c.addr6;
+    h.daddr6 = v.addr6;
+  }
+  return h;
+}
+
+/** The "RIP:PORT" text of a verdict's real server address. */
+function ripText(v: { daddr: number; daddr6?: In6Addr }, port: number): string {
+  return v.daddr6 !== undefined ? `[${formatIPv6(v.daddr6)}]:${port}` : `${formatIPv4(v.daddr)}:${port}`;
 }
 
 export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?: () => number; kernel?: KernelProfile } = {}): Lab {
@@ -58,19 +77,12 @@ export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?
       const c = split(client);
       const v = split(vip);
       const p = proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
-      const verdict = ipvs.inbound({
-        proto: p,
-        saddr: c.addr,
-        sport: c.port,
-        daddr: v.addr,
-        dport: v.port,
-        tcpFlags: proto === 'tcp' ? 0x02 : 0,
-        length: o.length ?? 60,
-        fwmark: o.fwmark ?? 0,
-      });
-      if (verdict.action === 'dnat') return `${formatIPv4(verdict.daddr)}:${verdict.dport}`;
-      const cp = ipvs.conns.inGet(p, c.addr | 0, c.port, v.addr | 0, v.port);
-      if ((verdict.action === 'route' || verdict.action === 'tunnel' || verdict.action === 'accept') && cp) return `${formatIPv4(cp.daddr >>> 0)}:${cp.dport}`;
+      const verdict = ipvs.inbound(headers(p, c, v, proto === 'tcp' ? 0x02 : 0, o.length ?? 60, o.fwmark ?? 0));
+      if (verdict.action === 'dnat') return ripText(verdict, verdict.dport);
+      const cp = c.addr6 !== null && v.addr6 !== null ? ipvs.conns.inGet6(p, c.addr6, c.port, v.addr6, v.port) : ipvs.conns.inGet(p, c.addr | 0, c.port, v.addr | 0, v.port);
+      if ((verdict.action === 'route' || verdict.action === 'tunnel' || verdict.action === 'accept') && cp) {
+        return cp.daddr6 !== null ? `[${formatIPv6(cp.daddr6)}]:${cp.dport}` : `${formatIPv4(cp.daddr >>> 0)}:${cp.dport}`;
+      }
       return 'none';
     },
     packet(proto, client, vip, dir, flags = '', length = 52) {
@@ -78,17 +90,20 @@ export function lab(opts: { sysctl?: Partial<IpvsSysctl>; seed?: number; random?
       const v = split(vip);
       const p = proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
       const tcpFlags = proto === 'tcp' ? parseTcpFlags(flags) : 0;
-      if (dir === 'in') return ipvs.inbound({ proto: p, saddr: c.addr, sport: c.port, daddr: v.addr, dport: v.port, tcpFlags, length, fwmark: 0 });
-      const cp = ipvs.conns.inGet(p, c.addr | 0, c.port, v.addr | 0, v.port);
+      if (dir === 'in') return ipvs.inbound(headers(p, c, v, tcpFlags, length, 0));
+      const v6 = c.addr6 !== null && v.addr6 !== null;
+      const cp = v6 ? ipvs.conns.inGet6(p, c.addr6!, c.port, v.addr6!, v.port) : ipvs.conns.inGet(p, c.addr | 0, c.port, v.addr | 0, v.port);
       if (!cp) throw new Error(`no conn for ${client} -> ${vip}`);
-      return ipvs.outbound({ proto: p, saddr: cp.daddr >>> 0, sport: cp.dport, daddr: c.addr, dport: c.port, tcpFlags, length, fwmark: 0 });
+      const rs = { addr: cp.daddr >>> 0, addr6: cp.daddr6, port: cp.dport };
+      return ipvs.outbound(headers(p, rs, c, tcpFlags, length, 0));
     },
     advance(seconds) {
       clock.advance(seconds * 1000);
       ipvs.advance();
     },
     counts(rs) {
-      const [addr, port] = rs.split(':');
+      const m = /^\[(.+)\]:(\d+)$/.exec(rs);
+      const [addr, port] = m ? [formatIPv6(parseIPv6(m[1])), m[2]] : rs.split(':');
       for (const s of ipvs.snapshot().services) {
         const d = s.dests.find((x) => x.addr === addr && String(x.port) === port);
         if (d) return { active: d.activeConns, inact: d.inactConns, persist: d.persistConns };

@@ -132,7 +132,7 @@ async function runStep(l: LoadedScenario, lab: LvsLab, step: ScenarioStep, scrat
     if (e.clientAddressSeen) side.clientAddresses = (await lab.httpRequests(started)).map((r) => r.request.remoteAddress);
     return {
       kind: 'http',
-      summary: `${from.name}: ${s.count} HTTP request${s.count === 1 ? '' : 's'} to ${s.target}${s.port ? `:${s.port}` : ''}${s.keepAlive ? ' (keep-alive)' : ''}`,
+      summary: `${from.name}: ${s.count} HTTP request${s.count === 1 ? '' : 's'} to ${s.port ? hostPort(s.target, s.port) : s.target}${s.keepAlive ? ' (keep-alive)' : ''}`,
       records: run.records,
       counts: run.counts,
       ...(e.weights ? { weights: e.weights } : {}),
@@ -147,7 +147,7 @@ async function runStep(l: LoadedScenario, lab: LvsLab, step: ScenarioStep, scrat
     if (e.clientAddressSeen) side.clientAddresses = (await lab.udpPeers(s.port)).filter((p) => p.peer.lastAt >= started).map((p) => p.peer.peerAddress);
     return {
       kind: 'udp',
-      summary: `${from.name}: ${s.count} UDP datagram${s.count === 1 ? '' : 's'} to ${s.target}:${s.port} ${s.sourcePort ? `from source port ${s.sourcePort}` : 'from fresh source ports'}`,
+      summary: `${from.name}: ${s.count} UDP datagram${s.count === 1 ? '' : 's'} to ${hostPort(s.target, s.port)} ${s.sourcePort ? `from source port ${s.sourcePort}` : 'from fresh source ports'}`,
       records: run.records,
       counts: run.counts,
       ...(e.weights ? { weights: e.weights } : {}),
@@ -164,7 +164,7 @@ async function runStep(l: LoadedScenario, lab: LvsLab, step: ScenarioStep, scrat
     const landed = run.deliveries.map((d) => `${basename(d.file)} (${d.bytes} bytes, port ${d.localPort}) -> ${d.server ?? 'nobody'}${d.intact ? ', identical' : `, ${d.receivedBytes} bytes received`}`);
     return {
       kind: 'sendFile',
-      summary: `${from.name}: ${files.length} file${files.length === 1 ? '' : 's'} to ${s.target}:${s.port}, like nc -u -w 1`,
+      summary: `${from.name}: ${files.length} file${files.length === 1 ? '' : 's'} to ${hostPort(s.target, s.port)}, like nc -u -w 1`,
       records: run.records,
       counts: run.counts,
       output: landed.join('\n'),
@@ -316,4 +316,9 @@ export async function runScenarioFiles(files: string[], title: string, opts: Run
     inVm.forEach(({ i }, k) => (scenarios[i] = reports[k]));
   }
   return { format: REPORT_FORMAT, title, startedAt, durationMs: performance.now() - t0, scenarios: scenarios as ScenarioReport[], ...(opts.allowSkips ? { allowSkips: true } : {}) };
+}
+
+/** "a.b.c.d:port", or "[x:x::x]:port" for a bare IPv6 target (a URL or bracketed one is left as written). */
+function hostPort(target: string, port: number): string {
+  return target.includes(':') && !target.includes('[') && !target.includes('/') ? `[${target}]:${port}` : `${target}:${port}`;
 }

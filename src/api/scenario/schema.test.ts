@@ -77,7 +77,7 @@ describe('scenario files', () => {
 
   it('refuses an unknown preset as such, listing the presets, before anything is built', () => {
     expect(problems('name: x\nlab: artcle\nsteps: [{ wait: 1 }]\n')).toEqual([
-      "lab: 'artcle' is neither a preset (article, article-single, dr, article-scale) nor a description file — did you mean 'article'? (line 2)",
+      "lab: 'artcle' is neither a preset (article, article-single, dr, article-scale, article6, article6-single, article-dual) nor a description file — did you mean 'article' or 'article6'? (line 2)",
     ]);
   });
 

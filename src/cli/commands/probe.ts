@@ -66,7 +66,8 @@ export const probeCommand: Command = {
       if (values.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
       else {
         for (const r of results) {
-          const src = `${r.localAddress ?? from.address ?? ''}${r.localPort ? `:${r.localPort}` : ''}`;
+          const addr = r.localAddress ?? from.address ?? '';
+          const src = r.localPort ? (addr.includes(':') ? `[${addr}]:${r.localPort}` : `${addr}:${r.localPort}`) : addr;
           process.stdout.write(`${String(r.index + 1).padStart(4)}  ${(r.ok ? (r.server ?? '(no identity)') : `error ${r.error}`).padEnd(16)} ${r.latencyMs.toFixed(1).padStart(8)} ms  from ${src}\n`);
         }
       }

@@ -14,11 +14,15 @@
 import { createRequire } from 'node:module';
 import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
+import { ipv6Bytes } from '../ipv6.js';
 
 const require = createRequire(import.meta.url);
 
 const CLONE_NEWNET = 0x40000000;
 const AF_INET = 2;
+const AF_INET6 = 10;
+const IPPROTO_IPV6 = 41;
+const IPV6_V6ONLY = 26;
 const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0o4000;
@@ -114,12 +118,12 @@ export class NamespaceSockets {
   }
 
   /** socket() inside the namespace: setns there, socket, setns home, with nothing in between. */
-  private open(type: number): number {
+  private open(type: number, family: 4 | 6 = 4): number {
     if (stranded) throw stranded;
     if (this.fd === undefined) throw new Error(`${this.namespace}: closed (the host's agent stopped)`);
     const c = loadLibc();
     if (c.setns(this.fd, CLONE_NEWNET) !== 0) throw errnoError('setns', c.errno(), ` (${this.namespace})`);
-    const sock = c.socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const sock = c.socket(family === 6 ? AF_INET6 : AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const socketErrno = c.errno();
     if (c.setns(home!, CLONE_NEWNET) !== 0) {
       stranded = new NamespaceEscapeError(`agent thread could not return from ${this.namespace} (errno ${c.errno()}): it opens no more sockets`);
@@ -130,31 +134,44 @@ export class NamespaceSockets {
     return sock;
   }
 
-  /** A TCP socket, unbound (for net.connect({ fd })). */
-  tcp(): number {
-    return this.open(SOCK_STREAM);
+  /** A TCP socket of that family (IPv4 unless told), unbound (for net.connect({ fd })). */
+  tcp(family: 4 | 6 = 4): number {
+    return this.open(SOCK_STREAM, family);
   }
 
-  /** A TCP socket bound to address:port with SO_REUSEADDR, as libuv binds (for server.listen({ fd })). */
+  /**
+   * A TCP socket bound to address:port with SO_REUSEADDR, as libuv binds (for server.listen({ fd })).
+   * An IPv6 address gives an IPv6-only socket: IPv4 keeps its own, so its peers never show as ::ffff:.
+   */
   tcpBound(address: string, port: number): number {
-    const fd = this.open(SOCK_STREAM);
-    const one = Buffer.alloc(4);
-    one.writeInt32LE(1);
-    loadLibc().setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, one, 4);
+    const fd = this.openFor(SOCK_STREAM, address);
+    loadLibc().setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, intOne(), 4);
     return this.bindOrClose(fd, address, port);
   }
 
-  /** A UDP socket bound to address:port (0: any port), for dgram bind({ fd }). */
+  /** A UDP socket bound to address:port (0: any port), for dgram bind({ fd }); IPv6-only for an IPv6 address. */
   udpBound(address: string, port: number): number {
-    return this.bindOrClose(this.open(SOCK_DGRAM), address, port);
+    return this.bindOrClose(this.openFor(SOCK_DGRAM, address), address, port);
+  }
+
+  private openFor(type: number, address: string): number {
+    if (!address.includes(':')) return this.open(type, 4);
+    const fd = this.open(type, 6);
+    if (loadLibc().setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, intOne(), 4) !== 0) {
+      const errno = loadLibc().errno();
+      loadLibc().close(fd);
+      throw errnoError('setsockopt(IPV6_V6ONLY)', errno);
+    }
+    return fd;
   }
 
   private bindOrClose(fd: number, address: string, port: number): number {
     const c = loadLibc();
-    if (c.bind(fd, sockaddrIn(address, port), 16) === 0) return fd;
+    const sa = address.includes(':') ? sockaddrIn6(address, port) : sockaddrIn(address, port);
+    if (c.bind(fd, sa, sa.length) === 0) return fd;
     const errno = c.errno();
     c.close(fd);
-    throw errnoError('bind', errno, ` ${address}:${port}`);
+    throw errnoError('bind', errno, ` ${address.includes(':') ? `[${address}]` : address}:${port}`);
   }
 
   close(): void {
@@ -162,6 +179,21 @@ export class NamespaceSockets {
     closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+function intOne(): Buffer {
+  const one = Buffer.alloc(4);
+  one.writeInt32LE(1);
+  return one;
+}
+
+/** struct sockaddr_in6 (28 bytes) for an IPv6 literal: no flow label, no scope. */
+function sockaddrIn6(address: string, port: number): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt16LE(AF_INET6, 0);
+  b.writeUInt16BE(port, 2);
+  Buffer.from(ipv6Bytes(address)).copy(b, 8);
+  return b;
 }
 
 /** struct sockaddr_in for an IPv4 literal. */

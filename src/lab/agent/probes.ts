@@ -5,7 +5,7 @@
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect as netConnect, isIPv4, type Socket as NetSocket } from 'node:net';
+import { connect as netConnect, isIP, isIPv6, type Socket as NetSocket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool, errors, type buildConnector } from 'undici';
 import type { NamespaceSockets } from './netns.js';
@@ -34,11 +34,24 @@ export interface ProbeContext {
 
 /**
  * Agents resolve no names: a lookup would run on the libuv thread pool, in the process's namespace
- * rather than the host's (netns.ts). Targets and source addresses are IPv4 literals.
+ * rather than the host's (netns.ts). Targets and source addresses are IPv4 or IPv6 literals (an
+ * IPv6 one may come in a URL's brackets).
  */
 function literal(name: string, value: string): string {
-  if (!isIPv4(value)) throw new ProbeOptionError(`${name} must be an IPv4 address (got '${value}'): agents resolve no names`);
-  return value;
+  const bare = /^\[.*\]$/.test(value) ? value.slice(1, -1) : value;
+  if (!isIP(bare)) throw new ProbeOptionError(`${name} must be an IPv4 or IPv6 address (got '${value}'): agents resolve no names`);
+  return bare;
+}
+
+function familyOf(address: string): 4 | 6 {
+  return isIPv6(address) ? 6 : 4;
+}
+
+/** A source address must be of the target's family: the kernel cannot bind one and send to the other. */
+function sameFamily(target: string, sources: Array<string | undefined>): void {
+  for (const s of sources) {
+    if (s !== undefined && familyOf(s) !== familyOf(target)) throw new ProbeOptionError(`localAddress ${s} and target ${target} are of different address families`);
+  }
 }
 
 function stopped(ctx: ProbeContext): void {
@@ -95,7 +108,7 @@ function probeConnector(ctx: ProbeContext, timeoutMs: number, localAddress: stri
     try {
       stopped(ctx);
       const host = literal('target', opts.hostname);
-      const fd = ctx.sockets.tcp();
+      const fd = ctx.sockets.tcp(familyOf(host));
       try {
         socket = netConnect({ fd, host, port, ...(localAddress ? { localAddress } : {}), ...(localPort ? { localPort } : {}) });
       } catch (err) {
@@ -136,9 +149,14 @@ function probeConnector(ctx: ProbeContext, timeoutMs: number, localAddress: stri
  * back at once as an error naming the port, not as a hang or a timeout.
  */
 function sourcePortError(code: string, src: string | undefined, port: number, target: string): string {
-  const from = `${src ?? '*'}:${port}`;
+  const from = endpoint(src ?? '*', port);
   if (code === 'EADDRNOTAVAIL') return `EADDRNOTAVAIL: source ${from} -> ${target} is still taken (TIME_WAIT of an earlier connection from that port)`;
   return `EADDRINUSE: source ${from} is in use`;
+}
+
+/** "a.b.c.d:port" or "[x:x::x]:port". */
+function endpoint(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
 /** Serialise work per key: requests from one fixed source port cannot overlap (one 4-tuple). */
@@ -176,8 +194,10 @@ export async function httpProbes(o: HttpProbeOptions, ctx: ProbeContext): Promis
   const port = bounded('port', o.port, 80, 1, 65535);
   const path = o.path ?? '/';
   if (!path.startsWith('/')) throw new ProbeOptionError(`path must start with '/' (got '${path}')`);
-  const origin = `http://${literal('target', o.target)}:${port}`;
+  const target = literal('target', o.target);
+  const origin = `http://${target.includes(':') ? `[${target}]` : target}:${port}`;
   const sources = addressList(o.localAddress);
+  sameFamily(target, sources);
   const ports = sourcePortList(o.localPort);
   const lock = keyedLock();
 
@@ -217,7 +237,7 @@ export async function httpProbes(o: HttpProbeOptions, ctx: ProbeContext): Promis
       };
     } catch (err) {
       const code = errorText(err);
-      const error = lport && (code === 'EADDRNOTAVAIL' || code === 'EADDRINUSE') ? sourcePortError(code, src, lport, `${o.target}:${port}`) : code;
+      const error = lport && (code === 'EADDRNOTAVAIL' || code === 'EADDRINUSE') ? sourcePortError(code, src, lport, endpoint(target, port)) : code;
       return { index, start, latencyMs: performance.now() - t0, ok: false, error, ...(src ? { localAddress: src } : {}), ...(localPort ? { localPort } : {}) };
     } finally {
       // A fresh connection per request, closed like curl closes it (FIN, not RST).
@@ -239,10 +259,12 @@ export async function httpProbes(o: HttpProbeOptions, ctx: ProbeContext): Promis
   }
 }
 
-async function bindSocket(ctx: ProbeContext, localAddress: string | undefined, port: number): Promise<SocketAsPromised> {
+/** A UDP socket of the target's family, bound to the source (any address of it when none is given). */
+async function bindSocket(ctx: ProbeContext, target: string, localAddress: string | undefined, port: number): Promise<SocketAsPromised> {
   stopped(ctx);
-  const fd = ctx.sockets.udpBound(localAddress ?? '0.0.0.0', port);
-  const sock = DgramAsPromised.createSocket('udp4');
+  const v6 = familyOf(target) === 6;
+  const fd = ctx.sockets.udpBound(localAddress ?? (v6 ? '::' : '0.0.0.0'), port);
+  const sock = DgramAsPromised.createSocket(v6 ? 'udp6' : 'udp4');
   try {
     await sock.bind({ fd });
   } catch (err) {
@@ -293,10 +315,11 @@ export async function udpProbes(o: UdpProbeOptions, ctx: ProbeContext): Promise<
   const intervalMs = bounded('intervalMs', o.intervalMs, 0, 0, 60_000);
   const port = bounded('port', o.port, 9999, 1, 65535);
   if (o.sourcePort !== undefined) bounded('sourcePort', o.sourcePort, 0, 1, 65535);
-  literal('target', o.target);
+  const target = literal('target', o.target);
   const sources = addressList(o.localAddress);
+  sameFamily(target, sources);
   if (o.sourcePort !== undefined && sources.length > 1) throw new ProbeOptionError('a fixed sourcePort takes a single localAddress');
-  const shared = o.sourcePort !== undefined ? await bindSocket(ctx, sources[0], o.sourcePort) : undefined;
+  const shared = o.sourcePort !== undefined ? await bindSocket(ctx, target, sources[0], o.sourcePort) : undefined;
   const sharedReply = shared && o.waitReply ? replyWaits(shared) : undefined;
   const out: UdpProbeResult[] = [];
   try {
@@ -308,10 +331,10 @@ export async function udpProbes(o: UdpProbeOptions, ctx: ProbeContext): Promise<
       const t0 = performance.now();
       let sock: SocketAsPromised | undefined;
       try {
-        sock = shared ?? (await bindSocket(ctx, src, 0));
+        sock = shared ?? (await bindSocket(ctx, target, src, 0));
         const localPort = sock.address().port;
         const replyP = o.waitReply ? (sharedReply ?? replyWaits(sock))(timeoutMs) : undefined;
-        await sock.send(o.payload ?? `probe ${index}\n`, port, o.target);
+        await sock.send(o.payload ?? `probe ${index}\n`, port, target);
         const base = { index, start, ...(src ? { localAddress: src } : {}), localPort };
         if (!replyP) {
           out.push({ ...base, latencyMs: performance.now() - t0, ok: true });
@@ -341,8 +364,8 @@ export async function udpFile(o: UdpFileOptions, ctx: ProbeContext): Promise<Udp
   const port = bounded('port', o.port, 9999, 1, 65535);
   const chunk = bounded('chunkSize', o.chunkSize, 1024, 1, 65_507);
   const waitMs = bounded('waitMs', o.waitMs, 1000, 0, 60_000);
-  literal('target', o.target);
-  if (o.localAddress !== undefined) literal('localAddress', o.localAddress);
+  const target = literal('target', o.target);
+  if (o.localAddress !== undefined) sameFamily(target, [literal('localAddress', o.localAddress)]);
   let data: Buffer;
   try {
     data = await readFile(o.file);
@@ -350,14 +373,14 @@ export async function udpFile(o: UdpFileOptions, ctx: ProbeContext): Promise<Udp
     throw new ProbeOptionError(`cannot read '${o.file}': ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   if (data.length > 64 << 20) throw new ProbeOptionError(`'${o.file}' is larger than 64 MiB`);
-  const sock = await bindSocket(ctx, o.localAddress, o.sourcePort ?? 0);
+  const sock = await bindSocket(ctx, target, o.localAddress, o.sourcePort ?? 0);
   const replies: string[] = [];
   void readDatagrams(sock, (m) => replies.length < 10_000 && replies.push(m.toString('utf8')));
   try {
     let datagrams = 0;
     for (let off = 0; off < data.length || datagrams === 0; off += chunk) {
       stopped(ctx);
-      await sock.send(data.subarray(off, off + chunk), port, o.target);
+      await sock.send(data.subarray(off, off + chunk), port, target);
       datagrams++;
       if (data.length === 0) break;
     }

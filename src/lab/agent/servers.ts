@@ -3,9 +3,9 @@
 // bounded number of peers and bytes, oldest dropped first). Their sockets come from the host's
 // namespace (netns.ts); Node adopts the bound descriptors (UDP through dgram-as-promised: node:dgram
 // with bind, send, recv and close as promises).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NamespaceSockets } from './netns.js';
 import { identityPage, type HttpRequestRecord, type UdpEcho, type UdpPeerRecord } from './protocol.js';
@@ -22,9 +22,29 @@ const MAX_RECORDS = 100_000;
  */
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 75_000;
 
+/**
+ * The wildcard addresses a service listens on: IPv4, and IPv6 (an IPv6-only socket beside it, so
+ * IPv4 peers keep their plain a.b.c.d) unless the kernel has no IPv6 at all.
+ */
+const WILDCARDS = ['0.0.0.0', '::'] as const;
+
+/** Runs `open` for each wildcard; an IPv6 socket the kernel cannot make (no IPv6 in it) is skipped. */
+function eachFamily<T>(open: (address: string) => T): T[] {
+  const out: T[] = [];
+  for (const a of WILDCARDS) {
+    try {
+      out.push(open(a));
+    } catch (err) {
+      if (a === '::' && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
+      throw err;
+    }
+  }
+  return out;
+}
+
 export class HttpService {
   readonly requests: HttpRequestRecord[] = [];
-  private server?: Server;
+  private servers: Server[] = [];
 
   constructor(
     readonly port: number,
@@ -35,7 +55,7 @@ export class HttpService {
 
   async start(): Promise<void> {
     const page = identityPage(this.identity);
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       const s = req.socket;
       if (this.requests.length >= MAX_RECORDS) this.requests.shift();
       this.requests.push({
@@ -49,28 +69,41 @@ export class HttpService {
       });
       res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
       res.end(page);
-    });
-    server.keepAliveTimeout = this.keepAliveTimeoutMs;
-    // a keep-alive connection's next request may come just before the idle timeout ends
-    server.headersTimeout = Math.max(server.headersTimeout, this.keepAliveTimeoutMs + 1000);
-    server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout);
-    const fd = this.sockets.tcpBound('0.0.0.0', this.port);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ fd }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
+    };
+    const fds = eachFamily((a) => this.sockets.tcpBound(a, this.port));
+    try {
+      // each descriptor leaves the list once a server owns it; the rest are closed on failure
+      for (let fd = fds.shift(); fd !== undefined; fd = fds.shift()) {
+        const server = createServer(handler);
+        server.keepAliveTimeout = this.keepAliveTimeoutMs;
+        // a keep-alive connection's next request may come just before the idle timeout ends
+        server.headersTimeout = Math.max(server.headersTimeout, this.keepAliveTimeoutMs + 1000);
+        server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout);
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ fd }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        this.servers.push(server);
+      }
+    } catch (err) {
+      for (const fd of fds) closeSync(fd);
+      await this.stop();
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const servers = this.servers;
+    this.servers = [];
+    await Promise.all(
+      servers.map((server) => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
   }
 }
 
@@ -165,8 +198,9 @@ export class UdpPeerFiles {
 
 export class UdpService {
   private files?: UdpPeerFiles;
-  private socket?: SocketAsPromised;
-  private serving?: Promise<void>;
+  /** one socket per family (IPv4, IPv6), each served by its own loop */
+  private socks: SocketAsPromised[] = [];
+  private serving: Array<Promise<void>> = [];
   private readonly dir: string;
 
   constructor(
@@ -182,12 +216,20 @@ export class UdpService {
   async start(): Promise<void> {
     const files = new UdpPeerFiles(this.port, this.dir);
     this.files = files;
-    const fd = this.sockets.udpBound('0.0.0.0', this.port);
-    const sock = DgramAsPromised.createSocket({ type: 'udp4' });
-    await sock.bind({ fd });
-    sock.setRecvBufferSize(4 << 20);
-    this.socket = sock;
-    this.serving = this.serve(sock, files);
+    const bound = eachFamily((a) => ({ fd: this.sockets.udpBound(a, this.port), type: a.includes(':') ? ('udp6' as const) : ('udp4' as const) }));
+    try {
+      for (let b = bound.shift(); b !== undefined; b = bound.shift()) {
+        const sock = DgramAsPromised.createSocket({ type: b.type });
+        await sock.bind({ fd: b.fd });
+        sock.setRecvBufferSize(4 << 20);
+        this.socks.push(sock);
+        this.serving.push(this.serve(sock, files));
+      }
+    } catch (err) {
+      for (const { fd } of bound) closeSync(fd);
+      await this.stop();
+      throw err;
+    }
   }
 
   /**
@@ -218,10 +260,12 @@ export class UdpService {
   }
 
   async stop(): Promise<void> {
-    const s = this.socket;
-    this.socket = undefined;
+    const socks = this.socks;
+    this.socks = [];
     this.files?.flush();
-    if (s) await s.close();
-    await this.serving;
+    const serving = this.serving;
+    this.serving = [];
+    await Promise.all(socks.map((s) => s.close()));
+    await Promise.all(serving);
   }
 }

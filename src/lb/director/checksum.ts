@@ -70,3 +70,36 @@ export function update32(check: number, from: number, to: number): number {
     (to & 0xffff);
   return finish(s);
 }
+
+/**
+ * TCP/UDP/ICMPv6 checksum over the IPv6 pseudo-header (RFC 8200 8.1: source and destination
+ * addresses, the 32-bit upper-layer length, the next header) and the segment b[l4off, l4off+l4len),
+ * with the checksum field (at l4off+csumAt) taken as zero. UDP's computed 0 is sent as 0xffff.
+ */
+export function l4Checksum6(
+  b: Uint8Array,
+  ipOff: number,
+  l4off: number,
+  l4len: number,
+  proto: number,
+  csumAt: number,
+): number {
+  let s = sum16(b, ipOff + 8, ipOff + 40); // saddr + daddr
+  s += (l4len >>> 16) + (l4len & 0xffff) + proto;
+  s = sum16(b, l4off, l4off + l4len, s);
+  s -= (b[l4off + csumAt] << 8) | b[l4off + csumAt + 1];
+  while (s < 0) s += 0xffff;
+  const c = finish(s);
+  return proto === 17 && c === 0 ? 0xffff : c;
+}
+
+/**
+ * RFC 1624 for a 128-bit field (an IPv6 address) changing from the 16 bytes at b[off] to the
+ * address `to` (four 32-bit words), as eight 16-bit words. Returns the new checksum value.
+ */
+export function update128(check: number, b: Uint8Array, off: number, to: ArrayLike<number>): number {
+  let s = ~check & 0xffff;
+  for (let i = 0; i < 16; i += 2) s += ~((b[off + i] << 8) | b[off + i + 1]) & 0xffff;
+  for (let i = 0; i < 4; i++) s += ((to[i] >>> 16) & 0xffff) + (to[i] & 0xffff);
+  return finish(s);
+}

@@ -231,9 +231,9 @@ export class DirectorDaemon implements DirectorHost {
           destMarks: this.marks.forRules(services),
         });
         this.rulesError = null;
-        // plain IPIP only: a GUE/GRE destination gets no endpoint, so its packets are dropped as
-        // unsupported rather than reach it in an encapsulation it does not expect
-        const tunnelDests = [...new Set(snap.services.flatMap((s) => s.dests.filter((d) => d.options.forwarding === 'tunnel' && (d.options.tunnel?.type ?? 'ipip') === 'ipip').map((d) => d.addr)))];
+        // plain IPIP to IPv4 only: a GUE/GRE (or IPv6) destination gets no endpoint, so its packets
+        // are dropped as unsupported rather than reach it in an encapsulation it does not expect
+        const tunnelDests = [...new Set(snap.services.flatMap((s) => s.dests.filter((d) => d.options.forwarding === 'tunnel' && (d.options.tunnel?.type ?? 'ipip') === 'ipip' && !d.addr.includes(':')).map((d) => d.addr)))];
         const problems = await this.tunnels.refresh(tunnelDests);
         if (problems.length) throw new Error(problems.join('; '));
       } catch (err) {

@@ -2,11 +2,13 @@
 // outbound at POSTROUTING), and the core's verdict is carried out — NAT rewrite, DR mark, reject
 // mark, drop — and answered to the kernel. Nothing a packet contains may throw out of here: what we
 // cannot handle is accepted untouched and counted.
-import type { PacketHeaders, Verdict } from '../ipvs/types.js';
+import { AF_INET6, type In6Addr, type PacketHeaders, type Verdict } from '../ipvs/types.js';
+import { formatIPv6 } from '../ipvs/addr.js';
 import { HOOK_POST_ROUTING, HOOK_PRE_ROUTING, NF_ACCEPT, NF_DROP, type QueuedPacket } from './nfqueue-codec.js';
 import type { VerdictSink } from './nfqueue.js';
 import { parsePacket, numberToIp, type Parsed } from './packet.js';
 import { rewriteDestination, rewriteIcmpErrorIn, rewriteIcmpErrorOut, rewriteSource } from './rewrite.js';
+import { rewriteDestination6, rewriteIcmp6ErrorIn, rewriteIcmp6ErrorOut, rewriteSource6 } from './rewrite6.js';
 import { fold, sum16 } from './checksum.js';
 import type { DataplaneMode } from './netfilter.js';
 import { tunnelPacket, type TunnelEndpoint } from './tunnel.js';
@@ -52,6 +54,8 @@ export interface MarkTable {
   readonly rejectMark: number;
   /** the mark routing to (DR) or DNATing to (offload NAT) a destination, if the rules know it */
   markFor(forwarding: 'masq' | 'route', addr: number, port: number): number | undefined;
+  /** the same for an IPv6 destination (its inet_ntop text) */
+  markFor6?(forwarding: 'masq' | 'route', addr: string, port: number): number | undefined;
 }
 
 /** Tunnel endpoints of TUN destinations (the daemon looks each up once when the services change). */
@@ -108,12 +112,52 @@ class Bindings {
   }
 }
 
+interface Binding6 {
+  vaddr: In6Addr;
+  vport: number;
+  daddr: In6Addr;
+  dport: number;
+  via: 'nat' | 'route';
+}
+
+/** Bindings of IPv6 clients, as `Bindings` keeps IPv4 ones (bounded the same way). */
+class Bindings6 {
+  private map = new Map<string, Binding6>();
+  constructor(private readonly max = 1 << 16) {}
+  static key(proto: number, caddr: In6Addr, cport: number): string {
+    return `${proto}|${caddr[0]}|${caddr[1]}|${caddr[2]}|${caddr[3]}|${cport}`;
+  }
+  note(key: string, b: Binding6): void {
+    if (this.map.has(key)) this.map.delete(key);
+    else if (this.map.size >= this.max) {
+      let n = this.max >> 4;
+      for (const k of this.map.keys()) {
+        this.map.delete(k);
+        if (--n <= 0) break;
+      }
+    }
+    // the core may share verdict arrays between packets: keep copies
+    this.map.set(key, { ...b, vaddr: Uint32Array.from(b.vaddr), daddr: Uint32Array.from(b.daddr) });
+  }
+  get(key: string): Binding6 | undefined {
+    return this.map.get(key);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+function same6(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
 export class Dataplane {
   readonly stats: DataplaneStats = {
     packets: 0, inbound: 0, outbound: 0, natted: 0, routed: 0, dropped: 0, rejected: 0, untouched: 0,
     malformed: 0, fragments: 0, icmpErrors: 0, icmpNatted: 0, icmpBadChecksum: 0, tunneled: 0, tunnelIcmp: 0, unsupported: 0, coreErrors: 0,
   };
   private readonly bindings = new Bindings();
+  private readonly bindings6 = new Bindings6();
   /** outer IP ids (and ICMP error ids) of packets we build */
   private ident = (Math.random() * 0x10000) | 0;
 
@@ -125,7 +169,7 @@ export class Dataplane {
   ) {}
 
   get bindingCount(): number {
-    return this.bindings.size;
+    return this.bindings.size + this.bindings6.size;
   }
 
   /** Handle one queued packet; always answers it. */
@@ -147,6 +191,9 @@ export class Dataplane {
       case 'icmp-error':
         this.stats.icmpErrors++;
         return this.icmpError(q, parsed, p, sink);
+      case 'icmp6-error':
+        this.stats.icmpErrors++;
+        return this.icmp6Error(q, parsed, p, sink);
       case 'fragment':
         this.stats.fragments++;
         return this.untouched(q, sink);
@@ -180,6 +227,7 @@ export class Dataplane {
       this.stats.lastError = `core: ${(err as Error).message}`;
       return this.untouched(q, sink);
     }
+    if (h.af === AF_INET6) return this.l4v6(q, h, ihl, p, v, sink);
     switch (v.action) {
       case 'accept':
         return this.untouched(q, sink);
@@ -222,6 +270,47 @@ export class Dataplane {
   }
 
   /**
+   * The verdict on an IPv6 packet. IPv6 services are always handled per packet (the offload mode's
+   * conntrack DNAT is IPv4 only; netfilter.ts queues every packet of an IPv6 service), and TUN to
+   * an IPv6 destination is not carried out (dropped as unsupported, so it never reaches the wrong place).
+   */
+  private l4v6(q: QueuedPacket, h: PacketHeaders, l4: number, p: Buffer, v: Verdict, sink: VerdictSink): void {
+    switch (v.action) {
+      case 'accept':
+        return this.untouched(q, sink);
+      case 'drop':
+        this.stats.dropped++;
+        return sink.verdict(q.id, NF_DROP, null, null);
+      case 'reject':
+        this.stats.rejected++;
+        return sink.verdict(q.id, NF_ACCEPT, this.marks.rejectMark, null);
+      case 'dnat': {
+        if (!v.daddr6) return this.unsupported(q, sink, 'an IPv4 NAT verdict for an IPv6 packet');
+        this.bindings6.note(Bindings6.key(h.proto, h.saddr6!, h.sport), { vaddr: h.daddr6!, vport: h.dport, daddr: v.daddr6, dport: v.dport, via: 'nat' });
+        rewriteDestination6(p, l4, h.proto, v.daddr6, v.dport);
+        this.stats.natted++;
+        return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, h.length));
+      }
+      case 'snat':
+        if (!v.saddr6) return this.unsupported(q, sink, 'an IPv4 NAT verdict for an IPv6 packet');
+        rewriteSource6(p, l4, h.proto, v.saddr6, v.sport);
+        this.stats.natted++;
+        return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, h.length));
+      case 'route': {
+        if (!v.daddr6) return this.unsupported(q, sink, 'an IPv4 DR verdict for an IPv6 packet');
+        const addr = formatIPv6(v.daddr6);
+        const mark = this.marks.markFor6?.('route', addr, h.dport);
+        if (mark === undefined) return this.unsupported(q, sink, `no route mark for ${addr}`);
+        this.bindings6.note(Bindings6.key(h.proto, h.saddr6!, h.sport), { vaddr: h.daddr6!, vport: h.dport, daddr: v.daddr6, dport: h.dport, via: 'route' });
+        this.stats.routed++;
+        return sink.verdict(q.id, NF_ACCEPT, mark, null);
+      }
+      case 'tunnel':
+        return this.unsupported(q, sink, `no IPv6 tunnelling (${v.daddr6 ? formatIPv6(v.daddr6) : 'an IPv4 real server'})`);
+    }
+  }
+
+  /**
    * IPIP to a TUN real server: the longer packet replaces the queued one and the kernel routes it by
    * its new destination (routing comes after mangle PREROUTING). A packet that cannot go gets the
    * ICMP error the kernel would send, in its place (routed back to the client the same way).
@@ -251,6 +340,38 @@ export class Dataplane {
     this.stats.unsupported++;
     this.stats.lastError = why;
     sink.verdict(q.id, NF_DROP, null, null);
+  }
+
+  /**
+   * ICMPv6 errors about a connection (ip_vs_in_icmp_v6 / ip_vs_out_icmp_v6): "packet too big",
+   * "unreachable" and the rest follow the connection's NAT both ways, or its DR route inwards. One
+   * leaving the director quotes client -> RIP: a real server's own, or one the director's stack
+   * made while forwarding (too big for the internal link), which keeps the director's address.
+   */
+  private icmp6Error(q: QueuedPacket, e: Extract<Parsed, { kind: 'icmp6-error' }>, p: Buffer, sink: VerdictSink): void {
+    const i = e.inner;
+    if (q.hook === HOOK_POST_ROUTING) {
+      const b = this.bindings6.get(Bindings6.key(i.proto, i.saddr6, i.sport));
+      if (!b || b.via !== 'nat' || !same6(b.daddr, i.daddr6) || b.dport !== i.dport) return this.untouched(q, sink);
+      rewriteIcmp6ErrorOut(p, e.icmpOff, e.length, i, b.vaddr, b.vport);
+      this.stats.icmpNatted++;
+      return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, e.length));
+    }
+    if (q.hook === HOOK_PRE_ROUTING) {
+      // for the VIP: it quotes VIP:vport -> client
+      const b = this.bindings6.get(Bindings6.key(i.proto, i.daddr6, i.dport));
+      if (!b || !same6(b.vaddr, i.saddr6) || b.vport !== i.sport) return this.untouched(q, sink);
+      if (b.via === 'route') {
+        const mark = this.marks.markFor6?.('route', formatIPv6(b.daddr), b.dport);
+        if (mark === undefined) return this.untouched(q, sink);
+        this.stats.icmpNatted++;
+        return sink.verdict(q.id, NF_ACCEPT, mark, null);
+      }
+      rewriteIcmp6ErrorIn(p, e.icmpOff, e.length, i, b.daddr, b.dport);
+      this.stats.icmpNatted++;
+      return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, e.length));
+    }
+    return this.untouched(q, sink);
   }
 
   /** An ICMP error about one of our connections whose checksum is wrong: the kernel drops it. */

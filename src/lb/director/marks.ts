@@ -35,7 +35,8 @@ export class DestMarks implements MarkTable {
         }
       }
     const fast = new Map<number, number>();
-    for (const [key, mark] of this.byKey) fast.set(fastKeyOfString(key), mark);
+    // IPv6 destinations are looked up by text (markFor6): only IPv4 ones get a numeric key
+    for (const [key, mark] of this.byKey) if (key.split(':').length <= 2) fast.set(fastKeyOfString(key), mark);
     this.fast = fast;
   }
 
@@ -54,6 +55,11 @@ export class DestMarks implements MarkTable {
 
   markFor(forwarding: 'masq' | 'route', addr: number, port: number): number | undefined {
     return this.fast.get(forwarding === 'masq' ? 0x1000000000000 + addr * 0x10000 + port : addr);
+  }
+
+  /** An IPv6 destination's mark, by its inet_ntop text (as the core's snapshots spell it). */
+  markFor6(forwarding: 'masq' | 'route', addr: string, port: number): number | undefined {
+    return this.byKey.get(DestMarks.keyOf(forwarding, addr, port));
   }
 
   describe(): Array<{ dest: string; mark: number }> {

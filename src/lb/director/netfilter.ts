@@ -39,6 +39,20 @@ export const NFT_TABLE = 'lvslab';
 
 /** ICMP types that quote the packet they are about: they must follow the connection's NAT. */
 const ICMP_ERRORS = ['destination-unreachable', 'source-quench', 'time-exceeded', 'parameter-problem'];
+/** The ICMPv6 errors (RFC 4443), packet too big among them. */
+const ICMPV6_ERRORS = ['destination-unreachable', 'packet-too-big', 'time-exceeded', 'parameter-problem'];
+
+export type RulesFamily = 4 | 6;
+
+/** A service's family: by its address, or a fwmark service's `af` (AF_INET6 = 10). */
+export function serviceFamily(key: ServiceKey): RulesFamily {
+  return key.kind === 'fwmark' ? (key.af === 10 ? 6 : 4) : key.addr.includes(':') ? 6 : 4;
+}
+
+/** iptables or ip6tables, and their -save/-restore. */
+function tool(family: RulesFamily, suffix = ''): string {
+  return `${family === 6 ? 'ip6tables' : 'iptables'}${suffix}`;
+}
 
 export function destKey(addr: string, port: number): string {
   return `${addr}:${port}`;
@@ -100,24 +114,30 @@ export function jumpsIn(save: string): Set<string> {
  * chains' jumps from the built-in chains (first install only). With an owner, each chain starts
  * with the owner's comment.
  */
-export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: RulesOwner): string {
+export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: RulesOwner, family: RulesFamily = 4): string {
   const q = `-j NFQUEUE --queue-num ${spec.queue} --queue-bypass`;
   const raw = new Set<string>();
   const pre = new Set<string>();
   const post = new Set<string>();
-  const perPacket = spec.mode === 'per-packet';
+  // IPv6 services run per packet whatever the mode: the offload's conntrack DNAT (nft) is IPv4 only
+  const perPacket = spec.mode === 'per-packet' || family === 6;
+  const host = family === 6 ? '/128' : '/32';
+  const icmp = family === 6 ? (t: string) => `-p ipv6-icmp --icmpv6-type ${t}` : (t: string) => `-p icmp --icmp-type ${t}`;
+  const icmpErrors = family === 6 ? ICMPV6_ERRORS : ICMP_ERRORS;
+  let natted = false;
 
   for (const s of spec.services) {
+    if (serviceFamily(s.key) !== family) continue;
     const proto = protoOf(s.key);
     if (s.key.kind === 'fwmark') {
       // the mark is set by the user's mangle rules, after raw: these flows cannot skip conntrack
       pre.add(`-m mark --mark ${s.key.fwmark}${perPacket ? '' : ' -m connmark --mark 0'} ${q}`);
     } else {
-      const match = `-d ${s.key.addr}/32 -p ${proto} --dport ${s.key.port}`;
+      const match = `-d ${s.key.addr}${host} -p ${proto} --dport ${s.key.port}`;
       if (perPacket) {
         raw.add(`${match} -j CT --notrack`);
         pre.add(`${match} ${q}`);
-        for (const t of ICMP_ERRORS) pre.add(`-d ${s.key.addr}/32 -p icmp --icmp-type ${t} ${q}`);
+        for (const t of icmpErrors) pre.add(`-d ${s.key.addr}${host} ${icmp(t)} ${q}`);
       } else {
         // offload: only packets of connections without a decision yet (ct mark 0) cross to us
         pre.add(`${match} -m connmark --mark 0 ${q}`);
@@ -127,14 +147,19 @@ export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: Rule
     for (const d of s.dests) {
       if (d.forwarding !== 'masq') continue; // DR/TUN replies never come back through us
       const protos = proto ? [proto] : ['tcp', 'udp'];
+      natted = true;
       for (const p of protos) {
         const sport = d.port && proto ? ` --sport ${d.port}` : '';
-        if (proto) raw.add(`-s ${d.addr}/32 -p ${p}${sport} -j CT --notrack`);
-        post.add(`-s ${d.addr}/32 -p ${p}${sport} ${q}`);
+        if (proto) raw.add(`-s ${d.addr}${host} -p ${p}${sport} -j CT --notrack`);
+        post.add(`-s ${d.addr}${host} -p ${p}${sport} ${q}`);
       }
-      for (const t of ICMP_ERRORS) post.add(`-s ${d.addr}/32 -p icmp --icmp-type ${t} ${q}`);
+      for (const t of icmpErrors) post.add(`-s ${d.addr}${host} ${icmp(t)} ${q}`);
     }
   }
+  // The director's own stack answers a NATed IPv6 packet it cannot forward (too big for the
+  // internal link, hop limit, no route) from its own address, quoting client -> RIP: queued too,
+  // so the quote is put back to client -> VIP as ip_vs_nat_xmit_v6 would have sent it.
+  if (family === 6 && natted) for (const t of ICMPV6_ERRORS) post.add(`${icmp(t)} ${q}`);
 
   const out: string[] = [];
   const table = (name: string, chains: Array<[string, Set<string>]>) => {
@@ -150,7 +175,7 @@ export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: Rule
   };
   table('raw', [[CHAIN_PRE, raw]]);
   table('mangle', [[CHAIN_PRE, pre], [CHAIN_POST, post]]);
-  table('filter', [[CHAIN_IN, new Set([`-m mark --mark ${spec.rejectMark} -j REJECT --reject-with icmp-port-unreachable`])]]);
+  table('filter', [[CHAIN_IN, new Set([`-m mark --mark ${spec.rejectMark} -j REJECT --reject-with ${family === 6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable'}`])]]);
   return out.join('\n') + '\n';
 }
 
@@ -167,6 +192,7 @@ export function renderNft(spec: RulesSpec): string {
   // match keeps a mark from DNATing traffic of another service.
   const natRules: string[] = [];
   for (const s of spec.services) {
+    if (serviceFamily(s.key) === 6) continue; // IPv6 services run per packet (renderIptables)
     const withPort: string[] = [];
     const addrOnly: string[] = [];
     for (const d of s.dests) {
@@ -222,8 +248,11 @@ const PREF_LOCAL_MOVED = 100;
  */
 export class RulesManager {
   private installed = false;
+  /** the ip6tables side, installed once an IPv6 service appears (and kept until remove) */
+  private installed6 = false;
   private routes = new Map<number, string>();
   private localMoved = false;
+  private localMoved6 = false;
   private nftUsed = false;
   private last: RulesSpec | undefined;
 
@@ -233,11 +262,17 @@ export class RulesManager {
   ) {}
 
   async apply(spec: RulesSpec): Promise<void> {
-    if (!this.installed) await this.removeLeftovers();
+    if (!this.installed) await this.removeLeftovers(4);
     const r = await this.run('iptables-restore', ['-w', '5', '--noflush'], renderIptables(spec, !this.installed, this.owner));
     if (r.exitCode !== 0) throw new Error(`iptables-restore failed: ${r.stderr.trim()}`);
     this.installed = true;
     this.last = spec;
+    if (this.installed6 || spec.services.some((s) => serviceFamily(s.key) === 6)) {
+      if (!this.installed6) await this.removeLeftovers(6);
+      const r6 = await this.run('ip6tables-restore', ['-w', '5', '--noflush'], renderIptables(spec, !this.installed6, this.owner, 6));
+      if (r6.exitCode !== 0) throw new Error(`ip6tables-restore failed: ${r6.stderr.trim()}`);
+      this.installed6 = true;
+    }
     if (spec.mode === 'offload' || this.nftUsed) {
       const n = await this.run('nft', ['-f', '-'], renderNft(spec));
       if (n.exitCode !== 0) throw new Error(`nft failed: ${n.stderr.trim()}`);
@@ -252,27 +287,34 @@ export class RulesManager {
    */
   async remove(): Promise<string[]> {
     const problems: string[] = [];
+    const families: RulesFamily[] = this.installed6 ? [4, 6] : [4];
     const foreign = new Map<string, RulesOwner>();
     if (this.owner) {
-      const save = await this.run('iptables-save', []);
-      for (const [key, o] of chainOwners(save.stdout)) if (!this.isUs(o)) foreign.set(key, o);
-      for (const [key, o] of foreign) problems.push(`${key} belongs to another director daemon (pid ${o.pid}): left alone`);
+      for (const f of families) {
+        const save = await this.run(tool(f, '-save'), []);
+        for (const [key, o] of chainOwners(save.stdout)) if (!this.isUs(o)) foreign.set(`${f}/${key}`, o);
+      }
+      for (const [key, o] of foreign) problems.push(`${key.slice(2)}${key.startsWith('6') ? ' (IPv6)' : ''} belongs to another director daemon (pid ${o.pid}): left alone`);
     }
     const ownsAll = foreign.size === 0;
     if (ownsAll) await this.applyRoutes(new Map()).catch((e: Error) => problems.push(e.message));
     if (this.nftUsed && ownsAll) await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
     this.nftUsed = false;
-    for (const [t, builtin, ours] of JUMPS) {
-      if (foreign.has(`${t}/${ours}`)) continue;
-      const r = await this.run('iptables', ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);
-      if (r.exitCode !== 0 && this.installed) problems.push(`iptables -t ${t} -D ${builtin} -j ${ours}: ${r.stderr.trim()}`);
-    }
-    for (const [t, , ours] of JUMPS) {
-      if (foreign.has(`${t}/${ours}`)) continue;
-      await this.run('iptables', ['-w', '5', '-t', t, '-F', ours]);
-      await this.run('iptables', ['-w', '5', '-t', t, '-X', ours]);
+    for (const f of families) {
+      const installed = f === 6 ? this.installed6 : this.installed;
+      for (const [t, builtin, ours] of JUMPS) {
+        if (foreign.has(`${f}/${t}/${ours}`)) continue;
+        const r = await this.run(tool(f), ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);
+        if (r.exitCode !== 0 && installed) problems.push(`${tool(f)} -t ${t} -D ${builtin} -j ${ours}: ${r.stderr.trim()}`);
+      }
+      for (const [t, , ours] of JUMPS) {
+        if (foreign.has(`${f}/${t}/${ours}`)) continue;
+        await this.run(tool(f), ['-w', '5', '-t', t, '-F', ours]);
+        await this.run(tool(f), ['-w', '5', '-t', t, '-X', ours]);
+      }
     }
     this.installed = false;
+    this.installed6 = false;
     return problems;
   }
 
@@ -283,18 +325,21 @@ export class RulesManager {
    */
   async check(): Promise<string[]> {
     if (!this.installed || !this.owner) return [];
-    const save = await this.run('iptables-save', []);
-    if (save.exitCode !== 0) return [`iptables-save failed: ${save.stderr.trim()}`];
-    const jumps = jumpsIn(save.stdout);
-    const owners = chainOwners(save.stdout);
     const missing: string[] = [];
-    for (const [t, builtin, ours] of JUMPS) {
-      if (!jumps.has(`${t}/${builtin}/${ours}`)) missing.push(`${t} ${builtin} -j ${ours}`);
-    }
-    for (const [t, , ours] of new Map(JUMPS.map((j) => [`${j[0]}/${j[2]}`, j])).values()) {
-      const o = owners.get(`${t}/${ours}`);
-      if (!o) missing.push(`${t} ${ours} (chain or its owner mark)`);
-      else if (!this.isUs(o)) missing.push(`${t} ${ours} (now marked as pid ${o.pid}'s)`);
+    for (const f of this.installed6 ? ([4, 6] as const) : ([4] as const)) {
+      const save = await this.run(tool(f, '-save'), []);
+      if (save.exitCode !== 0) return [`${tool(f, '-save')} failed: ${save.stderr.trim()}`];
+      const jumps = jumpsIn(save.stdout);
+      const owners = chainOwners(save.stdout);
+      const v6 = f === 6 ? ' (IPv6)' : '';
+      for (const [t, builtin, ours] of JUMPS) {
+        if (!jumps.has(`${t}/${builtin}/${ours}`)) missing.push(`${t} ${builtin} -j ${ours}${v6}`);
+      }
+      for (const [t, , ours] of new Map(JUMPS.map((j) => [`${j[0]}/${j[2]}`, j])).values()) {
+        const o = owners.get(`${t}/${ours}`);
+        if (!o) missing.push(`${t} ${ours} (chain or its owner mark)${v6}`);
+        else if (!this.isUs(o)) missing.push(`${t} ${ours} (now marked as pid ${o.pid}'s)${v6}`);
+      }
     }
     if (this.nftUsed && (await this.run('nft', ['list', 'table', 'ip', NFT_TABLE])).exitCode !== 0) missing.push(`nft table ip ${NFT_TABLE}`);
     return missing;
@@ -304,6 +349,7 @@ export class RulesManager {
   async reinstall(): Promise<void> {
     if (!this.last) return;
     this.installed = false;
+    this.installed6 = false;
     this.routes.clear();
     await this.apply(this.last);
   }
@@ -316,9 +362,9 @@ export class RulesManager {
    * A daemon killed with SIGKILL leaves its rules behind: clear them before installing ours. Rules
    * whose owner still runs are another daemon's: refuse rather than take its director down.
    */
-  private async removeLeftovers(): Promise<void> {
+  private async removeLeftovers(family: RulesFamily): Promise<void> {
     if (this.owner) {
-      const save = await this.run('iptables-save', []);
+      const save = await this.run(tool(family, '-save'), []);
       for (const o of chainOwners(save.stdout).values()) {
         if (this.isUs(o)) continue;
         if (await isAlive({ pid: o.pid, start: o.start })) {
@@ -328,20 +374,21 @@ export class RulesManager {
     }
     for (const [t, builtin, ours] of JUMPS) {
       for (let i = 0; i < 8; i++) {
-        const r = await this.run('iptables', ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);
+        const r = await this.run(tool(family), ['-w', '5', '-t', t, '-D', builtin, '-j', ours]);
         if (r.exitCode !== 0) break;
       }
     }
-    await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
-    const rules = await this.run('ip', ['-j', 'rule', 'show']);
+    if (family === 4) await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
+    const fam = family === 6 ? ['-6'] : [];
+    const rules = await this.run('ip', [...fam, '-j', 'rule', 'show']);
     if (rules.exitCode === 0) {
       const list = JSON.parse(rules.stdout || '[]') as Array<{ priority: number; table?: string; fwmark?: string }>;
       for (const r of list) {
-        if (r.priority === PREF_MARK && r.fwmark) await this.run('ip', ['rule', 'del', 'pref', String(PREF_MARK), 'fwmark', r.fwmark]);
+        if (r.priority === PREF_MARK && r.fwmark) await this.run('ip', [...fam, 'rule', 'del', 'pref', String(PREF_MARK), 'fwmark', r.fwmark]);
       }
       if (list.some((r) => r.priority === PREF_LOCAL_MOVED && r.table === 'local')) {
-        this.localMoved = true;
-        await this.restoreLocalRule();
+        this.setLocalMoved(family, true);
+        await this.restoreLocalRule(family);
       }
     }
   }
@@ -349,41 +396,55 @@ export class RulesManager {
   private async applyRoutes(want: Map<number, string>): Promise<void> {
     for (const [mark, addr] of this.routes) {
       if (want.get(mark) === addr) continue;
-      await this.run('ip', ['rule', 'del', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
-      await this.run('ip', ['route', 'flush', 'table', String(mark)]);
+      const fam = addr.includes(':') ? ['-6'] : [];
+      await this.run('ip', [...fam, 'rule', 'del', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
+      await this.run('ip', [...fam, 'route', 'flush', 'table', String(mark)]);
       this.routes.delete(mark);
     }
     for (const [mark, addr] of want) {
       if (this.routes.get(mark) === addr) continue;
+      const fam = addr.includes(':') ? ['-6'] : [];
       const dev = await this.deviceFor(addr);
-      const r1 = await this.run('ip', ['route', 'replace', 'default', 'via', addr, 'dev', dev, 'table', String(mark)]);
+      const r1 = await this.run('ip', [...fam, 'route', 'replace', 'default', 'via', addr, 'dev', dev, 'table', String(mark)]);
       if (r1.exitCode !== 0) throw new Error(`route to real server ${addr} (table ${mark}): ${r1.stderr.trim()}`);
-      await this.run('ip', ['rule', 'del', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
-      const r2 = await this.run('ip', ['rule', 'add', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
+      await this.run('ip', [...fam, 'rule', 'del', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
+      const r2 = await this.run('ip', [...fam, 'rule', 'add', 'pref', String(PREF_MARK), 'fwmark', String(mark), 'lookup', String(mark)]);
       if (r2.exitCode !== 0) throw new Error(`policy rule for mark ${mark}: ${r2.stderr.trim()}`);
       this.routes.set(mark, addr);
     }
-    if (this.routes.size > 0 && !this.localMoved) await this.moveLocalRule();
-    if (this.routes.size === 0 && this.localMoved) await this.restoreLocalRule();
+    for (const family of [4, 6] as const) {
+      const routed = [...this.routes.values()].some((a) => a.includes(':') === (family === 6));
+      const moved = family === 6 ? this.localMoved6 : this.localMoved;
+      if (routed && !moved) await this.moveLocalRule(family);
+      if (!routed && moved) await this.restoreLocalRule(family);
+    }
+  }
+
+  private setLocalMoved(family: RulesFamily, moved: boolean): void {
+    if (family === 6) this.localMoved6 = moved;
+    else this.localMoved = moved;
   }
 
   /**
    * The VIP is a local address of the director, so the `local` table (rule pref 0) would deliver a
    * marked DR packet to ourselves before any fwmark rule is consulted: move it after ours.
-   * Redirects are switched off because DR forwards out of the interface a packet may have come in.
+   * Redirects are switched off because DR forwards out of the interface a packet may have come in
+   * (IPv6 sends redirects only as a router, which a DR director is; the same holds).
    */
-  private async moveLocalRule(): Promise<void> {
-    const a = await this.run('ip', ['rule', 'add', 'pref', String(PREF_LOCAL_MOVED), 'lookup', 'local']);
-    if (a.exitCode !== 0) throw new Error(`moving the local rule: ${a.stderr.trim()}`);
-    await this.run('ip', ['rule', 'del', 'pref', '0', 'lookup', 'local']);
-    await this.run('sysctl', ['-qw', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0']);
-    this.localMoved = true;
+  private async moveLocalRule(family: RulesFamily): Promise<void> {
+    const fam = family === 6 ? ['-6'] : [];
+    const a = await this.run('ip', [...fam, 'rule', 'add', 'pref', String(PREF_LOCAL_MOVED), 'lookup', 'local']);
+    if (a.exitCode !== 0) throw new Error(`moving the local rule${family === 6 ? ' (IPv6)' : ''}: ${a.stderr.trim()}`);
+    await this.run('ip', [...fam, 'rule', 'del', 'pref', '0', 'lookup', 'local']);
+    if (family === 4) await this.run('sysctl', ['-qw', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0']);
+    this.setLocalMoved(family, true);
   }
 
-  private async restoreLocalRule(): Promise<void> {
-    await this.run('ip', ['rule', 'add', 'pref', '0', 'lookup', 'local']);
-    await this.run('ip', ['rule', 'del', 'pref', String(PREF_LOCAL_MOVED), 'lookup', 'local']);
-    this.localMoved = false;
+  private async restoreLocalRule(family: RulesFamily): Promise<void> {
+    const fam = family === 6 ? ['-6'] : [];
+    await this.run('ip', [...fam, 'rule', 'add', 'pref', '0', 'lookup', 'local']);
+    await this.run('ip', [...fam, 'rule', 'del', 'pref', String(PREF_LOCAL_MOVED), 'lookup', 'local']);
+    this.setLocalMoved(family, false);
   }
 
   private async deviceFor(addr: string): Promise<string> {

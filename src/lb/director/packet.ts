@@ -1,9 +1,10 @@
-// IPv4 packet parsing for the data plane: what the IPVS core needs from a queued packet
+// IPv4 packet parsing for the data plane (IPv6 in packet6.ts, reached through parsePacket): what the IPVS core needs from a queued packet
 // (`PacketHeaders`), where the rewritable fields sit, and the inner header of ICMP errors. Every
 // length is checked against the buffer so a truncated or malformed packet is classified, never
 // read out of bounds; anything we cannot or need not handle is reported as such and accepted
 // untouched by the caller.
 import { IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../ipvs/types.js';
+import { parsePacket6, type Parsed6 } from './packet6.js';
 
 export const IPPROTO_ICMP = 1;
 
@@ -24,11 +25,14 @@ export interface IcmpInner {
 }
 
 export type Parsed =
+  /** `ihl`: where the transport header starts (IPv6: past the extension headers, ip_vs_iphdr's len) */
   | { kind: 'l4'; h: PacketHeaders; ihl: number; /** first fragment of a fragmented datagram */ fragment: boolean }
   | { kind: 'icmp-error'; saddr: number; daddr: number; ihl: number; icmpType: number; icmpCode: number; inner: IcmpInner; length: number }
+  /** an ICMPv6 error quoting a TCP/UDP packet (packet6.ts) */
+  | Extract<Parsed6, { kind: 'icmp6-error' }>
   /** a later fragment: no transport header to look at */
   | { kind: 'fragment' }
-  /** valid IPv4 we have no business with (other protocols, ICMP that is not an error, IPv6) */
+  /** valid IP we have no business with (other protocols, ICMP that is not an error) */
   | { kind: 'other' }
   | { kind: 'malformed'; reason: string };
 
@@ -36,13 +40,13 @@ const MF = 0x2000;
 const OFFSET_MASK = 0x1fff;
 
 /**
- * Parse a queued packet (starting at the IPv4 header, as NFQUEUE delivers it). `fwmark` is the skb
+ * Parse a queued packet (starting at the IP header, as NFQUEUE delivers it). `fwmark` is the skb
  * mark it carried when queued.
  */
 export function parsePacket(p: Uint8Array, fwmark = 0): Parsed {
   if (p.length < 1) return { kind: 'malformed', reason: 'empty packet' };
   const version = p[0] >> 4;
-  if (version !== 4) return version === 6 ? { kind: 'other' } : { kind: 'malformed', reason: `IP version ${version}` };
+  if (version !== 4) return version === 6 ? parsePacket6(p, fwmark) : { kind: 'malformed', reason: `IP version ${version}` };
   if (p.length < 20) return { kind: 'malformed', reason: `truncated IPv4 header (${p.length} bytes)` };
   const ihl = (p[0] & 0x0f) * 4;
   if (ihl < 20) return { kind: 'malformed', reason: `IPv4 header length ${ihl}` };

@@ -3,13 +3,13 @@
 // table and unbinds it (a template still controlling conns retries later); persistence templates
 // are checked and assured. Timers are a wheel of one-second slots, filed lazily. The hash table
 // itself is conn_tab.ts.
-import { formatIPv4 } from './addr.js';
+import { formatIPv4, formatIPv6 } from './addr.js';
 import type { CoreTime } from './clock.js';
-import { ConnTable, type HashedConn } from './conn_tab.js';
+import { CONN_KEY_INET6, ConnTable, type HashedConn } from './conn_tab.js';
 import type { Dest } from './ip_vs.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_TEMPLATE } from './flags.js';
 import { TCP_STATE_NAMES } from './proto_tcp.js';
-import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type ConnSnapshot, type IpvsSysctl, type Verdict } from './types.js';
+import { AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type AddressFamily, type ConnSnapshot, type In6Addr, type IpvsSysctl, type Verdict } from './types.js';
 import { ACCEPT, bindXmit, type XmitConn } from './xmit.js';
 
 /** IP_VS_CTPL_S_ASSURED: a template whose first conn got established (or, UDP, answered) */
@@ -92,6 +92,102 @@ export class Conn implements HashedConn<Conn>, XmitConn {
   get template(): boolean {
     return (this.flags & IP_VS_CONN_F_TEMPLATE) !== 0;
   }
+
+  // An IPv4 conn keeps no family fields (they would cost every one of a million conns 8 bytes):
+  // these prototype getters answer for it, and Conn6 overrides them.
+  /** cp->af: the client's and virtual address's family */
+  get af(): AddressFamily {
+    return AF_INET;
+  }
+  /** cp->daf: the real server's family (differs from af only for a mixed-family tunnel dest) */
+  get daf(): AddressFamily {
+    return AF_INET;
+  }
+  /** the full IPv6 addresses (null where that side is IPv4) */
+  get caddr6(): In6Addr | null {
+    return null;
+  }
+  get vaddr6(): In6Addr | null {
+    return null;
+  }
+  get daddr6(): In6Addr | null {
+    return null;
+  }
+  /** the family bit of the conn's table key (conn_tab.ts) */
+  get keyFam(): number {
+    return 0;
+  }
+}
+
+/** The addresses of a conn with an IPv6 side, as ip_vs_conn_new takes them (copied in). */
+export interface ConnAddrs6 {
+  af: AddressFamily;
+  daf: AddressFamily;
+  /** af AF_INET6: the client's and virtual addresses (the number fields hold their folds) */
+  caddr6: In6Addr | null;
+  vaddr6: In6Addr | null;
+  /** daf AF_INET6: the real server's address */
+  daddr6: In6Addr | null;
+}
+
+/**
+ * A conn with an IPv6 side: an IPv6 client (af AF_INET6) or an IPv4 one tunnelled to an IPv6 real
+ * server (daf AF_INET6). Its number fields hold IPv4 addresses or the folds of the IPv6 ones
+ * (addr.ts fold6), so the table hashes and pre-compares it like any conn; the words decide.
+ */
+export class Conn6 extends Conn {
+  private readonly family: AddressFamily;
+  private readonly dfamily: AddressFamily;
+  private readonly c6: In6Addr | null;
+  private readonly v6: In6Addr | null;
+  private readonly d6: In6Addr | null;
+
+  constructor(
+    protocol: number,
+    caddr: number,
+    cport: number,
+    vaddr: number,
+    vport: number,
+    daddr: number,
+    dport: number,
+    flags: number,
+    dest: Dest | null,
+    fwmark: number,
+    inVerdict: Verdict,
+    outVerdict: Verdict,
+    a6: ConnAddrs6,
+  ) {
+    super(protocol, caddr, cport, vaddr, vport, daddr, dport, flags, dest, fwmark, inVerdict, outVerdict);
+    this.family = a6.af;
+    this.dfamily = a6.daf;
+    const copy = (a: In6Addr | null, need: boolean, what: string): In6Addr | null => {
+      if (!need) return null;
+      if (a === null || a.length !== 4) throw new Error(`an IPv6 conn needs its ${what} address as four words`);
+      return Uint32Array.from(a);
+    };
+    this.c6 = copy(a6.caddr6, a6.af === AF_INET6, 'client');
+    this.v6 = copy(a6.vaddr6, a6.af === AF_INET6, 'virtual');
+    this.d6 = copy(a6.daddr6, a6.daf === AF_INET6, 'real server');
+  }
+
+  override get af(): AddressFamily {
+    return this.family;
+  }
+  override get daf(): AddressFamily {
+    return this.dfamily;
+  }
+  override get caddr6(): In6Addr | null {
+    return this.c6;
+  }
+  override get vaddr6(): In6Addr | null {
+    return this.v6;
+  }
+  override get daddr6(): In6Addr | null {
+    return this.d6;
+  }
+  override get keyFam(): number {
+    return this.family === AF_INET6 ? CONN_KEY_INET6 : 0;
+  }
 }
 
 
@@ -128,8 +224,24 @@ export class ConnLifecycle {
   }
 
   /** ip_vs_conn_new: bind to the dest (counters, overload) and transmitter, state NONE with 3 s, hash it. */
-  create(protocol: number, caddr: number, cport: number, vaddr: number, vport: number, daddr: number, dport: number, flags: number, dest: Dest | null, fwmark: number, now: number): Conn {
-    const cp = new Conn(protocol, caddr, cport, vaddr, vport, daddr | 0, dport, flags, null, fwmark, ACCEPT, ACCEPT);
+  create(
+    protocol: number,
+    caddr: number,
+    cport: number,
+    vaddr: number,
+    vport: number,
+    daddr: number,
+    dport: number,
+    flags: number,
+    dest: Dest | null,
+    fwmark: number,
+    now: number,
+    a6?: ConnAddrs6,
+  ): Conn {
+    const cp =
+      a6 === undefined
+        ? new Conn(protocol, caddr, cport, vaddr, vport, daddr | 0, dport, flags, null, fwmark, ACCEPT, ACCEPT)
+        : new Conn6(protocol, caddr | 0, cport, vaddr | 0, vport, daddr | 0, dport, flags, null, fwmark, ACCEPT, ACCEPT, a6);
     this.bindDest(cp, dest);
     bindXmit(cp);
     cp.timeout = NEW_CONN_TIMEOUT_MS;
@@ -329,16 +441,18 @@ export function connSnapshot(c: Conn, now: number): ConnSnapshot {
   if (template) state = TEMPLATE_STATE_NAMES[c.state] ?? 'ERR!';
   else if (c.protocol === IPPROTO_TCP) state = TCP_STATE_NAMES[c.state] ?? 'ERR!';
   else state = 'UDP';
+  const text = (n: number, a6: In6Addr | null): string => (a6 !== null ? formatIPv6(a6) : formatIPv4(n >>> 0));
   const snap: ConnSnapshot = {
     protocol: c.protocol === IPPROTO_UDP ? 'udp' : 'tcp',
     template,
-    client: { addr: formatIPv4(c.caddr >>> 0), port: c.cport },
-    virtual: { addr: formatIPv4(c.vaddr >>> 0), port: c.vport },
-    dest: { addr: formatIPv4(c.daddr >>> 0), port: c.dport },
+    client: { addr: text(c.caddr, c.caddr6), port: c.cport },
+    virtual: { addr: text(c.vaddr, c.vaddr6), port: c.vport },
+    dest: { addr: text(c.daddr, c.daddr6), port: c.dport },
     state,
     expiresIn: Math.max(0, Math.floor((c.expires - now) / 1000)),
   };
   // a fwmark template (IPPROTO_IP) carries the mark in its virtual address
-  if (c.protocol === IPPROTO_IP) snap.fwmark = c.vaddr >>> 0;
+  // (an IPv6 one in the first word of its IPv6 virtual address)
+  if (c.protocol === IPPROTO_IP) snap.fwmark = c.vaddr6 !== null ? c.vaddr6[0] : c.vaddr >>> 0;
   return snap;
 }

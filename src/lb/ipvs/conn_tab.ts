@@ -4,7 +4,16 @@
 // address/port). The index is an open-addressing hash table over typed arrays (see ConnTable), so
 // the per-packet path allocates nothing and a lookup touches one slot and the conn rather than a
 // Map's buckets and entries. The connections themselves and their lifecycle are conn.ts.
+import { equal6, fold6 } from './addr.js';
 import { IP_VS_CONN_F_TEMPLATE } from './flags.js';
+import type { In6Addr } from './types.js';
+
+/**
+ * The family bit of a table key: IPv6 conns are keyed (CONN_KEY_INET6 | cport << 8 | protocol,
+ * fold of caddr), so an IPv4 key never shares a slot — or a chain — with an IPv6 one and IPv4
+ * lookups compare numbers only, as before. (The kernel compares cp->af in the chain instead.)
+ */
+export const CONN_KEY_INET6 = 1 << 24;
 
 /** What the table reads of a connection (conn.ts's Conn): its key, and the link of its hash chain. */
 export interface HashedConn<C> {
@@ -19,6 +28,12 @@ export interface HashedConn<C> {
   readonly flags: number;
   /** next conn in the same hash chain */
   hnext: C | null;
+  /** CONN_KEY_INET6 for a conn of an IPv6 client, else 0 */
+  readonly keyFam: number;
+  /** the IPv6 addresses (null where that side is IPv4); the numbers above then hold their folds */
+  readonly caddr6: In6Addr | null;
+  readonly vaddr6: In6Addr | null;
+  readonly daddr6: In6Addr | null;
 }
 
 /** Mixes (protocol, caddr, cport) into a 31-bit integer; ConnTable takes its low bits as the home slot. */
@@ -98,7 +113,7 @@ export class ConnTable<C extends HashedConn<C>> {
   add(c: C): void {
     const { protocol, caddr, cport } = c;
     if (protocol >>> 8 !== 0 || cport >>> 16 !== 0) throw new RangeError(`ConnTable.add: protocol ${protocol} or client port ${cport} out of range`);
-    const pk = (cport << 8) | protocol;
+    const pk = (cport << 8) | protocol | c.keyFam;
     const keys = this.keys;
     const mask = this.mask;
     let i = mixKey(pk, caddr) & mask;
@@ -125,7 +140,7 @@ export class ConnTable<C extends HashedConn<C>> {
   }
 
   remove(c: C): boolean {
-    const i = this.find((c.cport << 8) | c.protocol, c.caddr);
+    const i = this.find((c.cport << 8) | c.protocol | c.keyFam, c.caddr);
     if (i < 0) return false;
     let p = this.heads[i];
     let prev: C | null = null;
@@ -255,6 +270,37 @@ export class ConnTable<C extends HashedConn<C>> {
     if (i < 0) return null;
     for (let c = this.heads[i]; c !== null; c = c.hnext) {
       if (c.vaddr === vaddr && c.vport === vport && c.flags & IP_VS_CONN_F_TEMPLATE) return c;
+    }
+    return null;
+  }
+
+  /** ip_vs_conn_in_get for an IPv6 client packet: the key is the fold of caddr, the words decide. */
+  inGet6(protocol: number, caddr6: In6Addr, cport: number, vaddr6: In6Addr, vport: number): C | null {
+    const i = this.find(CONN_KEY_INET6 | (cport << 8) | protocol, fold6(caddr6) | 0);
+    if (i < 0) return null;
+    for (let c = this.heads[i]; c !== null; c = c.hnext) {
+      if (c.vport === vport && !(c.flags & IP_VS_CONN_F_TEMPLATE) && equal6(c.vaddr6!, vaddr6) && equal6(c.caddr6!, caddr6)) return c;
+    }
+    return null;
+  }
+
+  /** ip_vs_conn_out_get for an IPv6 real server's reply (NAT keeps one family end to end). */
+  outGet6(protocol: number, daddr6: In6Addr, dport: number, caddr6: In6Addr, cport: number): C | null {
+    const i = this.find(CONN_KEY_INET6 | (cport << 8) | protocol, fold6(caddr6) | 0);
+    if (i < 0) return null;
+    for (let c = this.heads[i]; c !== null; c = c.hnext) {
+      const d6 = c.daddr6;
+      if (c.dport === dport && !(c.flags & IP_VS_CONN_F_TEMPLATE) && d6 !== null && equal6(d6, daddr6) && equal6(c.caddr6!, caddr6)) return c;
+    }
+    return null;
+  }
+
+  /** ip_vs_ct_in_get for an IPv6 service's template (caddr6 already masked to the prefix). */
+  templateGet6(protocol: number, caddr6: In6Addr, vaddr6: In6Addr, vport: number): C | null {
+    const i = this.find(CONN_KEY_INET6 | protocol, fold6(caddr6) | 0);
+    if (i < 0) return null;
+    for (let c = this.heads[i]; c !== null; c = c.hnext) {
+      if (c.vport === vport && c.flags & IP_VS_CONN_F_TEMPLATE && equal6(c.vaddr6!, vaddr6) && equal6(c.caddr6!, caddr6)) return c;
     }
     return null;
   }

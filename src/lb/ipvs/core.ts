@@ -12,7 +12,9 @@ import type { TimeoutTable } from './proto.js';
 import { TCP_DIR_INPUT, TCP_DIR_OUTPUT, TCP_S, TH_RST, TH_SYN, setTcpState } from './proto_tcp.js';
 import { udpStateTransition } from './proto_udp.js';
 import type { Stats } from './stats.js';
-import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type IpvsSysctl, type PacketHeaders, type Verdict } from './types.js';
+import { fold6, prefix6 } from './addr.js';
+import { AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type In6Addr, type IpvsSysctl, type PacketHeaders, type Verdict } from './types.js';
+import type { ConnAddrs6 } from './conn.js';
 import { ACCEPT } from './xmit.js';
 
 const DROP_NODEST: Verdict = Object.freeze({ action: 'drop', reason: 'destination of the connection is not available' });
@@ -41,8 +43,35 @@ function count(s: Stats, len: number, out: boolean): void {
   }
 }
 
+/** An IPv6 packet's headers must carry both addresses as four words. */
+function checkHeaders6(h: PacketHeaders): void {
+  if (h.saddr6?.length !== 4 || h.daddr6?.length !== 4) throw new Error('IPv6 packet headers (af AF_INET6) need saddr6 and daddr6 as four 32-bit words');
+}
+
 export class PacketPath {
+  /** An IPv6 packet's headers with saddr/daddr set to the folds of its addresses (what schedulers
+   * hash, as the kernel's do), reused for every IPv6 packet so the path allocates nothing. */
+  private readonly h6: PacketHeaders = { proto: 0, saddr: 0, daddr: 0, sport: 0, dport: 0, tcpFlags: 0, length: 0, fwmark: 0, af: AF_INET6, saddr6: new Uint32Array(4), daddr6: new Uint32Array(4) };
+  /** scratch for an IPv6 persistence template's masked client address */
+  private readonly snet6 = new Uint32Array(4);
+
   constructor(private readonly x: CoreContext) {}
+
+  private folded(h: PacketHeaders): PacketHeaders {
+    checkHeaders6(h);
+    const f = this.h6;
+    f.proto = h.proto;
+    f.sport = h.sport;
+    f.dport = h.dport;
+    f.tcpFlags = h.tcpFlags;
+    f.length = h.length;
+    f.fwmark = h.fwmark;
+    f.saddr6!.set(h.saddr6!);
+    f.daddr6!.set(h.daddr6!);
+    f.saddr = fold6(f.saddr6!);
+    f.daddr = fold6(f.daddr6!);
+    return f;
+  }
 
   /** The clock's now for a packet, after running the timers due by then. */
   private tick(): number {
@@ -57,9 +86,11 @@ export class PacketPath {
   inbound(h: PacketHeaders): Verdict {
     const proto = h.proto;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return ACCEPT;
+    const v6 = h.af === AF_INET6;
+    if (v6) h = this.folded(h);
     const now = this.tick();
     const { conns, sysctl } = this.x;
-    let cp = conns.table.inGet(proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
+    let cp = v6 ? conns.table.inGet6(proto, h.saddr6!, h.sport, h.daddr6!, h.dport) : conns.table.inGet(proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
     if (cp !== null && !conns.alive(cp, now)) cp = null;
     let reschedOld: Conn | null = null;
     if (cp !== null && proto === IPPROTO_TCP && h.tcpFlags & TH_SYN && this.isNewConn(cp)) {
@@ -96,9 +127,11 @@ export class PacketPath {
   outbound(h: PacketHeaders): Verdict {
     const proto = h.proto;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return ACCEPT;
+    const v6 = h.af === AF_INET6;
+    if (v6) checkHeaders6(h);
     const now = this.tick();
     const conns = this.x.conns;
-    const cp = conns.table.outGet(proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
+    const cp = v6 ? conns.table.outGet6(proto, h.saddr6!, h.sport, h.daddr6!, h.dport) : conns.table.outGet(proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
     if (cp === null || !conns.alive(cp, now)) return ACCEPT;
     if ((cp.flags & IP_VS_CONN_F_FWD_MASK) !== IP_VS_CONN_F_MASQ) return ACCEPT;
     this.countPacket(cp.dest, h.length, true);
@@ -155,7 +188,7 @@ export class PacketPath {
       const f = h.tcpFlags;
       if (f & TH_RST || !(this.x.sysctl.sloppyTcp || f & TH_SYN)) return ACCEPT;
     }
-    const svc = this.x.ctl.findService(h.proto, h.daddr >>> 0, h.dport, h.fwmark);
+    const svc = h.af === AF_INET6 ? this.x.ctl.findService(h.proto, h.daddr >>> 0, h.dport, h.fwmark, AF_INET6, h.daddr6!) : this.x.ctl.findService(h.proto, h.daddr >>> 0, h.dport, h.fwmark);
     if (svc === null) return ACCEPT;
     return this.schedule(svc, h, now);
   }
@@ -174,7 +207,7 @@ export class PacketPath {
     this.x.time.lastNow = now;
     const dest = svc.scheduler.schedule(svc, h);
     if (dest === null) return REJECT_NODEST;
-    const cp = this.x.conns.create(h.proto, h.saddr | 0, h.sport, h.daddr | 0, vport, dest.addr, dest.port || vport, this.onePacketFlag(svc, h), dest, h.fwmark, now);
+    const cp = this.x.conns.create(h.proto, h.saddr | 0, h.sport, h.daddr | 0, vport, dest.addr, dest.port || vport, this.onePacketFlag(svc, h), dest, h.fwmark, now, addrs6(h, dest));
     this.connStats(dest, svc);
     return cp;
   }
@@ -182,18 +215,24 @@ export class PacketPath {
   /** ip_vs_sched_persist: find or create the client's template, then the conn under it. */
   private schedPersist(svc: Service, h: PacketHeaders, now: number): Conn | null {
     const conns = this.x.conns;
-    const snet = (h.saddr & svc.netmask) | 0;
+    const v6 = h.af === AF_INET6;
+    // IPv6: the client address cut to the prefix length svc->netmask holds (ipv6_addr_prefix)
+    const snet6 = v6 ? prefix6(h.saddr6!, svc.netmask, this.snet6) : null;
+    const snet = v6 ? fold6(snet6!) | 0 : (h.saddr & svc.netmask) | 0;
     const dstPort = h.dport;
     let protocol = h.proto;
     let tvaddr = h.daddr | 0;
+    let tvaddr6: In6Addr | null = v6 ? h.daddr6! : null;
     let tvport = 0;
     if (dstPort === svc.port) {
       if (svc.port !== FTPPORT) tvport = dstPort;
     } else if (svc.fwmark !== 0) {
       protocol = IPPROTO_IP;
       tvaddr = svc.fwmark | 0;
+      // union nf_inet_addr fwmark = { .ip = htonl(svc->fwmark) }: the mark in the first word
+      if (v6) tvaddr6 = Uint32Array.of(svc.fwmark, 0, 0, 0);
     }
-    let ct = conns.table.templateGet(protocol, snet, tvaddr, tvport);
+    let ct = v6 ? conns.table.templateGet6(protocol, snet6!, tvaddr6!, tvport) : conns.table.templateGet(protocol, snet, tvaddr, tvport);
     if (ct !== null && !conns.alive(ct, now)) ct = null;
     let dest: Dest;
     if (ct === null || !conns.checkTemplate(ct)) {
@@ -202,14 +241,15 @@ export class PacketPath {
       if (d === null) return null;
       dest = d;
       const tdport = dstPort === svc.port && svc.port !== FTPPORT ? dest.port : 0;
-      ct = conns.create(protocol, snet, 0, tvaddr, tvport, dest.addr, tdport, IP_VS_CONN_F_TEMPLATE, dest, h.fwmark, now);
+      const t6: ConnAddrs6 | undefined = v6 || dest.addr6 !== null ? { af: svc.af, daf: dest.af, caddr6: snet6, vaddr6: tvaddr6, daddr6: dest.addr6 } : undefined;
+      ct = conns.create(protocol, snet, 0, tvaddr, tvport, dest.addr, tdport, IP_VS_CONN_F_TEMPLATE, dest, h.fwmark, now, t6);
       ct.timeout = svc.timeout * 1000;
     } else {
       dest = ct.dest!;
     }
     let dport = dstPort;
     if (dport === svc.port && dest.port) dport = dest.port;
-    const cp = conns.create(h.proto, h.saddr | 0, h.sport, h.daddr | 0, dstPort, dest.addr, dport, this.onePacketFlag(svc, h), dest, h.fwmark, now);
+    const cp = conns.create(h.proto, h.saddr | 0, h.sport, h.daddr | 0, dstPort, dest.addr, dport, this.onePacketFlag(svc, h), dest, h.fwmark, now, addrs6(h, dest));
     cp.control = ct;
     ct.nControl++;
     // ip_vs_conn_put(ct): the template's timer restarts with each conn it schedules
@@ -229,4 +269,11 @@ export class PacketPath {
     svc.stats.conns++;
     this.x.totals.conns++;
   }
+}
+
+/** The IPv6 addresses of a new conn from packet `h` to `dest`, or undefined when both sides are IPv4. */
+function addrs6(h: PacketHeaders, dest: Dest): ConnAddrs6 | undefined {
+  const v6 = h.af === AF_INET6;
+  if (!v6 && dest.addr6 === null) return undefined;
+  return { af: v6 ? AF_INET6 : AF_INET, daf: dest.af, caddr6: v6 ? h.saddr6! : null, vaddr6: v6 ? h.daddr6! : null, daddr6: dest.addr6 };
 }

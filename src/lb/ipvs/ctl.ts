@@ -3,7 +3,7 @@
 // kernel's semantics, and a refusal comes back as the op and errno the kernel returns. Also the
 // lookups the packet path and the sync backup make (ip_vs_service_find, ip_vs_find_dest) and what
 // /proc and ipvsadm's listings show of services.
-import { formatIPv4, parseIPv4 } from './addr.js';
+import { equal6, formatIPv4, parseInetAddr, sameInetAddr, type InetAddr } from './addr.js';
 import type { CoreTime } from './clock.js';
 import type { ConnLifecycle } from './conn.js';
 import { Dest, Service } from './ip_vs.js';
@@ -13,7 +13,7 @@ import type { KernelProfile } from './kernel.js';
 import type { TimeoutTable } from './proto.js';
 import { createScheduler, type SchedEnv, type Scheduler } from './sched/index.js';
 import type { Stats } from './stats.js';
-import { IPPROTO_TCP, type CtlCommand, type DaemonControl, type DestOptions, type DestSnapshot, type IpvsSysctl, type ServiceKey, type ServiceOptions, type ServiceSnapshot } from './types.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, type AddressFamily, type CtlCommand, type In6Addr, type DaemonControl, type DestOptions, type DestSnapshot, type IpvsSysctl, type ServiceKey, type ServiceOptions, type ServiceSnapshot } from './types.js';
 
 /** ip_vs_set_timeout's bound, INT_MAX / HZ seconds (HZ 250: Debian's amd64 build and the Kconfig default) */
 const MAX_SET_TIMEOUT_S = Math.floor(0x7fffffff / 250);
@@ -35,9 +35,34 @@ const knownPe = (pe: string | undefined): boolean => !pe || KNOWN_PES.includes(p
 
 const refuse = (op: IpvsOp, errno: Errno): CtlError => ({ op, errno });
 
+/** A service key's identity as the kernel compares it: af and fwmark, or af, protocol, address, port. */
 function sameKey(a: ServiceKey, b: ServiceKey): boolean {
-  if (a.kind === 'fwmark' || b.kind === 'fwmark') return a.kind === b.kind && (a as { fwmark: number }).fwmark === (b as { fwmark: number }).fwmark;
-  return a.kind === b.kind && a.port === b.port && parseIPv4(a.addr) === parseIPv4(b.addr);
+  if (a.kind === 'fwmark' || b.kind === 'fwmark') {
+    return a.kind === 'fwmark' && b.kind === 'fwmark' && a.fwmark === b.fwmark && (a.af ?? AF_INET) === (b.af ?? AF_INET);
+  }
+  return a.kind === b.kind && a.port === b.port && sameInetAddr(parseInetAddr(a.addr), parseInetAddr(b.addr));
+}
+
+/**
+ * What ip_vs_new_dest accepts of an IPv6 real server: a unicast address that is not link-local
+ * (ipv6_addr_type; the kernel also takes the director's own addresses, which the core cannot see).
+ * `::` and multicast (ff00::/8) are not unicast, fe80::/10 is link-local.
+ */
+function destAddr6Allowed(a: In6Addr): boolean {
+  if (a[0] === 0 && a[1] === 0 && a[2] === 0 && a[3] === 0) return false;
+  if (a[0] >>> 24 === 0xff) return false;
+  if (a[0] >>> 22 === 0xfe80 >>> 6) return false;
+  return true;
+}
+
+/** The fields of a conn that name its service and dest when ip_vs_find_dest looks for them. */
+export interface FindDestFamilies {
+  /** the conn's (service's) family and IPv6 virtual address */
+  af: AddressFamily;
+  vaddr6: In6Addr | null;
+  /** the real server's family and IPv6 address */
+  daf: AddressFamily;
+  daddr6: In6Addr | null;
 }
 
 /** What the control plane works on besides its services: the rest of the namespace's IPVS. */
@@ -86,7 +111,7 @@ export class IpvsCtl {
       case 'delete-dest': {
         const svc = this.findServiceByKey(cmd.service);
         if (!svc) return refuse('delete-dest', 'ESRCH');
-        const d = svc.findDest(parseIPv4(cmd.dest.addr), this.destPort(svc, cmd.dest.port, undefined));
+        const d = svc.findDest(parseInetAddr(cmd.dest.addr), this.destPort(svc, cmd.dest.port, undefined));
         if (!d) return refuse('delete-dest', 'ENOENT');
         this.unlinkDest(svc, d);
         return null;
@@ -99,6 +124,8 @@ export class IpvsCtl {
         this.x.timeouts.set(cmd);
         return null;
       case 'start-daemon':
+        // ip_vs_genl_new_daemon: the sync protocol cannot carry conns of mixed-family dests
+        if (this.services.some((svc) => svc.dests.some((d) => d.af !== svc.af))) return refuse('start-daemon', 'EINVAL');
         return this.daemonCall('start-daemon', () => this.x.daemons.start(cmd.options));
       case 'stop-daemon':
         return this.daemonCall('stop-daemon', () => this.x.daemons.stop(cmd.state));
@@ -125,9 +152,10 @@ export class IpvsCtl {
 
   private addService(key: ServiceKey, o: Partial<ServiceOptions>): CtlError | null {
     if (this.findServiceByKey(key)) return refuse('add-service', 'EEXIST');
-    const svc = new Service(key, key.kind === 'fwmark' ? 0 : parseIPv4(key.addr));
+    const svc = new Service(key, key.kind === 'fwmark' ? null : parseInetAddr(key.addr));
     const sched = this.bindScheduler(o.scheduler ?? 'wlc', svc);
     if (!sched || !knownPe(o.pe)) return refuse('add-service', 'ENOENT');
+    if (!this.netmaskValid(svc, o)) return refuse('add-service', 'EINVAL');
     svc.scheduler = sched;
     this.setServiceOptions(svc, o, true);
     svc.stats.startEstimator();
@@ -140,6 +168,19 @@ export class IpvsCtl {
   private bindScheduler(name: string, svc: Service): Scheduler | undefined {
     if (!this.x.kernel.schedulers.includes(name)) return undefined;
     return createScheduler(name, svc, this.x.schedEnv);
+  }
+
+  /** ip_vs_add_service / ip_vs_edit_service: an IPv6 service's prefix length must lie in 1..128. */
+  private netmaskValid(svc: Service, o: Partial<ServiceOptions>): boolean {
+    if (svc.af !== AF_INET6) return true;
+    const plen = o.persistence ? Number(o.persistence.netmask) : 128;
+    return Number.isInteger(plen) && plen >= 1 && plen <= 128;
+  }
+
+  /** The persistence netmask as svc->netmask holds it: an IPv4 mask, or an IPv6 prefix length. */
+  private static netmaskOf(svc: Service, text: string): number {
+    if (svc.af === AF_INET6) return Number(text);
+    return parseInetAddr(text).ip;
   }
 
   private setServiceOptions(svc: Service, o: Partial<ServiceOptions>, complete: boolean): void {
@@ -157,11 +198,11 @@ export class IpvsCtl {
       if (o.persistence) {
         flags |= IP_VS_SVC_F_PERSISTENT;
         svc.timeout = o.persistence.timeout;
-        svc.netmask = parseIPv4(o.persistence.netmask);
+        svc.netmask = IpvsCtl.netmaskOf(svc, o.persistence.netmask);
       } else {
         flags &= ~IP_VS_SVC_F_PERSISTENT;
         svc.timeout = 0;
-        svc.netmask = 0xffffffff;
+        svc.netmask = svc.af === AF_INET6 ? 128 : 0xffffffff;
       }
     }
     if (complete || o.ops !== undefined) {
@@ -177,6 +218,7 @@ export class IpvsCtl {
     if (!svc) return refuse('edit-service', 'ESRCH');
     const name = o.scheduler ?? (complete ? 'wlc' : svc.scheduler.name);
     if (!knownPe(o.pe)) return refuse('edit-service', 'ENOENT');
+    if ((complete || 'persistence' in o) && !this.netmaskValid(svc, o)) return refuse('edit-service', 'EINVAL');
     if (name !== svc.scheduler.name) {
       // unbind the old scheduler, bind (init_service) the new one over the current dests
       const sched = this.bindScheduler(name, svc);
@@ -208,17 +250,28 @@ export class IpvsCtl {
     return null;
   }
 
+  /**
+   * ip_vs_genl_set_cmd's check of a dest in the other family than its service: only a tunnel can
+   * carry it, and not while a sync daemon runs (the sync protocol cannot describe such conns).
+   */
+  private mixedFamilyRefused(svc: Service, addr: InetAddr, forwarding: DestOptions['forwarding']): boolean {
+    if (addr.af === svc.af) return false;
+    return this.x.daemons.list().length > 0 || forwarding !== 'tunnel';
+  }
+
   private addDest(key: ServiceKey, target: DestTarget, o: Partial<DestOptions>): CtlError | null {
     const svc = this.findServiceByKey(key);
     if (!svc) return refuse('add-dest', 'ESRCH');
     const opts = { forwarding: o.forwarding ?? 'route', weight: o.weight ?? 1, uThreshold: o.uThreshold ?? 0, lThreshold: o.lThreshold ?? 0 };
+    const addr = parseInetAddr(target.addr);
+    if (this.mixedFamilyRefused(svc, addr, opts.forwarding)) return refuse('add-dest', 'EINVAL');
     const bad = this.checkDestLimits('add-dest', opts);
     if (bad) return bad;
-    const addr = parseIPv4(target.addr);
     const port = this.destPort(svc, target.port, opts.forwarding);
     if (svc.findDest(addr, port)) return refuse('add-dest', 'EEXIST');
     let dest = this.trashGetDest(svc, addr, port);
     if (!dest) {
+      if (addr.ip6 !== null && !destAddr6Allowed(addr.ip6)) return refuse('add-dest', 'EINVAL');
       dest = new Dest(addr, port, svc, this.x.kernel.overheadModel);
       dest.stats.startEstimator();
     }
@@ -230,9 +283,10 @@ export class IpvsCtl {
   }
 
   /** ip_vs_trash_get_dest: a dest of the same service (by value) comes back with its counters. */
-  private trashGetDest(svc: Service, addr: number, port: number): Dest | undefined {
+  private trashGetDest(svc: Service, addr: InetAddr, port: number): Dest | undefined {
+    const sameVaddr = (t: Service): boolean => t.af === svc.af && t.vaddr === svc.vaddr && (svc.vaddr6 === null || (t.vaddr6 !== null && equal6(t.vaddr6, svc.vaddr6)));
     const i = this.trash.findIndex(
-      (d) => d.addr === addr && d.port === port && d.svc.fwmark === svc.fwmark && (svc.fwmark !== 0 || (d.svc.protocol === svc.protocol && d.svc.vaddr === svc.vaddr && d.svc.port === svc.port)),
+      (d) => d.port === port && sameInetAddr(d, addr) && d.svc.fwmark === svc.fwmark && (svc.fwmark !== 0 || (d.svc.protocol === svc.protocol && sameVaddr(d.svc) && d.svc.port === svc.port)),
     );
     if (i < 0) return undefined;
     const [dest] = this.trash.splice(i, 1);
@@ -247,7 +301,9 @@ export class IpvsCtl {
   private editDest(key: ServiceKey, target: DestTarget, o: Partial<DestOptions>): CtlError | null {
     const svc = this.findServiceByKey(key);
     if (!svc) return refuse('edit-dest', 'ESRCH');
-    const dest = svc.findDest(parseIPv4(target.addr), this.destPort(svc, target.port, o.forwarding));
+    const addr = parseInetAddr(target.addr);
+    if (this.mixedFamilyRefused(svc, addr, o.forwarding ?? 'route')) return refuse('edit-dest', 'EINVAL');
+    const dest = svc.findDest(addr, this.destPort(svc, target.port, o.forwarding));
     const opts = {
       forwarding: o.forwarding ?? dest?.forwarding ?? 'route',
       weight: o.weight ?? dest?.weight ?? 1,
@@ -295,17 +351,18 @@ export class IpvsCtl {
    * service (port 21) of that address takes FTP data (port 20, or any port from 1024 on:
    * inet_port_requires_bind_service); then a port-zero service.
    */
-  findService(protocol: number, vaddr: number, vport: number, fwmark: number): Service | null {
+  findService(protocol: number, vaddr: number, vport: number, fwmark: number, af: AddressFamily = AF_INET, vaddr6: In6Addr | null = null): Service | null {
     const list = this.services;
     const n = list.length;
     if (fwmark !== 0) {
-      for (let i = 0; i < n; i++) if (list[i].fwmark === fwmark) return list[i];
+      for (let i = 0; i < n; i++) if (list[i].fwmark === fwmark && list[i].af === af) return list[i];
     }
     let zero: Service | null = null;
     let ftp: Service | null = null;
     for (let i = 0; i < n; i++) {
       const s = list[i];
-      if (s.fwmark !== 0 || s.protocol !== protocol || s.vaddr !== vaddr) continue;
+      if (s.fwmark !== 0 || s.protocol !== protocol || s.vaddr !== vaddr || s.af !== af) continue;
+      if (vaddr6 !== null && !equal6(s.vaddr6!, vaddr6)) continue;
       if (s.port === vport) return s;
       if (s.port === 0) zero = s;
       else if (s.port === FTPPORT) ftp = s;
@@ -319,11 +376,12 @@ export class IpvsCtl {
    * address and port (a fwmark service's non-NAT dests have port 0), else by address and the
    * other of the two ports.
    */
-  findDest(protocol: number, vaddr: number, vport: number, fwmark: number, daddr: number, dport: number, flags: number): Dest | null {
-    const svc = this.findService(protocol, vaddr, vport, fwmark);
+  findDest(protocol: number, vaddr: number, vport: number, fwmark: number, daddr: number, dport: number, flags: number, fam?: FindDestFamilies): Dest | null {
+    const svc = this.findService(protocol, vaddr, vport, fwmark, fam?.af ?? AF_INET, fam?.vaddr6 ?? null);
     if (svc === null) return null;
     const port = fwmark !== 0 && (flags & IP_VS_CONN_F_FWD_MASK) !== IP_VS_CONN_F_MASQ ? 0 : dport;
-    return svc.findDest(daddr, port) ?? svc.findDest(daddr, port ^ dport) ?? null;
+    const d: InetAddr = fam !== undefined ? { af: fam.daf, ip: daddr, ip6: fam.daddr6 } : { af: AF_INET, ip: daddr, ip6: null };
+    return svc.findDest(d, port) ?? svc.findDest(d, port ^ dport) ?? null;
   }
 
   /** ip_vs_dest_trash_expire at `t`: free dests nobody references after a 120 s idle period. */
@@ -356,7 +414,9 @@ export class IpvsCtl {
       options: {
         scheduler: svc.scheduler.name,
         schedFlags: [...svc.schedFlagNames],
-        ...(svc.flags & IP_VS_SVC_F_PERSISTENT ? { persistence: { timeout: svc.timeout, netmask: formatIPv4(svc.netmask) } } : {}),
+        ...(svc.flags & IP_VS_SVC_F_PERSISTENT
+          ? { persistence: { timeout: svc.timeout, netmask: svc.af === AF_INET6 ? String(svc.netmask) : formatIPv4(svc.netmask) } }
+          : {}),
         ops: (svc.flags & IP_VS_SVC_F_ONEPACKET) !== 0,
         ...(svc.pe ? { pe: svc.pe } : {}),
       },

@@ -2,18 +2,24 @@
 // them together: virtual services (struct ip_vs_service), real servers (struct ip_vs_dest) and the
 // scheduler interface (struct ip_vs_scheduler). A service holds its dests and its scheduler, a
 // dest points back at its service, a scheduler works on both — one module, so no import cycle.
-import { formatIPv4 } from './addr.js';
+import { formatIPv4, formatIPv6, formatInetAddr, sameInetAddr, type InetAddr } from './addr.js';
 import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, fwdFlags } from './flags.js';
 import type { CountingModel } from './kernel.js';
 import { Stats } from './stats.js';
-import { IPPROTO_TCP, IPPROTO_UDP, type Forwarding, type PacketHeaders, type ServiceKey, type TunnelOptions, type Verdict } from './types.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type AddressFamily, type Forwarding, type In6Addr, type PacketHeaders, type ServiceKey, type TunnelOptions, type Verdict } from './types.js';
+
 
 // Virtual services (struct ip_vs_service): identity, scheduler binding, flags, persistence and the
 // dest list in the kernel's order — newest first (list_add_rcu at the head).
 export class Service {
   /** IPPROTO_TCP / IPPROTO_UDP, 0 for fwmark services */
   readonly protocol: number;
+  /** svc->af */
+  readonly af: AddressFamily;
+  /** IPv4: the address; IPv6: its fold (the full address is vaddr6) */
   readonly vaddr: number;
+  /** IPv6 services' address; null for IPv4 and fwmark services */
+  readonly vaddr6: In6Addr | null;
   readonly port: number;
   readonly fwmark: number;
   scheduler!: Scheduler;
@@ -21,8 +27,8 @@ export class Service {
   flags = 0;
   /** persistence timeout, seconds */
   timeout = 0;
-  /** persistence netmask as a number */
-  netmask = 0xffffffff;
+  /** persistence netmask: IPv4 a mask as a number, IPv6 a prefix length (svc->netmask) */
+  netmask: number;
   pe: string | undefined;
   /** the -b names as given, for listings */
   schedFlagNames: string[] = [];
@@ -32,19 +38,27 @@ export class Service {
   /** reused for every NAT reply of a connection to this service's own address and port */
   readonly snatVerdict: Verdict;
 
-  constructor(readonly key: ServiceKey, vaddr: number) {
+  /** `vaddr` is the service's address (ignored for fwmark services, whose family is key.af). */
+  constructor(readonly key: ServiceKey, vaddr: InetAddr | null) {
     if (key.kind === 'fwmark') {
       this.protocol = 0;
+      this.af = key.af ?? AF_INET;
       this.vaddr = 0;
+      this.vaddr6 = null;
       this.port = 0;
       this.fwmark = key.fwmark;
     } else {
+      if (vaddr === null) throw new Error('a TCP/UDP service needs its address');
       this.protocol = key.kind === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
-      this.vaddr = vaddr;
+      this.af = vaddr.af;
+      this.vaddr = vaddr.ip;
+      this.vaddr6 = vaddr.ip6;
       this.port = key.port;
       this.fwmark = 0;
     }
-    this.snatVerdict = { action: 'snat', saddr: this.vaddr, sport: this.port };
+    this.netmask = this.af === AF_INET6 ? 128 : 0xffffffff;
+    this.snatVerdict =
+      this.vaddr6 !== null ? { action: 'snat', saddr: 0, sport: this.port, saddr6: this.vaddr6 } : { action: 'snat', saddr: this.vaddr, sport: this.port };
   }
 
   get persistent(): boolean {
@@ -55,14 +69,21 @@ export class Service {
     return (this.flags & IP_VS_SVC_F_ONEPACKET) !== 0;
   }
 
-  findDest(addr: number, port: number): Dest | undefined {
-    for (const d of this.dests) if (d.addr === addr && d.port === port) return d;
+  /** ip_vs_lookup_dest: by family, address and port (an IPv4 number stands for an AF_INET address) */
+  findDest(addr: number | InetAddr, port: number): Dest | undefined {
+    if (typeof addr === 'number') {
+      for (const d of this.dests) if (d.addr === addr && d.port === port && d.af === AF_INET) return d;
+      return undefined;
+    }
+    for (const d of this.dests) if (d.port === port && sameInetAddr(d, addr)) return d;
     return undefined;
   }
 
-  /** "TCP 10.0.0.1:80" / "FWM 5", for messages */
+  /** "TCP 10.0.0.1:80" / "TCP [2001:db8::1]:80" / "FWM 5", for messages */
   describe(): string {
-    return this.key.kind === 'fwmark' ? `FWM ${this.fwmark}` : `${this.key.kind.toUpperCase()} ${formatIPv4(this.vaddr)}:${this.port}`;
+    if (this.key.kind === 'fwmark') return `FWM ${this.fwmark}${this.af === AF_INET6 ? ' IPv6' : ''}`;
+    const a = this.vaddr6 !== null ? `[${formatIPv6(this.vaddr6)}]` : formatIPv4(this.vaddr);
+    return `${this.key.kind.toUpperCase()} ${a}:${this.port}`;
   }
 }
 
@@ -73,8 +94,14 @@ export class Service {
 // counts normal connections only, InActConn is totalconns - activeconns, overhead is
 // (activeconns << 8) + totalconns, and the OVERLOAD flag changes only when totalconns crosses a
 // threshold exactly; mainline counted templates in and re-checked the thresholds on every change.
-export class Dest {
+export class Dest implements InetAddr {
   readonly addrStr: string;
+  /** dest->af: may differ from the service's (tunnelling only, as the kernel allows) */
+  readonly af: AddressFamily;
+  /** IPv4: the address; IPv6: its fold (what sh/mh/dh hash, as the kernel folds dest->addr) */
+  readonly addr: number;
+  /** the IPv6 address, null for IPv4 */
+  readonly addr6: In6Addr | null;
   /** the service this dest belongs (or, in the trash, belonged) to */
   svc: Service;
   forwarding: Forwarding = 'route';
@@ -107,17 +134,37 @@ export class Dest {
   /** --tun-type and friends of a tunnel dest, kept for listings */
   tunnel: TunnelOptions | undefined;
 
+  /** `addr`: an IPv4 address as a number, or an address of either family */
   constructor(
-    readonly addr: number,
+    addr: number | InetAddr,
     readonly port: number,
     svc: Service,
     readonly counting: CountingModel = 'totalconns',
   ) {
-    this.addrStr = formatIPv4(addr);
+    const a: InetAddr = typeof addr === 'number' ? { af: AF_INET, ip: addr, ip6: null } : addr;
+    this.af = a.af;
+    this.addr = a.ip;
+    this.addr6 = a.ip6;
+    this.addrStr = formatInetAddr(a);
     this.svc = svc;
-    this.routeVerdict = { action: 'route', daddr: addr };
-    this.natVerdict = { action: 'dnat', daddr: addr, dport: port };
-    this.tunnelVerdict = { action: 'tunnel', daddr: addr };
+    const a6 = this.addr6;
+    if (a6 !== null) {
+      this.routeVerdict = { action: 'route', daddr: 0, daddr6: a6 };
+      this.natVerdict = { action: 'dnat', daddr: 0, dport: port, daddr6: a6 };
+      this.tunnelVerdict = { action: 'tunnel', daddr: 0, daddr6: a6 };
+    } else {
+      this.routeVerdict = { action: 'route', daddr: this.addr };
+      this.natVerdict = { action: 'dnat', daddr: this.addr, dport: port };
+      this.tunnelVerdict = { action: 'tunnel', daddr: this.addr };
+    }
+  }
+
+  /** InetAddr's view of the dest's address */
+  get ip(): number {
+    return this.addr;
+  }
+  get ip6(): In6Addr | null {
+    return this.addr6;
   }
 
   /** totalconns: the normal (non-template) connections bound to this dest */

@@ -8,7 +8,7 @@
 //   advance 2.5                               seconds pass: timers, expiry, the rate estimator
 //
 // conn and packet lines take optional len=BYTES (IP total length) and mark=FWMARK.
-import { formatIPv4, parseIPv4 } from './addr.js';
+import { canonicalAddr } from './addr.js';
 import { MAX_CLOCK_MS } from './clock.js';
 import { parseTcpFlags } from './proto_tcp.js';
 import type { Protocol } from './types.js';
@@ -27,10 +27,15 @@ export class TraceError extends Error {
   }
 }
 
-/** An address and port as the trace wrote it (the address in canonical dotted form). */
+/** An address and port as the trace wrote it (the address in canonical dotted or IPv6 text). */
 export interface Endpoint {
   addr: string;
   port: number;
+}
+
+/** "ADDR:PORT", an IPv6 address in brackets: "[2001:db8::1]:80" (how ipvsadm writes both). */
+export function endpointText(e: Endpoint): string {
+  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
 }
 
 interface ItemBase {
@@ -68,17 +73,17 @@ export type TraceItem =
 export const MAX_ADVANCE_S = MAX_CLOCK_MS / 1000;
 
 function parseEndpoint(text: string | undefined, what: string, fail: (m: string) => never): Endpoint {
-  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(text ?? '');
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(text ?? '') ?? /^\[([0-9A-Fa-f:.]+)\]:(\d+)$/.exec(text ?? '');
   if (!m) return fail(`${what}: expected ADDRESS:PORT, got '${text ?? ''}'`);
-  let addr: number;
+  let addr: string;
   try {
-    addr = parseIPv4(m[1]);
+    addr = canonicalAddr(m[1]);
   } catch (e) {
     return fail(`${what}: ${(e as Error).message}`);
   }
   const port = Number(m[2]);
   if (port > 65535) return fail(`${what}: port ${port} > 65535`);
-  return { addr: formatIPv4(addr), port };
+  return { addr, port };
 }
 
 function parseProto(text: string | undefined, fail: (m: string) => never): Protocol {
@@ -118,12 +123,14 @@ export function parseTraceLine(raw: string, line: number, source?: string): Trac
     const proto = parseProto(words[1], fail);
     const client = parseEndpoint(words[2], 'client', fail);
     const vip = parseEndpoint(words[3], 'virtual', fail);
+    if (client.addr.includes(':') !== vip.addr.includes(':')) fail(`client ${endpointText(client)} and virtual ${endpointText(vip)} are of different address families`);
     return { kind: 'conn', line, text, proto, client, vip, ...parseExtras(words.slice(4), fail) };
   }
   if (verb === 'packet') {
     const proto = parseProto(words[1], fail);
     const client = parseEndpoint(words[2], 'client', fail);
     const vip = parseEndpoint(words[3], 'virtual', fail);
+    if (client.addr.includes(':') !== vip.addr.includes(':')) fail(`client ${endpointText(client)} and virtual ${endpointText(vip)} are of different address families`);
     const dir = words[4];
     if (dir !== 'in' && dir !== 'out') return fail(`direction must be 'in' or 'out', got '${dir ?? ''}'`);
     let rest = words.slice(5);

@@ -2,8 +2,11 @@
 // command lines into `IpvsCommand`s, hands the state-changing ones to the core's control API
 // (`IpvsControl`, the kernel's setsockopt/netlink) and formats `IpvsSnapshot`s; the director daemon
 // feeds packet headers in and applies `Verdict`s.
-// Addresses are IPv4 as unsigned 32-bit numbers in host order (a.b.c.d = a<<24|b<<16|c<<8|d) on the
-// per-packet path, and dotted strings everywhere else.
+// Addresses carry their family as the kernel's do (svc->af, dest->af, cp->af/daf with union
+// nf_inet_addr). IPv4: unsigned 32-bit numbers in host order (a.b.c.d = a<<24|b<<16|c<<8|d) on the
+// per-packet path, dotted strings everywhere else. IPv6: `In6Addr` (four 32-bit words) on the
+// per-packet path, inet_ntop's text (no brackets: `2001:db8::112`) everywhere else; a text's family
+// is whether it has a colon (addr.ts). IPv4 packets and verdicts look exactly as before.
 
 import type { CtlError } from './errno.js';
 
@@ -13,17 +16,34 @@ export const IPPROTO_IP = 0;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
-/** A virtual service's identity, as `-t/-u ADDR:PORT` or `-f FWMARK` names it. */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export type AddressFamily = typeof AF_INET | typeof AF_INET6;
+
+/**
+ * An IPv6 address on the per-packet path: union nf_inet_addr's ip6[4] as four unsigned 32-bit words
+ * in host order, word i being bytes 4i..4i+3 of the address read big-endian (so 2001:db8::1 is
+ * [0x20010db8, 0, 0, 1]). `parseIPv6`/`formatIPv6` (addr.ts) convert from and to text.
+ */
+export type In6Addr = Uint32Array;
+
+/**
+ * A virtual service's identity, as `-t/-u ADDR:PORT` or `-f FWMARK [-6]` names it. `addr` is dotted
+ * IPv4 or IPv6 text (the family follows from it); a fwmark service's family is `af`, absent meaning
+ * AF_INET (ipvsadm's `-6` sets AF_INET6): `-f 1` and `-f 1 -6` are two services, as in the kernel.
+ */
 export type ServiceKey =
   | { kind: 'tcp' | 'udp'; addr: string; port: number }
-  | { kind: 'fwmark'; fwmark: number };
+  | { kind: 'fwmark'; fwmark: number; af?: AddressFamily };
 
 export type Forwarding = 'masq' | 'route' | 'tunnel' | 'local';
 
 export interface Persistence {
   /** seconds; ipvsadm's default for a bare -p is 360 */
   timeout: number;
-  /** dotted netmask, default 255.255.255.255 */
+  /** IPv4 service: dotted netmask, default 255.255.255.255. IPv6 service: the prefix length in
+   * decimal, 1..128, default "128" (the kernel keeps a prefix length in svc->netmask for AF_INET6,
+   * and ipvsadm's -M takes and prints it as a number). */
   netmask: string;
 }
 
@@ -204,31 +224,44 @@ export interface IpvsSnapshot {
   totals: { stats: Counters; rate: Counters };
 }
 
-/** The headers the data plane needs from one IPv4 packet. */
+/**
+ * The headers the data plane needs from one packet. IPv4: `saddr`/`daddr` (and no `af`). IPv6: `af`
+ * AF_INET6 and the addresses in `saddr6`/`daddr6` (`saddr`/`daddr` are not read; give 0); the
+ * core copies what it keeps, so a caller may reuse the arrays for the next packet.
+ */
 export interface PacketHeaders {
-  /** IPPROTO_TCP or IPPROTO_UDP */
+  /** IPPROTO_TCP or IPPROTO_UDP (IPv6: the upper-layer protocol after any extension headers) */
   proto: number;
   saddr: number;
   daddr: number;
+  /** AF_INET6 for an IPv6 packet; absent or AF_INET for IPv4 */
+  af?: AddressFamily;
+  saddr6?: In6Addr;
+  daddr6?: In6Addr;
   sport: number;
   dport: number;
   /** the TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10); 0 for UDP */
   tcpFlags: number;
-  /** IP total length, for the byte counters */
+  /** IP total length, for the byte counters (IPv6: 40 + payload length, the skb's length) */
   length: number;
   /** the skb mark the packet carried when queued (fwmark services) */
   fwmark: number;
 }
 
-/** What the data plane does with a packet. */
+/**
+ * What the data plane does with a packet. An address is IPv4 in `daddr`/`saddr` unless the `…6`
+ * field is there: then it is IPv6 (and the number is 0). NAT and DR keep the packet's family (the
+ * kernel refuses mixed-family NAT/DR dests); a tunnel's outer family is the real server's, which may
+ * differ from the packet's (an IPv6 service with an IPv4 TUN dest: IPv6 in IPv4).
+ */
 export type Verdict =
   | { action: 'accept' } // not IPVS traffic (or nothing to change): let it through untouched
   | { action: 'drop'; reason: string }
-  | { action: 'reject'; reason: string } // new TCP conn with no destination: ICMP port unreachable, no entry
-  | { action: 'dnat'; daddr: number; dport: number } // NAT, client -> real server
-  | { action: 'snat'; saddr: number; sport: number } // NAT, real server reply -> client
-  | { action: 'route'; daddr: number } // DR: forward unchanged to this real server
-  | { action: 'tunnel'; daddr: number }; // TUN: IPIP-encapsulate to this real server
+  | { action: 'reject'; reason: string } // new conn with no destination: ICMP(v6) port unreachable, no entry
+  | { action: 'dnat'; daddr: number; dport: number; daddr6?: In6Addr } // NAT, client -> real server
+  | { action: 'snat'; saddr: number; sport: number; saddr6?: In6Addr } // NAT, real server reply -> client
+  | { action: 'route'; daddr: number; daddr6?: In6Addr } // DR: forward unchanged to this real server
+  | { action: 'tunnel'; daddr: number; daddr6?: In6Addr }; // TUN: encapsulate to this real server
 
 export interface IpvsadmResult {
   stdout: string;

@@ -2,7 +2,7 @@
 // Rows come in the kernel's hash-table order, which is not stable between runs; lvslab prints them in
 // snapshot order, so compare -c output as a set of lines.
 import type { ConnSnapshot } from '../ipvs/types.js';
-import { addrPort } from './format-services.js';
+import { addrPort, isV6 } from './format-services.js';
 import { left } from './printf.js';
 import { ntoa } from './numbers.js';
 import { type Resolver, systemResolver } from './resolver.js';
@@ -25,7 +25,8 @@ export function formatConnRow(c: ConnSnapshot, numeric = true, resolver: Resolve
   const proto = fwmTemplate ? 'IP' : c.protocol === 'tcp' ? 'TCP' : 'UDP';
   const names = fwmTemplate ? undefined : c.protocol;
   const name = (addr: string, port: number): string => addrPort(addr, port, names, numeric, resolver);
-  const vname = fwmTemplate ? name(ntoa(c.fwmark!), 0) : name(c.virtual.addr, c.virtual.port);
+  // (an IPv6 one's mark sits in the first word of an IPv6 address, which stays IPv6 text)
+  const vname = fwmTemplate ? name(isV6(c.virtual.addr) ? c.virtual.addr : ntoa(c.fwmark!), 0) : name(c.virtual.addr, c.virtual.port);
   const cname = name(c.client.addr, c.client.port);
   const dname = name(c.dest.addr, c.dest.port);
   return `${left(proto, 3)} ${left(formatExpires(c.expiresIn), 6)} ${left(c.state, 11)} ${left(cname, 18)} ${left(vname, 18)} ${dname}\n`;

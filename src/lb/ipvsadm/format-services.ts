@@ -4,7 +4,8 @@
 //
 // Names: without -n ipvsadm prints each address and port as the resolver names them (resolver.ts),
 // falling back to the number, cut to the same widths as numbers.
-import type { DestSnapshot, IpvsSnapshot, ServiceKey, ServiceSnapshot, TunnelOptions } from '../ipvs/types.js';
+import { AF_INET, AF_INET6, type DestSnapshot, type IpvsSnapshot, type ServiceKey, type ServiceSnapshot, type TunnelOptions } from '../ipvs/types.js';
+import { canonicalAddr } from '../ipvs/addr.js';
 import { aton } from './numbers.js';
 import { u64, u32, i32, left, right } from './printf.js';
 import { type Resolver, type ServiceProto, systemResolver } from './resolver.js';
@@ -103,10 +104,24 @@ function tunInfo(d: DestSnapshot): string {
  * in a 60-byte buffer.
  */
 export function addrPort(addr: string, port: number, proto: ServiceProto | undefined, numeric: boolean, resolver: Resolver): string {
-  if (numeric) return `${addr}:${port}`;
-  const host = resolver.hostByAddr(aton(addr)) ?? addr;
+  // an IPv6 address goes in brackets, "[2001:db8::1]:80"
+  const v6 = isV6(addr);
+  const [open, close] = v6 ? ['[', ']'] : ['', ''];
+  if (numeric) return `${open}${addr}${close}:${port}`;
+  // the resolver knows IPv4 hosts only: an IPv6 address stays a number, as without a hosts entry
+  const host = (v6 ? undefined : resolver.hostByAddr(aton(addr))) ?? addr;
   const serv = (proto === undefined ? undefined : resolver.servByPort(port, proto)) ?? String(port);
-  return `${host}:${serv}`.slice(0, 59);
+  return `${open}${host}${close}:${serv}`.slice(0, 59);
+}
+
+/** Whether snapshot address text is IPv6 (it has a colon; dotted IPv4 never does). */
+export function isV6(addr: string): boolean {
+  return addr.includes(':');
+}
+
+/** The service's family: a fwmark key's af, else its address's. */
+function serviceIsV6(key: ServiceKey): boolean {
+  return key.kind === 'fwmark' ? key.af === AF_INET6 : isV6(key.addr);
 }
 
 /** The protocol ipvsadm names ports with: none for a fwmark service (the kernel's netlink dump of one carries no protocol). */
@@ -119,11 +134,14 @@ function serviceName(key: ServiceKey, f: ListFormat, resolver: Resolver): string
   const rule = f.rule;
   if (key.kind === 'fwmark') {
     // ipvsadm 1.31 prints the mark with %d (the %u fix came after the release)
-    return rule ? `-f ${i32(key.fwmark)}` : `FWM  ${i32(key.fwmark)}`;
+    const v6 = key.af === AF_INET6;
+    return rule ? `-f ${i32(key.fwmark)}${v6 ? ' -6' : ''}` : `FWM  ${i32(key.fwmark)}${v6 ? ' IPv6' : ''}`;
   }
   const vname = addrPort(key.addr, key.port, key.kind, f.numeric, resolver);
   if (rule) return `${key.kind === 'tcp' ? '-t' : '-u'} ${vname}`;
-  return `${left(key.kind === 'tcp' ? 'TCP' : 'UDP', 4)} ${vname}`.slice(0, 33);
+  const name = `${left(key.kind === 'tcp' ? 'TCP' : 'UDP', 4)} ${vname}`;
+  // only an IPv4 service's name is cut to 33 characters
+  return isV6(key.addr) ? name : name.slice(0, 33);
 }
 
 /** print_service_entry(): the service line and its real servers. */
@@ -137,7 +155,7 @@ export function formatServiceEntry(svc: ServiceSnapshot, f: ListFormat, resolver
     out = `-A ${name} -s ${o.scheduler}`;
     if (o.persistence) {
       out += ` -p ${u32(o.persistence.timeout)}`;
-      if (o.persistence.netmask !== '255.255.255.255') out += ` -M ${o.persistence.netmask}`;
+      if (o.persistence.netmask !== fullMask(svc.key)) out += ` -M ${o.persistence.netmask}`;
     }
     if (o.pe) out += ` --pe ${o.pe}`;
     if (o.ops) out += ' -o';
@@ -153,7 +171,7 @@ export function formatServiceEntry(svc: ServiceSnapshot, f: ListFormat, resolver
     if (bits) out += ` (${flags})`;
     if (o.persistence) {
       out += ` persistent ${u32(o.persistence.timeout)}`;
-      if (o.persistence.netmask !== '255.255.255.255') out += ` mask ${o.persistence.netmask}`;
+      if (o.persistence.netmask !== fullMask(svc.key)) out += ` mask ${o.persistence.netmask}`;
       if (o.pe) out += ` pe ${o.pe}`;
     }
     if (o.ops) out += ' ops';
@@ -165,8 +183,14 @@ export function formatServiceEntry(svc: ServiceSnapshot, f: ListFormat, resolver
   return out;
 }
 
+/** The netmask ipvsadm leaves out: 255.255.255.255, or prefix length 128 for an IPv6 service. */
+function fullMask(key: ServiceKey): string {
+  return serviceIsV6(key) ? '128' : '255.255.255.255';
+}
+
 function formatDest(svcName: string, d: DestSnapshot, f: ListFormat, full: string): string {
-  const dname = f.rule ? full : full.slice(0, 28);
+  // an IPv4 real server's name is cut to 28 characters, an IPv6 one's is not
+  const dname = f.rule || isV6(d.addr) ? full : full.slice(0, 28);
   const o = d.options;
   if (f.rule) {
     const head = `-a ${svcName} -r ${dname} ${FWD_SWITCH[o.forwarding]} -w ${i32(o.weight)}`;
@@ -209,9 +233,9 @@ export function formatListAll(snapshot: IpvsSnapshot, f: ListFormat, resolver: R
 /** Whether a snapshot service is the one a -t/-u/-f key names (ipvs_get_service's lookup). */
 export function sameService(a: ServiceKey, b: ServiceKey): boolean {
   if (a.kind === 'fwmark' || b.kind === 'fwmark') {
-    return a.kind === 'fwmark' && b.kind === 'fwmark' && u32(a.fwmark) === u32(b.fwmark);
+    return a.kind === 'fwmark' && b.kind === 'fwmark' && u32(a.fwmark) === u32(b.fwmark) && (a.af ?? AF_INET) === (b.af ?? AF_INET);
   }
-  return a.kind === b.kind && a.addr === b.addr && a.port === b.port;
+  return a.kind === b.kind && canonicalAddr(a.addr) === canonicalAddr(b.addr) && a.port === b.port;
 }
 
 /** list_service(): title and one service, no version header; undefined when there is no such service. */

@@ -21,7 +21,9 @@ import {
   tunnelOptCheck,
 } from './matrix.js';
 import { inetPton4, ntoa, stringToNumber, strtolExact } from './numbers.js';
-import { IPV6_HINT, hostToAddr, parseService } from './service-address.js';
+import { hostToAddr, parseService } from './service-address.js';
+import { formatIPv6 } from '../ipvs/addr.js';
+import { AF_INET, AF_INET6, type AddressFamily, type In6Addr } from '../ipvs/types.js';
 import { type IpvsadmEnv, programOf, resolverOf } from './env.js';
 import { PoptContext, POPT_ERRORS } from './popt.js';
 import { isIPv6 } from 'node:net';
@@ -70,24 +72,30 @@ export function schedFlagBits(names: readonly string[]): number {
 
 type Cmd = CmdName | 'none';
 
-/** struct ipvs_command_entry, reduced to what lvslab models (IPv4, TCP/UDP/fwmark). */
+/** struct ipvs_command_entry, reduced to what lvslab models (TCP/UDP/fwmark). */
 interface Entry {
   cmd: Cmd;
   svc: {
     protocol: 'tcp' | 'udp' | undefined;
+    /** 0 until -t/-u/-f set it (ipvsadm's memset entry) */
+    af: AddressFamily | 0;
     addr: number;
+    addr6: In6Addr | null;
     port: number;
     fwmark: number;
     sched: string;
     persistent: boolean;
     timeout: number;
+    /** an IPv4 mask, or an IPv6 service's prefix length */
     netmask: number;
     ops: boolean;
     pe: string;
     schedBits: number;
   };
   dest: {
+    af: AddressFamily | 0;
     addr: number;
+    addr6: In6Addr | null;
     port: number;
     forwarding: Forwarding;
     weight: number;
@@ -106,7 +114,9 @@ function newEntry(): Entry {
     cmd: 'none',
     svc: {
       protocol: undefined,
+      af: 0,
       addr: 0,
+      addr6: null,
       port: 0,
       fwmark: 0,
       sched: '',
@@ -119,7 +129,9 @@ function newEntry(): Entry {
     },
     // ipvsadm's defaults: weight 1, direct routing, ipip tunnels without checksum
     dest: {
+      af: 0,
       addr: 0,
+      addr6: null,
       port: 0,
       forwarding: 'route',
       weight: 1,
@@ -132,6 +144,17 @@ function newEntry(): Entry {
     daemon: {},
     timeout: { tcp: 0, tcpfin: 0, udp: 0 },
   };
+}
+
+/** C atoi(): leading blanks, a sign, digits; 0 when there are none. */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) | 0 : 0;
+}
+
+/** An address's text from parse_service()'s pieces. */
+function addrText(addr: number, addr6: In6Addr | null): string {
+  return addr6 !== null ? formatIPv6(addr6) : ntoa(addr);
 }
 
 function failWithHint(message: string, hint: string): never {
@@ -172,8 +195,8 @@ function parseSchedFlags(sched: string, arg: string): number {
 }
 
 function serviceKey(svc: Entry['svc']): ServiceKey {
-  if (svc.fwmark) return { kind: 'fwmark', fwmark: svc.fwmark };
-  return { kind: svc.protocol ?? 'tcp', addr: ntoa(svc.addr), port: svc.port };
+  if (svc.fwmark) return svc.af === AF_INET6 ? { kind: 'fwmark', fwmark: svc.fwmark, af: AF_INET6 } : { kind: 'fwmark', fwmark: svc.fwmark };
+  return { kind: svc.protocol ?? 'tcp', addr: addrText(svc.addr, svc.addr6), port: svc.port };
 }
 
 /**
@@ -242,12 +265,12 @@ export function parseIpvsadm(argv: readonly string[], env: IpvsadmEnv = {}): Ipv
         setOption('service-address');
         ce.svc.protocol = r.def.tag === 't' ? 'tcp' : 'udp';
         const p = parseService(optarg, ce.svc.protocol, resolver);
-        if (p.result === 0) {
-          const msg = 'illegal virtual server address[:port] specified';
-          if (p.reason === 'ipv6') failWithHint(msg, IPV6_HINT);
-          fail(msg);
-        }
+        if (p.result === 0) fail('illegal virtual server address[:port] specified');
+        ce.svc.af = p.af;
         ce.svc.addr = p.addr;
+        ce.svc.addr6 = p.addr6;
+        // parse_service() gives an IPv6 service the full prefix, whatever -M said before
+        if (p.af === AF_INET6) ce.svc.netmask = 128;
         if (p.port !== undefined) ce.svc.port = p.port;
         break;
       }
@@ -256,6 +279,7 @@ export function parseIpvsadm(argv: readonly string[], env: IpvsadmEnv = {}): Ipv
         failWithHint('illegal virtual server address[:port] specified', 'lvslab: SCTP services are not supported');
       case 'f':
         setOption('service-address');
+        ce.svc.af = AF_INET; // -6 after -f makes it IPv6
         ce.svc.protocol = 'tcp'; // "a sane value, even though it is not used"
         ce.svc.fwmark = parseFwmark(optarg);
         break;
@@ -270,6 +294,13 @@ export function parseIpvsadm(argv: readonly string[], env: IpvsadmEnv = {}): Ipv
         break;
       case 'M': {
         setOption('netmask');
+        if (ce.svc.af === AF_INET6) {
+          // an IPv6 service (given before -M) takes a prefix length, read with atoi()
+          const plen = atoi(optarg);
+          if (plen < 1 || plen > 128) fail('illegal ipv6 netmask specified');
+          ce.svc.netmask = plen;
+          break;
+        }
         // parse_netmask(): inet_aton(), else gethostbyname()
         const mask = hostToAddr(optarg, resolver);
         if (mask === undefined) fail('illegal virtual server persistent mask specified');
@@ -280,12 +311,10 @@ export function parseIpvsadm(argv: readonly string[], env: IpvsadmEnv = {}): Ipv
         setOption('real-server');
         // parse_service() on a copy of the service: a port name is looked up for the protocol given so far
         const p = parseService(optarg, ce.svc.protocol, resolver);
-        if (p.result === 0) {
-          const msg = 'illegal real server address[:port] specified';
-          if (p.reason === 'ipv6') failWithHint(msg, IPV6_HINT);
-          fail(msg);
-        }
+        if (p.result === 0) fail('illegal real server address[:port] specified');
+        ce.dest.af = p.af;
         ce.dest.addr = p.addr;
+        ce.dest.addr6 = p.addr6;
         // a real server without a port takes the service port as known at this point of argv
         ce.dest.port = p.port ?? ce.svc.port;
         break;
@@ -333,7 +362,9 @@ export function parseIpvsadm(argv: readonly string[], env: IpvsadmEnv = {}): Ipv
       case 'X': setOption('exact'); break;
       case '6':
         if (!ce.svc.fwmark) fail('-6 used before -f\n');
-        failWithHint('illegal virtual server address[:port] specified', IPV6_HINT);
+        ce.svc.af = AF_INET6;
+        ce.svc.netmask = 128;
+        break;
       case 'o': setOption('ops'); ce.svc.ops = true; break;
       case 'pe':
         setOption('pe');
@@ -443,6 +474,8 @@ export function parseIpvsadm(argv: readonly string[], env: IpvsadmEnv = {}): Ipv
     if (!ce.svc.fwmark && (ce.dest.forwarding === 'tunnel' || ce.dest.forwarding === 'route')) {
       ce.dest.port = ce.svc.port;
     }
+    // tunnelling allows a real server of the other family
+    if (ce.dest.af !== ce.svc.af && ce.dest.forwarding !== 'tunnel') fail('Different address family is allowed only for tunneling servers');
     const tunOpts: OptName[] = ['tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum'];
     if (tunOpts.some((o) => options.has(o)) && ce.dest.forwarding !== 'tunnel') {
       fail('Tunnel options conflict with forward method');
@@ -490,7 +523,8 @@ function toCommand(cmd: CmdName, ce: Entry, options: ReadonlySet<OptName>): Ipvs
         ops: ce.svc.ops,
       };
       if (ce.svc.persistent) {
-        const persistence: Persistence = { timeout: ce.svc.timeout, netmask: ntoa(ce.svc.netmask) };
+        const netmask = ce.svc.af === AF_INET6 ? String(ce.svc.netmask) : ntoa(ce.svc.netmask);
+        const persistence: Persistence = { timeout: ce.svc.timeout, netmask };
         o.persistence = persistence;
       }
       if (ce.svc.pe !== '') o.pe = ce.svc.pe;
@@ -515,7 +549,7 @@ function toCommand(cmd: CmdName, ce: Entry, options: ReadonlySet<OptName>): Ipvs
       return {
         op: cmd === 'add-server' ? 'add-dest' : 'edit-dest',
         service: serviceKey(ce.svc),
-        dest: { addr: ntoa(ce.dest.addr), port: ce.dest.port },
+        dest: { addr: addrText(ce.dest.addr, ce.dest.addr6), port: ce.dest.port },
         options: o,
       };
     }
@@ -523,7 +557,7 @@ function toCommand(cmd: CmdName, ce: Entry, options: ReadonlySet<OptName>): Ipvs
       return {
         op: 'delete-dest',
         service: serviceKey(ce.svc),
-        dest: { addr: ntoa(ce.dest.addr), port: ce.dest.port },
+        dest: { addr: addrText(ce.dest.addr, ce.dest.addr6), port: ce.dest.port },
       };
     case 'zero':
       return hasService ? { op: 'zero', service: serviceKey(ce.svc) } : { op: 'zero' };

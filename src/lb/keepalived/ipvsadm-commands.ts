@@ -5,11 +5,16 @@
 import { KEEPALIVED_DEFAULTS } from './defaults.js';
 import type { KeepalivedConfig, RealServer, VirtualServer } from './types.js';
 
+/** ipvsadm's ADDR:PORT: an IPv6 address in brackets ([2001:db8::112]:80). */
+export function ipvsadmEndpoint(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
 function serviceArgs(vs: VirtualServer): string {
   if (vs.target.kind === 'fwmark') return `-f ${vs.target.fwmark}`;
   const proto = vs.protocol ?? KEEPALIVED_DEFAULTS.protocol;
   const flag = proto === 'UDP' ? '-u' : proto === 'SCTP' ? '--sctp-service' : '-t';
-  return `${flag} ${vs.target.ip}:${vs.target.port}`;
+  return `${flag} ${ipvsadmEndpoint(vs.target.ip, vs.target.port)}`;
 }
 
 function methodFlag(vs: VirtualServer): string {
@@ -30,7 +35,7 @@ export function aliveAtStart(vs: VirtualServer, rs: RealServer): boolean {
 
 function destLine(vs: VirtualServer, addr: string, port: number, weight: number, rs?: RealServer): string {
   // a fwmark service's real servers keep their own port (0 means "the packet's port")
-  const parts = ['-a', serviceArgs(vs), '-r', `${addr}:${port}`, methodFlag(vs), '-w', String(weight)];
+  const parts = ['-a', serviceArgs(vs), '-r', ipvsadmEndpoint(addr, port), methodFlag(vs), '-w', String(weight)];
   if (rs?.uthreshold !== undefined) parts.push('-x', String(rs.uthreshold));
   if (rs?.lthreshold !== undefined) parts.push('-y', String(rs.lthreshold));
   return parts.join(' ');

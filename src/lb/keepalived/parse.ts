@@ -565,7 +565,7 @@ class ConfParser {
     } else if (s.args[0] === 'group') {
       this.v.fail(s, 'virtual_server group: virtual_server_group is not supported by lvslab');
     } else {
-      const ip = this.v.ipv4(s, s.args[0] ?? '', 'virtual server address');
+      const ip = this.v.ip(s, s.args[0] ?? '', 'virtual server address');
       const port = this.v.port(s, s.args[1]);
       if (s.args.length > 2) this.v.fail(s, `virtual_server: unexpected '${s.args.slice(2).join(' ')}' after the port`);
       if (ip !== undefined && port !== undefined) target = { kind: 'ip', ip, port };
@@ -613,7 +613,7 @@ class ConfParser {
           break;
         }
         case 'sorry_server': {
-          const ip = this.v.ipv4(c, c.args[0] ?? '', 'sorry server address');
+          const ip = this.v.ip(c, c.args[0] ?? '', 'sorry server address');
           const port = this.v.port(c, c.args[1]);
           if (ip !== undefined && port !== undefined) vs.sorryServer = { ip, port };
           break;
@@ -648,7 +648,7 @@ class ConfParser {
   }
 
   realServer(s: Statement): RealServer | undefined {
-    const ip = this.v.ipv4(s, s.args[0] ?? '', 'real server address');
+    const ip = this.v.ip(s, s.args[0] ?? '', 'real server address');
     const port = this.v.port(s, s.args[1]);
     const rs: RealServer = { ip: ip ?? '', port: port ?? 0, inhibitOnFailure: false, checks: [] };
     for (const c of this.v.needBlock(s)) {
@@ -701,10 +701,10 @@ class ConfParser {
           base.connectPort = this.v.port(c, this.v.word(c, 'a port'));
           break;
         case 'connect_ip':
-          base.connectIp = this.v.ipv4(c, this.v.word(c));
+          base.connectIp = this.v.ip(c, this.v.word(c));
           break;
         case 'bindto':
-          base.bindto = this.v.ipv4(c, this.v.word(c));
+          base.bindto = this.v.ip(c, this.v.word(c));
           break;
         case 'url':
           if (!http) this.unknown(c);

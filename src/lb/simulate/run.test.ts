@@ -56,6 +56,27 @@ describe('runTrace', () => {
     expect(r.output).toBe('10.0.0.2:1 -> 10.0.1.1:80\n');
   });
 
+  it('IPv6 endpoints: [ADDR]:PORT in and out, NAT replies, DR and a mixed-family tunnel', () => {
+    const r = runTrace(
+      [
+        '-A -t [2001:db8::112]:80 -s rr',
+        '-a -t [2001:db8::112]:80 -r [fd00::101]:8080 -m',
+        '-a -t [2001:db8::112]:80 -r 10.0.1.1 -i',
+        'conn tcp [2001:db8:0::2]:1 [2001:db8::112]:80',
+        'conn tcp [2001:db8::2]:2 [2001:db8::112]:80',
+        'packet tcp [2001:db8::2]:2 [2001:db8::112]:80 out SA',
+        'packet tcp [2001:db8::2]:2 [2001:db8::112]:80 in A',
+        '-A -u [2001:db8::113]:53 -s rr',
+        '-a -u [2001:db8::113]:53 -r fd00::102 -g',
+        'conn udp [2001:db8::2]:3 [2001:db8::113]:53',
+        '-Lnc',
+      ].join('\n'),
+    );
+    expect(r.output.split('\n').slice(0, 3)).toEqual(['[2001:db8::2]:1 -> 10.0.1.1:80', '[2001:db8::2]:2 -> [fd00::101]:8080', '[2001:db8::2]:3 -> [fd00::102]:53']);
+    // the NAT reply moved the conn on: ESTABLISHED
+    expect(r.output).toContain('TCP 15:00  ESTABLISHED [2001:db8::2]:2    [2001:db8::112]:80 [fd00::101]:8080\n');
+  });
+
   it('names the line and the problem for bad input', () => {
     expect(() => runTrace('\nconn tcp 10.0.0.2 10.0.0.100:80')).toThrow(new TraceError(2, "client: expected ADDRESS:PORT, got '10.0.0.2'"));
     expect(() => runTrace('conn sctp 1.1.1.1:1 2.2.2.2:2')).toThrow(/line 1: protocol must be tcp or udp/);

@@ -2,13 +2,14 @@
 // (src/lb/ipvs/trace.ts) replayed against a fresh embedded IPVS on a manual clock, its ipvsadm
 // lines run by ipvsadm (userland, src/lb/ipvsadm) as on a real director. Pure and deterministic: the
 // same trace gives the same output every time.
-import { formatIPv4, parseIPv4 } from '../ipvs/addr.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../ipvs/addr.js';
 import { MAX_CLOCK_MS, ManualClock, seededRandom } from '../ipvs/clock.js';
 import { Ipvs, type IpvsSysctl } from '../ipvs/ipvs.js';
 import type { KernelProfile } from '../ipvs/kernel.js';
 import { TH_SYN } from '../ipvs/proto_tcp.js';
-import { TraceError, traceItems, type TraceItem } from '../ipvs/trace.js';
-import { IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../ipvs/types.js';
+import type { Conn } from '../ipvs/conn.js';
+import { TraceError, endpointText, traceItems, type TraceItem } from '../ipvs/trace.js';
+import { AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../ipvs/types.js';
 import { runIpvsadm } from '../ipvsadm/run.js';
 
 export interface TraceOptions {
@@ -72,7 +73,7 @@ function runItem(ipvs: Ipvs, clock: ManualClock, item: TraceItem): { output: str
       return { output: r.stdout + r.stderr, status: r.status };
     }
     case 'conn':
-      return { output: `${item.client.addr}:${item.client.port} -> ${connect(ipvs, item)}\n`, status: 0 };
+      return { output: `${endpointText(item.client)} -> ${connect(ipvs, item)}\n`, status: 0 };
     case 'packet':
       packet(ipvs, item);
       return { output: '', status: 0 };
@@ -89,6 +90,23 @@ function runItem(ipvs: Ipvs, clock: ManualClock, item: TraceItem): { output: str
 /** The addresses of a conn or packet line as the core takes them. */
 function headersOf(item: Extract<TraceItem, { kind: 'conn' | 'packet' }>): PacketHeaders {
   const tcp = item.proto === 'tcp';
+  // (the trace parser has checked that client and VIP share a family)
+  if (item.client.addr.includes(':')) {
+    return {
+      proto: tcp ? IPPROTO_TCP : IPPROTO_UDP,
+      saddr: 0,
+      sport: item.client.port,
+      daddr: 0,
+      dport: item.vip.port,
+      tcpFlags: 0,
+      // an IPv6 header is 20 bytes longer than an IPv4 one
+      length: item.length ?? (tcp ? TCP_LEN : UDP_LEN) + 20,
+      fwmark: item.fwmark,
+      af: AF_INET6,
+      saddr6: parseIPv6(item.client.addr),
+      daddr6: parseIPv6(item.vip.addr),
+    };
+  }
   return {
     proto: tcp ? IPPROTO_TCP : IPPROTO_UDP,
     saddr: parseIPv4(item.client.addr),
@@ -101,15 +119,25 @@ function headersOf(item: Extract<TraceItem, { kind: 'conn' | 'packet' }>): Packe
   };
 }
 
+/** The conn a client packet of `h` belongs to (either family). */
+function connOf(ipvs: Ipvs, h: PacketHeaders): Conn | null {
+  return h.af === AF_INET6 ? ipvs.conns.inGet6(h.proto, h.saddr6!, h.sport, h.daddr6!, h.dport) : ipvs.conns.inGet(h.proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
+}
+
+/** "RIP:RPORT" of a real server address (IPv6 in brackets) */
+function ripText(daddr: number, daddr6: ArrayLike<number> | null | undefined, port: number): string {
+  return daddr6 != null ? `[${formatIPv6(daddr6)}]:${port}` : `${formatIPv4(daddr >>> 0)}:${port}`;
+}
+
 /** A new connection's first packet; where it went: "RIP:RPORT", or "none". */
 function connect(ipvs: Ipvs, item: Extract<TraceItem, { kind: 'conn' }>): string {
   const h = headersOf(item);
   if (h.proto === IPPROTO_TCP) h.tcpFlags = TH_SYN;
   const verdict = ipvs.inbound(h);
-  const cp = ipvs.conns.inGet(h.proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
-  if (verdict.action === 'dnat') return `${formatIPv4(verdict.daddr)}:${verdict.dport}`;
-  if ((verdict.action === 'route' || verdict.action === 'tunnel' || verdict.action === 'accept') && cp !== null && cp.dest !== null) return `${formatIPv4(cp.daddr >>> 0)}:${cp.dport}`;
-  if ((verdict.action === 'route' || verdict.action === 'tunnel') && cp === null) return `${formatIPv4(verdict.daddr)}:${h.dport}`;
+  const cp = connOf(ipvs, h);
+  if (verdict.action === 'dnat') return ripText(verdict.daddr, verdict.daddr6, verdict.dport);
+  if ((verdict.action === 'route' || verdict.action === 'tunnel' || verdict.action === 'accept') && cp !== null && cp.dest !== null) return ripText(cp.daddr, cp.daddr6, cp.dport);
+  if ((verdict.action === 'route' || verdict.action === 'tunnel') && cp === null) return ripText(verdict.daddr, verdict.daddr6, h.dport);
   return 'none';
 }
 
@@ -122,7 +150,13 @@ function packet(ipvs: Ipvs, item: Extract<TraceItem, { kind: 'packet' }>): void 
     return;
   }
   // without a conn there is no real server to answer
-  const cp = ipvs.conns.inGet(h.proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);
-  if (cp !== null) ipvs.outbound({ ...h, saddr: cp.daddr >>> 0, sport: cp.dport, daddr: h.saddr, dport: h.sport, fwmark: 0 });
+  const cp = connOf(ipvs, h);
+  if (cp === null) return;
+  if (h.af === AF_INET6) {
+    // a NAT reply keeps the family (a mixed-family conn is a tunnel one, which has no replies)
+    if (cp.daddr6 !== null) ipvs.outbound({ ...h, saddr6: cp.daddr6, sport: cp.dport, daddr6: h.saddr6, dport: h.sport, fwmark: 0 });
+    return;
+  }
+  ipvs.outbound({ ...h, saddr: cp.daddr >>> 0, sport: cp.dport, daddr: h.saddr, dport: h.sport, fwmark: 0 });
 }
 

@@ -16,7 +16,8 @@ import { runKernelScenarios, type KernelRun, type KernelRunOptions } from './run
  * the replay waits for each close to reach its state on the director, so its choices no longer
  * hang on emulation timing), the kernel rules (thresholds under the schedulers whose choices they
  * change most, expiry, templates, one-packet, RST, sh/mh flags, -E/-D/-C) and every listing format,
- * --stats and --rate included. LVSLAB_DIFF_TRACES=a,b overrides.
+ * --stats and --rate included, and two IPv6 traces (NAT with rr/wrr; persistence with an IPv6
+ * prefix, -Lnc): the replay lab then carries IPv6 too. LVSLAB_DIFF_TRACES=a,b overrides.
  */
 export function liveTraces(): string[] {
   const env = process.env.LVSLAB_DIFF_TRACES;
@@ -24,8 +25,11 @@ export function liveTraces(): string[] {
   const rules = kernelRuleTraces()
     .map((t) => t.name)
     .filter((n) => !n.startsWith('thresholds-') || LIVE_THRESHOLDS.has(n));
-  return [...schedulerTraces().map((t) => t.name), ...rules, ...formatTraces().map((t) => t.name)];
+  return [...schedulerTraces().map((t) => t.name), ...rules, ...formatTraces().map((t) => t.name), ...LIVE_IPV6];
 }
+
+/** The IPv6 traces replayed live (all are recorded and replayed against the core by the unit tests). */
+const LIVE_IPV6 = ['ipv6-rr-wrr', 'ipv6-persistence'];
 
 /** The threshold traces replayed live (all are recorded and replayed against the core by the unit tests). */
 const LIVE_THRESHOLDS = new Set(['thresholds-wlc', 'thresholds-rr', 'thresholds-sh-fallback', 'thresholds-lblcr', 'thresholds-persistent']);

@@ -5,6 +5,7 @@
 // Each trace also runs in the differential suite, through the kernel and through the embedded core.
 import { A, B, C, D, T, U, V, client } from './addresses.js';
 import { kernelRuleTraces } from './cases-kernel.js';
+import { ipv6ErrorCommands, ipv6ErrorSetup, ipv6Traces } from './cases-ipv6.js';
 import { TraceBuilder } from './trace-builder.js';
 
 export interface GoldenTrace {
@@ -319,13 +320,13 @@ export function formatTraces(): GoldenTrace[] {
 
 /** Every recorded trace: schedulers, the kernel rules of cases-kernel.ts, the listing formats. */
 export function allTraces(): GoldenTrace[] {
-  return [...schedulerTraces(), ...kernelRuleTraces(), ...formatTraces()];
+  return [...schedulerTraces(), ...kernelRuleTraces(), ...formatTraces(), ...ipv6Traces()];
 }
 
 /** Bad input, one command each, after a small valid setup; status and stderr are the point. */
 export function errorCommands(): { setup: string[]; commands: string[] } {
   return {
-    setup: [tcpSvc('rr'), realT(A)],
+    setup: [tcpSvc('rr'), realT(A), ...ipv6ErrorSetup],
     commands: [
       `-A -t ${T} -s rr`,
       `-A -t 192.168.1.113:80 -s nosuch`,
@@ -357,6 +358,7 @@ export function errorCommands(): { setup: string[]; commands: string[] } {
       `-a -t ${T} -r ${B}:80 -m -x 5 -y 10`,
       `-Ln --stats --rate`,
       `-C -t ${T}`,
+      ...ipv6ErrorCommands,
     ],
   };
 }

@@ -52,7 +52,10 @@ director namespace holding the VIPs with kernel IPVS in NAT mode, one namespace 
   UDP byte counters match. A one-packet (\`-o\`) NAT service keeps no entry, so its reply comes back
   from the real server's own address; the client takes it all the same;
 - \`advance N\` is a real sleep of N seconds.
-Every trace starts on an empty IPVS (a fresh director namespace).
+Every trace starts on an empty IPVS (a fresh director namespace). IPv6 traces (\`ipv6-*\`) run in
+the same lab with IPv6 addresses (/128 host routes, no duplicate address detection; the real
+servers' gateway is the director's fe80::1 on their link) and print IPv6 as ipvsadm does,
+\`[ADDR]:PORT\`.
 
 Things that are live, not fixed: \`--nosort\` lists services in the kernel's hash-table order, and
 the kernel's service hash mixes in the network namespace's address, so that order changes from one

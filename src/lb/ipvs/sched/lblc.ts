@@ -3,7 +3,8 @@
 // than its weight while some dest is below half its weight); otherwise wlc picks and the cache is
 // updated. A 60 s timer expires idle entries the kernel's way.
 import type { Dest, SchedEnv, Scheduler, Service } from '../ip_vs.js';
-import type { PacketHeaders } from '../types.js';
+import { equal6 } from '../addr.js';
+import { AF_INET6, type In6Addr, type PacketHeaders } from '../types.js';
 import { hash32 } from './hash.js';
 import { wlcLeast } from './wlc.js';
 
@@ -26,7 +27,7 @@ export function lblcOverloaded(dest: Dest, svc: Service): boolean {
  * The kernel's hashed cache table: buckets of entries, newest first, with the periodic expiry that
  * both lblc and lblcr run (ip_vs_lblc_check_expire / ip_vs_lblc_full_check).
  */
-export class LocalityTable<E extends { addr: number; lastuse: number }> {
+export class LocalityTable<E extends { addr: number; addr6: In6Addr | null; lastuse: number }> {
   readonly buckets: E[][] = Array.from({ length: LBLC_TAB_SIZE }, () => []);
   entries = 0;
   private rover = 0;
@@ -50,8 +51,11 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
     this.entries = 0;
   }
 
-  get(addr: number): E | undefined {
-    for (const e of this.buckets[hash32(addr, LBLC_TAB_BITS)]) if (e.addr === addr) return e;
+  /** ip_vs_lblc_get: an entry of this address (an IPv6 one compared in full, ip_vs_addr_equal) */
+  get(addr: number, addr6: In6Addr | null = null): E | undefined {
+    for (const e of this.buckets[hash32(addr, LBLC_TAB_BITS)]) {
+      if (e.addr === addr && (addr6 === null || (e.addr6 !== null && equal6(e.addr6, addr6)))) return e;
+    }
     return undefined;
   }
 
@@ -137,6 +141,8 @@ export class LocalityTable<E extends { addr: number; lastuse: number }> {
 
 interface LblcEntry {
   addr: number;
+  /** IPv6 services: the full destination address (a copy) */
+  addr6: In6Addr | null;
   lastuse: number;
   dest: Dest;
 }
@@ -155,9 +161,11 @@ export class LocalityLeastConnection implements Scheduler {
   }
 
   schedule(svc: Service, h: PacketHeaders): Dest | null {
+    // the fold of an IPv6 destination hashes (ip_vs_lblc_hashkey); the full address decides
     const daddr = h.daddr >>> 0;
+    const addr6 = h.af === AF_INET6 ? h.daddr6! : null;
     const now = this.env.now();
-    const en = this.table.get(daddr);
+    const en = this.table.get(daddr, addr6);
     if (en) {
       en.lastuse = now;
       const d = en.dest;
@@ -171,7 +179,7 @@ export class LocalityLeastConnection implements Scheduler {
       if (en) this.table.remove(en);
       if (!this.table.full()) {
         dest.refs++;
-        this.table.insert({ addr: daddr, lastuse: now, dest });
+        this.table.insert({ addr: daddr, addr6: addr6 && Uint32Array.from(addr6), lastuse: now, dest });
       }
     }
     return dest;

@@ -2,7 +2,7 @@
 // set of dests; the least loaded member serves unless lblc-overloaded, in which case wlc adds a dest
 // to the set. A set idle-modified longer than lblcr_expiration drops its most loaded member.
 import type { Dest, SchedEnv, Scheduler, Service } from '../ip_vs.js';
-import type { PacketHeaders } from '../types.js';
+import { AF_INET6, type In6Addr, type PacketHeaders } from '../types.js';
 import { lblcOverloaded, LocalityTable } from './lblc.js';
 import { wlcLeast } from './wlc.js';
 
@@ -14,6 +14,8 @@ interface DestSet {
 
 interface LblcrEntry {
   addr: number;
+  /** IPv6 services: the full destination address (a copy) */
+  addr6: In6Addr | null;
   lastuse: number;
   set: DestSet;
 }
@@ -92,9 +94,11 @@ export class LocalityLeastConnectionReplicated implements Scheduler {
   }
 
   schedule(svc: Service, h: PacketHeaders): Dest | null {
+    // the fold of an IPv6 destination hashes (ip_vs_lblc_hashkey); the full address decides
     const daddr = h.daddr >>> 0;
+    const addr6 = h.af === AF_INET6 ? h.daddr6! : null;
     const now = this.env.now();
-    const en = this.table.get(daddr);
+    const en = this.table.get(daddr, addr6);
     if (en) {
       en.lastuse = now;
       let dest = setMin(en.set);
@@ -117,7 +121,7 @@ export class LocalityLeastConnectionReplicated implements Scheduler {
     if (dest === null) return null;
     // ip_vs_lblcr_new: no new entry once the table is at its growth bound
     if (this.table.full()) return dest;
-    const entry: LblcrEntry = { addr: daddr, lastuse: now, set: { list: [], lastmod: now } };
+    const entry: LblcrEntry = { addr: daddr, addr6: addr6 && Uint32Array.from(addr6), lastuse: now, set: { list: [], lastmod: now } };
     this.table.insert(entry);
     this.insert(entry.set, dest, false, now);
     return dest;

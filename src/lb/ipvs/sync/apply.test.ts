@@ -13,7 +13,8 @@ import {
 import { DEFAULT_PROTO_TIMEOUTS, withSetTimeouts } from '../proto.js';
 import { TCP_S } from '../proto_tcp.js';
 import { acceptRecord, existingConnAction, mergeSyncedFlags, type SyncedConnImport } from './apply.js';
-import type { SyncConn } from './message.js';
+import { decodeMessage, encodeMessage, type SyncConn } from './message.js';
+import { recordFor, type SyncSource } from './master.js';
 
 describe('what the backup accepts (ip_vs_proc_sync_conn / ip_vs_proc_conn)', () => {
   const base: SyncConn = {
@@ -55,13 +56,13 @@ describe('what the backup accepts (ip_vs_proc_sync_conn / ip_vs_proc_conn)', () 
     expect(get({ ...base, flags: IP_VS_CONN_F_TEMPLATE, state: 0, timeout: 0 })).toBe(180_000);
   });
 
-  it('refuses pe data without a known pe name, and IPv6 records, with a reason', () => {
+  it('refuses pe data without a known pe name with a reason; IPv6 records are accepted', () => {
     expect(acceptRecord({ ...base, peData: Uint8Array.from([1]) }, { version: 'v1' })).toMatchObject({ ok: false, reason: { code: 50 } });
     expect(acceptRecord({ ...base, peData: Uint8Array.from([1]), peName: 'xyz' }, { version: 'v1' })).toMatchObject({ ok: false, reason: { message: 'no xyz engine found' } });
     expect(acceptRecord({ ...base, peData: Uint8Array.from([1]), peName: 'sip' }, { version: 'v1' })).toMatchObject({ ok: true, conn: { peName: 'sip' } });
     expect(acceptRecord({ ...base, family: 6, caddr: '::1', vaddr: '::2', daddr: '::3' }, { version: 'v1' })).toMatchObject({
-      ok: false,
-      reason: { message: expect.stringMatching(/IPv4 only/) },
+      ok: true,
+      conn: { client: { addr: '::1' }, virtual: { addr: '::2' }, dest: { addr: '::3' } },
     });
   });
 
@@ -148,5 +149,55 @@ describe('applying a synced connection (ip_vs_proc_conn, through importSyncedCon
     // a bound conn is not bound again
     l.ipvs.importSyncedConn(rec({ flags: 0x0120, inactive: true, state: 4, stateName: 'FIN_WAIT' }));
     expect(l.counts('10.0.0.101:80')).toEqual({ active: 0, inact: 1, persist: 0 });
+  });
+});
+
+describe('IPv6 connections over sync (protocol v1 records with STYPE_F_INET6)', () => {
+  const VIP6 = '[2001:db8::112]:80';
+  function masterAndBackup() {
+    const rules = [`-A -t ${VIP6} -s rr -p 300 -M 64`, `-a -t ${VIP6} -r [fd00::101]:80 -m`, `-a -t ${VIP6} -r [fd00::102]:80 -m`];
+    const master = lab();
+    const backup = lab();
+    master.run(...rules);
+    backup.run(...rules);
+    return { master, backup };
+  }
+
+  it('a master IPv6 conn and its template become 72-byte v6 records, decode, and apply on the backup', () => {
+    const { master, backup } = masterAndBackup();
+    const got: SyncConn[] = [];
+    const stop = master.ipvs.observe({ created: (c) => got.push(recordFor(c as unknown as SyncSource)) });
+    expect(master.conn('tcp', '[2001:db8:1:2::10]:40000', VIP6)).toBe('[fd00::102]:80');
+    stop();
+    expect(got.map((r) => [r.family, r.caddr, r.vaddr, r.daddr, r.cport, r.vport, r.dport])).toEqual([
+      [6, '2001:db8:1:2::', '2001:db8::112', 'fd00::102', 0, 80, 80],
+      [6, '2001:db8:1:2::10', '2001:db8::112', 'fd00::102', 40000, 80, 80],
+    ]);
+    const wire = encodeMessage(1, got);
+    // header 8 + two v6 records of 72 bytes
+    expect(wire.length).toBe(8 + 72 + 72);
+    const back = decodeMessage(wire, { syncId: 1 });
+    if (back.kind !== 'v1') throw new Error(`decoded as ${back.kind}`);
+    for (const r of back.records) {
+      if (!r.ok) throw new Error('record refused');
+      const a = acceptRecord(r.conn, { version: 'v1' });
+      if (!a.ok) throw new Error(a.reason.message);
+      backup.ipvs.importSyncedConn(a.conn);
+    }
+    expect(backup.counts('[fd00::102]:80')).toEqual({ active: 0, inact: 1, persist: 1 });
+    // the synced template pins the client's /64 to the same real server on the backup
+    expect(backup.conn('tcp', '[2001:db8:1:2::99]:1', VIP6)).toBe('[fd00::102]:80');
+    // and the synced conn's packets follow it
+    expect(backup.packet('tcp', '[2001:db8:1:2::10]:40000', VIP6, 'in', 'A')).toMatchObject({ action: 'dnat', dport: 80 });
+  });
+
+  it('a record naming another IPv6 real server replaces the conn; the same one updates it', () => {
+    const { backup } = masterAndBackup();
+    const base = rec({ client: { addr: '2001:db8::9', port: 4000 }, virtual: { addr: '2001:db8::112', port: 80 }, dest: { addr: 'fd00::101', port: 80 } });
+    backup.ipvs.importSyncedConn(base);
+    const cp = backup.ipvs.importSyncedConn({ ...base, dest: { addr: 'fd00:0::101', port: 80 }, state: 4, stateName: 'FIN_WAIT' })!;
+    expect(existingConnAction(cp, { ...base, dest: { addr: 'fd00::101', port: 80 } })).toBe('update');
+    expect(existingConnAction(cp, { ...base, dest: { addr: 'fd00::102', port: 80 } })).toBe('replace');
+    expect(backup.ipvs.snapshot().connections.map((c) => `${c.client.addr} ${c.dest.addr} ${c.state}`)).toEqual(['2001:db8::9 fd00::101 FIN_WAIT']);
   });
 });

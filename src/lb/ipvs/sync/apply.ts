@@ -1,9 +1,9 @@
 // What a sync backup does with a received record (ip_vs_sync.c): the checks of
 // ip_vs_proc_sync_conn (acceptRecord), then ip_vs_proc_conn (applySyncedConn) — the one place a
 // synced connection is created or updated in the core. The master's side is master.ts.
-import { parseIPv4 } from '../addr.js';
+import { parseInetAddr, sameInetAddr, type InetAddr } from '../addr.js';
 import type { CoreTime } from '../clock.js';
-import { TEMPLATE_STATE_NAMES, type Conn, type ConnLifecycle } from '../conn.js';
+import { TEMPLATE_STATE_NAMES, type Conn, type ConnAddrs6, type ConnLifecycle } from '../conn.js';
 import { KNOWN_PES, type IpvsCtl } from '../ctl.js';
 import {
   IP_VS_CONN_F_BACKUP_MASK,
@@ -16,7 +16,7 @@ import {
   forwardingOf,
 } from '../flags.js';
 import { DEFAULT_PROTO_TIMEOUTS, type ProtoTimeouts } from '../proto.js';
-import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type Forwarding } from '../types.js';
+import { AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type Forwarding, type In6Addr } from '../types.js';
 import type { SeqData, SyncConn, SyncDropReason } from './message.js';
 import { TEMPLATE_SYNC_TIMEOUT, protocolStates, stateName } from './states.js';
 
@@ -73,7 +73,6 @@ export function acceptRecord(rec: SyncConn, ctx: AcceptContext): AcceptResult {
     if (!rec.peName) return skip(50, 'invalid PE parameters: pe data without a pe name');
     if (!(ctx.knownPes ?? KNOWN_PES).includes(rec.peName)) return skip(50, `no ${rec.peName} engine found`);
   }
-  if (rec.family === 6) return skip(60, 'IPv6 connection: the embedded IPVS handles IPv4 only');
   // Templates of fwmark services carry protocol IPPROTO_IP (0) and the mark as vaddr; the core
   // recognises them by fwmark != 0 and vport 0, so any protocol name does for them.
   const fwmarkTemplate = template && rec.protocol === 0 && rec.fwmark !== 0;
@@ -114,10 +113,12 @@ export function acceptRecord(rec: SyncConn, ctx: AcceptContext): AcceptResult {
  * stale expiry news of a connection already replaced and is ignored); otherwise the existing
  * entry is updated. `existing.daddr` is dotted, or the core's number.
  */
-export function existingConnAction(existing: { daddr: string | number; dport: number }, incoming: SyncedConnImport): 'update' | 'replace' | 'ignore' {
+export function existingConnAction(existing: { daddr: string | number; daddr6?: In6Addr | null; dport: number }, incoming: SyncedConnImport): 'update' | 'replace' | 'ignore' {
   if (incoming.template) return 'update';
-  const daddr = typeof existing.daddr === 'string' ? parseIPv4(existing.daddr) : existing.daddr >>> 0;
-  if (daddr === parseIPv4(incoming.dest.addr) && existing.dport === incoming.dest.port) return 'update';
+  const d = existing.daddr;
+  const have: InetAddr =
+    typeof d === 'string' ? parseInetAddr(d) : existing.daddr6 ? { af: AF_INET6, ip: d >>> 0, ip6: existing.daddr6 } : { af: AF_INET, ip: d >>> 0, ip6: null };
+  if (sameInetAddr(have, parseInetAddr(incoming.dest.addr)) && existing.dport === incoming.dest.port) return 'update';
   return incoming.flags & IP_VS_CONN_F_INACTIVE ? 'ignore' : 'replace';
 }
 
@@ -145,17 +146,25 @@ export function applySyncedConn(x: SyncApplyContext, c: SyncedConnImport): Conn 
   const now = x.time.read();
   x.time.lastNow = now;
   const protocol = c.protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
-  const caddr = parseIPv4(c.client.addr) | 0;
-  const daddr = parseIPv4(c.dest.addr);
-  // a fwmark service's template: protocol IPPROTO_IP, the mark as its virtual address
+  const client = parseInetAddr(c.client.addr);
+  const real = parseInetAddr(c.dest.addr);
+  const v6 = client.af === AF_INET6;
+  const caddr = client.ip | 0;
+  const daddr = real.ip;
+  // a fwmark service's template: protocol IPPROTO_IP, the mark as its virtual address (an IPv6
+  // one's in the first word, which the record carries as an IPv6 address)
   const fwmarkTemplate = c.template && c.fwmark !== 0 && c.virtual.port === 0;
   const tproto = fwmarkTemplate ? IPPROTO_IP : protocol;
-  const tvaddr = fwmarkTemplate ? c.fwmark | 0 : parseIPv4(c.virtual.addr) | 0;
+  const virt = parseInetAddr(c.virtual.addr);
+  if (virt.af !== client.af) throw new Error(`synced conn ${c.client.addr} -> ${c.virtual.addr}: client and virtual address of different families`);
+  const tvaddr = fwmarkTemplate && !v6 ? c.fwmark | 0 : virt.ip | 0;
+  // ip_vs_proc_conn looks the dest up with the conn's family for both (ip_vs_find_dest(type, type))
+  const fam = v6 ? { af: AF_INET6, vaddr6: virt.ip6, daf: real.af, daddr6: real.ip6 } as const : undefined;
   let cp: Conn | null;
   if (c.template) {
-    cp = conns.table.templateGet(tproto, caddr, tvaddr, c.virtual.port);
+    cp = v6 ? conns.table.templateGet6(tproto, client.ip6!, virt.ip6!, c.virtual.port) : conns.table.templateGet(tproto, caddr, tvaddr, c.virtual.port);
   } else {
-    cp = conns.table.inGet(protocol, caddr, c.client.port, tvaddr, c.virtual.port);
+    cp = v6 ? conns.table.inGet6(protocol, client.ip6!, c.client.port, virt.ip6!, c.virtual.port) : conns.table.inGet(protocol, caddr, c.client.port, tvaddr, c.virtual.port);
     const action = cp === null ? 'update' : existingConnAction(cp, c);
     if (action === 'ignore') return null;
     if (action === 'replace') {
@@ -166,10 +175,14 @@ export function applySyncedConn(x: SyncApplyContext, c: SyncedConnImport): Conn 
   if (cp !== null) {
     updateActivity(cp, c.flags);
     cp.flags = mergeSyncedFlags(cp.flags, c.flags);
-    if (cp.dest === null) conns.tryBindDest(cp, ctl.findDest(cp.protocol, cp.vaddr >>> 0, cp.vport, cp.fwmark, cp.daddr >>> 0, cp.dport, cp.flags));
+    if (cp.dest === null) {
+      const f = cp.af === AF_INET6 ? { af: AF_INET6, vaddr6: cp.vaddr6, daf: cp.daf, daddr6: cp.daddr6 } as const : undefined;
+      conns.tryBindDest(cp, ctl.findDest(cp.protocol, cp.vaddr >>> 0, cp.vport, cp.fwmark, cp.daddr >>> 0, cp.dport, cp.flags, f));
+    }
   } else {
-    const dest = ctl.findDest(protocol, tvaddr >>> 0, c.virtual.port, c.fwmark, daddr, c.dest.port, c.flags);
-    cp = conns.create(tproto, caddr, c.template ? 0 : c.client.port, tvaddr, c.virtual.port, daddr, c.dest.port, c.flags, dest, c.fwmark, now);
+    const dest = ctl.findDest(protocol, tvaddr >>> 0, c.virtual.port, c.fwmark, daddr, c.dest.port, c.flags, fam);
+    const a6: ConnAddrs6 | undefined = v6 || real.ip6 !== null ? { af: client.af, daf: real.af, caddr6: client.ip6, vaddr6: virt.ip6, daddr6: real.ip6 } : undefined;
+    cp = conns.create(tproto, caddr, c.template ? 0 : c.client.port, tvaddr, c.virtual.port, daddr, c.dest.port, c.flags, dest, c.fwmark, now, a6);
   }
   cp.state = c.state;
   cp.timeout = c.timeoutMs;

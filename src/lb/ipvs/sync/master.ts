@@ -3,6 +3,7 @@
 // ip_vs_sync_conn's walk up to the persistence template), what the record says, and how records are
 // batched into datagrams (sync_buff: full at sync_maxlen, or flushed once older than 2 s). The
 // backup's side is apply.ts.
+import { formatIPv6 } from '../addr.js';
 import { IP_VS_CONN_F_HASHED, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_SYNC, IP_VS_CONN_F_TEMPLATE, fwdFlags } from '../flags.js';
 import { TCP_S } from '../proto_tcp.js';
 import { IPPROTO_TCP, type Forwarding } from '../types.js';
@@ -196,6 +197,10 @@ export interface SyncSource extends SyncCandidate {
   daddr: string | number;
   dport: number;
   fwmark: number;
+  /** an IPv6 conn's addresses (a Conn6's; the numbers above are then folds) */
+  caddr6?: ArrayLike<number> | null;
+  vaddr6?: ArrayLike<number> | null;
+  daddr6?: ArrayLike<number> | null;
   seq?: { in: SeqData; out: SeqData };
   peName?: string;
   peData?: Uint8Array;
@@ -207,9 +212,19 @@ function dotted(a: string | number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+/**
+ * ip_vs_sync_conn's record for a conn: an IPv6 conn (cp->af AF_INET6) gets the 72-byte v6 record
+ * (STYPE_F_INET6) with its three addresses; the kernel refuses to run a daemon beside mixed-family
+ * dests, so client and real server share the family.
+ */
 export function recordFor(c: SyncSource): SyncConn {
+  const v6 = c.caddr6 != null && c.vaddr6 != null;
+  const text6 = (a: ArrayLike<number> | null | undefined, what: string): string => {
+    if (a == null) throw new Error(`an IPv6 conn without its ${what} address cannot be synced`);
+    return formatIPv6(a);
+  };
   const rec: SyncConn = {
-    family: 4,
+    family: v6 ? 6 : 4,
     protocol: c.protocol,
     flags: (c.flags & ~IP_VS_CONN_F_HASHED) >>> 0,
     state: c.state,
@@ -218,9 +233,9 @@ export function recordFor(c: SyncSource): SyncConn {
     dport: c.dport,
     fwmark: c.fwmark,
     timeout: Math.floor(c.timeout / 1000),
-    caddr: dotted(c.caddr),
-    vaddr: dotted(c.vaddr),
-    daddr: dotted(c.daddr),
+    caddr: v6 ? text6(c.caddr6, 'client') : dotted(c.caddr),
+    vaddr: v6 ? text6(c.vaddr6, 'virtual') : dotted(c.vaddr),
+    daddr: v6 ? text6(c.daddr6, 'real server') : dotted(c.daddr),
   };
   if (c.seq) rec.seq = c.seq;
   if (c.peData && c.peData.length > 0) {

@@ -6,7 +6,7 @@
 import { parseKeepalivedConf } from '../parse.js';
 import type { HealthCheck, RealServer, VirtualServer } from '../types.js';
 import { KEEPALIVED_DEFAULTS } from '../defaults.js';
-import { aliveAtStart } from '../ipvsadm-commands.js';
+import { aliveAtStart, ipvsadmEndpoint } from '../ipvsadm-commands.js';
 
 export interface ResolvedTcpProbe {
   kind: 'tcp';
@@ -107,7 +107,7 @@ function serviceArgsOf(vs: VirtualServer): string[] {
   if (vs.target.kind === 'fwmark') return ['-f', String(vs.target.fwmark)];
   const proto = vs.protocol ?? KEEPALIVED_DEFAULTS.protocol;
   const flag = proto === 'UDP' ? '-u' : proto === 'SCTP' ? '--sctp-service' : '-t';
-  return [flag, `${vs.target.ip}:${vs.target.port}`];
+  return [flag, ipvsadmEndpoint(vs.target.ip, vs.target.port)];
 }
 
 function methodFlagOf(vs: VirtualServer): string {
@@ -124,7 +124,7 @@ export function plansFor(vs: VirtualServer): VirtualServerPlan {
   const delayLoopMs = (vs.delayLoop ?? KEEPALIVED_DEFAULTS.delayLoop) * 1000;
   const realServers = vs.realServers.map((rs) => ({
     rsLabel: label(rs.ip, proto, rs.port),
-    dest: `${rs.ip}:${rs.port}`,
+    dest: ipvsadmEndpoint(rs.ip, rs.port),
     weight: rs.weight ?? KEEPALIVED_DEFAULTS.weight,
     inhibitOnFailure: rs.inhibitOnFailure,
     ...(rs.notifyUp ? { notifyUp: rs.notifyUp } : {}),
@@ -143,7 +143,7 @@ export function plansFor(vs: VirtualServer): VirtualServerPlan {
     ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
     ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
     ...(vs.sorryServer
-      ? { sorry: { rsLabel: label(vs.sorryServer.ip, proto, vs.sorryServer.port), dest: `${vs.sorryServer.ip}:${vs.sorryServer.port}`, inhibit: vs.sorryServerInhibit ?? false } }
+      ? { sorry: { rsLabel: label(vs.sorryServer.ip, proto, vs.sorryServer.port), dest: ipvsadmEndpoint(vs.sorryServer.ip, vs.sorryServer.port), inhibit: vs.sorryServerInhibit ?? false } }
       : {}),
     omega: vs.omega,
     realServers,
@@ -155,7 +155,7 @@ function checkPlanOf(vs: VirtualServer, rs: RealServer, check: HealthCheck, ctx:
     type: check.type,
     rsLabel: label(rs.ip, ctx.proto, rs.port),
     vsLabel: ctx.vsLabel,
-    dest: `${rs.ip}:${rs.port}`,
+    dest: ipvsadmEndpoint(rs.ip, rs.port),
     delayLoopMs: ctx.delayLoopMs,
     warmupMs: check.warmup !== undefined ? check.warmup * 1000 : ctx.delayLoopMs,
   };

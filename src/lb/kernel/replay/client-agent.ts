@@ -81,11 +81,11 @@ function tcpClose(r: Extract<ClientRequest, { op: 'tcp-close' | 'tcp-reset' }>):
 function udp(r: Extract<ClientRequest, { op: 'udp' }>): Promise<ClientReply> {
   return new Promise((resolve) => {
     // connected, so an ICMP port unreachable (no destination) comes back as ECONNREFUSED
-    const sock = createSocket({ type: 'udp4', reuseAddr: true });
+    const sock = createSocket({ type: r.src.includes(':') ? 'udp6' : 'udp4', reuseAddr: true });
     // A one-packet (--ops) NAT service keeps no connection entry, so the real server's reply leaves
     // the director with the real server's own address (ip_vs_out finds nothing to translate): the
     // connected socket drops it, this unconnected one on the same address and port takes it.
-    const side = createSocket({ type: 'udp4', reuseAddr: true });
+    const side = createSocket({ type: r.src.includes(':') ? 'udp6' : 'udp4', reuseAddr: true });
     let done = false;
     const finish = (reply: ClientReply) => {
       if (done) return;

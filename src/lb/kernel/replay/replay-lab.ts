@@ -11,6 +11,15 @@ import type { TraceAddresses } from './trace.js';
 
 /** the director's address towards the real servers (their default gateway, reached on-link) */
 const DIP = '10.255.255.254';
+/** IPv6: the director's link-local address on each real server's link, their default gateway
+ * (neighbour discovery answers only for addresses of the link asked on, so not one on lo) */
+const DIP6_LL = 'fe80::1';
+
+const isV6 = (a: string): boolean => a.includes(':');
+/** a host route to one address of either family */
+const hostRoute = (a: string): string => (isV6(a) ? `${a}/128` : `${a}/32`);
+/** an address added without duplicate address detection (an IPv6 one would stay tentative a while) */
+const addAddr = (a: string, dev: string): string => (isV6(a) ? `addr add ${a}/128 dev ${dev} nodad` : `addr add ${a}/32 dev ${dev}`);
 
 export interface ReplayLab {
   id: string;
@@ -69,19 +78,32 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
     let i = 0;
     for (const ns of realNs.values()) root.push(`link add e0 netns ${ns} type veth peer name r${++i} netns ${directorNs}`);
     await ipBatch(undefined, root);
-    const director = ['link set lo up', 'link set dc up', `addr add ${DIP}/32 dev lo`, ...addrs.vips.map((v) => `addr add ${v}/32 dev dc`)];
-    director.push(...addrs.clients.map((a) => `route add ${a}/32 dev dc`));
+    const director = ['link set lo up', 'link set dc up', `addr add ${DIP}/32 dev lo`, ...addrs.vips.map((v) => addAddr(v, 'dc'))];
+    director.push(...addrs.clients.map((a) => `route add ${hostRoute(a)} dev dc`));
     i = 0;
-    for (const real of realNs.keys()) director.push(`link set r${++i} up`, `route add ${real}/32 dev r${i}`);
+    for (const real of realNs.keys()) {
+      director.push(`link set r${++i} up`, `route add ${hostRoute(real)} dev r${i}`);
+      if (isV6(real)) director.push(`addr add ${DIP6_LL}/64 dev r${i} nodad`);
+    }
     shell = new NamespaceShell(directorNs);
     await Promise.all([
       ipBatch(directorNs, director),
       // the client reaches every VIP on-link: the director answers ARP for its local addresses
-      ipBatch(clientNs, ['link set c0 up', ...addrs.clients.map((a) => `addr add ${a}/32 dev c0`), 'route add default dev c0']),
+      ipBatch(clientNs, [
+        'link set c0 up',
+        ...addrs.clients.map((a) => addAddr(a, 'c0')),
+        'route add default dev c0',
+        ...(addrs.clients.some(isV6) ? ['route add ::/0 dev c0'] : []),
+      ]),
       ...[...realNs].map(([real, ns]) =>
-        ipBatch(ns, ['link set e0 up', `addr add ${real}/32 dev e0`, `route add ${DIP}/32 dev e0`, `route add default via ${DIP} dev e0`]),
+        ipBatch(
+          ns,
+          isV6(real)
+            ? ['link set e0 up', addAddr(real, 'e0'), `route add ::/0 via ${DIP6_LL} dev e0`]
+            : ['link set e0 up', `addr add ${real}/32 dev e0`, `route add ${DIP}/32 dev e0`, `route add default via ${DIP} dev e0`],
+        ),
       ),
-      shell.run('sysctl', ['-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']).then((r) => {
+      shell.run('sysctl', ['-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']).then((r) => {
         if (r.status !== 0) throw new Error(`replay lab: sysctl in ${directorNs}: ${r.stderr.trim()}`);
       }),
     ]);

@@ -16,6 +16,9 @@ if (!addr || !portList) {
   process.exit(2);
 }
 const ports = portList.split(',').map(Number);
+// an IPv6 server names itself as ipvsadm writes an IPv6 address and port: [ADDR]:PORT
+const v6 = addr.includes(':');
+const name = (port: number): string => (v6 ? `[${addr}]:${port}` : `${addr}:${port}`);
 const held = new Set<Socket>();
 let pending = ports.length * 2;
 const ready = () => {
@@ -27,11 +30,11 @@ for (const port of ports) {
     held.add(sock);
     sock.on('close', () => held.delete(sock));
     sock.on('error', () => sock.destroy());
-    sock.write(`${addr}:${port}\n`);
+    sock.write(`${name(port)}\n`);
   });
   tcp.listen(port, addr, ready);
-  const udp = createSocket('udp4');
-  udp.on('message', (_msg, rinfo) => udp.send(`${addr}:${port}\n`, rinfo.port, rinfo.address));
+  const udp = createSocket(v6 ? 'udp6' : 'udp4');
+  udp.on('message', (_msg, rinfo) => udp.send(`${name(port)}\n`, rinfo.port, rinfo.address));
   udp.bind(port, addr, ready);
 }
 createInterface({ input: process.stdin }).on('line', (line) => {

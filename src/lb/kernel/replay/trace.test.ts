@@ -37,6 +37,26 @@ describe('traceAddresses', () => {
     expect(a).toEqual({ clients: ['192.168.1.21'], vips: ['192.168.1.112', '192.168.1.113'], reals: ['10.0.0.11', '10.0.0.12'], ports: [53, 80, 5353] });
   });
 
+  it('IPv6: [ADDR]:PORT and bare addresses, canonical, after the IPv4 ones; bad IPv6 left to ipvsadm', () => {
+    const a = traceAddresses(
+      parseReplayTrace(
+        [
+          '-A -t [2001:DB8::112]:80 -s rr',
+          '-a -t [2001:db8::112]:80 -r [fd00::12]:8080 -m',
+          '-a -t [2001:db8::112]:80 -r fd00:0::11 -m',
+          '-a -t [2001:db8::112]:80 -r 10.0.0.11 -i',
+          '-A -t [2001:db8::1::2]:80',
+          '-a -t [2001:db8::112]:80 -r [fe80::1]:80 -m',
+          '-a -t [2001:db8::112]:80 -r [ff02::1]:80 -m',
+          'conn tcp [2001:db8:1::20]:40000 [2001:db8::112]:80',
+        ].join('\n'),
+      ),
+    );
+    expect(a).toEqual({ clients: ['2001:db8:1::20'], vips: ['2001:db8::112'], reals: ['10.0.0.11', 'fd00::11', 'fd00::12'], ports: [80, 8080] });
+    expect(() => parseReplayTrace('conn tcp [2001:db8::1]:1 10.0.0.1:80', 't')).toThrow('t:1: client [2001:db8::1]:1 and virtual 10.0.0.1:80 are of different address families');
+    expect(() => parseReplayTrace('conn tcp [2001:db8::1:1 [::1]:80', 't')).toThrow("t:1: client: expected ADDRESS:PORT, got '[2001:db8::1:1'");
+  });
+
   it('every golden case parses and names at least one real server', () => {
     for (const t of allTraces()) {
       const a = traceAddresses(parseReplayTrace(t.text, t.name));

@@ -1,0 +1,178 @@
+// keepalived crashes, the director does not (embedded backend: the data plane and keepalived's side
+// are two processes, src/lb/director/backend.ts). The article's two directors with their
+// keepalived.conf; keepalived SIGKILLed on DS1 with its links up: DS1 keeps forwarding with its table
+// and its `-Lnc` entries, and keeps the VIP and DIP it added; DS2 hears no more adverts and takes
+// them too after its master-down interval, so both hold them (split brain) and the client and the
+// real servers follow whichever gratuitous ARP they heard last (DS2's). keepalived started again on
+// DS1 (priority 150, state MASTER) takes the instances back and DS2 (100) steps down and drops the
+// addresses: one master again. Bounds come from the keepalived.conf's own timers (test/bounds.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseIpvsConnections, parseIpvsList } from '../../src/checks/ipvsadm-text.js';
+import { buildLab, type Lab } from '../../src/lab/index.js';
+import { openEmbeddedBackend, type EmbeddedSession } from '../../src/lb/director/backend.js';
+import type { SpeakerStatus } from '../../src/lb/vrrp/speaker.js';
+import { LAB_SLACK_MS, takeoverWindowMs, vrrpTimers } from '../../test/bounds.js';
+import { needs, probe } from '../../test/capabilities.js';
+import { directorConf } from '../../test/vrrp/harness/confs.js';
+import { clientNeighbour, DIP, holders, macOf, sleep, VIP, waitFor, waitHolder } from '../../test/vrrp/harness/directors.js';
+import { records, summarize } from '../../test/vrrp/harness/probes.js';
+import { failoverTimeline } from '../../test/vrrp/harness/timeline.js';
+
+interface Sample {
+  at: number;
+  vip: string[];
+  dip: string[];
+  /** the MAC the client sends VIP traffic to */
+  arp?: string;
+}
+
+describe('keepalived crashes on the master, its director does not (embedded backend, article lab)', needs(await probe.root(), probe.built('dist/lb/director/main.js', 'dist/lb/director/keepalived-main.js')), () => {
+  let lab: Lab;
+  let session: EmbeddedSession;
+  const conf = { ds1: directorConf('ds1'), ds2: directorConf('ds2') };
+
+  beforeAll(async () => {
+    lab = await buildLab('article');
+    session = openEmbeddedBackend(lab);
+  }, 90_000);
+
+  afterAll(async () => {
+    await session?.close();
+    await lab?.teardown();
+  });
+
+  const vrrpOf = async (d: string) => (await session.status(d)).modules.vrrp as SpeakerStatus | undefined;
+
+  it('DS1 keeps forwarding with its table and connections, both directors hold the VIP, and one master again after keepalived restarts', async () => {
+    await session.startDirector('ds1', { keepalivedConf: conf.ds1 });
+    await session.startDirector('ds2', { keepalivedConf: conf.ds2 });
+    await waitHolder(lab, 'ds1', 20_000);
+    const mac = { ds1: await macOf(lab, 'ds1'), ds2: await macOf(lab, 'ds2') };
+
+    const agent = await lab.client.agent();
+    // connections through DS1 for its -Lnc (TIME_WAIT entries live 120 s in IPVS's TCP table)
+    expect((await agent.http(VIP, { port: 80, count: 4, timeoutMs: 2000 })).every((r) => r.ok)).toBe(true);
+    // the table without its counters (the probes move those)
+    const table = async () => parseIpvsList((await session.ipvsadm('ds1', ['-Ln'])).stdout).services.map((v) => `${v.proto} ${v.address} ${v.scheduler}: ${v.dests.map((d) => `${d.address} ${d.forward} ${d.weight}`).join(', ')}`);
+    const tableBefore = await table();
+    expect(tableBefore).toHaveLength(2);
+    const connsBefore = parseIpvsConnections((await session.ipvsadm('ds1', ['-Lnc'])).stdout);
+    expect(connsBefore.length).toBeGreaterThanOrEqual(4);
+    const daemonPid = session.pidOf('ds1');
+    const keepalivedPid = session.keepalivedPidOf('ds1');
+    expect(daemonPid).toBeDefined();
+    expect(keepalivedPid).toBeDefined();
+
+    // who holds the VIP and the DIP, and where the client sends VIP traffic, every ~100 ms
+    const samples: Sample[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      const until = Date.now() + 40_000;
+      while (sampling && Date.now() < until) {
+        const h = await holders(lab);
+        samples.push({ at: Date.now(), ...h, arp: await clientNeighbour(lab) });
+        await sleep(100);
+      }
+    })().catch((e: Error) => e);
+    const probing = agent.probeContinuously(VIP, { protocol: 'http', port: 80, everyMs: 50, forMs: 16_000, timeoutMs: 500 });
+    probing.catch(() => undefined);
+    try {
+      await run();
+    } finally {
+      sampling = false;
+      await sampler;
+      await probing.catch(() => undefined);
+    }
+
+    async function run(): Promise<void> {
+      await sleep(1500);
+      const faultAt = Date.now();
+      await session.killKeepalived('ds1');
+      const killedAt = Date.now();
+
+      // the data plane is the same process, and answers with the same table and connections
+      expect(session.pidOf('ds1')).toBe(daemonPid);
+      expect(session.keepalivedPidOf('ds1')).toBeUndefined();
+      const st = await session.status('ds1');
+      expect(st.pid).toBe(daemonPid);
+      expect(st.modules.vrrp).toBeUndefined();
+      expect(await table()).toEqual(tableBefore);
+      const connsAfter = parseIpvsConnections((await session.ipvsadm('ds1', ['-Lnc'])).stdout);
+      const key = (c: { client: { addr: string; port: number }; destination: { addr: string; port: number } }) => `${c.client.addr}:${c.client.port} ${c.destination.addr}:${c.destination.port}`;
+      const after = new Set(connsAfter.map(key));
+      expect(connsBefore.map(key).filter((k) => !after.has(k))).toEqual([]);
+      // a fault that does not apply says so
+      await expect(session.killKeepalived('ds1')).rejects.toThrow('keepalived is not running');
+
+      // DS2 takes the VIP after its master-down interval: both hold it
+      const t2 = vrrpTimers(conf.ds2);
+      const window = takeoverWindowMs(t2, LAB_SLACK_MS);
+      const splitAt = await waitFor('both directors to hold the VIP', async () => {
+        const s = samples[samples.length - 1];
+        return s && s.at > faultAt && s.vip.includes('ds1') && s.vip.includes('ds2') ? s.at : undefined;
+      }, window.max + 2000, 50);
+      // keep the split a while: it lasts until keepalived runs again
+      await sleep(2500);
+      const during = samples.filter((s) => s.at >= splitAt && s.at <= Date.now());
+      expect(during.length).toBeGreaterThan(5);
+      for (const s of during) expect({ vip: s.vip, dip: s.dip }).toEqual({ vip: ['ds1', 'ds2'], dip: ['ds1', 'ds2'] });
+      // the client followed the last gratuitous ARP it heard: DS2's
+      expect(await clientNeighbour(lab)).toBe(mac.ds2);
+      expect((await vrrpOf('ds2'))!.instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+
+      // keepalived on DS1 again: priority 150 against DS2's 100, one master again
+      await expect(session.startKeepalived('ds2')).rejects.toThrow('keepalived is already running');
+      const healAt = Date.now();
+      await session.startKeepalived('ds1');
+      const started = Date.now();
+      const t1 = vrrpTimers(conf.ds1);
+      const healedIn = await waitHolder(lab, 'ds1', takeoverWindowMs(t1, LAB_SLACK_MS).max + t1.advertMs + 5000);
+      const healedAt = Date.now();
+      expect((await vrrpOf('ds1'))!.instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+      expect((await vrrpOf('ds2'))!.instances.map((i) => i.state)).toEqual(['BACKUP', 'BACKUP']);
+      await waitFor('the client to send VIP traffic to DS1 again', async () => ((await clientNeighbour(lab)) === mac.ds1 ? true : undefined), 3000, 50);
+      expect(session.pidOf('ds1')).toBe(daemonPid);
+
+      const timeline = await probing;
+      sampling = false;
+      const sampled = await sampler;
+      if (sampled instanceof Error) throw sampled;
+
+      // the split: from the first sample with both holders to the last
+      const both = samples.filter((s) => s.vip.length === 2);
+      const splitFrom = both[0].at;
+      const splitTo = both[both.length - 1].at;
+      const splitMs = splitTo - splitFrom;
+      // both, then only one: the last samples show DS1 alone
+      const last = samples[samples.length - 1];
+      expect(last.vip).toEqual(['ds1']);
+      expect(samples.some((s) => s.at > splitTo && s.vip.length === 1 && s.vip[0] === 'ds1')).toBe(true);
+
+      const more = [
+        { at: killedAt, text: 'ds1 keepalived SIGKILLed (data plane still running, VIP and DIP kept)' },
+        { at: splitFrom, text: `split brain: ds1 and ds2 both hold ${VIP} and ${DIP}` },
+        ...samples.filter((s, i) => i > 0 && s.arp !== samples[i - 1].arp).map((s) => ({ at: s.at, text: `client: VIP traffic now to ${s.arp === mac.ds1 ? 'ds1' : s.arp === mac.ds2 ? 'ds2' : s.arp ?? 'nobody'}` })),
+        { at: healAt, text: 'ds1 keepalived started again' },
+        { at: splitTo + 1, text: `split brain healed: ${last.vip.join(', ')} alone holds the VIP (split seen for ${splitMs} ms)` },
+        ...((await vrrpOf('ds2'))?.transitions ?? []).filter((t) => t.wall >= faultAt).map((t) => ({ at: t.wall, text: `ds2 ${t.instance} ${t.from} -> ${t.to} (${t.reason})` })),
+        ...((await vrrpOf('ds1'))?.transitions ?? []).filter((t) => t.wall >= faultAt).map((t) => ({ at: t.wall, text: `ds1 ${t.instance} ${t.from} -> ${t.to} (${t.reason})` })),
+      ];
+      console.log(failoverTimeline('keepalived crash on DS1 (embedded)', faultAt, timeline, [], more));
+      console.log(`split brain from +${splitFrom - faultAt} ms to +${splitTo - faultAt} ms (${splitMs} ms); keepalived on DS1 answered ${started - healAt} ms after the start, one holder ${healedIn} ms after that`);
+
+      // DS2 took over within its master-down window after DS1's last advert
+      expect(splitFrom - faultAt).toBeGreaterThanOrEqual(window.min - 100);
+      expect(splitFrom - faultAt).toBeLessThanOrEqual(window.max + 100);
+      expect(healedAt).toBeGreaterThan(splitTo);
+      // DS1 forwarded alone until DS2's takeover: no probe sent in between went unanswered
+      const rec = records(timeline);
+      const meanwhile = rec.filter((r) => r.at >= faultAt && r.at < splitFrom - 300);
+      expect(meanwhile.length).toBeGreaterThan(10);
+      expect(meanwhile.filter((r) => !r.ok)).toEqual([]);
+      // service through it all: whatever switch-over the ARP changes caused, it came back
+      const s = summarize(timeline);
+      expect(s.recovered).toBe(true);
+      expect(s.servers.sort()).toEqual(['RS1', 'RS2']);
+    }
+  }, 90_000);
+});

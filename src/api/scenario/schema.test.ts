@@ -54,6 +54,13 @@ describe('scenario files', () => {
     expect(problems(`${BASE}steps:\n  - http: { target: a, sourcePorts: [] }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.http\.sourcePorts/)]);
   });
 
+  it('names both crashes: the whole director ({ kill }) or keepalived alone ({ killKeepalived }, { startKeepalived })', () => {
+    const { scenario } = parseScenario(`${BASE}steps:\n  - fault: { killKeepalived: ds1 }\n  - fault: { startKeepalived: ds1 }\n  - fault: { kill: ds1 }\n`, 'x.yaml');
+    expect(scenario.steps.map((s) => s.fault)).toEqual([{ killKeepalived: 'ds1' }, { startKeepalived: 'ds1' }, { kill: 'ds1' }]);
+    expect(problems(`${BASE}steps:\n  - fault: { kill: ds1, what: keepalived }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.fault: Unrecognized key: "what"/)]);
+    expect(problems(`${BASE}steps:\n  - fault: { crash: ds1 }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.fault: expected one of .*\{ killKeepalived: HOST \}, \{ startKeepalived: HOST \}/)]);
+  });
+
   it('wants exactly one action per step', () => {
     expect(problems(`${BASE}steps:\n  - name: nothing\n`)).toEqual([expect.stringMatching(/^steps\[0\]: a step needs one of http, udp/)]);
     expect(problems(`${BASE}steps:\n  - wait: 10\n    http: { target: a }\n`)).toEqual([expect.stringMatching(/this one has http and wait/)]);

@@ -1,7 +1,9 @@
-// The director daemon: one per director namespace. It holds the IPVS core, feeds it the packets
-// NFQUEUE gives us, keeps the netfilter/routing rules in step with the configured services, answers
-// the control socket, and hosts the modules that share the core (VRRP, the health checkers,
-// lvs_sync_daemon: modules.ts says what they get).
+// The director daemon: one per director namespace, the kernel's part of a director. It holds the
+// IPVS core, feeds it the packets NFQUEUE gives us, keeps the netfilter/routing rules in step with
+// the configured services, answers the control socket, and hosts the modules given to it
+// (modules.ts says what they get). The embedded backend gives it the sync daemons' reporting only:
+// keepalived's part (VRRP, the health checkers, lvs_sync_daemon) runs in a process of its own,
+// keepalived.ts, and reaches this one over the control socket, so it can die alone.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { processStart } from '../../lab/procs.js';

@@ -7,6 +7,7 @@
 // DS1 (priority 150, state MASTER) takes the instances back and DS2 (100) steps down and drops the
 // addresses: one master again. Bounds come from the keepalived.conf's own timers (test/bounds.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teardownLab } from '../../src/lab/index.js';
 import { parseIpvsConnections, parseIpvsList } from '../../src/checks/ipvsadm-text.js';
 import { buildLab, type Lab } from '../../src/lab/index.js';
 import { openEmbeddedBackend, type EmbeddedSession } from '../../src/lb/director/backend.js';
@@ -17,6 +18,7 @@ import { directorConf } from '../../test/vrrp/harness/confs.js';
 import { clientNeighbour, DIP, holders, macOf, sleep, VIP, waitFor, waitHolder } from '../../test/vrrp/harness/directors.js';
 import { records, summarize } from '../../test/vrrp/harness/probes.js';
 import { failoverTimeline } from '../../test/vrrp/harness/timeline.js';
+import { leftovers, lvslab } from '../lab/helpers.js';
 
 interface Sample {
   at: number;
@@ -175,4 +177,47 @@ describe('keepalived crashes on the master, its director does not (embedded back
       expect(s.servers.sort()).toEqual(['RS1', 'RS2']);
     }
   }, 90_000);
+});
+
+describe('the same by hand: lvslab fault kill-keepalived / start-keepalived on a lab kept by lvslab up', needs(await probe.root(), probe.built('dist/cli/main.js', 'dist/lb/director/keepalived-main.js')), () => {
+  let id = '';
+  afterAll(async () => {
+    if (id) await teardownLab(id).catch(() => undefined);
+  });
+
+  const holds = async (d: string) => (await lvslab('exec', id, d, '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).stdout.includes(`inet ${VIP}/`);
+
+  it('keepalived dies alone, the daemon answers with its table, DS2 takes the VIP too; started again, one master', async () => {
+    const up = await lvslab('up', 'article', '--keepalived', 'ds1=scenarios/article/keepalived.conf', '--keepalived', 'ds2=scenarios/article/keepalived-ds2.conf');
+    expect(up.exitCode, String(up.stderr)).toBe(0);
+    id = String(up.stdout).trim();
+    const table = String((await lvslab('ipvsadm', id, 'ds1', '-Ln')).stdout);
+
+    const k = await lvslab('fault', id, 'ds1', 'kill-keepalived');
+    expect(k.exitCode, String(k.stderr)).toBe(0);
+    expect(k.stdout).toMatch(/^killed keepalived on ds1 \(pid \d+\); the director daemon keeps forwarding with its table, and the VIPs stay$/m);
+    expect(k.stdout).toMatch(/^VRRP after [\d.]+ s: ds2: VI_1 MASTER, VI_GATEWAY MASTER$/m);
+    const ln = await lvslab('ipvsadm', id, 'ds1', '-Ln');
+    expect(ln.exitCode, String(ln.stderr)).toBe(0);
+    expect(ln.stdout).toBe(table);
+    expect([await holds('ds1'), await holds('ds2')]).toEqual([true, true]);
+    const again = await lvslab('fault', id, 'ds1', 'kill-keepalived');
+    expect([again.exitCode, String(again.stderr).trim()]).toEqual([1, expect.stringContaining('keepalived is not running on ds1 (nothing to kill)')]);
+    const logs = await lvslab('logs', id, 'ds1');
+    expect(logs.stdout).toMatch(/^\S+Z ds1 +Keepalived_vrrp: \(VI_1\) Entering MASTER STATE/m);
+    expect(logs.stdout).toMatch(/^\S+Z ds1 +fault: killed keepalived on ds1 \(pid \d+\)/m);
+
+    const st = await lvslab('fault', id, 'ds1', 'start-keepalived');
+    expect(st.exitCode, String(st.stderr)).toBe(0);
+    expect(st.stdout).toMatch(/^started keepalived on ds1 \(pid \d+\)$/m);
+    expect(st.stdout).toMatch(/^VRRP after [\d.]+ s: ds1: VI_1 MASTER, VI_GATEWAY MASTER; ds2: VI_1 BACKUP, VI_GATEWAY BACKUP$/m);
+    expect([await holds('ds1'), await holds('ds2')]).toEqual([true, false]);
+    const twice = await lvslab('fault', id, 'ds1', 'start-keepalived');
+    expect([twice.exitCode, String(twice.stderr).trim()]).toEqual([1, expect.stringMatching(/keepalived is already running on ds1 \(pid \d+\)/)]);
+
+    const down = await lvslab('down', id);
+    expect(down.exitCode, String(down.stderr)).toBe(0);
+    expect(leftovers(id)).toEqual({ namespaces: [], processes: [], runDir: false });
+    id = '';
+  }, 120_000);
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teardownLab } from '../../src/lab/index.js';
 import { parseIpvsConnections, parseIpvsList } from '../../src/checks/ipvsadm-text.js';
 import { buildLab, type Lab } from '../../src/lab/index.js';
-import { openEmbeddedBackend, type EmbeddedSession } from '../../src/lb/director/backend.js';
+import { directorFiles, keepalivedEntry, openEmbeddedBackend, type EmbeddedSession } from '../../src/lb/director/backend.js';
 import type { SpeakerStatus } from '../../src/lb/vrrp/speaker.js';
 import { LAB_SLACK_MS, takeoverWindowMs, vrrpTimers } from '../../test/bounds.js';
 import { needs, probe } from '../../test/capabilities.js';
@@ -214,6 +214,12 @@ describe('the same by hand: lvslab fault kill-keepalived / start-keepalived on a
     expect([await holds('ds1'), await holds('ds2')]).toEqual([true, false]);
     const twice = await lvslab('fault', id, 'ds1', 'start-keepalived');
     expect([twice.exitCode, String(twice.stderr).trim()]).toEqual([1, expect.stringMatching(/keepalived is already running on ds1 \(pid \d+\)/)]);
+    // one keepalived per director: a second one started by hand leaves at once (status 3), naming the first
+    const pid = /pid (\d+)/.exec(String(st.stdout))![1];
+    const second = await lvslab('exec', id, 'ds1', '--', process.execPath, keepalivedEntry(), '--config', directorFiles(id, 'ds1').keepalived.config);
+    expect(second.exitCode).toBe(3);
+    expect(String(second.stderr)).toContain(`keepalived is already running on ds1 (pid ${pid})`);
+    expect([await holds('ds1'), await holds('ds2')]).toEqual([true, false]);
 
     const down = await lvslab('down', id);
     expect(down.exitCode, String(down.stderr)).toBe(0);

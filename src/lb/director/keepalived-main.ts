@@ -20,6 +20,7 @@ const ConfigSchema = z.object({
   keepalivedFile: z.string().optional(),
   lock: z.string().min(1).optional(),
   modules: z.array(z.object({ import: z.string().min(1), options: z.unknown().optional() })).optional(),
+  dataplaneCheckMs: z.number().int().min(0).max(3_600_000).optional(),
 });
 
 /** Exit status of a keepalived side that found another one running for its director (as main.ts). */
@@ -59,8 +60,17 @@ process.on('uncaughtException', (err) => log(`keepalived: uncaught: ${err.stack 
 process.on('unhandledRejection', (err) => log(`keepalived: unhandled rejection: ${String(err)}`));
 
 let side: KeepalivedSide;
+// the director daemon gone under us is the director's death: go with it, resigning nothing
+const onDataplaneGone = (why: string) => {
+  log(`keepalived: the director daemon is gone (${why}): exiting with it, without resigning`);
+  void side.die().then(() => {
+    lock?.release();
+    process.exit(1);
+  });
+  setTimeout(() => process.exit(1), 5000).unref();
+};
 try {
-  side = await KeepalivedSide.start(config, { log });
+  side = await KeepalivedSide.start(config, { log, onDataplaneGone });
 } catch (err) {
   fail((err as Error).message);
 }

@@ -8,7 +8,7 @@ import { Ipvs } from '../ipvs/index.js';
 import { runIpvsadm } from '../ipvsadm/run.js';
 import { silentSyncTransport as transport } from '../../../test/ipvs/silent-sync-transport.js';
 import { mergeStatus } from './backend.js';
-import { controlRequest, type ControlRequest } from './control.js';
+import { ControlError, controlRequest, type ControlRequest } from './control.js';
 import type { DaemonStatus } from './daemon.js';
 import { editFor, KeepalivedSide, type DataplaneRequest } from './keepalived.js';
 import { createSyncedCore } from './sync-attach.js';
@@ -122,6 +122,36 @@ describe("keepalived's side of the embedded director", () => {
       await k.stop();
     }
     expect(dp.core.snapshot().daemons).toEqual([]);
+  });
+
+  it('goes with the data plane: once nothing listens there it says so; a silent (stopped) daemon is waited for', async () => {
+    const dp = dataplane();
+    const dir = tmp();
+    let state: 'up' | 'silent' | 'gone' = 'up';
+    const request: DataplaneRequest = async <T>(req: ControlRequest): Promise<T> => {
+      if (req.op === 'ping') {
+        if (state === 'silent') throw new ControlError('no answer', 'silent');
+        if (state === 'gone') throw new ControlError('director control socket d.sock: no director daemon is listening', 'unreachable');
+        return { pid: 1 } as T;
+      }
+      return await dp.request<T>(req);
+    };
+    const gone: string[] = [];
+    const k = await KeepalivedSide.start(
+      { director: 'ds1', socket: path.join(dir, 'k.sock'), dataplaneSocket: path.join(dir, 'd.sock'), keepalivedConf: conf(1), dataplaneCheckMs: 10 },
+      { request, log: quiet, onDataplaneGone: (why) => gone.push(why) },
+    );
+    try {
+      state = 'silent';
+      await new Promise((r) => setTimeout(r, 60));
+      expect(gone).toEqual([]);
+      state = 'gone';
+      for (let i = 0; i < 100 && gone.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 40));
+      expect(gone).toEqual(['director control socket d.sock: no director daemon is listening']);
+    } finally {
+      await k.die();
+    }
   });
 
   it("one status for both processes: the keepalived side's modules merged into the daemon's", () => {

@@ -5,11 +5,13 @@
 // keepalived reaches the kernel over netlink: services, destinations, sync daemons. The VIPs are its
 // own business (the VRRP speaker adds and removes them, with the gratuitous ARPs), so when it is
 // SIGKILLed they stay on their interfaces and the data plane keeps forwarding with its table and
-// connections — Linux after keepalived crashes.
+// connections — Linux after keepalived crashes. The other way round has no Linux counterpart (the
+// kernel's IPVS does not die under a running keepalived): a data plane that is gone takes this
+// process with it, as the director's death, so VRRP never advertises a director that forwards nothing.
 import { EventEmitter } from 'node:events';
 import type { IpvsadmResult } from '../ipvs/types.js';
 import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/index.js';
-import { ControlServer, controlRequest, type ControlRequest } from './control.js';
+import { ControlError, ControlServer, controlRequest, type ControlRequest } from './control.js';
 import { CONF_WRITER, splitArgs, timestamped } from './lines.js';
 import { loadModule, type DirectorEvents, type DirectorHost, type DirectorModule, type HostConfig, type ModuleSpec } from './modules.js';
 
@@ -22,6 +24,8 @@ export interface KeepalivedSideConfig extends HostConfig {
   lock?: string;
   /** the keepalived side's modules, started in this order (sync first: it follows VRRP from the start) */
   modules?: ModuleSpec[];
+  /** how often to check that the data plane still listens (default 1000 ms; 0: never) */
+  dataplaneCheckMs?: number;
 }
 
 export interface KeepalivedSideStatus {
@@ -50,6 +54,7 @@ export class KeepalivedSide implements DirectorHost {
   private modules: DirectorModule[] = [];
   private control: ControlServer | null = null;
   private stopping: Promise<void> | null = null;
+  private watch: NodeJS.Timeout | null = null;
   readonly events = new EventEmitter<DirectorEvents>();
   readonly log: (msg: string) => void;
   private readonly request: DataplaneRequest;
@@ -62,19 +67,43 @@ export class KeepalivedSide implements DirectorHost {
     this.request = deps.request ?? (<T>(req: ControlRequest) => controlRequest<T>(config.dataplaneSocket, req));
   }
 
-  /** Read the keepalived.conf, install its virtual servers, start the modules, then listen. */
-  static async start(config: KeepalivedSideConfig, deps: { log?: (msg: string) => void; request?: DataplaneRequest } = {}): Promise<KeepalivedSide> {
+  /**
+   * Read the keepalived.conf, install its virtual servers, start the modules, then listen.
+   * `onDataplaneGone` is called once nothing listens on the data plane's socket any more (a
+   * stopped, silent daemon is not gone); keepalived-main.ts then ends the process.
+   */
+  static async start(config: KeepalivedSideConfig, deps: { log?: (msg: string) => void; request?: DataplaneRequest; onDataplaneGone?: (why: string) => void } = {}): Promise<KeepalivedSide> {
     const k = new KeepalivedSide(config, deps);
     try {
       await k.configure();
       for (const spec of config.modules ?? []) await k.startModule(await loadModule(spec));
       k.control = await ControlServer.listen(config.socket, (req) => k.onControl(req));
+      const every = config.dataplaneCheckMs ?? 1000;
+      if (every > 0 && deps.onDataplaneGone) k.watchDataplane(every, deps.onDataplaneGone);
       k.log(`keepalived: ready: ${k.modules.map((m) => m.name).join(', ') || 'no modules'}, data plane ${config.dataplaneSocket}, control ${config.socket}`);
       return k;
     } catch (err) {
       await k.teardown('kill');
       throw err;
     }
+  }
+
+  private watchDataplane(everyMs: number, onGone: (why: string) => void): void {
+    let busy = false;
+    this.watch = setInterval(() => {
+      if (busy || this.stopping) return;
+      busy = true;
+      this.request({ op: 'ping' }).then(
+        () => (busy = false),
+        (err: Error) => {
+          busy = false;
+          if (!(err instanceof ControlError) || err.kind !== 'unreachable' || this.stopping) return;
+          if (this.watch) clearInterval(this.watch);
+          this.watch = null;
+          onGone(err.message);
+        },
+      );
+    }, everyMs);
   }
 
   private async configure(): Promise<void> {
@@ -140,7 +169,15 @@ export class KeepalivedSide implements DirectorHost {
     return this.stopping;
   }
 
+  /** Gone with the director: nothing resigns, the VIPs stay where they are, as if the host died. */
+  die(): Promise<void> {
+    this.stopping ??= this.teardown('kill');
+    return this.stopping;
+  }
+
   private async teardown(how: 'graceful' | 'kill'): Promise<void> {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
     for (const m of [...this.modules].reverse()) {
       try {
         await m.stop(how);

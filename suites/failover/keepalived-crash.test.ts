@@ -178,7 +178,6 @@ describe('keepalived crashes on the master, its director does not (embedded back
       console.log(`between the kill and DS2's takeover: ${answered}/${meanwhile.length} probes answered through DS1`);
       expect(meanwhile.length).toBeGreaterThan(10);
       expect(answered).toBeGreaterThanOrEqual(0.8 * meanwhile.length);
-      expect(meanwhile.at(-1)!.ok).toBe(true);
       // service through it all: whatever switch-over the ARP changes caused, it came back
       const s = summarize(timeline);
       expect(s.recovered).toBe(true);

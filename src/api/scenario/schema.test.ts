@@ -27,6 +27,11 @@ describe('scenario files', () => {
     }
   });
 
+  it('the keepalived-crash example is valid and names keepalived alone in its faults', async () => {
+    const { scenario } = await loadScenario(join(import.meta.dirname, '../../../docs/examples/keepalived-crash.yaml'));
+    expect(scenario.steps.flatMap((s) => [...(s.probeContinuously?.during ?? []).map((d) => d.fault), ...(s.fault ? [s.fault] : [])])).toEqual([{ killKeepalived: 'ds1' }, { startKeepalived: 'ds1' }]);
+  });
+
   it('fills defaults: embedded backend, one probe', () => {
     const { scenario } = parseScenario(`${BASE}steps:\n  - http: { target: 192.168.1.112 }\n`, 'x.yaml');
     expect(scenario.backend).toBe('embedded');

@@ -12,7 +12,7 @@ import { rebootNetwork } from '../lab/reboot.js';
 import type { BackendName, DirectorConfig } from '../lb/backend.js';
 import { EmbeddedSession } from '../lb/director/backend.js';
 import type { DaemonStatus } from '../lb/director/daemon.js';
-import { DirectorStateError, daemonRequest, daemonState, ensureDaemon, signalDaemon, startRecordedDaemon, withDirectorOps } from '../lb/director/kept.js';
+import { DirectorStateError, daemonRequest, daemonState, directorStatus, ensureDaemon, keepalivedState, killKeepalivedSide, signalDaemon, startRecordedDaemon, startRecordedKeepalived, withDirectorOps } from '../lb/director/kept.js';
 import type { IpvsadmResult } from '../lb/ipvs/types.js';
 import { parseKeepalivedConf } from '../lb/keepalived/index.js';
 import { KernelBackend, runningKeepalived, signalKeepalived } from '../lb/kernel/backend.js';
@@ -87,7 +87,7 @@ export async function keptStatus(lab: Lab, director: string): Promise<DaemonStat
   requireDirector(lab, director, '--director-status');
   if (backendOf(lab) === 'kernel') throw new DirectorStateError(`lab ${lab.id} runs the kernel backend: there is no director daemon to ask (see 'lvslab logs ${lab.id} ${director}')`);
   await ensureDaemon(lab, director);
-  return await daemonRequest<DaemonStatus>(lab.id, director, { op: 'status' });
+  return await directorStatus(lab.id, director);
 }
 
 // ---- VRRP ----
@@ -103,7 +103,7 @@ async function vrrpInstances(lab: Lab): Promise<InstanceState[]> {
   const out: InstanceState[] = [];
   for (const h of lab.directors) {
     if (daemonState(lab.id, h.name).kind !== 'running') continue;
-    const st = await daemonRequest<DaemonStatus>(lab.id, h.name, { op: 'status' }, 3000).catch(() => undefined);
+    const st = await directorStatus(lab.id, h.name, 3000).catch(() => undefined);
     const vrrp = st?.modules.vrrp as { instances?: Array<{ name: string; state: string; effectivePriority: number }> } | undefined;
     for (const i of vrrp?.instances ?? []) out.push({ director: h.name, name: i.name, state: i.state, priority: i.effectivePriority });
   }
@@ -155,12 +155,12 @@ export async function waitForVrrp(lab: Lab, boundMs: number): Promise<{ settled:
 // ---- faults ----
 
 export type KeptFault =
-  | { kind: 'kill' | 'stop' | 'start' | 'restart' | 'reboot' }
+  | { kind: 'kill' | 'stop' | 'start' | 'restart' | 'reboot' | 'kill-keepalived' | 'start-keepalived' }
   | { kind: 'link-down' | 'link-up'; iface?: string }
   | { kind: 'partition'; from: string[]; to: string[] }
   | { kind: 'heal' };
 
-const PROCESS_FAULTS = new Set(['kill', 'stop', 'start', 'restart', 'reboot']);
+const PROCESS_FAULTS = new Set(['kill', 'stop', 'start', 'restart', 'reboot', 'kill-keepalived', 'start-keepalived']);
 
 async function gone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -187,6 +187,11 @@ async function kernelFault(lab: Lab, director: string, kind: string): Promise<st
     return runningKeepalived(lab.runDir, director);
   };
   switch (kind) {
+    // the kernel's IPVS is no process: killing the director is killing keepalived
+    case 'kill-keepalived':
+    case 'start-keepalived':
+      if (!config.keepalivedConf) throw new DirectorStateError(`${director} runs no keepalived (it was given no keepalived.conf at up): nothing to ${kind === 'kill-keepalived' ? 'kill' : 'start'}`);
+      return await kernelFault(lab, director, kind === 'kill-keepalived' ? 'kill' : 'start');
     case 'kill':
     case 'stop':
       if (running === undefined) throw new DirectorStateError(`keepalived is not running on ${director} (nothing to ${kind})`);
@@ -213,7 +218,12 @@ async function kernelFault(lab: Lab, director: string, kind: string): Promise<st
 async function embeddedFault(lab: Lab, director: string, kind: string): Promise<string> {
   return await withDirectorOps(lab.id, director, async () => {
     const st = daemonState(lab.id, director);
+    const either = st.kind === 'running' || keepalivedState(lab.id, director).kind === 'running';
     switch (kind) {
+      case 'kill-keepalived':
+        return `killed keepalived on ${director} (pid ${await killKeepalivedSide(lab.id, director)}); the director daemon keeps forwarding with its table, and the VIPs stay`;
+      case 'start-keepalived':
+        return `started keepalived on ${director} (pid ${await startRecordedKeepalived(lab, director)})`;
       case 'kill':
         return `killed the director daemon on ${director} (pid ${await signalDaemon(lab.id, director, 'kill')}); its rules and addresses stay, as a crash leaves them`;
       case 'stop':
@@ -221,11 +231,11 @@ async function embeddedFault(lab: Lab, director: string, kind: string): Promise<
       case 'start':
         return `started the director daemon on ${director} (pid ${await startRecordedDaemon(lab, director)})`;
       case 'restart':
-        if (st.kind === 'running') await signalDaemon(lab.id, director, 'stop');
+        if (either) await signalDaemon(lab.id, director, 'stop');
         return `restarted the director daemon on ${director} (pid ${await startRecordedDaemon(lab, director)})`;
       default: {
         const notes = await rebootNetwork(lab, director, async () => {
-          if (daemonState(lab.id, director).kind === 'running') await signalDaemon(lab.id, director, 'kill');
+          if (daemonState(lab.id, director).kind === 'running' || keepalivedState(lab.id, director).kind === 'running') await signalDaemon(lab.id, director, 'kill');
         });
         const pid = st.kind === 'never' ? undefined : await startRecordedDaemon(lab, director);
         return `rebooted ${director}${pid ? `: director daemon started again (pid ${pid})` : ''}${notes.length ? ` (not cleared: ${notes.join('; ')})` : ''}`;

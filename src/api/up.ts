@@ -282,8 +282,11 @@ export class IpvsadmError extends Error {
   override name = 'IpvsadmError';
 }
 
-/** A director: configure its load balancer, run ipvsadm, kill or stop it. */
+/** A director: configure its load balancer, run ipvsadm, kill or stop it, or kill and start its keepalived alone. */
 export class DirectorHandle extends HostHandle {
+  /** what this handle started: whether the director has a keepalived.conf, and whether it and keepalived run */
+  private lb: { keepalived: boolean; running: boolean; keepalivedRunning: boolean } | undefined;
+
   private get session(): BackendSession {
     const s = this.owner.session;
     if (!s) throw new LabApiError(`${this.name}: the lab was brought up without a backend`);
@@ -291,8 +294,10 @@ export class DirectorHandle extends HostHandle {
   }
 
   /** Configure and start the load balancer (ipvsadm lines and/or a keepalived.conf). */
-  configure(config: DirectorConfig): Promise<void> {
-    return this.session.startDirector(this.name, config);
+  async configure(config: DirectorConfig): Promise<void> {
+    await this.session.startDirector(this.name, config);
+    const keepalived = config.keepalivedConf !== undefined;
+    this.lb = { keepalived, running: true, keepalivedRunning: keepalived };
   }
 
   /**
@@ -321,14 +326,44 @@ export class DirectorHandle extends HostHandle {
     return (await this.ipvsadm('-Lnc')).connections;
   }
 
-  /** SIGKILL the load balancer (a crash: VRRP peers notice only by missed adverts) */
-  kill(): Promise<void> {
-    return this.session.killDirector(this.name);
+  /** SIGKILL the load balancer, keepalived and IPVS alike (a crash: VRRP peers notice only by missed adverts) */
+  async kill(): Promise<void> {
+    await this.session.killDirector(this.name);
+    if (this.lb) this.lb = { ...this.lb, running: false, keepalivedRunning: false };
   }
 
   /** stop gracefully (VRRP sends priority 0, so a backup takes over at once) */
-  stop(): Promise<void> {
-    return this.session.stopDirector(this.name);
+  async stop(): Promise<void> {
+    await this.session.stopDirector(this.name);
+    if (this.lb) this.lb = { ...this.lb, running: false, keepalivedRunning: false };
+  }
+
+  /** The director's keepalived, checked to apply before a keepalived fault. */
+  private keepalivedFault(what: 'killKeepalived' | 'startKeepalived'): { keepalived: boolean; running: boolean; keepalivedRunning: boolean } {
+    const lb = this.lb;
+    if (!lb || !lb.running) throw new LabApiError(`${this.name}: ${what}: the director's load balancer is not running (configure() starts it)`);
+    if (!lb.keepalived) throw new LabApiError(`${this.name}: ${what}: the director runs no keepalived (it was configured without a keepalivedConf)`);
+    if (what === 'killKeepalived' && !lb.keepalivedRunning) throw new LabApiError(`${this.name}: killKeepalived: keepalived is not running (startKeepalived() starts it)`);
+    if (what === 'startKeepalived' && lb.keepalivedRunning) throw new LabApiError(`${this.name}: startKeepalived: keepalived is already running`);
+    return lb;
+  }
+
+  /**
+   * SIGKILL keepalived alone (VRRP, health checks): IPVS keeps forwarding with its table and
+   * connections, the VIPs stay on the interfaces, and a backup takes the VIP too after its
+   * master-down interval (split brain), as on Linux when keepalived crashes.
+   */
+  async killKeepalived(): Promise<void> {
+    const lb = this.keepalivedFault('killKeepalived');
+    await this.session.killKeepalived(this.name);
+    lb.keepalivedRunning = false;
+  }
+
+  /** Start keepalived again with the director's keepalived.conf, beside its running IPVS. */
+  async startKeepalived(): Promise<void> {
+    const lb = this.keepalivedFault('startKeepalived');
+    await this.session.startKeepalived(this.name);
+    lb.keepalivedRunning = true;
   }
 }
 

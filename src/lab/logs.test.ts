@@ -29,6 +29,7 @@ describe('lab logs', () => {
     expect(logSource('agent-rs1.log', hosts)).toEqual({ host: 'rs1', source: 'agent' });
     expect(logSource('fault-ds2.log', hosts)).toEqual({ host: 'ds2', source: 'fault' });
     expect(logSource('ds1-keepalived.log', hosts)).toEqual({ host: 'ds1', source: 'keepalived' });
+    expect(logSource('keepalived-ds2.log', hosts)).toEqual({ host: 'ds2', source: 'Keepalived' });
     expect(logSource('agents.log', hosts)).toEqual({ host: '-', source: 'agents' });
   });
 
@@ -47,6 +48,17 @@ describe('lab logs', () => {
     expect(next.map((l) => `${l.source}: ${l.text}`)).toEqual(['Keepalived_healthcheckers: Removing service [10.0.0.102]:tcp:80 from VS [192.168.1.112]:tcp:80']);
     expect(await r.readNew()).toEqual([]);
     expect(formatLogLine(next[0], 4)).toBe('2025-01-02T03:04:07.000Z ds1  Keepalived_healthcheckers: Removing service [10.0.0.102]:tcp:80 from VS [192.168.1.112]:tcp:80');
+  });
+
+  it("names an embedded director's keepalived side by keepalived's processes; the kernel's keepalived log is left as it is", async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'keepalived-ds1.log');
+    fs.writeFileSync(file, '2025-01-02T03:04:05.000Z vrrp: (VI_1) Entering BACKUP STATE\n2025-01-02T03:04:05.100Z sync: starting backup daemon\n2025-01-02T03:04:05.200Z keepalived: ready\n2025-01-02T03:04:05.300Z uncaught: x\n');
+    const lines = await new LogReader(file, 'ds1', logSource('keepalived-ds1.log', ['ds1']).source).readNew();
+    expect(lines.map((l) => `${l.source}: ${l.text}`)).toEqual(['Keepalived_vrrp: (VI_1) Entering BACKUP STATE', 'Keepalived_vrrp: starting backup daemon', 'Keepalived: ready', 'Keepalived: uncaught: x']);
+    const kfile = path.join(dir, 'ds1-keepalived.log');
+    fs.writeFileSync(kfile, 'Thu Jun  6 12:34:56 2024: sync: as written\n');
+    expect((await new LogReader(kfile, 'ds1', 'keepalived').readNew()).map((l) => l.source)).toEqual(['keepalived']);
   });
 
   it('merges files by time, keeping each file in its own order on equal times', () => {

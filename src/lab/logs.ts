@@ -38,8 +38,9 @@ export function lineTime(line: string): { at?: number; text: string } {
 /** Which host and writer a log file belongs to, from its name and the lab's host names. */
 export function logSource(file: string, hosts: readonly string[]): { host: string; source: string } {
   const name = file.replace(/\.log$/, '');
-  for (const prefix of ['director', 'agent', 'fault']) {
-    if (name.startsWith(`${prefix}-`) && hosts.includes(name.slice(prefix.length + 1))) return { host: name.slice(prefix.length + 1), source: prefix };
+  for (const prefix of ['director', 'keepalived', 'agent', 'fault']) {
+    // an embedded director's keepalived side writes as keepalived's parent process, Keepalived
+    if (name.startsWith(`${prefix}-`) && hosts.includes(name.slice(prefix.length + 1))) return { host: name.slice(prefix.length + 1), source: prefix === 'keepalived' ? 'Keepalived' : prefix };
   }
   const dash = name.indexOf('-');
   if (dash > 0 && hosts.includes(name.slice(0, dash))) return { host: name.slice(0, dash), source: name.slice(dash + 1) };
@@ -47,14 +48,17 @@ export function logSource(file: string, hosts: readonly string[]): { host: strin
 }
 
 /**
- * What a director daemon's line says in keepalived's terms: its VRRP and checker lines are what
- * keepalived's Keepalived_vrrp and Keepalived_healthcheckers processes would log.
+ * What an embedded director's line says in keepalived's terms: the VRRP and checker lines of its
+ * keepalived side (`keepalived-<host>.log`; `director-<host>.log` before the two were split) are
+ * what keepalived's Keepalived_vrrp and Keepalived_healthcheckers processes would log, its
+ * lvs_sync_daemon lines Keepalived_vrrp's (keepalived's VRRP process drives the sync daemons), the
+ * rest its parent's.
  */
 function writerOf(source: string, text: string): { source: string; text: string } {
-  if (source !== 'director') return { source, text };
-  const m = /^(vrrp|checker|keepalived|note): (.*)$/.exec(text);
+  if (source !== 'director' && source !== 'Keepalived') return { source, text };
+  const m = (source === 'Keepalived' ? /^(vrrp|checker|keepalived|note|sync): (.*)$/ : /^(vrrp|checker|keepalived|note): (.*)$/).exec(text);
   if (!m) return { source, text };
-  return { source: { vrrp: 'Keepalived_vrrp', checker: 'Keepalived_healthcheckers', keepalived: 'Keepalived', note: 'lvslab' }[m[1]]!, text: m[2] };
+  return { source: { vrrp: 'Keepalived_vrrp', checker: 'Keepalived_healthcheckers', keepalived: 'Keepalived', note: 'lvslab', sync: 'Keepalived_vrrp' }[m[1]]!, text: m[2] };
 }
 
 /** The log files of a lab, with their host and writer. */

@@ -36,7 +36,9 @@ export interface BackendSession {
   /**
    * SIGKILL keepalived only (VRRP, health checks): the IPVS data plane keeps forwarding with its
    * table and connections, and the VIPs keepalived added stay on their interfaces, as on Linux when
-   * keepalived crashes. A no-op when the director runs no keepalived.conf.
+   * keepalived crashes. Where it does not apply (no keepalived.conf, keepalived not running) the
+   * embedded backend throws and the kernel backend does nothing; the API's director handle refuses
+   * it first on both (src/api/up.ts).
    */
   killKeepalived(director: string): Promise<void>;
   /** start keepalived again with the director's keepalived.conf (after killKeepalived) */

@@ -72,7 +72,8 @@ async function waitFor(lab: LvsLab, want: string[], ms: number): Promise<void> {
   throw new Error(`ipvsadm -Ln did not show ${want.join(', ')} within ${ms} ms: ${(await dests(lab)).join(', ')}`);
 }
 
-const logOf = (lab: LvsLab) => fs.readFileSync(logPath(lab.id, 'director-ds1'), 'utf8');
+// the checker runs in the director's keepalived side, which has its own log (docs/director.md)
+const logOf = (lab: LvsLab) => fs.readFileSync(logPath(lab.id, 'keepalived-ds1'), 'utf8');
 
 describe('keepalived health checking, complete (embedded, article-single)', needs(await probe.root()), () => {
   let lab: LvsLab;

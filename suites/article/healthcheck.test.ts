@@ -64,7 +64,7 @@ describe.each(['TCP_CHECK', 'HTTP_GET'] as const)('health checks (embedded, arti
     expect(await dests(lab)).toEqual(['10.0.0.101:80', '10.0.0.102:80']);
   });
 
-  it('RS2 stopped: it leaves -Ln in time, requests all go to RS1, the daemon logs it like keepalived', async () => {
+  it('RS2 stopped: it leaves -Ln in time, requests all go to RS1, the director logs it like keepalived', async () => {
     await lab.real('rs2').kill();
     // its port refuses at once: the next check (within delay_loop) fails, and RETRY more, delay_before_retry apart
     const leaveWithinMs = checkerRemovalMs(conf(kind), '10.0.0.102:80', 'refused', LAB_SLACK_MS);
@@ -74,7 +74,7 @@ describe.each(['TCP_CHECK', 'HTTP_GET'] as const)('health checks (embedded, arti
     const run = await lab.client.http(`http://${VIP}/`, { count: 6 });
     expect(run.failed).toBe(0);
     expect(new Set(run.sequence)).toEqual(new Set(['RS1']));
-    const log = fs.readFileSync(logPath(lab.id, 'director-ds1'), 'utf8');
+    const log = fs.readFileSync(logPath(lab.id, 'keepalived-ds1'), 'utf8');
     expect(log).toContain(kind === 'TCP_CHECK' ? 'TCP connection to [10.0.0.102]:tcp:80 failed.' : 'Error connecting server [10.0.0.102]:tcp:80.');
     expect(log).toContain('Removing service [10.0.0.102]:tcp:80 from VS [192.168.1.112]:tcp:80');
   }, 30_000);
@@ -92,7 +92,7 @@ describe.each(['TCP_CHECK', 'HTTP_GET'] as const)('health checks (embedded, arti
     const run = await lab.client.http(`http://${VIP}/`, { count: 4 });
     expect(run.failed).toBe(0);
     expect(new Set(run.sequence)).toEqual(new Set(['RS1', 'RS2']));
-    const log = fs.readFileSync(logPath(lab.id, 'director-ds1'), 'utf8');
+    const log = fs.readFileSync(logPath(lab.id, 'keepalived-ds1'), 'utf8');
     expect(log).toContain('Adding service [10.0.0.102]:tcp:80 to VS [192.168.1.112]:tcp:80');
   }, 30_000);
 });

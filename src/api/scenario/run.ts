@@ -89,6 +89,14 @@ async function applyFault(lab: LvsLab, f: FaultSpec): Promise<string> {
     else throw new Error(`${'kill' in f ? 'kill' : 'stop'}: ${name} is a ${h.role}; only directors and real servers can be killed or stopped`);
     return `${'kill' in f ? 'killed' : 'stopped'} ${name}`;
   }
+  if ('killKeepalived' in f || 'startKeepalived' in f) {
+    const name = 'killKeepalived' in f ? f.killKeepalived : f.startKeepalived;
+    const h = lab.host(name);
+    const what = 'killKeepalived' in f ? 'killKeepalived' : 'startKeepalived';
+    if (h.role !== 'director') throw new Error(`${what}: ${name} is a ${h.role === 'real' ? 'real server' : h.role}; only directors run keepalived`);
+    await ('killKeepalived' in f ? lab.director(name).killKeepalived() : lab.director(name).startKeepalived());
+    return `${'killKeepalived' in f ? 'killed' : 'started'} keepalived on ${name}`;
+  }
   if ('linkDown' in f || 'linkUp' in f) {
     const spec = 'linkDown' in f ? f.linkDown : f.linkUp;
     const [host, iface] = spec.split(':');

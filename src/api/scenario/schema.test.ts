@@ -27,6 +27,11 @@ describe('scenario files', () => {
     }
   });
 
+  it('the keepalived-crash example is valid and names keepalived alone in its faults', async () => {
+    const { scenario } = await loadScenario(join(import.meta.dirname, '../../../docs/examples/keepalived-crash.yaml'));
+    expect(scenario.steps.flatMap((s) => [...(s.probeContinuously?.during ?? []).map((d) => d.fault), ...(s.fault ? [s.fault] : [])])).toEqual([{ killKeepalived: 'ds1' }, { startKeepalived: 'ds1' }]);
+  });
+
   it('fills defaults: embedded backend, one probe', () => {
     const { scenario } = parseScenario(`${BASE}steps:\n  - http: { target: 192.168.1.112 }\n`, 'x.yaml');
     expect(scenario.backend).toBe('embedded');
@@ -52,6 +57,13 @@ describe('scenario files', () => {
     expect(scenario.steps.map((s) => s.http?.sourcePorts)).toEqual([[41000, 41001], 41002]);
     expect(problems(`${BASE}steps:\n  - http: { target: a, sourcePorts: [80, 70000] }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.http\.sourcePorts/)]);
     expect(problems(`${BASE}steps:\n  - http: { target: a, sourcePorts: [] }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.http\.sourcePorts/)]);
+  });
+
+  it('names both crashes: the whole director ({ kill }) or keepalived alone ({ killKeepalived }, { startKeepalived })', () => {
+    const { scenario } = parseScenario(`${BASE}steps:\n  - fault: { killKeepalived: ds1 }\n  - fault: { startKeepalived: ds1 }\n  - fault: { kill: ds1 }\n`, 'x.yaml');
+    expect(scenario.steps.map((s) => s.fault)).toEqual([{ killKeepalived: 'ds1' }, { startKeepalived: 'ds1' }, { kill: 'ds1' }]);
+    expect(problems(`${BASE}steps:\n  - fault: { kill: ds1, what: keepalived }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.fault: Unrecognized key: "what"/)]);
+    expect(problems(`${BASE}steps:\n  - fault: { crash: ds1 }\n`)).toEqual([expect.stringMatching(/^steps\[0\]\.fault: expected one of .*\{ killKeepalived: HOST \}, \{ startKeepalived: HOST \}/)]);
   });
 
   it('wants exactly one action per step', () => {

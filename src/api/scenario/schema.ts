@@ -61,11 +61,14 @@ export const sendFileStep = z.strictObject({
 export const faultSpec = z.union([
   z.strictObject({ kill: hostName }),
   z.strictObject({ stop: hostName }),
+  // keepalived alone (VRRP, health checks): the director's IPVS keeps forwarding, its VIPs stay
+  z.strictObject({ killKeepalived: hostName }),
+  z.strictObject({ startKeepalived: hostName }),
   z.strictObject({ linkDown: z.string().regex(/^[a-z][a-z0-9-]*(:[A-Za-z0-9_.-]+)?$/, 'HOST or HOST:INTERFACE') }),
   z.strictObject({ linkUp: z.string().regex(/^[a-z][a-z0-9-]*(:[A-Za-z0-9_.-]+)?$/, 'HOST or HOST:INTERFACE') }),
   z.strictObject({ partition: z.tuple([z.array(hostName).min(1), z.array(hostName).min(1)]) }),
   z.strictObject({ heal: z.literal(true) }),
-], { error: 'expected one of { kill: HOST }, { stop: HOST }, { linkDown: HOST[:IF] }, { linkUp: HOST[:IF] }, { partition: [[HOSTS], [HOSTS]] }, { heal: true }' });
+], { error: 'expected one of { kill: HOST }, { stop: HOST }, { killKeepalived: HOST }, { startKeepalived: HOST }, { linkDown: HOST[:IF] }, { linkUp: HOST[:IF] }, { partition: [[HOSTS], [HOSTS]] }, { heal: true }' });
 
 export const continuousStep = z.strictObject({
   ...probeFrom,

@@ -1,5 +1,6 @@
 // `lvslab fault <lab> <host> FAULT`: the faults the suites make, on a lab kept by `lvslab up` —
-// kill, stop, start, restart or reboot a director; pull or plug a host's links; partition hosts.
+// kill, stop, start, restart or reboot a director, or kill and start its keepalived alone; pull or
+// plug a host's links; partition hosts.
 // The work is src/api/kept.ts; this file reads the command line.
 import { UsageError, printedHelp, type Command } from '../command.js';
 import { applyKeptFault, requireDirector, vrrpSettleBoundMs, waitForVrrp, type KeptFault } from '../../api/kept.js';
@@ -8,14 +9,16 @@ import type { Lab } from '../../lab/lab.js';
 import { hostFrom, labIdFrom, requireRoot } from './lab-args.js';
 
 const usage = `usage: lvslab fault <lab> <host> kill|stop|start|restart|reboot [--no-wait]
+       lvslab fault <lab> <host> kill-keepalived|start-keepalived [--no-wait]
        lvslab fault <lab> <host> link-down|link-up [IF] [--no-wait]
        lvslab fault <lab> <host>[,<host>...] partition [HOST...] [--no-wait]
        lvslab fault <lab> heal [--no-wait]
 
 The faults the suites make, on a running lab (see 'lvslab up'). On a director:
 
-  kill           SIGKILL its load balancer (the embedded director daemon; on the kernel backend,
-                 keepalived): a crash. Its rules, its VIPs and what its peers heard stay behind.
+  kill           SIGKILL its load balancer (the embedded director daemon and its keepalived; on the
+                 kernel backend, keepalived): a crash. Its rules, its VIPs and what its peers heard
+                 stay behind.
   stop           stop it gracefully: VRRP sends priority 0 (a backup takes over at once), its
                  rules are removed.
   start          start it again, with the configuration it was given at 'lvslab up'.
@@ -24,6 +27,14 @@ The faults the suites make, on a running lab (see 'lvslab up'). On a director:
                  VIPs, conntrack entries, neighbours, netfilter and policy rules are gone; its links
                  come back with the lab's addresses and routes, and its load balancer starts again
                  with its configuration (as keepalived enabled at boot would).
+  kill-keepalived
+                 SIGKILL keepalived alone (VRRP, health checks): its IPVS keeps forwarding with its
+                 table and connections (-Ln, -Lnc), its VIPs stay, and a backup takes the VIP too
+                 after its master-down interval: both hold it (split brain) until keepalived runs
+                 again. Only for a director given a keepalived.conf at 'lvslab up'.
+  start-keepalived
+                 start keepalived again with its keepalived.conf, beside the running IPVS (VRRP's
+                 priorities and preemption then decide who is master).
 
 On any host:
 
@@ -42,13 +53,15 @@ logs ('lvslab logs').
 
   lvslab fault 3f9a2c ds1 kill
   lvslab fault 3f9a2c ds1 start
+  lvslab fault 3f9a2c ds1 kill-keepalived
   lvslab fault 3f9a2c ds2 link-down eth0
   lvslab fault 3f9a2c ds1 partition ds2
 
-Exit status: 0 done; 1 it cannot be done (the host is not a director, its load balancer is not
-running or already runs, a command failed); 2 usage error (unknown lab, host, fault, interface).`;
+Exit status: 0 done; 1 it cannot be done (the host is not a director, its load balancer or
+keepalived is not running or already runs, it runs no keepalived, a command failed); 2 usage error
+(unknown lab, host, fault, interface).`;
 
-const PROCESS_FAULTS = ['kill', 'stop', 'start', 'restart', 'reboot'];
+const PROCESS_FAULTS = ['kill', 'stop', 'start', 'restart', 'reboot', 'kill-keepalived', 'start-keepalived'];
 const FAULTS = [...PROCESS_FAULTS, 'link-down', 'link-up', 'partition', 'heal'];
 
 function parseFault(lab: Lab, hosts: string[], words: string[]): KeptFault {
@@ -66,6 +79,8 @@ function parseFault(lab: Lab, hosts: string[], words: string[]): KeptFault {
     case 'start':
     case 'restart':
     case 'reboot':
+    case 'kill-keepalived':
+    case 'start-keepalived':
       none();
       single();
       return { kind };
@@ -93,7 +108,7 @@ function parseFault(lab: Lab, hosts: string[], words: string[]): KeptFault {
 
 export const faultCommand: Command = {
   name: 'fault',
-  summary: 'kill, stop, start, restart or reboot a director; pull links; partition hosts',
+  summary: 'kill, stop, start, restart or reboot a director (or its keepalived); pull links; partition hosts',
   usage,
   async run(argv) {
     if (printedHelp(argv, usage)) return 0;

@@ -58,18 +58,21 @@ describe('lvslab fault', () => {
   it('names the problem: unknown lab, host, fault or interface (usage), a host that is not a director (exit 1)', async () => {
     await expect(faultCommand.run(['nolab', 'ds1', 'kill'])).rejects.toThrow(/no lab 'nolab'/);
     await expect(faultCommand.run([ID, 'ds9', 'kill'])).rejects.toThrow(`lab ${ID} has no host 'ds9' (hosts: client, ds1, ds2, rs1, rs2)`);
-    await expect(faultCommand.run([ID, 'ds1', 'explode'])).rejects.toThrow("unknown fault 'explode' (kill, stop, start, restart, reboot, link-down, link-up, partition, heal)");
+    await expect(faultCommand.run([ID, 'ds1', 'explode'])).rejects.toThrow("unknown fault 'explode' (kill, stop, start, restart, reboot, kill-keepalived, start-keepalived, link-down, link-up, partition, heal)");
+    await expect(faultCommand.run([ID, 'ds1', 'kill-keepalived', 'now'])).rejects.toThrow("'kill-keepalived' takes no arguments");
     await expect(faultCommand.run([ID, 'ds1', 'link-down', 'eth9'])).rejects.toThrow("host 'ds1' has no interface 'eth9' (it has eth0, eth1)");
     await expect(faultCommand.run([ID, 'ds1', 'kill', 'now'])).rejects.toThrow("'kill' takes no arguments");
     await expect(faultCommand.run([ID, 'ds1,ds2', 'partition', 'ds2'])).rejects.toThrow('partition: ds2 cannot be on both sides');
     const e = await faultCommand.run([ID, 'rs1', 'kill']).catch((x: Error) => x);
     expect(e).not.toBeInstanceOf(UsageError);
     expect((e as Error).message).toBe("host 'rs1' is a real server, not a director ('kill' applies to directors)");
+    await expect(faultCommand.run([ID, 'rs1', 'start-keepalived'])).rejects.toThrow("host 'rs1' is a real server, not a director ('start-keepalived' applies to directors)");
   });
 
   it('prints its help', async () => {
     expect(await faultCommand.run(['--help'])).toBe(0);
     expect(printed.out()).toContain('usage: lvslab fault <lab> <host> kill|stop|start|restart|reboot');
+    expect(printed.out()).toContain('lvslab fault <lab> <host> kill-keepalived|start-keepalived');
   });
 });
 

@@ -53,6 +53,27 @@ describe('EmbeddedSession', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('kills and starts keepalived alone, and says when that does not apply', async () => {
+    const s = new EmbeddedSession(fakeLab('lka1'));
+    await s.startDirector('ds1', {});
+    await expect(s.killKeepalived('ds1')).rejects.toThrow('ds1: the director runs no keepalived (it was started without a keepalived.conf)');
+    await expect(s.startKeepalived('ds1')).rejects.toThrow('ds1: the director runs no keepalived');
+    await s.stopDirector('ds1');
+    for (const x of servers.splice(0)) await x.close();
+    await s.startDirector('ds1', { keepalivedConf: 'global_defs {\n}\n' });
+    await expect(s.startKeepalived('ds1')).rejects.toThrow(`ds1: keepalived is already running (pid ${FAKE_PID})`);
+    await s.killKeepalived('ds1');
+    expect(s.pidOf('ds1')).toBe(FAKE_PID);
+    expect(s.keepalivedPidOf('ds1')).toBeUndefined();
+    await expect(s.killKeepalived('ds1')).rejects.toThrow('ds1: keepalived is not running (nothing to kill)');
+    await servers.pop()!.close(); // the killed keepalived side's socket
+    await s.startKeepalived('ds1');
+    expect(s.keepalivedPidOf('ds1')).toBe(FAKE_PID);
+    await s.killDirector('ds1');
+    expect([s.pidOf('ds1'), s.keepalivedPidOf('ds1')]).toEqual([undefined, undefined]);
+    await expect(s.startKeepalived('ds1')).rejects.toThrow('the director daemon is not running');
+  });
+
   it('records the configuration with the lock, and refuses a second daemon while one holds the lock', async () => {
     const lab = fakeLab('llock1');
     const s = new EmbeddedSession(lab);
@@ -63,9 +84,13 @@ describe('EmbeddedSession', () => {
     } finally {
       other.release();
     }
-    await s.startDirector('ds1', { ipvsadm: ['-A -t 192.168.1.112:80'], keepalivedFile: 'my.conf' });
-    expect(JSON.parse(fs.readFileSync(files.config, 'utf8'))).toMatchObject({ director: 'ds1', lock: files.lock, socket: files.socket, ipvsadm: ['-A -t 192.168.1.112:80'], keepalivedFile: 'my.conf' });
+    await s.startDirector('ds1', { ipvsadm: ['-A -t 192.168.1.112:80'], keepalivedConf: 'global_defs {\n}\n', keepalivedFile: 'my.conf' });
+    expect(JSON.parse(fs.readFileSync(files.config, 'utf8'))).toMatchObject({ director: 'ds1', lock: files.lock, socket: files.socket, ipvsadm: ['-A -t 192.168.1.112:80'] });
     expect(fs.statSync(files.config).mode & 0o777).toBe(0o600);
+    // the keepalived.conf is the keepalived side's: its own record, lock and socket, the daemon's socket to reach IPVS
+    expect(JSON.parse(fs.readFileSync(files.keepalived.config, 'utf8'))).toMatchObject({ director: 'ds1', lock: files.keepalived.lock, socket: files.keepalived.socket, dataplaneSocket: files.socket, keepalivedConf: 'global_defs {\n}\n', keepalivedFile: 'my.conf' });
+    expect(fs.statSync(files.keepalived.config).mode & 0o777).toBe(0o600);
+    expect(s.keepalivedPidOf('ds1')).toBe(FAKE_PID);
     await s.close();
   });
 });

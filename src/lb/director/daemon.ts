@@ -1,13 +1,16 @@
-// The director daemon: one per director namespace. It holds the IPVS core, feeds it the packets
-// NFQUEUE gives us, keeps the netfilter/routing rules in step with the configured services, answers
-// the control socket, and hosts the modules that share the core (VRRP, the health checkers,
-// lvs_sync_daemon: modules.ts says what they get).
+// The director daemon: one per director namespace, the kernel's part of a director. It holds the
+// IPVS core, feeds it the packets NFQUEUE gives us, keeps the netfilter/routing rules in step with
+// the configured services, answers the control socket, and hosts the modules given to it
+// (modules.ts says what they get). The embedded backend gives it the sync daemons' reporting only:
+// keepalived's part (VRRP, the health checkers, lvs_sync_daemon) runs in a process of its own,
+// keepalived.ts, and reaches this one over the control socket, so it can die alone.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { processStart } from '../../lab/procs.js';
 import type { IpvsadmResult, IpvsSnapshot } from '../ipvs/types.js';
-import { configToIpvsadmCommands, parseKeepalivedConf, type ConfPhase } from '../keepalived/index.js';
+import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/index.js';
 import { defaultRunner } from './command.js';
+import { CONF_WRITER, splitArgs, timestamped } from './lines.js';
 import { ControlServer, type ControlRequest } from './control.js';
 import { Dataplane, type DataplaneStats } from './dataplane.js';
 import type { IpvsCore } from './ipvs-core.js';
@@ -42,13 +45,7 @@ export interface DaemonConfig extends HostConfig {
 /** The rules side, abstracted so tests can drive the daemon without iptables. */
 export type RulesLike = Pick<RulesManager, 'apply' | 'remove'> & Partial<Pick<RulesManager, 'check' | 'reinstall'>>;
 
-/** The log prefix of a keepalived.conf message by the keepalived process that prints it (lab/logs.ts names them). */
-const CONF_WRITER: Record<ConfPhase, string> = { parent: 'keepalived', checker: 'checker', vrrp: 'vrrp', bfd: 'keepalived' };
-
-/** A log line as the daemon writes it: an ISO timestamp first, so `lvslab logs` can merge files. */
-export function timestamped(line: string, now = new Date()): string {
-  return `${now.toISOString()} ${line}\n`;
-}
+export { splitArgs, timestamped } from './lines.js';
 
 /** The queue side, abstracted so tests can drive the daemon without a kernel. */
 export interface QueueLike {
@@ -87,11 +84,8 @@ export interface DaemonStatus {
   rulesReinstalled: number;
   services: RuleService[];
   modules: Record<string, unknown>;
-}
-
-/** Split an ipvsadm line into argv (no shell: ipvsadm arguments never need quoting). */
-export function splitArgs(line: string): string[] {
-  return line.trim().split(/\s+/).filter(Boolean).filter((a, i) => !(i === 0 && a === 'ipvsadm'));
+  /** the embedded backend's status only: the director's keepalived side, when it runs (backend.ts mergeStatus) */
+  keepalived?: { pid: number; uptimeSeconds: number };
 }
 
 export function servicesOf(s: IpvsSnapshot): RuleService[] {

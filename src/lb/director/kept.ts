@@ -1,15 +1,17 @@
-// The director daemons of a lab kept by `lvslab up`, driven from whichever process asks (`lvslab
-// ipvsadm`, `lvslab fault`): what state a daemon is in, starting it from its recorded configuration,
-// stopping or killing it, talking to it. The daemon's lock (lock.ts) says whether it runs — held
-// while it lives, stopped (SIGSTOP) or not — and its recorded configuration that the lab has had
-// one. A lab that has had a daemon never gets another behind the user's back: a dead one is
-// reported, with how to start it.
+// The director daemons of a lab kept by `lvslab up`, and their keepalived sides, driven from
+// whichever process asks (`lvslab ipvsadm`, `lvslab fault`): what state a daemon is in, starting it
+// from its recorded configuration, stopping or killing it, talking to it. A process's lock (lock.ts)
+// says whether it runs — held while it lives, stopped (SIGSTOP) or not — and its recorded
+// configuration that the lab has had one. A lab that has had a daemon never gets another behind the
+// user's back: a dead one is reported, with how to start it.
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lab } from '../../lab/index.js';
 import { isAlive, processStart } from '../../lab/procs.js';
 import { logPath, readPids } from '../../lab/rundir.js';
-import { EmbeddedSession, directorFiles } from './backend.js';
+import { EmbeddedSession, directorFiles, mergeStatus } from './backend.js';
+import type { DaemonStatus } from './daemon.js';
+import type { KeepalivedSideStatus } from './keepalived.js';
 import { ControlError, controlRequest, type ControlRequest } from './control.js';
 import { HeldLock, lockHolder } from './lock.js';
 
@@ -74,12 +76,36 @@ export async function withDirectorOps<T>(labId: string, director: string, fn: ()
   }
 }
 
-/** Start the daemon again from its recorded configuration; it outlives the caller. Returns its pid. */
+/** The director's keepalived side: running, down (it has a keepalived.conf), or none at all. */
+export function keepalivedState(labId: string, director: string): DaemonState {
+  const files = directorFiles(labId, director).keepalived;
+  const pid = lockHolder(files.lock);
+  if (pid !== undefined) return { kind: 'running', pid };
+  if (fs.existsSync(files.config)) return { kind: 'down' };
+  return { kind: 'never' };
+}
+
+/**
+ * Start the director again from its recorded configuration — the daemon, then its keepalived side
+ * if it has one; both outlive the caller. Returns the daemon's pid.
+ */
 export async function startRecordedDaemon(lab: Lab, director: string): Promise<number> {
   const st = daemonState(lab.id, director);
   if (st.kind === 'running') throw new DirectorStateError(`the director daemon on ${director} is already running (pid ${st.pid})`);
   if (st.kind === 'never') throw new DirectorStateError(`${director} has never had a director daemon: there is no configuration to start it with`);
+  const k = keepalivedState(lab.id, director);
+  if (k.kind === 'running') throw new DirectorStateError(`keepalived is still running on ${director} (pid ${k.pid}) without its director daemon; stop it first (lvslab fault ${lab.id} ${director} stop)`);
   return await new EmbeddedSession(lab, { detached: true }).spawnDaemon(director);
+}
+
+/** Start the keepalived side alone, beside the running daemon (after `kill-keepalived`). Returns its pid. */
+export async function startRecordedKeepalived(lab: Lab, director: string): Promise<number> {
+  const k = keepalivedState(lab.id, director);
+  if (k.kind === 'never') throw new DirectorStateError(`${director} runs no keepalived (it was given no keepalived.conf): nothing to start`);
+  if (k.kind === 'running') throw new DirectorStateError(`keepalived is already running on ${director} (pid ${k.pid})`);
+  const st = daemonState(lab.id, director);
+  if (st.kind !== 'running') throw new DirectorStateError(`the director daemon on ${director} is not running: keepalived needs its IPVS. Start the director with: lvslab fault ${lab.id} ${director} start`);
+  return await new EmbeddedSession(lab, { detached: true }).spawnKeepalived(director);
 }
 
 /**
@@ -127,37 +153,79 @@ export async function daemonRequest<T>(labId: string, director: string, req: Con
   }
 }
 
-/** The running daemon's pid, checked against the lab's own record of what it started. */
-async function ourDaemon(labId: string, director: string): Promise<number | undefined> {
-  const pid = lockHolder(directorFiles(labId, director).lock);
+export type DirectorRole = 'daemon' | 'keepalived';
+
+function roleFiles(labId: string, director: string, role: DirectorRole): { lock: string; logName: string; what: string } {
+  const f = directorFiles(labId, director);
+  return role === 'daemon' ? { lock: f.lock, logName: f.logName, what: 'director daemon' } : { lock: f.keepalived.lock, logName: f.keepalived.logName, what: 'keepalived' };
+}
+
+/**
+ * The status `lvslab ipvsadm --director-status` prints and VRRP waits read: the daemon's, with its
+ * keepalived side's modules merged in when that runs (a killed keepalived side simply has none).
+ */
+export async function directorStatus(labId: string, director: string, timeoutMs = 10_000): Promise<DaemonStatus> {
+  const dp = await daemonRequest<DaemonStatus>(labId, director, { op: 'status' }, timeoutMs);
+  if (keepalivedState(labId, director).kind !== 'running') return dp;
+  const ka = await controlRequest<KeepalivedSideStatus>(directorFiles(labId, director).keepalived.socket, { op: 'status' }, Math.min(timeoutMs, 3000)).catch(() => undefined);
+  return mergeStatus(dp, ka);
+}
+
+/** The running process's pid, checked against the lab's own record of what it started. */
+async function ourProcess(labId: string, director: string, role: DirectorRole): Promise<number | undefined> {
+  const rf = roleFiles(labId, director, role);
+  const pid = lockHolder(rf.lock);
   if (pid === undefined) return undefined;
-  const rec = (await readPids(labId)).find((p) => p.pid === pid && p.name === directorFiles(labId, director).logName);
-  if (!rec || !(await isAlive(rec))) throw new DirectorStateError(`${director}: the director lock is held by pid ${pid}, which this lab did not start; not signalling it`);
+  const rec = (await readPids(labId)).find((p) => p.pid === pid && p.name === rf.logName);
+  if (!rec || !(await isAlive(rec))) throw new DirectorStateError(`${director}: the ${rf.what} lock is held by pid ${pid}, which this lab did not start; not signalling it`);
   return pid;
 }
 
-async function lockReleased(labId: string, director: string, ms: number): Promise<boolean> {
+async function lockReleased(lock: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (lockHolder(directorFiles(labId, director).lock) !== undefined) {
+  while (lockHolder(lock) !== undefined) {
     if (Date.now() > deadline) return false;
     await sleep(20);
   }
   return true;
 }
 
-/**
- * `kill`: SIGKILL, as a crash — rules, VIPs and the ARP the peers heard stay behind. `stop`: SIGTERM,
- * a graceful stop (VRRP resigns with priority 0, rules removed), SIGKILL after 10 s. Returns the
- * pid, once the process is gone; throws when no daemon runs.
- */
-export async function signalDaemon(labId: string, director: string, how: 'kill' | 'stop'): Promise<number> {
-  const pid = await ourDaemon(labId, director);
-  if (pid === undefined) throw new DirectorStateError(`the director daemon on ${director} is not running (nothing to ${how})`);
+/** Signal one of the director's processes and wait until it is gone; its pid, or undefined when it did not run. */
+async function signalRole(labId: string, director: string, role: DirectorRole, how: 'kill' | 'stop'): Promise<number | undefined> {
+  const rf = roleFiles(labId, director, role);
+  const pid = await ourProcess(labId, director, role);
+  if (pid === undefined) return undefined;
   const start = await processStart(pid);
   process.kill(pid, how === 'kill' ? 'SIGKILL' : 'SIGTERM');
-  // a stopped (SIGSTOP) daemon handles SIGTERM only once it runs again
+  // a stopped (SIGSTOP) process handles SIGTERM only once it runs again
   if (how === 'stop') process.kill(pid, 'SIGCONT');
-  if (how === 'stop' && !(await lockReleased(labId, director, 10_000)) && (await isAlive({ pid, start }))) process.kill(pid, 'SIGKILL');
-  if (!(await lockReleased(labId, director, 5_000))) throw new DirectorStateError(`the director daemon on ${director} (pid ${pid}) did not go away`);
+  if (how === 'stop' && !(await lockReleased(rf.lock, 10_000)) && (await isAlive({ pid, start }))) process.kill(pid, 'SIGKILL');
+  if (!(await lockReleased(rf.lock, 5_000))) throw new DirectorStateError(`the ${rf.what} on ${director} (pid ${pid}) did not go away`);
   return pid;
+}
+
+/**
+ * `kill-keepalived`: SIGKILL the keepalived side alone — the daemon keeps forwarding with its table
+ * and connections, the VIPs stay. Returns its pid; throws when it does not apply.
+ */
+export async function killKeepalivedSide(labId: string, director: string): Promise<number> {
+  const k = keepalivedState(labId, director);
+  if (k.kind === 'never') throw new DirectorStateError(`${director} runs no keepalived (it was given no keepalived.conf): nothing to kill`);
+  const pid = await signalRole(labId, director, 'keepalived', 'kill');
+  if (pid === undefined) throw new DirectorStateError(`keepalived is not running on ${director} (nothing to kill)`);
+  return pid;
+}
+
+/**
+ * `kill`: SIGKILL the daemon and its keepalived side, as a crash — rules, VIPs and the ARP the peers
+ * heard stay behind. `stop`: SIGTERM, a graceful stop (VRRP resigns with priority 0, rules removed),
+ * SIGKILL after 10 s. Returns the daemon's pid, once both are gone; throws when neither runs.
+ */
+export async function signalDaemon(labId: string, director: string, how: 'kill' | 'stop'): Promise<number> {
+  // both processes, keepalived's side first: its VRRP resigns (stop) or falls silent (kill) while
+  // the data plane still runs, as when a host shuts down or dies
+  const k = await signalRole(labId, director, 'keepalived', how);
+  const pid = await signalRole(labId, director, 'daemon', how);
+  if (pid === undefined && k === undefined) throw new DirectorStateError(`the director daemon on ${director} is not running (nothing to ${how})`);
+  return pid ?? k!;
 }

@@ -1,7 +1,8 @@
-// The contract between the director daemon and the modules it hosts: keepalived's side of a
+// The contract between a director's processes and the modules they host: keepalived's side of a
 // director — VRRP (vrrp-module.ts), the health checkers (checker-module.ts) and lvs_sync_daemon
-// (sync-module.ts). A daemon's config names each module by a ModuleSpec; the module file's default
-// export builds it. See docs/director.md.
+// (sync-module.ts). The embedded backend runs them in the keepalived-side process (keepalived.ts),
+// apart from the data plane (daemon.ts), which hosts the sync daemons' reporting; a process's config
+// names each module by a ModuleSpec; the module file's default export builds it. See docs/director.md.
 //
 // What the daemon calls:
 //  - `DirectorModule.start(host)` after the core is configured and the data plane runs;
@@ -12,10 +13,13 @@
 // What a module gets (DirectorHost):
 //  - `host.config` — the director's name and keepalived.conf;
 //  - `host.ipvsadm(argv)` — change the table as ipvsadm would (the netfilter rules follow);
-//  - `host.onServicesChanged(cb)` — called after any ipvsadm change to the service table;
+//  - `host.onServicesChanged(cb)` — called after any ipvsadm change to the service table (only in
+//    the data-plane process, which sees every change);
 //  - `host.events` — what modules tell each other (the vrrp module publishes VRRP transitions, the
 //    sync module follows them), so nothing travels through process-wide state;
-//  - `host.core` — the IPVS core the packets go through (the sync module asks it for its daemons);
+//  - `host.core` — the IPVS core the packets go through, in the data-plane process (the sync module
+//    asks it for its daemons); `host.syncIdle()` in the keepalived-side process instead, which waits,
+//    over the control socket, until the data plane's sync daemons have settled;
 //  - `host.log(line)`.
 import type { EventEmitter } from 'node:events';
 import { compiledPath } from '../../lab/dist-path.js';
@@ -48,11 +52,15 @@ export interface DirectorEvents {
 
 export interface DirectorHost {
   readonly config: HostConfig;
-  readonly core: IpvsCore;
+  /** the IPVS core, where the module runs in the data-plane process */
+  readonly core?: IpvsCore;
   readonly events: EventEmitter<DirectorEvents>;
   log(msg: string): void;
   ipvsadm(argv: string[], stdin?: string): Promise<IpvsadmResult>;
-  onServicesChanged(cb: (services: RuleService[]) => void): void;
+  /** the data-plane process only: it sees every change, whoever made it */
+  onServicesChanged?(cb: (services: RuleService[]) => void): void;
+  /** the keepalived-side process: wait until the data plane's sync daemons have settled */
+  syncIdle?(): Promise<void>;
 }
 
 export interface DirectorModule {

@@ -23,11 +23,12 @@ function ipvsadmControl(host: DirectorHost): SyncDaemonControl {
     if (text === 'No daemon is running') throw new SyncDaemonError('ESRCH', text, text);
     throw new Error(text || `ipvsadm ${argv.join(' ')} exited ${r.status}`);
   };
-  const daemons = syncDaemonsOf(host.core);
+  const daemons = host.core ? syncDaemonsOf(host.core) : undefined;
+  const idle = daemons ? () => daemons.idle() : host.syncIdle?.bind(host);
   return {
     start: (o) => run(startDaemonArgv(o)),
     stop: (state) => run(['--stop-daemon', state]),
-    ...(daemons ? { idle: () => daemons.idle() } : {}),
+    ...(idle ? { idle } : {}),
   };
 }
 
@@ -37,6 +38,15 @@ const factory: DirectorModuleFactory = (options: unknown): DirectorModule => {
   let plan: SyncDaemonPlan | undefined;
   let hostRef: DirectorHost | undefined;
   const onTransition = (ev: VrrpTransitionEvent) => void follower?.onInstanceState(ev.instance, ev.to);
+  const status = () => {
+    // which daemons run and what they did: sent/received datagrams, applied/skipped records and
+    // the last reasons something was refused — the answer to "is sync working?" The daemons live
+    // with the core: the keepalived-side process reports its plan only (the embedded backend's
+    // status merges both, backend.ts)
+    if (hostRef && !hostRef.core) return { plan: plan ?? null };
+    const d = hostRef?.core ? syncDaemonsOf(hostRef.core) : undefined;
+    return { plan: plan ?? null, daemons: d?.list() ?? [], stats: d?.stats() ?? {} };
+  };
   return {
     name: 'sync',
     async start(host: DirectorHost) {
@@ -60,11 +70,13 @@ const factory: DirectorModuleFactory = (options: unknown): DirectorModule => {
       hostRef?.events.off('vrrpTransition', onTransition);
       if (how === 'graceful') await follower?.stop();
     },
-    status() {
-      // which daemons run and what they did: sent/received datagrams, applied/skipped records and
-      // the last reasons something was refused — the answer to "is sync working?"
-      const d = hostRef ? syncDaemonsOf(hostRef.core) : undefined;
-      return { plan: plan ?? null, daemons: d?.list() ?? [], stats: d?.stats() ?? {} };
+    status,
+    async control(call) {
+      // the keepalived-side process waits here for the sync daemons to settle (keepalived.ts)
+      const d = hostRef?.core ? syncDaemonsOf(hostRef.core) : undefined;
+      if (call === 'idle') return void (await d?.idle());
+      if (call === 'status') return status();
+      throw new Error(`sync module: unknown call '${call}' (idle, status)`);
     },
   };
 };

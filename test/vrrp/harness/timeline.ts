@@ -5,8 +5,9 @@ import type { Timeline } from '../../../src/lab/agent/protocol.js';
 import type { DirectorVrrp } from './directors.js';
 import { records, summarize } from './probes.js';
 
-export function failoverTimeline(title: string, faultAt: number, timeline: Timeline, directors: DirectorVrrp[]): string {
-  const events: { at: number; text: string }[] = [{ at: faultAt, text: 'fault injected' }];
+export function failoverTimeline(title: string, faultAt: number, timeline: Timeline, directors: DirectorVrrp[], more: Array<{ at: number; text: string }> = []): string {
+  // `more`: what the suite saw itself (VIP holders, a second fault, the client's ARP entry)
+  const events: { at: number; text: string }[] = [{ at: faultAt, text: 'fault injected' }, ...more];
   for (const d of directors) {
     for (const t of d.status()?.transitions ?? []) {
       if (t.wall >= faultAt - 1000) events.push({ at: t.wall, text: `${d.director} ${t.instance} ${t.from} -> ${t.to} (${t.reason})` });

@@ -86,8 +86,12 @@ export class PacketPath {
   inbound(h: PacketHeaders): Verdict {
     const proto = h.proto;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return ACCEPT;
-    const v6 = h.af === AF_INET6;
-    if (v6) h = this.folded(h);
+    // an IPv6 packet continues with its folded copy; the IPv4 path sees its own headers only
+    return h.af === AF_INET6 ? this.inboundAf(this.folded(h), true) : this.inboundAf(h, false);
+  }
+
+  private inboundAf(h: PacketHeaders, v6: boolean): Verdict {
+    const proto = h.proto;
     const now = this.tick();
     const { conns, sysctl } = this.x;
     let cp = v6 ? conns.table.inGet6(proto, h.saddr6!, h.sport, h.daddr6!, h.dport) : conns.table.inGet(proto, h.saddr | 0, h.sport, h.daddr | 0, h.dport);

@@ -24,8 +24,15 @@ describe('UDP agent under a flood of source ports', () => {
     const rs1 = await lab.host('rs1').agent();
     // dropped.json is written within a second of the first drop
     for (let i = 0; i < 50 && !readdirSync(dir).includes('dropped.json'); i++) await new Promise((r) => setTimeout(r, 100));
-    const peers = await rs1.udpPeers({ port: 9999 });
-    const files = readdirSync(dir).filter((f) => f !== 'dropped.json');
+    // The last datagrams of the flood may still be arriving (the sender does not wait for every
+    // reply): while a new peer replaces the oldest, its file is removed before the new one is
+    // written, so read the records and the directory until they agree (at most 5 s).
+    const read = async () => ({ peers: await rs1.udpPeers({ port: 9999 }), files: readdirSync(dir).filter((f) => f !== 'dropped.json') });
+    let { peers, files } = await read();
+    for (let i = 0; i < 50 && peers.length !== files.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ({ peers, files } = await read());
+    }
     expect(files.length).toBeLessThanOrEqual(UDP_KEEP.peers);
     expect(peers.length).toBe(files.length);
     const dropped = JSON.parse(readFileSync(join(dir, 'dropped.json'), 'utf8')) as { peers: number };

@@ -30,7 +30,10 @@ export function liveTraces(): string[] {
 /** The threshold traces replayed live (all are recorded and replayed against the core by the unit tests). */
 const LIVE_THRESHOLDS = new Set(['thresholds-wlc', 'thresholds-rr', 'thresholds-sh-fallback', 'thresholds-lblcr', 'thresholds-persistent']);
 
-/** The keepalived failover (two directors, ~35 s in the VM) is in unless LVSLAB_KERNEL_FAILOVER=0. */
+/**
+ * The two-director keepalived scenarios — the failover (~35 s in the VM) and keepalived's crash with
+ * the links up (the split brain) — are in unless LVSLAB_KERNEL_FAILOVER=0.
+ */
 export function failoverEnabled(): boolean {
   return process.env.LVSLAB_KERNEL_FAILOVER !== '0';
 }
@@ -51,7 +54,7 @@ export function kernelPassHookMs(): number {
 }
 
 export function kernelPassScenarios(): string[] {
-  const failover = failoverEnabled() ? ['keepalived-failover'] : [];
+  const failover = failoverEnabled() ? ['keepalived-failover', 'keepalived-crash'] : [];
   return ['article', 'keepalived-health', ...failover, 'keepalived-quorum', `replay:${liveTraces().join(',')}`];
 }
 

@@ -11,9 +11,10 @@ export default defineConfig({
   test: {
     // After the summary, test/capability-reporter.ts lists every suite skipped for a missing capability
     // (under CI only declared exceptions can skip: test/capabilities.ts, test/ci-exceptions.ts).
+    // test/project-time-reporter.ts prints the wall time of each project at the very end.
     reporters: process.env.CI
-      ? ['default', ['junit', { outputFile: 'reports/junit.xml' }], './test/capability-reporter.ts']
-      : ['default', './test/capability-reporter.ts'],
+      ? ['default', ['junit', { outputFile: 'reports/junit.xml' }], './test/capability-reporter.ts', './test/project-time-reporter.ts']
+      : ['default', './test/capability-reporter.ts', './test/project-time-reporter.ts'],
     projects: [
       {
         test: {

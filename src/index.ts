@@ -35,5 +35,11 @@ export {
   replayTraceOnKernel,
   openKernelReplay,
   diffLines,
+  recordTrace,
+  RecordingInputError,
+  checkAgainstRecording,
+  formatGolden,
+  parseGolden,
+  GoldenError,
 } from './lb/kernel/index.js';
-export type { RunInVmOptions, VmRunResult, VmKernel, KernelCapability, KernelReplaySession, ReplayResult } from './lb/kernel/index.js';
+export type { RunInVmOptions, VmRunResult, VmKernel, KernelCapability, KernelReplaySession, ReplayResult, RecordKernel, RecordOptions, RecordingCheck, RecordingCheckOptions, Golden, GoldenItem, Provenance } from './lb/kernel/index.js';

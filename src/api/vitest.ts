@@ -17,6 +17,7 @@ import { up, type LvsLab, type UpOptions } from './up.js';
 import type { LabSource } from '../lab/index.js';
 import { labMatchers, type ConnectionPattern, type MatchResult } from '../checks/matchers.js';
 import type { StickKey } from '../checks/stickiness.js';
+import { toMatchKernelRecording, type KernelRecordingMatchOptions, type TextSource } from './kernel-recording.js';
 
 export interface LabMatchers<R = unknown> {
   /** answers cycle through exactly these servers (any starting point unless exactOrder) */
@@ -29,6 +30,9 @@ export interface LabMatchers<R = unknown> {
   toHaveConnection(pattern: ConnectionPattern): R;
   /** a probe timeline lost service for at most `ms` at a time and recovered */
   toFailOverWithin(ms: number): R;
+  /** a trace (file path or { text, name? }) run against the embedded IPVS prints what the kernel printed
+   * in its recording (`lvslab record TRACE > TRACE.golden`), as `lvslab simulate --expect` checks it */
+  toMatchKernelRecording(recording: TextSource, options?: KernelRecordingMatchOptions): R;
 }
 
 declare module 'vitest' {
@@ -38,7 +42,7 @@ declare module 'vitest' {
 
 expect.extend(
   Object.fromEntries(
-    Object.entries(labMatchers).map(([name, fn]) => [
+    Object.entries({ ...labMatchers, toMatchKernelRecording }).map(([name, fn]) => [
       name,
       function (this: unknown, received: unknown, ...args: unknown[]) {
         return (fn as (r: unknown, ...a: unknown[]) => MatchResult)(received, ...args);
@@ -148,3 +152,4 @@ export const it = test;
 
 export { expect, describe, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
 export type { LvsLab } from './up.js';
+export type { KernelRecordingMatchOptions, TextSource } from './kernel-recording.js';

@@ -80,6 +80,39 @@ virtual_server 10.0.0.1 80 {
 }
 `;
 
+/** IPv6 instances: a VIP of the other family, native_ipv6 after IPv4 addresses, native_ipv6 first */
+const IPV6_VARIANT = `vrrp_instance VI_6 {
+   interface eth0
+   virtual_router_id 61
+   priority 100
+   advert_int 0.5
+   virtual_ipaddress {
+      2001:db8:1::112/64
+      fe80::61/64
+      10.0.0.1/24
+   }
+}
+vrrp_instance VI_4 {
+   interface eth1
+   virtual_router_id 62
+   virtual_ipaddress {
+      10.0.0.2/24
+   }
+   native_ipv6
+}
+vrrp_instance VI_N {
+   interface eth1
+   virtual_router_id 63
+   native_ipv6
+   unicast_peer {
+      fe80::2
+   }
+   virtual_ipaddress {
+      fe80::63
+   }
+}
+`;
+
 describe('keepalived.conf messages, held against keepalived 2.2.7', needs(await probe.root(), await probe.keepalived()), () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -106,6 +139,15 @@ describe('keepalived.conf messages, held against keepalived 2.2.7', needs(await 
       ['VI_2', false, undefined],
       ['VI_3', true, 5],
     ]);
+  });
+
+  it('IPv6 instances: the same lines as keepalived -t, and the rendered file draws none', async () => {
+    const theirs = await configTest(IPV6_VARIANT);
+    expect(theirs).toHaveLength(2);
+    expect(ours(IPV6_VARIANT)).toEqual(theirs);
+    const rendered = renderKeepalivedConf(parseKeepalivedConf(IPV6_VARIANT).config);
+    expect(rendered).toContain('native_ipv6');
+    expect(await configTest(rendered)).toEqual([]);
   });
 
   it("a running keepalived --vrrp: the parent's lines, the max_auto_priority NOTICE, the VRRP child's", async () => {

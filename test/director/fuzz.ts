@@ -20,7 +20,7 @@ const UDP_PORT = 9999;
 /** The classes of generated packets, and what the kernel does with each (see expectations below). */
 export const FUZZ_CLASSES = [
   'tcp-in', 'tcp-reply', 'udp-in', 'udp-reply', 'udp-no-checksum', 'bad-l4-checksum', 'bad-ip-checksum',
-  'trailing-bytes', 'first-fragment', 'later-fragment', 'icmp-error-known', 'icmp-error-random',
+  'trailing-bytes', 'first-fragment', 'later-fragment', 'icmp-error-known', 'icmp-error-bad-checksum', 'icmp-error-random',
   'icmp-error-short-quote', 'icmp-other', 'icmp-short', 'other-proto', 'ipv6', 'bad-version', 'empty',
   'short-ip-header', 'bad-ihl', 'total-below-ihl', 'truncated', 'short-tcp', 'short-udp', 'tcp-doff',
   'garbage',
@@ -249,6 +249,14 @@ export function runFuzz(seed: number, count: number): FuzzReport {
       if (!g.packet.equals(before)) fail('was modified');
       continue;
     }
+    if (g.expect === 'dropped') {
+      // an ICMP error about a NAT connection with a bad ICMP checksum: handle_response_icmp and
+      // ip_vs_in_icmp drop it ("failed checksum") instead of translating it
+      if (didSchedule) fail('was handed to the scheduler');
+      if (verdict !== NF_DROP || out !== null) fail(`verdict ${verdict}, payload ${out === null ? 'none' : 'replaced'}`);
+      if (!g.packet.equals(before)) fail('was modified');
+      continue;
+    }
     if (g.expect === 'scheduled' && !didSchedule) fail('was not handed to the scheduler');
     if (out === null) {
       if (verdict !== NF_ACCEPT && verdict !== NF_DROP) fail(`verdict ${verdict}`);
@@ -290,8 +298,9 @@ export function oddPackets(seed: number, perClass: number): Array<{ kind: string
 interface Generated {
   packet: Buffer;
   hook: number;
-  /** untouched: never scheduled, accepted as is; scheduled: the core must see it; either: the core decides */
-  expect: 'untouched' | 'scheduled' | 'either';
+  /** untouched: never scheduled, accepted as is; scheduled: the core must see it; either: the core
+   * decides; dropped: the data plane itself drops it */
+  expect: 'untouched' | 'scheduled' | 'either' | 'dropped';
   /** the checksums were valid before (so they must be after) */
   validIp: boolean;
   validL4: boolean;
@@ -382,6 +391,18 @@ function generate(r: FuzzRandom, cls: FuzzClass, conns: Conn[]): Generated {
       // quoting a connection nobody made: not ours, passed as is
       const q = buildL4(r, { proto, saddr: r.u32(), daddr: r.u32(), sport: r.int(1, 65535), dport: r.int(1, 65535), flags: 0, optWords: r.int(0, 2), payload: 0 });
       return ok(buildIcmpError(r, r.u32(), r.chance(0.5) ? VIP : r.u32(), q), r.chance(0.5) ? pre : post, 'untouched');
+    }
+    case 'icmp-error-bad-checksum': {
+      const c = conns.length ? conns[r.int(0, conns.length - 1)] : undefined;
+      if (!c) return ok(buildIcmpError(r, r.u32(), VIP, inbound(r, proto)), pre, 'either');
+      const out = r.chance(0.5);
+      const q = out
+        ? buildL4(r, { proto: c.proto, saddr: c.caddr, daddr: c.raddr, sport: c.cport, dport: c.rport, flags: 0x10, optWords: 0, payload: 0 })
+        : buildL4(r, { proto: c.proto, saddr: VIP, daddr: c.caddr, sport: c.vport, dport: c.cport, flags: 0x12, optWords: 0, payload: 0 });
+      const p = out ? buildIcmpError(r, c.raddr, c.caddr, q) : buildIcmpError(r, 0x0a0a0a01, VIP, q);
+      const ihl = (p[0] & 15) * 4;
+      p[ihl + 2 + r.int(0, 1)] ^= 1 << r.int(0, 7); // one bit of the ICMP checksum
+      return { ...ok(p, out ? post : pre, 'dropped') };
     }
     case 'icmp-error-short-quote': {
       // too little of the offending packet to find its connection: not ours

@@ -11,7 +11,8 @@ import { runCommand } from './run.js';
 import { reportCommand } from './report.js';
 import { ipvsadmCommand } from './ipvsadm.js';
 import { simulateCommand } from './simulate.js';
+import { recordCommand } from './record.js';
 import { faultCommand } from './fault.js';
 import { logsCommand } from './logs.js';
 
-export const commands: Command[] = [runCommand, reportCommand, ipvsadmCommand, simulateCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand, faultCommand, logsCommand];
+export const commands: Command[] = [runCommand, reportCommand, ipvsadmCommand, simulateCommand, recordCommand, upCommand, downCommand, lsCommand, gcCommand, execCommand, scriptCommand, probeCommand, faultCommand, logsCommand];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpProbes, keyedLock, ProbeOptionError, type ProbeContext } from './probes.js';
+import { httpProbes, keyedLock, ProbeOptionError, replyWaits, type ProbeContext } from './probes.js';
 
 /** Options are checked before any socket is opened: a context that would fail the test if used. */
 const noSockets: ProbeContext = {
@@ -43,5 +43,55 @@ describe('keyedLock', () => {
     let ran = false;
     await lock('k', async () => void (ran = true));
     expect(ran).toBe(true);
+  });
+});
+
+describe('replyWaits', () => {
+  /** A socket whose recv() calls wait until the test delivers, fails, or closes. */
+  function fakeSocket() {
+    const calls: Array<{ resolve: (p: { msg: Buffer } | undefined) => void; reject: (e: Error) => void }> = [];
+    const sock = { recv: () => new Promise((resolve, reject) => calls.push({ resolve, reject })) } as unknown as Parameters<typeof replyWaits>[0];
+    const settle = async (f: (c: (typeof calls)[number]) => void) => {
+      f(calls[calls.length - 1]);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    return {
+      sock,
+      calls,
+      deliver: (text: string) => settle((c) => c.resolve({ msg: Buffer.from(text) })),
+      fail: () => settle((c) => c.reject(new Error('EHOSTUNREACH'))),
+      close: () => settle((c) => c.resolve(undefined)),
+    };
+  }
+
+  it('hands a reply to the wait in progress, one recv() pending at a time', async () => {
+    const f = fakeSocket();
+    const wait = replyWaits(f.sock);
+    const reply = wait(1000);
+    await f.deliver('rs1\n');
+    expect((await reply)?.toString()).toBe('rs1\n');
+    expect(f.calls).toHaveLength(2); // the next recv() is already in place
+  });
+
+  it('a late reply, after its wait timed out, is not taken for the next wait', async () => {
+    const f = fakeSocket();
+    const wait = replyWaits(f.sock);
+    expect(await wait(5)).toBeUndefined();
+    await f.deliver('late\n');
+    const next = wait(1000);
+    await f.deliver('rs2\n');
+    expect((await next)?.toString()).toBe('rs2\n');
+  });
+
+  it('reads on after an error on the socket, and stops once it closes', async () => {
+    const f = fakeSocket();
+    const wait = replyWaits(f.sock);
+    const reply = wait(1000);
+    await f.fail();
+    await f.deliver('rs1\n');
+    expect((await reply)?.toString()).toBe('rs1\n');
+    const before = f.calls.length;
+    await f.close();
+    expect(f.calls).toHaveLength(before);
   });
 });

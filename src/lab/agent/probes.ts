@@ -1,7 +1,8 @@
-// The client's probes, run inside its namespace: HTTP through undici, UDP through dgram, every socket
-// opened in the host's namespace (netns.ts) and handed to Node. Every loop is bounded in count and
-// time, stops when the host's agent stops, and every result names the real server that answered.
-import { createSocket, type Socket } from 'node:dgram';
+// The client's probes, run inside its namespace: HTTP through undici, UDP through dgram-as-promised
+// (node:dgram with bind, send, recv and close as promises), every socket opened in the host's
+// namespace (netns.ts) and handed to Node. Every loop is bounded in count and time, stops when the
+// host's agent stops, and every result names the real server that answered.
+import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect, isIPv4, type Socket as NetSocket } from 'node:net';
@@ -238,40 +239,52 @@ export async function httpProbes(o: HttpProbeOptions, ctx: ProbeContext): Promis
   }
 }
 
-function bindSocket(ctx: ProbeContext, localAddress: string | undefined, port: number): Promise<Socket> {
+async function bindSocket(ctx: ProbeContext, localAddress: string | undefined, port: number): Promise<SocketAsPromised> {
   stopped(ctx);
   const fd = ctx.sockets.udpBound(localAddress ?? '0.0.0.0', port);
-  const sock = createSocket('udp4');
-  return new Promise((resolve, reject) => {
-    sock.once('error', (err) => {
-      sock.close();
-      reject(err);
-    });
-    sock.bind({ fd }, () => {
-      sock.removeAllListeners('error');
-      sock.on('error', () => {}); // ICMP port unreachable surfaces as errors on some kernels; the wait times out instead
-      resolve(sock);
-    });
-  });
+  const sock = DgramAsPromised.createSocket('udp4');
+  try {
+    await sock.bind({ fd });
+  } catch (err) {
+    await sock.close().catch(() => {});
+    throw err;
+  }
+  return sock;
 }
 
-function sendTo(sock: Socket, data: string | Buffer, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => sock.send(data, port, host, (err) => (err ? reject(err) : resolve())));
+/**
+ * Reads a probe socket's datagrams for as long as it is open, one recv() at a time (it resolves with
+ * undefined once the socket closes), handing each to `take`. Each next recv() is in place before the
+ * next datagram can be delivered: `take` is synchronous and the loop resumes in the same turn.
+ * An error on the socket (ICMP port unreachable surfaces as one on some kernels) is passed over:
+ * the wait that expected a reply times out instead.
+ */
+async function readDatagrams(sock: Pick<SocketAsPromised, 'recv'>, take: (msg: Buffer) => void): Promise<void> {
+  for (;;) {
+    const packet = await sock.recv().catch(() => null);
+    if (packet === undefined) return;
+    if (packet) take(packet.msg);
+  }
 }
 
-function nextMessage(sock: Socket, timeoutMs: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sock.off('message', onMsg);
-      resolve(undefined);
-    }, timeoutMs);
-    const onMsg = (msg: Buffer) => {
-      clearTimeout(timer);
-      sock.off('message', onMsg);
-      resolve(msg);
-    };
-    sock.on('message', onMsg);
-  });
+/**
+ * Waits for replies on a probe socket: a datagram answers the wait in progress (the first within
+ * `timeoutMs`, else undefined); one arriving while none is in progress, a late reply to an earlier
+ * probe, is dropped rather than taken for the next probe's.
+ */
+export function replyWaits(sock: Pick<SocketAsPromised, 'recv'>): (timeoutMs: number) => Promise<Buffer | undefined> {
+  let waiting: ((msg: Buffer | undefined) => void) | undefined;
+  void readDatagrams(sock, (msg) => waiting?.(msg));
+  return (timeoutMs) =>
+    new Promise((resolve) => {
+      const settle = (msg: Buffer | undefined) => {
+        clearTimeout(timer);
+        waiting = undefined;
+        resolve(msg);
+      };
+      const timer = setTimeout(() => settle(undefined), timeoutMs);
+      waiting = settle;
+    });
 }
 
 export async function udpProbes(o: UdpProbeOptions, ctx: ProbeContext): Promise<UdpProbeResult[]> {
@@ -284,6 +297,7 @@ export async function udpProbes(o: UdpProbeOptions, ctx: ProbeContext): Promise<
   const sources = addressList(o.localAddress);
   if (o.sourcePort !== undefined && sources.length > 1) throw new ProbeOptionError('a fixed sourcePort takes a single localAddress');
   const shared = o.sourcePort !== undefined ? await bindSocket(ctx, sources[0], o.sourcePort) : undefined;
+  const sharedReply = shared && o.waitReply ? replyWaits(shared) : undefined;
   const out: UdpProbeResult[] = [];
   try {
     for (let index = 0; index < count; index++) {
@@ -292,12 +306,12 @@ export async function udpProbes(o: UdpProbeOptions, ctx: ProbeContext): Promise<
       const src = sources[index % sources.length];
       const start = Date.now();
       const t0 = performance.now();
-      let sock: Socket | undefined;
+      let sock: SocketAsPromised | undefined;
       try {
         sock = shared ?? (await bindSocket(ctx, src, 0));
         const localPort = sock.address().port;
-        const replyP = o.waitReply ? nextMessage(sock, timeoutMs) : undefined;
-        await sendTo(sock, o.payload ?? `probe ${index}\n`, port, o.target);
+        const replyP = o.waitReply ? (sharedReply ?? replyWaits(sock))(timeoutMs) : undefined;
+        await sock.send(o.payload ?? `probe ${index}\n`, port, o.target);
         const base = { index, start, ...(src ? { localAddress: src } : {}), localPort };
         if (!replyP) {
           out.push({ ...base, latencyMs: performance.now() - t0, ok: true });
@@ -313,11 +327,11 @@ export async function udpProbes(o: UdpProbeOptions, ctx: ProbeContext): Promise<
       } catch (err) {
         out.push({ index, start, latencyMs: performance.now() - t0, ok: false, error: errorText(err), ...(src ? { localAddress: src } : {}) });
       } finally {
-        if (sock && !shared) sock.close();
+        if (sock && !shared) await sock.close();
       }
     }
   } finally {
-    shared?.close();
+    await shared?.close();
   }
   return out;
 }
@@ -338,12 +352,12 @@ export async function udpFile(o: UdpFileOptions, ctx: ProbeContext): Promise<Udp
   if (data.length > 64 << 20) throw new ProbeOptionError(`'${o.file}' is larger than 64 MiB`);
   const sock = await bindSocket(ctx, o.localAddress, o.sourcePort ?? 0);
   const replies: string[] = [];
-  sock.on('message', (m) => replies.length < 10_000 && replies.push(m.toString('utf8')));
+  void readDatagrams(sock, (m) => replies.length < 10_000 && replies.push(m.toString('utf8')));
   try {
     let datagrams = 0;
     for (let off = 0; off < data.length || datagrams === 0; off += chunk) {
       stopped(ctx);
-      await sendTo(sock, data.subarray(off, off + chunk), port, o.target);
+      await sock.send(data.subarray(off, off + chunk), port, o.target);
       datagrams++;
       if (data.length === 0) break;
     }
@@ -351,7 +365,7 @@ export async function udpFile(o: UdpFileOptions, ctx: ProbeContext): Promise<Udp
     const server = replies[0]?.trim().split('\n')[0];
     return { bytes: data.length, datagrams, localAddress: sock.address().address, localPort: sock.address().port, replies, ...(server ? { server } : {}) };
   } finally {
-    sock.close();
+    await sock.close();
   }
 }
 

@@ -1,9 +1,10 @@
 // The real server's services: an HTTP server that answers like the article's httpd and remembers
 // who it saw, and a UDP service that appends each peer's datagrams to a file of its own (keeping a
 // bounded number of peers and bytes, oldest dropped first). Their sockets come from the host's
-// namespace (netns.ts); Node adopts the bound descriptors.
+// namespace (netns.ts); Node adopts the bound descriptors (UDP through dgram-as-promised: node:dgram
+// with bind, send, recv and close as promises).
 import { createServer, type Server } from 'node:http';
-import { createSocket, type Socket } from 'node:dgram';
+import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentLog } from './log.js';
@@ -166,7 +167,8 @@ export class UdpPeerFiles {
 
 export class UdpService {
   private files?: UdpPeerFiles;
-  private socket?: Socket;
+  private socket?: SocketAsPromised;
+  private serving?: Promise<void>;
   private readonly dir: string;
 
   constructor(
@@ -183,21 +185,29 @@ export class UdpService {
     const files = new UdpPeerFiles(this.port, this.dir);
     this.files = files;
     const fd = this.sockets.udpBound('0.0.0.0', this.port);
-    const sock = createSocket({ type: 'udp4' });
-    sock.on('message', (msg, rinfo) => {
-      files.add(rinfo.address, rinfo.port, msg);
-      if (this.echo === 'identity') sock.send(`${this.identity}\n`, rinfo.port, rinfo.address);
-      else if (this.echo === 'payload') sock.send(msg, rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind({ fd }, () => {
-        sock.off('error', reject);
-        sock.setRecvBufferSize(4 << 20);
-        resolve();
-      });
-    });
+    const sock = DgramAsPromised.createSocket({ type: 'udp4' });
+    await sock.bind({ fd });
+    sock.setRecvBufferSize(4 << 20);
     this.socket = sock;
+    this.serving = this.serve(sock, files);
+  }
+
+  /**
+   * Each datagram in turn until the socket closes (recv() then resolves with undefined). Nothing in
+   * the loop waits on I/O: the reply is sent without awaiting it, so the next recv() is in place
+   * before the next datagram can be delivered and none goes by unread.
+   */
+  private async serve(sock: SocketAsPromised, files: UdpPeerFiles): Promise<void> {
+    for (;;) {
+      // an error on the socket (a reply that could not be sent) ends no service: read on
+      const packet = await sock.recv().catch(() => null);
+      if (packet === undefined) return;
+      if (!packet) continue;
+      const { msg, rinfo } = packet;
+      files.add(rinfo.address, rinfo.port, msg);
+      const reply = this.echo === 'identity' ? `${this.identity}\n` : this.echo === 'payload' ? msg : undefined;
+      if (reply !== undefined) sock.send(reply, rinfo.port, rinfo.address).catch(() => {});
+    }
   }
 
   peerRecords(): UdpPeerRecord[] {
@@ -213,6 +223,7 @@ export class UdpService {
     const s = this.socket;
     this.socket = undefined;
     this.files?.flush();
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    if (s) await s.close();
+    await this.serving;
   }
 }

@@ -125,4 +125,25 @@ describe('Dataplane', () => {
     dp.handle(q(stray, HOOK_POST_ROUTING, 3), s);
     expect(s.answers[2].payload).toBeNull();
   });
+
+  it('drops an ICMP error about a NATed connection whose ICMP checksum is wrong, as the kernel does', () => {
+    const dp = new Dataplane(scripted((_h, dir) => (dir === 'in' ? { action: 'dnat', daddr: RIP, dport: 9999 } : { action: 'accept' })), marks(), 'per-packet');
+    const s = sink();
+    dp.handle(q(craft({ proto: 17, src: '192.168.1.100', dst: '192.168.1.112', sport: 4000, dport: 9999, payload: Buffer.from('hi') })), s);
+    const fromRs = craftIcmpError('10.0.0.101', '192.168.1.100', 3, 3, s.answers[0].payload!);
+    fromRs[22] ^= 0x01; // one bit of the ICMP checksum
+    dp.handle(q(fromRs, HOOK_POST_ROUTING, 2), s);
+    expect([s.answers[1].verdict, s.answers[1].payload]).toEqual([NF_DROP, null]);
+    // the same on the way in: an error for the VIP quoting a reply we NATed
+    const reply = craft({ proto: 17, src: '192.168.1.112', dst: '192.168.1.100', sport: 9999, dport: 4000 });
+    const forVip = craftIcmpError('192.168.1.100', '192.168.1.112', 3, 3, reply);
+    forVip[23] ^= 0x80;
+    dp.handle(q(forVip, HOOK_PRE_ROUTING, 3), s);
+    expect([s.answers[2].verdict, s.answers[2].payload]).toEqual([NF_DROP, null]);
+    expect(dp.stats).toMatchObject({ icmpBadChecksum: 2, icmpNatted: 0 });
+    // with a good checksum the same error is translated
+    dp.handle(q(craftIcmpError('192.168.1.100', '192.168.1.112', 3, 3, reply), HOOK_PRE_ROUTING, 4), s);
+    expect(s.answers[3].verdict).toBe(NF_ACCEPT);
+    expect(dp.stats.icmpNatted).toBe(1);
+  });
 });

@@ -7,6 +7,7 @@ import { HOOK_POST_ROUTING, HOOK_PRE_ROUTING, NF_ACCEPT, NF_DROP, type QueuedPac
 import type { VerdictSink } from './nfqueue.js';
 import { parsePacket, numberToIp, type Parsed } from './packet.js';
 import { rewriteDestination, rewriteIcmpErrorIn, rewriteIcmpErrorOut, rewriteSource } from './rewrite.js';
+import { fold, sum16 } from './checksum.js';
 import type { DataplaneMode } from './netfilter.js';
 import { tunnelPacket, type TunnelEndpoint } from './tunnel.js';
 
@@ -32,6 +33,9 @@ export interface DataplaneStats {
   fragments: number;
   icmpErrors: number;
   icmpNatted: number;
+  /** ICMP errors about a NAT or TUN connection dropped for a bad ICMP checksum (the kernel's
+   * "failed checksum" in handle_response_icmp / ip_vs_in_icmp) */
+  icmpBadChecksum: number;
   /** IPIP-encapsulated to a TUN real server */
   tunneled: number;
   /** answered with an ICMP error instead of tunneling (fragmentation needed, time exceeded) */
@@ -107,7 +111,7 @@ class Bindings {
 export class Dataplane {
   readonly stats: DataplaneStats = {
     packets: 0, inbound: 0, outbound: 0, natted: 0, routed: 0, dropped: 0, rejected: 0, untouched: 0,
-    malformed: 0, fragments: 0, icmpErrors: 0, icmpNatted: 0, tunneled: 0, tunnelIcmp: 0, unsupported: 0, coreErrors: 0,
+    malformed: 0, fragments: 0, icmpErrors: 0, icmpNatted: 0, icmpBadChecksum: 0, tunneled: 0, tunnelIcmp: 0, unsupported: 0, coreErrors: 0,
   };
   private readonly bindings = new Bindings();
   /** outer IP ids (and ICMP error ids) of packets we build */
@@ -249,12 +253,20 @@ export class Dataplane {
     sink.verdict(q.id, NF_DROP, null, null);
   }
 
+  /** An ICMP error about one of our connections whose checksum is wrong: the kernel drops it. */
+  private badChecksum(q: QueuedPacket, sink: VerdictSink): void {
+    this.stats.icmpBadChecksum++;
+    this.stats.dropped++;
+    sink.verdict(q.id, NF_DROP, null, null);
+  }
+
   private icmpError(q: QueuedPacket, e: Extract<Parsed, { kind: 'icmp-error' }>, p: Buffer, sink: VerdictSink): void {
     const i = e.inner;
     if (q.hook === HOOK_POST_ROUTING) {
       // from a real server: it quotes client -> RIP:rport
       const b = this.bindings.get(Bindings.key(i.proto, i.saddr, i.sport));
       if (!b || b.via !== 'nat' || b.daddr !== i.daddr || b.dport !== i.dport) return this.untouched(q, sink);
+      if (!icmpChecksumOk(p, e.ihl, e.length)) return this.badChecksum(q, sink);
       rewriteIcmpErrorOut(p, e.ihl, i, b.vaddr, b.vport);
       this.stats.icmpNatted++;
       return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, e.length));
@@ -263,6 +275,8 @@ export class Dataplane {
       // for the VIP: it quotes VIP:vport -> client
       const b = this.bindings.get(Bindings.key(i.proto, i.daddr, i.dport));
       if (!b || b.vaddr !== i.saddr || b.vport !== i.sport) return this.untouched(q, sink);
+      // ip_vs_in_icmp verifies the checksum for MASQ and tunnel connections only (DR passes as is)
+      if (b.via !== 'route' && !icmpChecksumOk(p, e.ihl, e.length)) return this.badChecksum(q, sink);
       if (b.via === 'tunnel') {
         // ip_vs_icmp_xmit hands errors about TUN connections to the tunnel transmitter as they are
         this.stats.icmpNatted++;
@@ -280,4 +294,9 @@ export class Dataplane {
     }
     return this.untouched(q, sink);
   }
+}
+
+/** The ICMP message in p[ihl, length) sums to 0xffff with its own checksum field, as RFC 1071 checks. */
+function icmpChecksumOk(p: Uint8Array, ihl: number, length: number): boolean {
+  return fold(sum16(p, ihl, length)) === 0xffff;
 }

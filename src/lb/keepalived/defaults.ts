@@ -51,11 +51,20 @@ export interface EffectiveVrrpInstance {
   garpMasterRefreshRepeat: number;
   unicastSrcIp?: string;
   unicastPeers: string[];
+  /** 6: VRRPv3 over IPv6 (IPv6 addresses, or native_ipv6) */
+  family: 4 | 6;
+}
+
+/** VRRPv3 over IPv6: `native_ipv6`, or IPv6 addresses (the first one sets the family, as in keepalived) */
+export function isIpv6Instance(inst: VrrpInstance): boolean {
+  return Boolean(inst.nativeIpv6 || inst.virtualIpaddress[0]?.address.includes(':'));
 }
 
 export function effectiveInstance(config: KeepalivedConfig, inst: VrrpInstance): EffectiveVrrpInstance {
   const g = config.globalDefs;
-  const version = inst.version ?? g.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion;
+  const family = isIpv6Instance(inst) ? 6 : 4;
+  // an IPv6 instance without `version` is version 3 whatever vrrp_version says (vrrp_complete_instance)
+  const version = inst.version ?? (family === 6 ? 3 : (g.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion));
   // keepalived (vrrp.c vrrp_complete_instance): no priority and `state MASTER` make the address
   // owner; no state is derived from the priority
   const priority = inst.priority ?? (inst.state === 'MASTER' ? VRRP_PRIO_OWNER : KEEPALIVED_DEFAULTS.priority);
@@ -75,6 +84,7 @@ export function effectiveInstance(config: KeepalivedConfig, inst: VrrpInstance):
     garpMasterRefresh: inst.garpMasterRefresh ?? g.vrrpGarpMasterRefresh ?? KEEPALIVED_DEFAULTS.garpMasterRefresh,
     garpMasterRefreshRepeat: inst.garpMasterRefreshRepeat ?? KEEPALIVED_DEFAULTS.garpMasterRefreshRepeat,
     unicastPeers: [...inst.unicastPeer],
+    family,
   };
   // VRRPv3 carries no authentication (RFC 5798 removed it)
   if (version === 2 && inst.authentication?.authType === 'PASS') e.authPass = inst.authentication.authPass.slice(0, 8);

@@ -9,6 +9,7 @@ export {
   SCHEDULERS,
   SCHED_FLAGS,
   effectiveInstance,
+  isIpv6Instance,
   effectiveSyncDaemon,
   type EffectiveVrrpInstance,
   type EffectiveSyncDaemon,

@@ -322,3 +322,50 @@ describe('global keywords the embedded VRRP reads from the kept statements', () 
     expect(config.globalDefs.passthrough).toEqual([{ keyword: 'log_unknown_vrids', args: [] }]);
   });
 });
+
+describe('IPv6 vrrp_instances (VRRPv3 over IPv6)', () => {
+  const inst = (body: string, head = '') => `${head}vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 61\n${body}}\n`;
+
+  it('IPv6 VIPs make an IPv6 instance, version 3 by default whatever vrrp_version says', () => {
+    const { config, diagnostics } = parseKeepalivedConf(inst(' virtual_ipaddress {\n fe80::61/64\n 2001:db8:1::112/64 dev eth0\n 2001:db8:1::113\n }\n', 'global_defs {\n vrrp_version 2\n}\n'));
+    expect(diagnostics.filter((d) => d.level === 'warning')).toEqual([]);
+    const i = config.vrrpInstances[0];
+    expect(i.virtualIpaddress).toEqual([{ address: 'fe80::61', prefixLength: 64 }, { address: '2001:db8:1::112', prefixLength: 64, dev: 'eth0' }, { address: '2001:db8:1::113' }]);
+    const e = effectiveInstance(config, i);
+    expect(e.family).toBe(6);
+    expect(e.version).toBe(3);
+    expect(effectiveInstance(parseKeepalivedConf(inst(' virtual_ipaddress {\n 10.0.0.1\n }\n')).config, parseKeepalivedConf(inst(' virtual_ipaddress {\n 10.0.0.1\n }\n')).config.vrrpInstances[0]).family).toBe(4);
+  });
+
+  it('native_ipv6 is acted on (no note), kept through render, and refused after IPv4 addresses as keepalived does', () => {
+    const { config, diagnostics } = parseKeepalivedConf(inst(' native_ipv6\n virtual_ipaddress {\n fe80::1\n 2001:db8::1\n }\n'));
+    expect(diagnostics).toEqual([]);
+    expect(config.vrrpInstances[0].nativeIpv6).toBe(true);
+    expect(renderKeepalivedConf(config)).toMatch(/^\s+native_ipv6$/m);
+    const late = parseKeepalivedConf(inst(' virtual_ipaddress {\n 10.0.0.1\n }\n native_ipv6\n'));
+    expect(late.diagnostics.map((d) => d.message)).toContain('(VI_6) Cannot specify native_ipv6 with IPv4 addresses');
+    expect(late.config.vrrpInstances[0].nativeIpv6).toBeUndefined();
+  });
+
+  it('an address of the other family is ignored with keepalived\'s words', () => {
+    const { config, diagnostics } = parseKeepalivedConf(inst(' virtual_ipaddress {\n 2001:db8::1\n 10.0.0.1\n }\n'));
+    expect(config.vrrpInstances[0].virtualIpaddress.map((v) => v.address)).toEqual(['2001:db8::1']);
+    expect(diagnostics.map((d) => d.message)).toContain('(VI_6): address family must match VRRP instance [10.0.0.1] - ignoring');
+  });
+
+  it('a fractional advert_int needs no version line on IPv6 (version 3 is implied)', () => {
+    const { config } = parseKeepalivedConf(inst(' advert_int 0.1\n virtual_ipaddress {\n fe80::1\n }\n'), { file: 't.conf' });
+    expect(effectiveInstance(config, config.vrrpInstances[0])).toMatchObject({ version: 3, advertInt: 0.1, family: 6 });
+  });
+
+  it('IPv6 unicast peers and source; bad input names the problem', () => {
+    const { config } = parseKeepalivedConf(inst(' unicast_src_ip fe80::1\n unicast_peer {\n fe80::2\n }\n virtual_ipaddress {\n 2001:db8::1\n }\n'));
+    expect(effectiveInstance(config, config.vrrpInstances[0]).unicastPeers).toEqual(['fe80::2']);
+    expect(errorsOf(inst(' version 2\n virtual_ipaddress {\n 2001:db8::1\n }\n'))).toEqual([
+      't.conf line 1: vrrp_instance VI_6: version 2 over IPv6 is not VRRP (RFC 5798 defines IPv6 for version 3 only); use version 3',
+    ]);
+    expect(errorsOf(inst(' virtual_ipaddress {\n 2001:db8::1/129\n }\n'))[0]).toMatch(/129 is outside 0\.\.128/);
+    expect(errorsOf(inst(' virtual_ipaddress {\n 2001:zz8::1\n }\n'))[0]).toMatch(/'2001:zz8::1' is not an IPv6 virtual address/);
+    expect(errorsOf(inst(' unicast_peer {\n 10.0.0.2\n }\n virtual_ipaddress {\n 2001:db8::1\n }\n'))[0]).toMatch(/unicast_peer 10\.0\.0\.2 is IPv4 but the instance is IPv6/);
+  });
+});

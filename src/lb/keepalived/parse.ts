@@ -5,7 +5,7 @@
 import { KeepalivedConfError, keepalivedLine, MAX_AUTO_PRIORITY_DEFAULT, noteLine, validMaxAutoPriority, type ConfDiagnostic, type ConfPhase, type ConfProblem } from './errors.js';
 import { lex, type Statement } from './lexer.js';
 import { ValueReader } from './values.js';
-import { KEEPALIVED_DEFAULTS, SCHEDULERS, SCHED_FLAGS, VRRP_PRIO_OWNER } from './defaults.js';
+import { isIpv6Instance, KEEPALIVED_DEFAULTS, SCHEDULERS, SCHED_FLAGS, VRRP_PRIO_OWNER } from './defaults.js';
 import type {
   GlobalDefs,
   HealthCheck,
@@ -62,7 +62,7 @@ const GLOBAL_PASSTHROUGH = new Set([
 ]);
 const INSTANCE_PASSTHROUGH = new Set([
   'track_script', 'track_process', 'track_file', 'track_bfd', 'virtual_routes', 'virtual_rules',
-  'virtual_ipaddress_excluded', 'accept', 'no_accept', 'debug', 'native_ipv6', 'use_vmac',
+  'virtual_ipaddress_excluded', 'accept', 'no_accept', 'debug', 'use_vmac',
   'vmac_xmit_base', 'strict_mode', 'skip_check_adv_addr', 'check_unicast_src', 'higher_prio_send_advert',
   'lower_prio_no_advert', 'garp_lower_prio_delay', 'garp_lower_prio_repeat', 'kernel_rx_buf_size',
   'notify_deleted', 'promote_secondaries', 'linkbeat_use_polling', 'unicast_ttl', 'old_unicast_checksum',
@@ -417,7 +417,13 @@ class ConfParser {
           inst.authentication = this.authentication(c);
           break;
         case 'virtual_ipaddress':
-          inst.virtualIpaddress = this.v.needBlock(c).map((a) => this.vip(a)).filter((a): a is VirtualIpAddress => a !== undefined);
+          inst.virtualIpaddress = this.vips(inst, c);
+          break;
+        case 'native_ipv6':
+          this.v.flag(c);
+          // keepalived: refused once an IPv4 address made the instance IPv4
+          if (inst.virtualIpaddress.some((v) => !v.address.includes(':'))) this.warn(c.line, `(${name}) Cannot specify native_ipv6 with IPv4 addresses`);
+          else inst.nativeIpv6 = true;
           break;
         case 'track_interface':
           inst.trackInterface = this.v.needBlock(c).map((t) => {
@@ -437,13 +443,13 @@ class ConfParser {
           inst[notifyField(c.keyword)] = this.v.rest(c, 'a script');
           break;
         case 'unicast_src_ip':
-          inst.unicastSrcIp = this.v.ipv4(c, this.v.word(c));
+          inst.unicastSrcIp = this.v.ip(c, this.v.word(c));
           break;
         case 'mcast_src_ip':
-          inst.mcastSrcIp = this.v.ipv4(c, this.v.word(c));
+          inst.mcastSrcIp = this.v.ip(c, this.v.word(c));
           break;
         case 'unicast_peer':
-          inst.unicastPeer = this.v.needBlock(c).map((p) => this.v.ipv4(p, p.keyword, 'peer address')).filter((p): p is string => p !== undefined);
+          inst.unicastPeer = this.v.needBlock(c).map((p) => this.v.ip(p, p.keyword, 'peer address')).filter((p): p is string => p !== undefined);
           break;
         case 'lvs_sync_daemon_interface': {
           // keepalived's words, indent included: "      %*sPlease use..." with width strlen(name) - 2
@@ -461,6 +467,20 @@ class ConfParser {
             inst.passthrough.push(raw(c));
             this.warn(c.line, `lvslab keeps '${c.keyword}' in the file but its embedded VRRP does not act on it`, 'note');
           } else this.unknown(c);
+      }
+    }
+    const v6 = isIpv6Instance(inst);
+    if (v6 && inst.version === 2) {
+      // keepalived accepts VRRPv2 over IPv6 unless strict_mode; RFC 3768 is IPv4 only, and so is lvslab's v2
+      this.v.fail(s, `vrrp_instance ${name}: version 2 over IPv6 is not VRRP (RFC 5798 defines IPv6 for version 3 only); use version 3`);
+    }
+    if (v6) {
+      for (const [kw, a] of [['unicast_src_ip', inst.unicastSrcIp], ['mcast_src_ip', inst.mcastSrcIp], ...inst.unicastPeer.map((p) => ['unicast_peer', p])] as const) {
+        if (a !== undefined && !a.includes(':')) this.v.fail(s, `vrrp_instance ${name}: ${kw} ${a} is IPv4 but the instance is IPv6`);
+      }
+    } else {
+      for (const [kw, a] of [['unicast_src_ip', inst.unicastSrcIp], ['mcast_src_ip', inst.mcastSrcIp], ...inst.unicastPeer.map((p) => ['unicast_peer', p])] as const) {
+        if (a !== undefined && a.includes(':')) this.v.fail(s, `vrrp_instance ${name}: ${kw} ${a} is IPv6 but the instance is IPv4`);
       }
     }
     if (!inst.interface) this.v.fail(s, `vrrp_instance ${name}: needs 'interface'`);
@@ -486,11 +506,32 @@ class ConfParser {
     return { authType, authPass };
   }
 
+  /**
+   * virtual_ipaddress: the first address sets the instance's family (native_ipv6 sets IPv6 before);
+   * an address of the other family is ignored with keepalived's message (vrrp_data.c alloc_vrrp_vip).
+   */
+  vips(inst: VrrpInstance, c: Statement): VirtualIpAddress[] {
+    const out: VirtualIpAddress[] = [];
+    let v6 = inst.nativeIpv6 ? true : inst.virtualIpaddress[0] ? inst.virtualIpaddress[0].address.includes(':') : undefined;
+    for (const a of this.v.needBlock(c)) {
+      const vip = this.vip(a);
+      if (!vip) continue;
+      const is6 = vip.address.includes(':');
+      if (v6 === undefined) v6 = is6;
+      else if (is6 !== v6) {
+        this.warn(a.line, `(${inst.name}): address family must match VRRP instance [${a.keyword}] - ignoring`);
+        continue;
+      }
+      out.push(vip);
+    }
+    return out;
+  }
+
   vip(a: Statement): VirtualIpAddress | undefined {
     const [addr, len] = a.keyword.split('/');
-    if (!this.v.ipv4(a, addr, 'virtual address')) return undefined;
+    if (!this.v.ip(a, addr, 'virtual address')) return undefined;
     const vip: VirtualIpAddress = { address: addr };
-    if (len !== undefined) vip.prefixLength = this.v.numberText(a, len, 0, 32, true);
+    if (len !== undefined) vip.prefixLength = this.v.numberText(a, len, 0, addr.includes(':') ? 128 : 32, true);
     for (let i = 0; i < a.args.length; i += 2) {
       const key = a.args[i];
       const value = a.args[i + 1];
@@ -503,6 +544,7 @@ class ConfParser {
           vip.label = value;
           break;
         case 'brd':
+          if (addr.includes(':')) return this.v.fail(a, `virtual_ipaddress ${a.keyword}: 'brd' is IPv4 only`);
           vip.brd = this.v.ipv4(a, value, 'broadcast address');
           break;
         case 'scope':
@@ -766,10 +808,11 @@ class ConfParser {
     for (const inst of config.vrrpInstances) {
       const line = this.instanceLines.get(inst.name) ?? 1;
       const say = (message: string) => this.afterParse('vrrp', line, `(${inst.name}) ${message}`);
-      const version = inst.version ?? config.globalDefs.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion;
+      const v6 = isIpv6Instance(inst);
+      const version = inst.version ?? (v6 ? 3 : (config.globalDefs.vrrpVersion ?? KEEPALIVED_DEFAULTS.vrrpVersion));
       const noVip = inst.virtualIpaddress.length === 0;
       if (noVip) {
-        if (version === 3) {
+        if (version === 3 || v6) {
           this.v.fail(line, `vrrp_instance ${inst.name}: No VIP specified; at least one is required (VRRPv3; keepalived refuses the instance)`);
           continue;
         }
@@ -810,7 +853,7 @@ class ConfParser {
     const seen = new Map<string, string>();
     for (const inst of config.vrrpInstances) {
       const line = this.instanceLines.get(inst.name) ?? 1;
-      const version = inst.version ?? config.globalDefs.vrrpVersion ?? 2;
+      const version = inst.version ?? (isIpv6Instance(inst) ? 3 : (config.globalDefs.vrrpVersion ?? 2));
       const adv = inst.advertInt ?? 1;
       if (version === 2 && !Number.isInteger(adv)) {
         this.v.fail(line, `vrrp_instance ${inst.name}: advert_int ${adv} needs version 3 (VRRPv2 advertises whole seconds)`);

@@ -111,6 +111,7 @@ function instance(w: Writer, i: VrrpInstance): void {
     w.opt('priority', i.priority);
     w.opt('advert_int', i.advertInt);
     w.opt('version', i.version);
+    w.flag('native_ipv6', i.nativeIpv6 ?? false);
     w.flag('nopreempt', i.nopreempt);
     w.opt('preempt_delay', i.preemptDelay);
     w.opt('down_timer_adverts', i.downTimerAdverts);

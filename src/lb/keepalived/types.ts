@@ -107,6 +107,8 @@ export interface VrrpInstance {
   unicastSrcIp?: string;
   unicastPeer: string[];
   mcastSrcIp?: string;
+  /** `native_ipv6`: an IPv6 instance (VRRPv3 over IPv6) even before its addresses say so */
+  nativeIpv6?: boolean;
   downTimerAdverts?: number;
   /** deprecated: starts the sync daemon on this interface for this instance */
   lvsSyncDaemonInterface?: string;

@@ -1,5 +1,6 @@
 // Value readers shared by the block parsers: each checks one statement's arguments and records a
 // problem naming the keyword, the value and the accepted range instead of throwing.
+import { isIP } from 'node:net';
 import type { ConfProblem } from './errors.js';
 import type { Statement } from './lexer.js';
 
@@ -55,6 +56,13 @@ export class ValueReader {
     if (text.includes(':')) return this.fail(s, `${s.keyword}: '${text}' is IPv6; lvslab labs are IPv4 only`);
     if (!isIpv4(text)) return this.fail(s, `${s.keyword}: '${text}' is not an IPv4 ${what}`);
     return text;
+  }
+
+  /** an IPv4 or IPv6 address (VRRP: a vrrp_instance is either, by its addresses) */
+  ip(s: Statement, text: string | undefined, what = 'address'): string | undefined {
+    if (text === undefined) return undefined;
+    if (text.includes(':')) return isIP(text) === 6 ? text : this.fail(s, `${s.keyword}: '${text}' is not an IPv6 ${what}`);
+    return this.ipv4(s, text, what);
   }
 
   port(s: Statement, text: string | undefined): number | undefined {

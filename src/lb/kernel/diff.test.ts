@@ -35,6 +35,14 @@ describe('compareTraceItems', () => {
     expect(compareTraceItems(trace, kernel, embedded, 2)).toContain('line 3: -Lnc');
   });
 
+  it('a -Lnc diff shows only the rows that differ: sorted, expiry within the lag shown as the embedded one', () => {
+    const kernel = [{ line: 3, output: header + row('14:55', 2) + row('14:57', 1).replace('3.3.3.3:80', '3.3.3.9:80') }];
+    const embedded = [{ line: 3, output: header + row('15:00', 1) + row('15:00', 2) }];
+    const d = compareTraceItems(trace, kernel, embedded, 6);
+    expect(d.split('\n').filter((l) => /^[-+]TCP/.test(l))).toEqual([`-${row('14:57', 1).replace('3.3.3.3:80', '3.3.3.9:80').trimEnd()}`, `+${row('15:00', 1).trimEnd()}`]);
+    expect(d).toContain(` ${row('15:00', 2).trimEnd()}`);
+  });
+
   it('reports a connection that reached another real server, with the item and a diff', () => {
     const d = compareTraceItems(trace, [{ line: 2, output: '2.2.2.2:1 -> 3.3.3.3:80\n' }], [{ line: 2, output: '2.2.2.2:1 -> 3.3.3.4:80\n' }]);
     expect(d).toContain('line 2: conn tcp 2.2.2.2:1 1.1.1.1:80');

@@ -3,9 +3,11 @@
 
 /** Lines that differ, as `-kernel` / `+embedded` with a little context; empty when equal. */
 export function diffLines(a: string, b: string, labels: [string, string] = ['kernel', 'embedded'], context = 2): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
   if (a === b) return '';
+  // outputs end in a newline: its empty last piece is no line of either
+  const lines = (t: string) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+  const x = lines(a);
+  const y = lines(b);
   // LCS table: outputs are a few hundred lines at most
   const n = x.length;
   const m = y.length;
@@ -21,12 +23,13 @@ export function diffLines(a: string, b: string, labels: [string, string] = ['ker
       ops.push({ op: ' ', text: x[i], ai: i });
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      ops.push({ op: '+', text: y[j], ai: i });
-      j++;
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      // a changed line reads as diff -u prints it: the old (kernel) line, then the new one
       ops.push({ op: '-', text: x[i], ai: i });
       i++;
+    } else {
+      ops.push({ op: '+', text: y[j], ai: i });
+      j++;
     }
   }
   const keep = new Set<number>();
@@ -118,16 +121,27 @@ export function compareTraceItems(traceText: string, kernel: ItemOutput[], embed
     const kl = ko.split('\n');
     const el = eo.split('\n');
     let same = false;
-    if (kind === 'conns' && kl.length === el.length && kl.slice(0, 2).join() === el.slice(0, 2).join()) {
+    // what the diff shows: for -c listings, the rows sorted with the expiry of a kernel row that is
+    // within the allowed lag shown as the embedded one, so only real differences stand out
+    let shown: [string, string] = [ko, eo];
+    if (kind === 'conns' && kl.slice(0, 2).join() === el.slice(0, 2).join()) {
       const key = (l: string) => l.slice(0, 4) + l.slice(11);
       const pool = el.slice(2).filter((l) => l !== '');
-      same = kl.slice(2).filter((l) => l !== '').every((row) => {
-        const behind = lag.get(line) ?? elapsedS;
+      const behind = lag.get(line) ?? elapsedS;
+      const kRows = kl.slice(2).filter((l) => l !== '');
+      let unmatched = 0;
+      const matched = kRows.map((row) => {
         const at = pool.findIndex((o) => key(o) === key(row) && mmss(row.slice(4, 10)) <= mmss(o.slice(4, 10)) && mmss(row.slice(4, 10)) >= mmss(o.slice(4, 10)) - behind - 1);
-        if (at < 0) return false;
-        pool.splice(at, 1);
-        return true;
-      }) && pool.length === 0;
+        if (at < 0) {
+          unmatched++;
+          return row;
+        }
+        return pool.splice(at, 1)[0];
+      });
+      same = kl.length === el.length && unmatched === 0 && pool.length === 0;
+      const byKey = (a: string, b: string) => key(a).localeCompare(key(b));
+      const table = (head: string[], rows: string[]) => `${[...head, ...rows.sort(byKey)].join('\n')}\n`;
+      shown = [table(kl.slice(0, 2), matched), table(el.slice(0, 2), el.slice(2).filter((l) => l !== ''))];
     } else if (kind === 'nosort') {
       // unsorted is the kernel's hash-table order, and its service hash mixes in the network
       // namespace's address: the order differs from one namespace to the next. Compare the
@@ -148,7 +162,7 @@ export function compareTraceItems(traceText: string, kernel: ItemOutput[], embed
     } else if (kind === 'stats') {
       same = statsRows(kl).join('\n') === statsRows(el).join('\n');
     }
-    if (!same) reports.push(`line ${line}: ${text}\n${diffLines(ko, eo)}`);
+    if (!same) reports.push(`line ${line}: ${text}\n${diffLines(...shown)}`);
   }
   return reports.join('\n\n');
 }

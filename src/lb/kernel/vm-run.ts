@@ -9,9 +9,9 @@ import type { ScenarioReport } from '../../checks/report/model.js';
 import { compiledPath } from '../../lab/dist-path.js';
 import { describeVmKernel, repoRoot, type VmKernel } from '../../lab/vm/kernel-cache.js';
 import { runInVm } from '../../lab/vm/runner.js';
+import { VM_PROGRESS } from './vm-progress.js';
 
-/** Lines the entry prints with this in front are progress; the host picks them out of the console. */
-export const VM_PROGRESS = 'lvslab-vm-progress: ';
+export { VM_PROGRESS, exitWithMain } from './vm-progress.js';
 
 /**
  * Time bounds, all from measurements on the kernel VM (docs/kernel.md, "Timing in the VM"):
@@ -37,17 +37,6 @@ export function lvslabSettingsEnv(env: NodeJS.ProcessEnv = process.env): Record<
 /** The last lines of a VM job's output, for an error saying why a result is missing. */
 export function outputTail(output: string, lines = 15): string {
   return output.split('\n').filter((l) => !l.includes(VM_PROGRESS)).slice(-lines).join('\n');
-}
-
-/** Run an entry's main inside the VM and exit with its status; an uncaught error is printed under `label` and exits 1. */
-export function exitWithMain(label: string, main: () => Promise<number>): void {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${label}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
 }
 
 /** One scenario file to run in the VM. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { unknownVridLog, vrrpCheckPacket, vrrpGetHeader, type InstanceCheck } from './check.js';
+import { castMismatch6, unknownVridLog, vrrpCheckPacket, vrrpCheckPacket6, vrrpChecksumOk6, vrrpGetHeader, vrrpGetHeader6, type InstanceCheck } from './check.js';
+import { VRRP_GROUP6 } from './ip6.js';
+import { parseCmsgs6, pktinfoCmsg, sockaddrIn6 } from './io/vrrp-socket6.js';
 import { buildIp4Header, ip4Packet } from './ip4.js';
 import { encodeAdvert, passAuthData, sum16, type VrrpAdvert } from './packet.js';
 
@@ -122,5 +124,73 @@ describe("keepalived's receive checks (vrrp_check_packet), with its log lines", 
   it('a datagram built by buildIp4Header carries a valid header checksum', () => {
     const h = buildIp4Header({ src: SRC, dst: '224.0.0.18', id: 1, payloadLength: 20 });
     expect(sum16(h)).toBe(0xffff);
+  });
+});
+
+describe('vrrp_check_packet for IPv6 (keepalived 2.2.7 order and words)', () => {
+  const VI_6: InstanceCheck = { name: 'VI_6', vrid: 61, version: 3, advertInt: 100, vips: ['fe80::61', '2001:db8:1::112'], unicast: false };
+  const SRC6 = 'fe80::ff:fe00:602';
+  const meta = { src: SRC6, dst: VRRP_GROUP6, hopLimit: 255 };
+  const adv = (over: Partial<VrrpAdvert> = {}) =>
+    encodeAdvert({ version: 3, vrid: 61, priority: 100, addresses: VI_6.vips, advertInt: 100, ...over }, { src: SRC6, dst: VRRP_GROUP6 });
+
+  it('accepts a good advert', () => {
+    const r = vrrpCheckPacket6(VI_6, adv(), meta);
+    expect(r.ok && r.packet.advert).toEqual({ version: 3, vrid: 61, priority: 100, addresses: ['fe80::61', '2001:db8:1::112'], advertInt: 100 });
+    // configured in any text form, compared canonically
+    expect(vrrpCheckPacket6({ ...VI_6, vips: ['FE80:0::61', '2001:db8:1:0::112'] }, adv(), meta).ok).toBe(true);
+  });
+
+  it('header too short: the IPv6 line (no IP header to count)', () => {
+    expect(vrrpGetHeader6(Buffer.alloc(7))).toEqual({ ok: false, reason: 'short', log: 'IPv6 VRRP packet too short - 7 bytes' });
+    expect(vrrpGetHeader6(adv())).toEqual({ ok: true, vrid: 61 });
+  });
+
+  it('drops with the reason and line keepalived logs', () => {
+    const cases: [Buffer, typeof meta, string, string][] = [
+      [Buffer.concat([adv(), Buffer.alloc(4)]), meta, 'length', '(VI_6) vrrp packet too long, length 44 and expect 40'],
+      [adv().subarray(0, 30), meta, 'length', '(VI_6) vrrp packet too short, length 30 and expect 40'],
+      [adv(), { ...meta, hopLimit: 64 }, 'ttl', '(VI_6) invalid TTL/HL. Received 64 and expect 255'],
+      [(() => { const b = adv(); b[0] = 0x21; return b; })(), meta, 'version', '(VI_6) wrong version. Received 2 and expect 3'],
+      [(() => { const b = adv(); b[0] = 0x32; return b; })(), meta, 'type', '(VI_6) Invalid packet type. 2 and expect 1'],
+      [adv({ addresses: ['fe80::61'] }), meta, 'addr-count', '(VI_6) received an unexpected ip number count 1, expected 2!'],
+      [adv({ addresses: ['fe80::61', '2001:db8:1::113'] }), meta, 'addr-mismatch', '(VI_6) ip address associated with VRID 61 not present in MASTER advert: 2001:db8:1::112'],
+    ];
+    for (const [p, m, reason, log] of cases) expect(vrrpCheckPacket6(VI_6, p, m)).toEqual({ ok: false, reason, log });
+  });
+
+  it('no hop limit from the kernel: the check is skipped, as keepalived does with rx_ttl_hop_limit -1', () => {
+    expect(vrrpCheckPacket6(VI_6, adv(), { ...meta, hopLimit: -1 }).ok).toBe(true);
+  });
+
+  it('a unicast instance takes any hop limit, and a wrong-cast advert is caught before the checks', () => {
+    expect(vrrpCheckPacket6({ ...VI_6, unicast: true }, adv(), { ...meta, dst: 'fe80::ff:fe00:601', hopLimit: 3 }).ok).toBe(true);
+    expect(castMismatch6({ unicast: true }, meta)).toBe(true);
+    expect(castMismatch6({ unicast: false }, meta)).toBe(false);
+    expect(castMismatch6({ unicast: false }, { ...meta, dst: 'fe80::ff:fe00:601' })).toBe(true);
+  });
+
+  it("the checksum is the kernel's to check (IPV6_CHECKSUM): vrrpCheckPacket6 does not, vrrpChecksumOk6 can", () => {
+    const b = adv();
+    b[7] ^= 1;
+    expect(vrrpCheckPacket6(VI_6, b, meta).ok).toBe(true);
+    expect(vrrpChecksumOk6(b, SRC6, VRRP_GROUP6)).toBe(false);
+    expect(vrrpChecksumOk6(adv(), SRC6, VRRP_GROUP6)).toBe(true);
+  });
+});
+
+describe('IPv6 ancillary data', () => {
+  it('reads IPV6_HOPLIMIT and IPV6_PKTINFO as recvmsg returns them, and writes the IPV6_PKTINFO keepalived sends', () => {
+    const pk = pktinfoCmsg('fe80::ff:fe00:601', 2);
+    expect(pk.length).toBe(40);
+    const hl = Buffer.alloc(24);
+    hl.writeBigUInt64LE(20n, 0);
+    hl.writeInt32LE(41, 8);
+    hl.writeInt32LE(52, 12);
+    hl.writeInt32LE(255, 16);
+    const control = Buffer.concat([hl, pk]);
+    expect(parseCmsgs6(control, control.length)).toEqual({ hopLimit: 255, dst: 'fe80::ff:fe00:601' });
+    expect(parseCmsgs6(control, 0)).toEqual({ hopLimit: -1, dst: '' });
+    expect(sockaddrIn6('ff02::12', 7).toString('hex')).toBe('0a00000000000000ff02000000000000000000000000001207000000');
   });
 });

@@ -4,6 +4,7 @@
 // reason, and logged in keepalived's words ("(VI_1) invalid TTL/HL. Received 254 and expect 255").
 // Checks keepalived only makes with options lvslab does not act on (check_unicast_src, AH, the
 // pre-1.3.6 unicast checksum) are not made.
+import { bytesToIp6, canonicalIp6, ip6ToBytes, isMulticast6, pseudoHeaderSum6 } from './ip6.js';
 import { AUTH_LEN, AUTH_PASS, AUTH_NONE, bytesToIp, IPPROTO_VRRP, passAuthData, pseudoHeaderSum, sum16, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT, type ReceivedAdvert, type VrrpAdvert } from './packet.js';
 
 const VRRP_HDR_LEN = 8;
@@ -110,4 +111,70 @@ export function vrrpCheckPacket(inst: InstanceCheck, p: Buffer): { ok: true; pac
       ? { version: 2, vrid: v[1], priority: v[2], addresses, advertInt: v[5], authType: v[4], authData: Buffer.from(v.subarray(vrrpLen - AUTH_LEN, vrrpLen)) }
       : { version: 3, vrid: v[1], priority: v[2], addresses, advertInt: v.readUInt16BE(4) & 0x0fff };
   return { ok: true, packet: { src, dst, ttl, advert } };
+}
+
+// ---- IPv6 (VRRPv3 only). An AF_INET6 raw socket hands keepalived the VRRP message without the IPv6
+// header; the hop limit and the destination come as ancillary data (IPV6_HOPLIMIT, IPV6_PKTINFO),
+// the source as the socket address. The kernel verifies the checksum (IPV6_CHECKSUM offset 6) and
+// drops a bad one before keepalived sees it, so keepalived has no checksum check for IPv6, and
+// neither has this one: VrrpSocket6 sets the same option.
+
+/** what recvmsg tells besides the VRRP message */
+export interface Received6 {
+  src: string;
+  dst: string;
+  /** IPV6_HOPLIMIT; -1 when the kernel gave none (keepalived then skips the check) */
+  hopLimit: number;
+}
+
+/** what keepalived logs at start for an IPv6 multicast instance whose first VIP is not link-local */
+export function firstVipNotLinkLocalLog(instance: string): string {
+  return `(${instance}) the first IPv6 VIP address should be link local`;
+}
+
+/** vrrp_get_header for AF_INET6: at least the 8-byte VRRP header */
+export function vrrpGetHeader6(v: Buffer): { ok: true; vrid: number } | Dropped {
+  if (v.length < VRRP_HDR_LEN) return { ok: false, reason: 'short', log: `IPv6 VRRP packet too short - ${v.length} bytes` };
+  return { ok: true, vrid: v[1] };
+}
+
+/**
+ * keepalived's vrrp_read_dispatcher drops an IPv6 advert whose destination does not match the
+ * instance's kind (multicast for a multicast instance) before vrrp_check_packet, logging it only with
+ * detailed logging; the instance's check then never sees one.
+ */
+export function castMismatch6(inst: Pick<InstanceCheck, 'unicast'>, meta: Received6): boolean {
+  return isMulticast6(ip6ToBytes(meta.dst)) === inst.unicast;
+}
+
+/**
+ * vrrp_check_packet for an IPv6 instance: exact length, hop limit (multicast instances), version,
+ * type, address count, addresses: keepalived's order and words; no IP total length or checksum.
+ */
+export function vrrpCheckPacket6(inst: InstanceCheck, v: Buffer, meta: Received6): { ok: true; packet: ReceivedAdvert } | Dropped {
+  const drop = (reason: DropReason, text: string): Dropped => ({ ok: false, reason, log: `(${inst.name}) ${text}` });
+  const naddr = v[3];
+  const expected = VRRP_HDR_LEN + 16 * naddr;
+  if (v.length !== expected) {
+    return drop('length', `vrrp packet too ${v.length > expected ? 'long' : 'short'}, length ${v.length} and expect ${expected}`);
+  }
+  if (!inst.unicast && meta.hopLimit !== -1 && meta.hopLimit !== VRRP_TTL) {
+    return drop('ttl', `invalid TTL/HL. Received ${meta.hopLimit} and expect ${VRRP_TTL}`);
+  }
+  const pktVersion = v[0] >> 4;
+  if (pktVersion !== inst.version) return drop('version', `wrong version. Received ${pktVersion} and expect ${inst.version}`);
+  const type = v[0] & 0x0f;
+  if (type !== VRRP_TYPE_ADVERTISEMENT) return drop('type', `Invalid packet type. ${type} and expect ${VRRP_TYPE_ADVERTISEMENT}`);
+  if (naddr !== inst.vips.length) return drop('addr-count', `received an unexpected ip number count ${naddr}, expected ${inst.vips.length}!`);
+  const addresses = Array.from({ length: naddr }, (_, i) => bytesToIp6(v, VRRP_HDR_LEN + 16 * i));
+  const have = new Set(addresses);
+  const missing = inst.vips.find((a) => !have.has(canonicalIp6(a)));
+  if (missing !== undefined) return drop('addr-mismatch', `ip address associated with VRID ${inst.vrid} not present in MASTER advert: ${canonicalIp6(missing)}`);
+  const advert: VrrpAdvert = { version: 3, vrid: v[1], priority: v[2], addresses, advertInt: v.readUInt16BE(4) & 0x0fff };
+  return { ok: true, packet: { src: meta.src, dst: meta.dst, ttl: meta.hopLimit, advert } };
+}
+
+/** the RFC's checksum test, which the kernel makes for keepalived: true when `v` sums to 0xffff with its pseudo-header */
+export function vrrpChecksumOk6(v: Buffer, src: string, dst: string): boolean {
+  return sum16(v, pseudoHeaderSum6(src, dst, v.length, IPPROTO_VRRP)) === 0xffff;
 }

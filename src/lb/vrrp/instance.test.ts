@@ -127,6 +127,17 @@ describe('election', () => {
     clock.advance(2000);
     expect([ds1.m.state, ds2.m.state]).toEqual(['BACKUP', 'MASTER']);
   });
+
+  it('IPv6: the tie-break compares link-local addresses as 128-bit numbers', () => {
+    // fe80::1:0 > fe80::ffff although its text sorts first
+    const { clock, ds1, ds2 } = pair({ v3: true, ds1: { priority: 100, primaryAddress: 'fe80::ffff' }, ds2: { primaryAddress: 'fe80::1:0' } });
+    ds1.m.start();
+    ds2.m.start();
+    ds1.m.forceMaster('test');
+    ds2.m.forceMaster('test');
+    clock.advance(1000);
+    expect([ds1.m.state, ds2.m.state]).toEqual(['BACKUP', 'MASTER']);
+  });
 });
 
 describe('failover', () => {

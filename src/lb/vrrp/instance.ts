@@ -2,7 +2,7 @@
 // choices). Pure: it owns no socket or address; it is told about adverts, link changes and time, and
 // asks its `effects` to send, add/remove VIPs, gratuitous-ARP and notify. Sync groups coordinate
 // instances through `SyncGroupLink` (sync-group.ts).
-import { ipToNumber } from './packet.js';
+import { compareAddresses } from './packet.js';
 import type { TimerHandle, VrrpClock } from './clock.js';
 import { advertIntUs, masterDownUs, skewUs, US_PER_S, wireToUs } from './timers.js';
 
@@ -171,7 +171,7 @@ export class VrrpInstanceMachine {
         this.armAdverTimer();
         return;
       }
-      const higher = a.priority > prio || (a.priority === prio && ipToNumber(a.src) > ipToNumber(this.settings.primaryAddress));
+      const higher = a.priority > prio || (a.priority === prio && compareAddresses(a.src, this.settings.primaryAddress) > 0);
       if (higher) {
         this.masterAddress = a.src;
         this.leaveMaster();

@@ -1,6 +1,8 @@
 // VRRP advertisement codec: RFC 3768 (v2, with keepalived's auth_type PASS) and RFC 5798 (v3, whose
-// checksum covers an IPv4 pseudo-header). The IP header is ip4.ts's; what a receiver checks, and in
-// which order, is check.ts's (keepalived's vrrp_check_packet).
+// checksum covers an IPv4 or IPv6 pseudo-header; an IPv6 advert carries 16-byte addresses). The IP
+// header is ip4.ts's (IPv6: the kernel's, see ip6.ts); what a receiver checks, and in which order, is
+// check.ts's (keepalived's vrrp_check_packet).
+import { ip6ToBytes, pseudoHeaderSum6 } from './ip6.js';
 
 export const IPPROTO_VRRP = 112;
 export const VRRP_GROUP = '224.0.0.18';
@@ -14,7 +16,7 @@ export interface VrrpAdvert {
   version: 2 | 3;
   vrid: number;
   priority: number;
-  /** IPv4 addresses in dotted form */
+  /** IPv4 addresses in dotted form, or (v3 only) IPv6 addresses: one family per advert */
   addresses: string[];
   /** v2: whole seconds; v3: Max Adver Int in centiseconds (12 bits) */
   advertInt: number;
@@ -55,6 +57,16 @@ export function pseudoHeaderSum(src: string, dst: string, length: number): numbe
   return sum16(ph);
 }
 
+/** 4 or 16 bytes, by the address's family */
+export function addrToBytes(ip: string): Buffer {
+  return ip.includes(':') ? ip6ToBytes(ip) : ipToBytes(ip);
+}
+
+/** compare two addresses of one family as unsigned numbers (keepalived's tie-break: the higher wins) */
+export function compareAddresses(a: string, b: string): number {
+  return Buffer.compare(addrToBytes(a), addrToBytes(b));
+}
+
 /** The 8 authentication bytes keepalived sends for auth_type PASS. */
 export function passAuthData(password: string): Buffer {
   const b = Buffer.alloc(AUTH_LEN);
@@ -65,7 +77,10 @@ export function passAuthData(password: string): Buffer {
 /** Encode an advertisement (the VRRP payload only; ip4.ts adds the IP header). v3 needs src/dst. */
 export function encodeAdvert(a: VrrpAdvert, ip?: { src: string; dst: string }): Buffer {
   const n = a.addresses.length;
-  const b = Buffer.alloc(a.version === 2 ? 8 + 4 * n + AUTH_LEN : 8 + 4 * n);
+  const v6 = n > 0 && a.addresses[0].includes(':');
+  if (v6 && a.version !== 3) throw new Error('encodeAdvert: IPv6 addresses need VRRPv3 (RFC 5798)');
+  const alen = v6 ? 16 : 4;
+  const b = Buffer.alloc(a.version === 2 ? 8 + alen * n + AUTH_LEN : 8 + alen * n);
   b[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
   b[1] = a.vrid;
   b[2] = a.priority;
@@ -77,11 +92,14 @@ export function encodeAdvert(a: VrrpAdvert, ip?: { src: string; dst: string }): 
   } else {
     b.writeUInt16BE(a.advertInt & 0x0fff, 4);
   }
-  a.addresses.forEach((addr, i) => ipToBytes(addr).copy(b, 8 + 4 * i));
+  a.addresses.forEach((addr, i) => {
+    if (addr.includes(':') !== v6) throw new Error(`encodeAdvert: ${addr} is not of the advert's address family`);
+    addrToBytes(addr).copy(b, 8 + alen * i);
+  });
   let start = 0;
   if (a.version === 3) {
     if (!ip) throw new Error('encodeAdvert: VRRPv3 needs the source and destination address for its checksum');
-    start = pseudoHeaderSum(ip.src, ip.dst, b.length);
+    start = v6 ? pseudoHeaderSum6(ip.src, ip.dst, b.length, IPPROTO_VRRP) : pseudoHeaderSum(ip.src, ip.dst, b.length);
   }
   b.writeUInt16BE(~sum16(b, start) & 0xffff, 6);
   return b;
@@ -90,6 +108,7 @@ export function encodeAdvert(a: VrrpAdvert, ip?: { src: string; dst: string }): 
 export interface ReceivedAdvert {
   src: string;
   dst: string;
+  /** IPv4 TTL or IPv6 hop limit */
   ttl: number;
   advert: VrrpAdvert;
 }

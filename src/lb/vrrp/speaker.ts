@@ -5,11 +5,14 @@ import { EventEmitter } from 'node:events';
 import { effectiveInstance, type KeepalivedConfig, type VrrpInstance } from '../keepalived/index.js';
 import { VrrpInstanceMachine, type InstanceSettings, type Transition, type VrrpState } from './instance.js';
 import { GarpSender } from './io/garp.js';
+import { NdiscSender } from './io/ndisc.js';
+import { VrrpSocket6 } from './io/vrrp-socket6.js';
+import { canonicalIp6, isLinkLocal6, VRRP_GROUP6 } from './ip6.js';
 import { notifyCommands, runNotify } from './io/notify.js';
 import { Rtnl, type VipSpec } from './io/rtnl.js';
 import { VrrpSocket } from './io/vrrp-socket.js';
 import { bytesToIp, encodeAdvert, passAuthData, VRRP_GROUP, type VrrpAdvert } from './packet.js';
-import { unknownVridLog, vrrpCheckPacket, vrrpGetHeader, type Dropped, type DropReason, type InstanceCheck } from './check.js';
+import { castMismatch6, firstVipNotLinkLocalLog, unknownVridLog, vrrpCheckPacket, vrrpCheckPacket6, vrrpGetHeader, vrrpGetHeader6, type Dropped, type DropReason, type InstanceCheck, type Received6 } from './check.js';
 import { ip4Packet, IpIdCounter } from './ip4.js';
 import { realVrrpClock, type VrrpClock } from './clock.js';
 import { VrrpSyncGroup } from './sync-group.js';
@@ -56,6 +59,8 @@ export interface SpeakerStatus {
   groups: { name: string; state?: VrrpState; members: string[] }[];
   dropped: Partial<Record<DropReason, number>>;
   garpsSent: number;
+  /** unsolicited neighbour advertisements (IPv6 VIPs) */
+  nasSent: number;
   transitions: VrrpTransitionEvent[];
 }
 
@@ -63,7 +68,9 @@ interface Wired {
   cfg: VrrpInstance;
   machine: VrrpInstanceMachine;
   vips: VipSpec[];
-  socket: VrrpSocket;
+  /** 6: VRRPv3 over IPv6 (socket6, neighbour advertisements) */
+  family: 4 | 6;
+  socket: VrrpSocket | VrrpSocket6;
   peers: string[];
   /** what keepalived's receive checks compare an advert with */
   check: InstanceCheck;
@@ -78,6 +85,8 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
   private readonly groups: VrrpSyncGroup[] = [];
   private readonly sockets = new Map<string, VrrpSocket>();
   private readonly garps = new Map<string, GarpSender>();
+  private readonly sockets6 = new Map<string, VrrpSocket6>();
+  private readonly ndiscs = new Map<string, NdiscSender>();
   private readonly rtnl = new Rtnl();
   private readonly dropped: Partial<Record<DropReason, number>> = {};
   private readonly transitions: VrrpTransitionEvent[] = [];
@@ -111,8 +120,12 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
     for (const inst of config.vrrpInstances) {
       const e = effectiveInstance(config, inst);
       if (!links.has(e.interface)) throw new Error(`vrrp_instance ${inst.name}: interface '${e.interface}' does not exist in this namespace`);
-      const primary = inst.unicastSrcIp ?? inst.mcastSrcIp ?? (await this.rtnl.addresses(e.interface)).find((a) => !a.secondary)?.address;
-      if (!primary) throw new Error(`vrrp_instance ${inst.name}: interface '${e.interface}' has no IPv4 address to advertise from`);
+      const v6 = e.family === 6;
+      // IPv6: the interface's link-local address (keepalived's ifp->sin6_addr), as RFC 5798 5.1.2.1 asks
+      const configured = inst.unicastSrcIp ?? inst.mcastSrcIp;
+      const found = v6 ? await this.rtnl.linkLocal6(e.interface) : (await this.rtnl.addresses(e.interface)).find((a) => !a.secondary)?.address;
+      const primary = configured !== undefined ? (v6 ? canonicalIp6(configured) : configured) : found;
+      if (!primary) throw new Error(`vrrp_instance ${inst.name}: interface '${e.interface}' has no ${v6 ? 'IPv6 link-local' : 'IPv4'} address to advertise from`);
       const tracked = [...(inst.dontTrackPrimary ? [] : [{ interface: e.interface }]), ...inst.trackInterface.map((t) => ({ interface: t.interface, weight: t.weight }))];
       for (const t of tracked) if (!links.has(t.interface)) throw new Error(`vrrp_instance ${inst.name}: track_interface '${t.interface}' does not exist in this namespace`);
       const settings: InstanceSettings = {
@@ -132,14 +145,17 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
         tracked,
       };
       const vips: VipSpec[] = inst.virtualIpaddress.map((v) => ({
-        address: v.address,
-        prefixLength: v.prefixLength ?? 32,
+        address: v6 ? canonicalIp6(v.address) : v.address,
+        prefixLength: v.prefixLength ?? (v6 ? 128 : 32),
         dev: v.dev ?? e.interface,
         ...(v.label ? { label: v.label } : {}),
         ...(v.brd ? { brd: v.brd } : {}),
       }));
       for (const v of vips) if (!links.has(v.dev)) throw new Error(`vrrp_instance ${inst.name}: VIP ${v.address} names interface '${v.dev}', which does not exist`);
-      const socket = this.socketFor(e.interface);
+      // RFC 5798 5.2.9 wants the virtual router's link-local address first; keepalived (outside
+      // strict mode) only logs this when it starts (vrrp.c vrrp_complete_instance), multicast only
+      if (v6 && e.unicastPeers.length === 0 && vips.length > 0 && !isLinkLocal6(vips[0].address)) this.log(firstVipNotLinkLocalLog(inst.name));
+      const socket = v6 ? this.socket6For(e.interface) : this.socketFor(e.interface);
       if (e.unicastPeers.length === 0) socket.joinGroup();
       const authPass = e.authPass;
       const check: InstanceCheck = {
@@ -151,7 +167,8 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
         vips: vips.map((v) => v.address),
         unicast: e.unicastPeers.length > 0,
       };
-      const w = { cfg: inst, vips, socket, peers: e.unicastPeers, check, ipId: new IpIdCounter(), vipChain: Promise.resolve() } as Wired;
+      const peers = v6 ? e.unicastPeers.map(canonicalIp6) : e.unicastPeers;
+      const w = { cfg: inst, vips, family: e.family, socket, peers, check, ipId: new IpIdCounter(), vipChain: Promise.resolve() } as Wired;
       w.machine = new VrrpInstanceMachine(settings, this.clock, {
         sendAdvert: (priority) => this.sendAdvert(w, priority, authPass),
         setVips: (present) => this.setVips(w, present),
@@ -189,6 +206,15 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
     return s;
   }
 
+  private socket6For(ifname: string): VrrpSocket6 {
+    let s = this.sockets6.get(ifname);
+    if (!s) {
+      s = new VrrpSocket6(ifname, (p, meta) => this.onPacket6(ifname, p, meta));
+      this.sockets6.set(ifname, s);
+    }
+    return s;
+  }
+
   /** count a dropped datagram by reason and log it in keepalived's words (when keepalived logs one) */
   private drop(d: Dropped): void {
     this.dropped[d.reason] = (this.dropped[d.reason] ?? 0) + 1;
@@ -200,7 +226,7 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
     if (this.stopped) return;
     const h = vrrpGetHeader(p);
     if (!h.ok) return this.drop(h);
-    const w = this.wired.find((x) => x.socket.ifname === ifname && x.machine.settings.vrid === h.vrid);
+    const w = this.wired.find((x) => x.family === 4 && x.socket.ifname === ifname && x.machine.settings.vrid === h.vrid);
     if (!w) return this.drop({ ok: false, reason: 'vrid', ...(this.logUnknownVrids ? { log: unknownVridLog(h.vrid, ifname) } : {}) });
     const src = bytesToIp(p, 12);
     if (this.wired.some((x) => x.machine.settings.primaryAddress === src)) return; // our own, looped back
@@ -210,6 +236,23 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
     if (!r.ok) return this.drop(r);
     const { advert } = r.packet;
     w.machine.receive({ src, priority: advert.priority, advertInt: advert.advertInt });
+  }
+
+  // the same for an AF_INET6 socket (vrrp_scheduler.c vrrp_read_dispatcher): no IP header, the hop
+  // limit and destination from ancillary data; a wrong-cast advert is dropped unlogged before the checks
+  private onPacket6(ifname: string, v: Buffer, meta: Received6): void {
+    if (this.stopped) return;
+    const h = vrrpGetHeader6(v);
+    if (!h.ok) return this.drop(h);
+    const w = this.wired.find((x) => x.family === 6 && x.socket.ifname === ifname && x.machine.settings.vrid === h.vrid);
+    if (!w) return this.drop({ ok: false, reason: 'vrid', ...(this.logUnknownVrids ? { log: unknownVridLog(h.vrid, ifname) } : {}) });
+    if (this.wired.some((x) => x.machine.settings.primaryAddress === meta.src)) return; // our own
+    if (w.machine.state !== 'BACKUP' && w.machine.state !== 'MASTER') return;
+    if (castMismatch6(w.check, meta)) return this.drop({ ok: false, reason: 'cast' });
+    const r = vrrpCheckPacket6(w.check, v, meta);
+    if (!r.ok) return this.drop(r);
+    const { advert } = r.packet;
+    w.machine.receive({ src: meta.src, priority: advert.priority, advertInt: advert.advertInt });
   }
 
   private sendAdvert(w: Wired, priority: number, authPass: string | undefined): void {
@@ -225,10 +268,16 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
       a.authType = authPass !== undefined ? 1 : 0;
       if (authPass !== undefined) a.authData = passAuthData(authPass);
     }
+    if (w.socket instanceof VrrpSocket6) {
+      // the kernel writes the IPv6 header and (IPV6_CHECKSUM) the checksum; ours is the same value
+      for (const dst of w.peers.length ? w.peers : [VRRP_GROUP6]) w.socket.send(encodeAdvert(a, { src: s.primaryAddress, dst }), s.primaryAddress, dst);
+      return;
+    }
     // one advertisement, one IP id, whichever peers it goes to (keepalived's vrrp_update_pkt)
     const id = w.ipId.next();
     const dsts = w.peers.length ? w.peers : [VRRP_GROUP];
-    for (const dst of dsts) w.socket.send(ip4Packet(encodeAdvert(a, { src: s.primaryAddress, dst }), { src: s.primaryAddress, dst, id }), dst);
+    const sock = w.socket;
+    for (const dst of dsts) sock.send(ip4Packet(encodeAdvert(a, { src: s.primaryAddress, dst }), { src: s.primaryAddress, dst, id }), dst);
   }
 
   private setVips(w: Wired, present: boolean): void {
@@ -247,6 +296,18 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
   private sendGarps(w: Wired, count: number): void {
     const byDev = new Map<string, string[]>();
     for (const v of w.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
+    if (w.family === 6) {
+      // keepalived's vrrp_send_link_update: garp_master_repeat rounds, each one NA per VIP
+      for (const [dev, ips] of byDev) {
+        let n = this.ndiscs.get(dev);
+        if (!n) {
+          n = new NdiscSender(dev);
+          this.ndiscs.set(dev, n);
+        }
+        for (let i = 0; i < count; i++) n.send(ips);
+      }
+      return;
+    }
     for (const [dev, ips] of byDev) {
       let g = this.garps.get(dev);
       if (!g) {
@@ -290,6 +351,7 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
       groups: this.groups.map((g) => ({ name: g.name, ...(g.state ? { state: g.state } : {}), members: g.instances.map((m) => m.name) })),
       dropped: { ...this.dropped },
       garpsSent: [...this.garps.values()].reduce((n, g) => n + g.sent, 0),
+      nasSent: [...this.ndiscs.values()].reduce((n, g) => n + g.sent, 0),
       transitions: [...this.transitions],
     };
   }
@@ -310,7 +372,9 @@ export class VrrpSpeaker extends EventEmitter<{ transition: [VrrpTransitionEvent
   private closeIo(): void {
     this.stopped = true;
     for (const s of this.sockets.values()) s.close();
+    for (const s of this.sockets6.values()) s.close();
     for (const g of this.garps.values()) g.close();
+    for (const n of this.ndiscs.values()) n.close();
     this.rtnl.close();
   }
 }

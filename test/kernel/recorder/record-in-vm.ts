@@ -3,7 +3,7 @@
 //   npx tsx test/kernel/recorder/record-in-vm.ts SHARE_DIR [NAME...]
 import { join } from 'node:path';
 import { findVmKernel, repoRoot } from '../../../src/lab/vm/kernel-cache.js';
-import { runInVm } from '../../../src/lab/vm/runner.js';
+import { runInVmRetryingBootPanic } from '../../../src/lab/vm/boot-retry.js';
 import { nodeWithTsx } from '../../tsx.js';
 
 async function main(): Promise<number> {
@@ -20,8 +20,8 @@ async function main(): Promise<number> {
   const k = found.kernel;
   const pkg = k.package ?? `linux-image-${k.release}`;
   process.stdout.write(`record-kernel-traces: recording on ${pkg} ${k.version ?? '(version unknown)'}${k.pinned === false ? ' -- NOT the pinned kernel' : ''}\n`);
-  const boot = () =>
-    runInVm({
+  const r = await runInVmRetryingBootPanic(
+    {
       command: nodeWithTsx(join(repoRoot(), 'test/kernel/recorder/record.ts'), join(share, 'out'), ...names),
       cwd: repoRoot(),
       shareDir: share,
@@ -29,14 +29,9 @@ async function main(): Promise<number> {
       kernel: k,
       env: { LVSLAB_KERNEL_PACKAGE: pkg, LVSLAB_KERNEL_VERSION: k.version ?? 'unknown' },
       onConsole: (c) => process.stdout.write(c),
-    });
-  let r = await boot();
-  // on a heavily loaded host the emulated timer can miss the kernel's boot-time IO-APIC check (a
-  // panic before anything ran): that boot says nothing about the recordings, so boot again
-  for (let attempt = 2; attempt <= 3 && r.exitCode !== 0 && /Kernel panic - not syncing: IO-APIC/.test(r.console + r.output); attempt++) {
-    process.stdout.write(`record-kernel-traces: the VM's kernel panicked at boot (timer check under load); boot ${attempt} of 3\n`);
-    r = await boot();
-  }
+    },
+    (attempt) => process.stdout.write(`record-kernel-traces: the VM's kernel panicked at boot (timer check under load); boot ${attempt} of 3\n`),
+  );
   if (r.exitCode !== 0) {
     process.stderr.write(`record-kernel-traces: VM run failed (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''})\n`);
     return 1;

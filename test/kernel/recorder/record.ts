@@ -1,4 +1,6 @@
-// Records the kernel traces: run with kernel IPVS available (inside the kernel VM, or natively):
+// Records the project's own kernel traces (users record theirs with `lvslab record`,
+// src/lb/kernel/recording/, which shares the replay and the provenance facts with this); run with
+// kernel IPVS available (inside the kernel VM, or natively):
 //   node --import tsx test/kernel/recorder/record.ts OUTDIR [NAME...]
 // scripts/record-kernel-traces boots the VM, runs this, and copies OUTDIR into test/recordings/ipvs.
 // Which kernel it was: the release from uname, and the Debian package and version the VM booted
@@ -7,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../src/lb/kernel/proc.js';
 import { openKernelReplay } from '../../../src/lb/kernel/replay/replay.js';
+import { readFacts } from '../../../src/lb/kernel/recording/provenance.js';
 import { allTraces, errorCommands, type GoldenTrace } from './cases.js';
 import { goldensReadme, type RecordedWith } from './readme.js';
 
@@ -48,12 +51,12 @@ async function main(): Promise<number> {
   } finally {
     await session.close();
   }
-  const release = (await run('uname', ['-r'])).stdout.trim();
+  const facts = await readFacts();
   const with_: RecordedWith = {
-    kernel: release,
+    kernel: facts.release,
     package: process.env.LVSLAB_KERNEL_PACKAGE ?? `host kernel (no package known)`,
     version: process.env.LVSLAB_KERNEL_VERSION ?? (await run('uname', ['-v'])).stdout.trim(),
-    ipvsadm: (await run('ipvsadm', ['--version'])).stdout.trim(),
+    ipvsadm: facts.ipvsadmVersion,
     recorded: new Date().toISOString().slice(0, 10),
   };
   writeFileSync(join(out, 'recorded-with.json'), `${JSON.stringify(with_, null, 2)}\n`);

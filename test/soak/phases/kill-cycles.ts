@@ -1,5 +1,5 @@
-// Build/kill/gc cycles: SIGKILL at a random (seeded) point of `lvslab up`, of `lvslab run`, or of one
-// of a lab's agents, then `lvslab gc`; after each cycle nothing of its labs may be left (namespaces,
+// Build/kill/gc cycles: SIGKILL at a random (seeded) point of `lvslab up`, of `lvslab run`, or of a
+// kept lab's agents process, then `lvslab gc`; after each cycle nothing of its labs may be left (namespaces,
 // run directory) and no process the soak started may still run.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readPids, readRecord, type PidRecord } from '../../../src/lab/rundir.js';
@@ -49,7 +49,12 @@ async function killUp(ctx: SoakContext): Promise<Outcome> {
     await lvslab(ctx, ['down', r.stdout.trim()]);
     return { what: `up finished before the kill (${when}); down`, labs: labs.map((l) => l.id) };
   }
-  return { what: `up killed ${when} (${labs.map(stateOf).join(',') || 'no lab yet'})`, labs: labs.map((l) => l.id) };
+  // Killed after marking its lab kept (complete: agents and directors running) but before printing its
+  // id: the lab is the user's now (`lvslab ls` lists it) and gc rightly keeps it; take it down as the
+  // user would, and the census checks down removed everything.
+  const kept = labs.filter((l) => stateOf(l) === 'kept');
+  for (const l of kept) await lvslab(ctx, ['down', l.id]);
+  return { what: `up killed ${when} (${labs.map(stateOf).join(',') || 'no lab yet'})${kept.length ? '; kept before the kill, down' : ''}`, labs: labs.map((l) => l.id) };
 }
 
 /** `lvslab run` (embedded director, HTTP and UDP through the VIP) SIGKILLed at a random point. */
@@ -70,12 +75,20 @@ async function killRun(ctx: SoakContext): Promise<Outcome> {
   return { what: `run killed ${ms} ms after its record (${now ? `${stateOf(now)}, ${pids.length} processes` : rec ? 'lab gone' : 'no lab yet'})`, labs };
 }
 
-/** Agents of a lab (`lvslab up`'s standalone ones, or `lvslab run`'s), alive and the soak's. */
+/**
+ * The agents process of a lab (`lvslab up` keeps one per lab: every host's agent is a thread of it),
+ * alive and the soak's. During `lvslab run` the agents are threads of the run process itself, so
+ * killing them there is killing the run (killRun).
+ */
 async function agentsOf(ctx: SoakContext, id: string): Promise<PidRecord[]> {
-  return (await readPids(id)).filter((p) => /^agent/.test(p.name) && soakProcess(ctx, p.pid));
+  return (await readPids(id)).filter((p) => /^agents?$/.test(p.name) && soakProcess(ctx, p.pid));
 }
 
-/** One of a lab's agents SIGKILLed at a random point: during `lvslab run`, or in a lab `lvslab up` kept. */
+/**
+ * The agents process of a kept lab SIGKILLed at a random point: while `lvslab up` still waits for
+ * its listeners (up must fail and leave nothing, or gc must remove it), or after up returned (then
+ * `lvslab down` must still remove everything).
+ */
 async function killAgent(ctx: SoakContext): Promise<Outcome> {
   const known = new Set((await soakLabs(ctx)).map((r) => r.id));
   if (ctx.random.next() < 0.5) {
@@ -88,32 +101,35 @@ async function killAgent(ctx: SoakContext): Promise<Outcome> {
     const victim = agents.length ? ctx.random.pick(agents) : undefined;
     if (victim) kill(victim.pid);
     const down = await lvslab(ctx, ['down', id]);
-    return { what: `${victim ? `${victim.name} of a kept lab killed` : 'no agent to kill'}; down exit ${down.exitCode}`, labs };
+    return { what: `${victim ? 'agents process of a kept lab killed' : 'no agents process to kill'}; down exit ${down.exitCode}`, labs };
   }
-  const child = lvslab(ctx, ['run', ctx.scenarioFile, '--quiet']);
+  const child = lvslab(ctx, ['up', ctx.labFile]);
   let exited = false;
   void child.then(() => (exited = true));
   const rec = await newLab(ctx, known, () => exited, RECORD_WAIT_MS);
   let victim: PidRecord | undefined;
+  let upEnded = false;
   if (rec) {
     const until = Date.now() + 15_000;
     let agents: PidRecord[] = [];
-    while (!exited && Date.now() < until && (agents = await agentsOf(ctx, rec.id)).length === 0) await sleep(20);
-    await sleepUnless(ctx.random.int(0, 1500), () => exited);
-    agents = exited ? [] : await agentsOf(ctx, rec.id);
+    while (!exited && Date.now() < until && (agents = await agentsOf(ctx, rec.id)).length === 0) await sleep(5);
+    await sleepUnless(ctx.random.int(0, 50), () => exited);
     victim = agents.length ? ctx.random.pick(agents) : undefined;
+    upEnded = exited;
     if (victim) kill(victim.pid);
   }
-  const r = await child; // run notices, fails the scenario and tears its lab down (or its timeout kills it)
+  const r = await child;
+  if (r.exitCode === 0) await lvslab(ctx, ['down', r.stdout.trim()]);
   const labs = [...(await soakLabs(ctx)).filter((l) => !known.has(l.id)).map((l) => l.id), ...(rec ? [rec.id] : [])];
-  return { what: `${victim ? `agent on ${victim.host} killed during run` : 'run ended before an agent could be killed'}; run exit ${r.exitCode ?? r.signal}`, labs: [...new Set(labs)] };
+  const upSaid = r.exitCode === 0 ? 'up still succeeded; down' : `up exit ${r.exitCode ?? r.signal}`;
+  return { what: `${victim ? `agents process killed while up ran (${upEnded ? 'after' : 'before'} up ended)` : 'up ended before its agents could be killed'}; ${upSaid}`, labs: [...new Set(labs)] };
 }
 
 const KINDS = { up: killUp, run: killRun, agent: killAgent } as const;
 
 export const killCycles: Phase = {
   name: 'kill-cycles',
-  summary: 'SIGKILL lvslab up, lvslab run or a lab agent at a random point, then gc; nothing may be left',
+  summary: 'SIGKILL lvslab up, lvslab run or a kept lab\'s agents process at a random point, then gc; nothing may be left',
   run: (ctx, cycles) =>
     runCycles(ctx, 'kill-cycles', cycles, async () => {
       const kind = ctx.random.pick(Object.keys(KINDS) as Array<keyof typeof KINDS>);

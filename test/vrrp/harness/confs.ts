@@ -76,14 +76,28 @@ export interface ConfKnobs {
   trackInterface?: string[];
   /** notify script for every instance */
   notify?: string;
-  /** unicast VRRP between the two directors' own addresses instead of 224.0.0.18 */
+  /** unicast VRRP between the two directors' own addresses instead of 224.0.0.18 (ff02::12) */
   unicast?: boolean;
+  /** VRRPv3 over IPv6: each instance's VIPs become IPv6 ones (ipv6.ts), its sources link-local */
+  ipv6?: boolean;
 }
 
 /** the directors' own addresses on each instance's segment (the article preset's plan) */
 const OWN: Record<'ds1' | 'ds2', Record<string, string>> = {
   ds1: { VI_1: '192.168.1.110', VI_GATEWAY: '10.0.0.103' },
   ds2: { VI_1: '192.168.1.111', VI_GATEWAY: '10.0.0.104' },
+};
+
+/** what the IPv6 variant advertises: a link-local address first (RFC 5798 5.2.9), then a routable one */
+export const VIPS6: Record<string, string[]> = {
+  VI_1: ['fe80::112', '2001:db8:1::112'],
+  VI_GATEWAY: ['fe80::105', 'fd00:1::105'],
+};
+
+/** the link-local addresses the IPv6 suites give the directors (the lab's interfaces have none) */
+export const LINK_LOCAL6: Record<'ds1' | 'ds2', Record<string, string>> = {
+  ds1: { VI_1: 'fe80::110', VI_GATEWAY: 'fe80::103' },
+  ds2: { VI_1: 'fe80::111', VI_GATEWAY: 'fe80::104' },
 };
 
 export function articleConfig(): KeepalivedConfig {
@@ -106,10 +120,16 @@ export function directorConf(director: 'ds1' | 'ds2', knobs: ConfKnobs = {}): st
     }
     if (knobs.trackInterface) i.trackInterface = knobs.trackInterface.map((name) => ({ interface: name }));
     if (knobs.notify) i.notify = knobs.notify;
+    if (knobs.ipv6) {
+      delete i.authentication;
+      delete i.version; // an IPv6 instance is version 3
+      i.virtualIpaddress = VIPS6[i.name].map((address) => ({ address, prefixLength: 64, dev: i.interface! }));
+    }
     if (knobs.unicast) {
       const peer = director === 'ds1' ? 'ds2' : 'ds1';
-      i.unicastSrcIp = OWN[director][i.name];
-      i.unicastPeer = [OWN[peer][i.name]];
+      const own = knobs.ipv6 ? LINK_LOCAL6 : OWN;
+      i.unicastSrcIp = own[director][i.name];
+      i.unicastPeer = [own[peer][i.name]];
     }
   }
   return renderKeepalivedConf(c, `! ${director} for a failover suite (lvslab)`);

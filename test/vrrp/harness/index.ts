@@ -7,3 +7,4 @@ export * from './timeline.js';
 export * from './advert-watch.js';
 export * from './pcap.js';
 export * from './wire.js';
+export * from './ipv6.js';

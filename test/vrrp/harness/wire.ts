@@ -1,6 +1,8 @@
 // Capturing what one director puts on its segments, for the VRRP wire comparison between the
 // embedded speaker and keepalived: tcpdump on the idle peer director (ds2), incoming frames from the
-// capturing director's MAC only, VRRP and ARP only, bounded by a packet count and `timeout`.
+// capturing director's MAC only, VRRP and ARP only (IPv6: VRRP and neighbour advertisements only, so
+// the MLD reports the kernel sends when a socket joins ff02::12 stay out), bounded by a packet count
+// and `timeout`.
 import type { Lab, SpawnedProcess } from '../../../src/lab/index.js';
 import { readPcap } from './pcap.js';
 import { sleep } from './directors.js';
@@ -12,20 +14,27 @@ export interface WireFrames {
   resign: Buffer[];
   /** gratuitous ARPs (sender IP = target IP) */
   garps: Buffer[];
+  /** IPv6: unsolicited neighbour advertisements (ICMPv6 136) */
+  nas: Buffer[];
   /** anything else the filter let through (should stay empty) */
   other: Buffer[];
 }
 
 const ETH_IP = 0x0800;
 const ETH_ARP = 0x0806;
+const ETH_IPV6 = 0x86dd;
 
 export function classifyFrames(frames: Buffer[]): WireFrames {
-  const out: WireFrames = { adverts: [], resign: [], garps: [], other: [] };
+  const out: WireFrames = { adverts: [], resign: [], garps: [], nas: [], other: [] };
   for (const f of frames) {
     const type = f.length >= 14 ? f.readUInt16BE(12) : 0;
     if (type === ETH_IP && f.length >= 34 && f[23] === 112) {
       const ihl = (f[14] & 0x0f) * 4;
       (f[14 + ihl + 2] === 0 ? out.resign : out.adverts).push(f);
+    } else if (type === ETH_IPV6 && f.length >= 62 && f[20] === 112) {
+      (f[56] === 0 ? out.resign : out.adverts).push(f);
+    } else if (type === ETH_IPV6 && f.length >= 58 && f[20] === 58 && f[54] === 136) {
+      out.nas.push(f);
     } else if (type === ETH_ARP && f.length >= 42 && f.subarray(28, 32).equals(f.subarray(38, 42))) out.garps.push(f);
     else out.other.push(f);
   }
@@ -51,6 +60,10 @@ export function describeFrame(f: Buffer): string {
   if (f.readUInt16BE(12) === ETH_ARP) {
     return `ARP op ${f.readUInt16BE(20)} sender ${hex.slice(44, 56)} ${[...f.subarray(28, 32)].join('.')} target ${hex.slice(64, 76)} ${[...f.subarray(38, 42)].join('.')} len ${f.length}`;
   }
+  if (f.readUInt16BE(12) === ETH_IPV6) {
+    const w = f.readUInt32BE(14);
+    return `IPv6 class 0x${((w >>> 20) & 0xff).toString(16)} flow 0x${(w & 0xfffff).toString(16)} nh ${f[20]} hlim ${f[21]} len ${f.length} | ${hex.slice(44)}`;
+  }
   const flags = f.readUInt16BE(20);
   return `IP tos 0x${f[15].toString(16).padStart(2, '0')} id ${ipId(f)} ${flags & 0x4000 ? 'DF' : 'no-DF'} ttl ${f[22]} len ${f.length} | ${hex.slice(28)}`;
 }
@@ -65,6 +78,7 @@ export class SegmentCapture {
     private readonly ifname: string,
     private readonly fromMac: string,
     readonly tag: string,
+    private readonly family: 4 | 6 = 4,
   ) {
     this.file = `${lab.runDir}/wire-${tag}.pcap`;
   }
@@ -74,7 +88,7 @@ export class SegmentCapture {
     // --immediate-mode and -U: every frame is in the file as soon as it is seen
     this.proc = await this.lab.host(this.onHost).spawn(
       ['timeout', String(maxSeconds), 'tcpdump', '-i', this.ifname, '-Q', 'in', '--immediate-mode', '-U', '-Z', 'root', '-n', '-c', String(maxPackets), '-w', this.file,
-        `ether src ${this.fromMac} and (ip proto 112 or arp)`],
+        this.family === 6 ? `ether src ${this.fromMac} and (ip6 proto 112 or (icmp6 and ip6[40] == 136))` : `ether src ${this.fromMac} and (ip proto 112 or arp)`],
       { logName: `wire-${this.tag}` },
     );
     await sleep(500); // tcpdump needs a moment to attach

@@ -1,4 +1,5 @@
-// The few libc calls VRRP needs that Node has no API for: raw IP (protocol 112) and AF_PACKET sockets.
+// The few libc calls VRRP needs that Node has no API for: raw IP (protocol 112, IPv4 and IPv6) and
+// AF_PACKET sockets, and sendmsg/recvmsg for IPv6's ancillary data.
 // Loaded lazily so importing the VRRP modules (e.g. from unit tests) never touches koffi.
 import { createRequire } from 'node:module';
 
@@ -20,6 +21,20 @@ export const MSG_DONTROUTE = 0x4;
 export const MSG_DONTWAIT = 0x40;
 export const POLLIN = 1;
 export const ETH_P_ARP = 0x0806;
+export const ETH_P_IPV6 = 0x86dd;
+export const AF_INET6 = 10;
+export const IPPROTO_IPV6 = 41;
+export const IPV6_CHECKSUM = 7;
+export const IPV6_MULTICAST_IF = 17;
+export const IPV6_MULTICAST_HOPS = 18;
+export const IPV6_MULTICAST_LOOP = 19;
+export const IPV6_ADD_MEMBERSHIP = 20;
+export const IPV6_MULTICAST_ALL = 29;
+export const IPV6_RECVPKTINFO = 49;
+export const IPV6_PKTINFO = 50;
+export const IPV6_RECVHOPLIMIT = 51;
+export const IPV6_HOPLIMIT = 52;
+export const IPV6_TCLASS = 67;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface Libc {
@@ -28,6 +43,10 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number | bigint;
   recv(fd: number, buf: Buffer, len: number, flags: number): number | bigint;
+  /** msghdr built in koffi-allocated memory (io/msghdr.ts) */
+  sendmsg(fd: number, msg: unknown, flags: number): number | bigint;
+  recvmsg(fd: number, msg: unknown, flags: number): number | bigint;
+  bind(fd: number, addr: Buffer, len: number): number;
   poll: any;
   close(fd: number): number;
   if_nametoindex(name: string): number;
@@ -46,6 +65,9 @@ export function loadLibc(): Libc {
     setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)'),
     sendto: lib.func('int64_t sendto(int, const void *, uint64_t, int, const void *, uint32_t)'),
     recv: lib.func('int64_t recv(int, _Out_ void *, uint64_t, int)'),
+    sendmsg: lib.func('int64_t sendmsg(int, void *, int)'),
+    recvmsg: lib.func('int64_t recvmsg(int, void *, int)'),
+    bind: lib.func('int bind(int, const void *, uint32_t)'),
     poll: lib.func('int poll(void *, uint64_t, int)'),
     close: lib.func('int close(int)'),
     if_nametoindex: lib.func('uint32_t if_nametoindex(const char *)'),

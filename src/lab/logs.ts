@@ -1,9 +1,9 @@
 // A lab's logs as one stream: every file under <run dir>/logs/, each line with its time, the host it
 // is about and what wrote it, merged in time order (`lvslab logs`), followed as they grow (`--follow`),
 // or copied away before the lab goes (`lvslab down --keep-logs`, failing tests' artifacts).
-// Lines carry their time at the source (director daemons write an ISO timestamp first; keepalived
-// its own date); a line without one — a stack trace's tail, an agent's message — takes the time of
-// the line before it in the same file, or the file's modification time.
+// Lines carry their time at the source (director daemons and agents write an ISO timestamp first;
+// keepalived its own date); a line without one — a stack trace's tail — takes the time of the line
+// before it in the same file, or the file's modification time.
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
 // servers again when it is back — and the sorry server answers the VIP meanwhile.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelRun } from '../../test/kernel/pass/run.js';
-import { kernelPass } from '../../test/kernel/pass/pass.js';
+import { kernelPass, kernelPassHookMs } from '../../test/kernel/pass/pass.js';
 import { quorumConf, quorumScenario, type QuorumObservation } from '../../test/kernel/pass/healthcheck-quorum.js';
 import { up } from '../../src/api/up.js';
 import { needs, probe } from '../../test/capabilities.js';
@@ -15,7 +15,8 @@ describe(`keepalived quorum and sorry server, kernel (${kernel.kernel.mode}) and
   let k: QuorumObservation;
   let e: QuorumObservation;
   beforeAll(async () => {
-    const run: KernelRun = await kernelPass({ timeoutMs: 540_000 });
+    // the pass's own bound: whichever suite file starts the shared pass sets it for all of them
+    const run: KernelRun = await kernelPass();
     if (run.mode === 'skip') throw new Error(run.reason);
     const r = run.results['keepalived-quorum'];
     if (!r?.ok) throw new Error(`kernel scenario keepalived-quorum failed (${run.mode}):\n${r?.error ?? 'no result'}`);
@@ -26,7 +27,7 @@ describe(`keepalived quorum and sorry server, kernel (${kernel.kernel.mode}) and
     } finally {
       await lab.down();
     }
-  }, 700_000);
+  }, kernelPassHookMs() + 160_000);
 
   it('kernel: the sorry server alone while quorum is lost, both real servers before and after', () => {
     expect(k.tables.map((t) => t.step)).toEqual(['start', 'rs2 down', 'rs1 down: quorum lost', 'both back: quorum gained']);

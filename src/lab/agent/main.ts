@@ -6,10 +6,11 @@
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AgentHost } from './agent-host.js';
+import { agentLog } from './log.js';
 import type { AgentConfig, HostReply } from './protocol.js';
 
 function fail(message: string): never {
-  process.stderr.write(`lvslab agents: ${message}\n`);
+  agentLog(`lvslab agents: ${message}`);
   process.exit(1);
 }
 
@@ -31,7 +32,7 @@ const onReply = (r: HostReply) => {
 };
 
 function ready(): void {
-  process.stdout.write(`lvslab agents serving: ${configs.map((c) => `${c.host} (${c.serve.map((s) => `${s.protocol}/${s.port}`).join(', ') || 'nothing'})`).join(', ')}\n`);
+  agentLog(`lvslab agents serving: ${configs.map((c) => `${c.host} (${c.serve.map((s) => `${s.protocol}/${s.port}`).join(', ') || 'nothing'})`).join(', ')}`, process.stdout);
   if (values['ready-fd'] !== undefined) {
     const fd = Number(values['ready-fd']);
     try {

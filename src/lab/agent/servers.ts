@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { appendFileSync, closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentLog } from './log.js';
 import type { NamespaceSockets } from './netns.js';
 import { identityPage, type HttpRequestRecord, type UdpEcho, type UdpPeerRecord } from './protocol.js';
 
@@ -182,13 +183,14 @@ export class UdpPeerFiles {
     this.peers.delete(key);
     rmSync(p.file, { force: true });
     this.keptBytes -= p.kept;
-    this.dropped.peers++;
+    // counted after the notice's check, so the first drop of a peer prints it too
     this.count(p.datagrams, p.kept);
+    this.dropped.peers++;
   }
 
   private count(datagrams: number, bytes: number): void {
     if (this.dropped.peers + this.dropped.datagrams === 0) {
-      process.stderr.write(`udp ${this.port}: over ${this.limits.peers} peers or ${this.limits.bytes} bytes; dropping the oldest (counted in ${join(this.dir, 'dropped.json')})\n`);
+      agentLog(`udp ${this.port}: over ${this.limits.peers} peers or ${this.limits.bytes} bytes; dropping the oldest (counted in ${join(this.dir, 'dropped.json')})`);
     }
     this.dropped.datagrams += datagrams;
     this.dropped.bytes += bytes;

@@ -33,6 +33,10 @@ export interface KernelBackendOptions {
 interface Running {
   keepalived?: { pid: number; logFile: string; exited: Promise<unknown>; done: boolean; dir: string };
   ipvsadm: boolean;
+  /** the director's own addresses ("a.b.c.d/len" per interface) before anything of ours ran on it */
+  ownAddresses?: Map<string, Set<string>>;
+  /** killDirector took these links down: the director is dead until startDirector boots it */
+  deadLinks?: string[];
 }
 
 export class KernelBackendError extends Error {
@@ -76,6 +80,8 @@ export class KernelBackend implements BackendSession {
     if (!config.ipvsadm && !config.keepalivedConf) throw new KernelBackendError(`${director}: DirectorConfig needs ipvsadm lines or a keepalivedConf`);
     const s = this.state(director);
     if (s.keepalived && !s.keepalived.done) throw new KernelBackendError(`${director}: keepalived is already running (pid ${s.keepalived.pid}); stop it first`);
+    if (s.deadLinks) await this.boot(director, s);
+    s.ownAddresses ??= await this.addresses(director);
     for (const [i, line] of (config.ipvsadm ?? []).entries()) {
       const args = splitArgs(line);
       const r = await this.ipvsadm(director, args);
@@ -135,8 +141,51 @@ export class KernelBackend implements BackendSession {
     }
   }
 
+  /**
+   * The director dies: keepalived SIGKILLed (no priority-0 advert) and the director's links down, so
+   * nothing reaches its IPVS any more, as when the machine fails. killKeepalived alone leaves the
+   * kernel forwarding with its table and the VIPs on their interfaces (a split brain once the backup
+   * takes over: docs/kernel-behaviour.md). startDirector afterwards boots it: links up, fresh state.
+   */
   async killDirector(director: string): Promise<void> {
     await this.killKeepalived(director);
+    const s = this.state(director);
+    if (s.deadLinks) return;
+    const host = this.lab.host(director);
+    // its interfaces as known from its start (one process start less at the moment of the crash)
+    const known = s.ownAddresses ? [...s.ownAddresses.keys()] : undefined;
+    const names = (known ?? linkNames((await host.exec(['ip', '-o', 'link', 'show'], { check: false, timeoutMs: 30_000 * this.slowdown })).stdout)).filter((n) => n !== 'lo');
+    // one `ip` for all links: a process start costs seconds under emulation, and they go down together
+    const r = await host.exec(['ip', '-batch', '-'], { input: names.map((n) => `link set dev ${n} down\n`).join(''), check: false, timeoutMs: 30_000 * this.slowdown });
+    if (r.exitCode !== 0) throw new KernelBackendError(`${director}: taking its links down failed: ${r.stderr.trim()}`);
+    s.deadLinks = names;
+  }
+
+  /**
+   * A killed director starts again as after a reboot: its links up, the kernel's IPVS table empty, no
+   * address but its own (the VIPs the dead keepalived left are gone), no connection tracked.
+   */
+  private async boot(director: string, s: Running): Promise<void> {
+    const host = this.lab.host(director);
+    const opts = { check: false, timeoutMs: 30_000 * this.slowdown };
+    await host.exec(['ipvsadm', '-C'], opts);
+    const own = s.ownAddresses;
+    const now = await this.addresses(director);
+    const batch = [...(s.deadLinks ?? []).map((n) => `link set dev ${n} up`)];
+    if (own) {
+      for (const [dev, addrs] of now) for (const a of addrs) if (!own.get(dev)?.has(a)) batch.unshift(`addr del ${a} dev ${dev}`);
+    }
+    const r = await host.exec(['ip', '-batch', '-'], { ...opts, input: batch.map((l) => `${l}\n`).join('') });
+    if (r.exitCode !== 0) throw new KernelBackendError(`${director}: bringing it back failed: ${r.stderr.trim()}`);
+    await host.exec(['conntrack', '-F'], opts);
+    s.deadLinks = undefined;
+    s.ipvsadm = false;
+  }
+
+  /** IPv4 addresses per interface, as "a.b.c.d/len". */
+  private async addresses(director: string): Promise<Map<string, Set<string>>> {
+    const r = await this.lab.host(director).exec(['ip', '-o', '-4', 'addr', 'show'], { check: false, timeoutMs: 30_000 * this.slowdown });
+    return addressesOf(r.stdout);
   }
 
   async killKeepalived(director: string): Promise<void> {
@@ -183,17 +232,27 @@ export function runningKeepalived(runDir: string, director: string): number | un
   }
 }
 
-/** Signals keepalived and its children, all started by lvslab (the children found via their ppid). */
+/**
+ * Signals keepalived and its children, all started by lvslab (the children found via their ppid).
+ * SIGKILL stops the parent first: a parent that saw a child die would start a new one, and a child
+ * that outlived its parent gets SIGTERM from it (keepalived sets PR_SET_PDEATHSIG) and resigns
+ * gracefully — priority-0 adverts, VIPs and IPVS rules removed — which is not what a crash does.
+ */
 export function signalKeepalived(pid: number, signal: NodeJS.Signals): void {
-  const pids = [pid, ...childPids(pid)];
-  if (signal === 'SIGKILL') pids.reverse();
-  for (const p of pids) {
+  const send = (p: number, sig: NodeJS.Signals) => {
     try {
-      process.kill(p, signal);
+      process.kill(p, sig);
     } catch {
       /* gone */
     }
+  };
+  if (signal !== 'SIGKILL') {
+    for (const p of [pid, ...childPids(pid)]) send(p, signal);
+    return;
   }
+  send(pid, 'SIGSTOP');
+  for (const p of childPids(pid)) send(p, 'SIGKILL');
+  send(pid, 'SIGKILL');
 }
 
 /** Children of a process (one level is enough: keepalived's VRRP and checker processes). */
@@ -209,6 +268,28 @@ function childPids(pid: number): number[] {
     } catch {
       /* exited meanwhile */
     }
+  }
+  return out;
+}
+
+/** Interface names from `ip -o link show` ("2: eth0@if5: <...>" -> eth0). */
+export function linkNames(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\d+:\s+([^:@\s]+)(?:@[^:\s]+)?:/.exec(line);
+    if (m) out.push(m[1]);
+  }
+  return out;
+}
+
+/** IPv4 addresses per interface from `ip -o -4 addr show` ("2: eth0    inet 10.0.0.1/24 ..."). */
+export function addressesOf(text: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    const m = /^\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+\.\d+\/\d+)/.exec(line);
+    if (!m) continue;
+    if (!out.has(m[1])) out.set(m[1], new Set());
+    out.get(m[1])!.add(m[2]);
   }
   return out;
 }

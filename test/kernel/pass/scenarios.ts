@@ -11,6 +11,7 @@ import { openKernelReplay } from '../../../src/lb/kernel/replay/replay.js';
 import { allTraces } from '../recorder/cases.js';
 import { SERVING_PROBE, failoverConfs, healthCheckConf } from './settings.js';
 import { quorumConf, quorumScenario, type QuorumObservation } from './healthcheck-quorum.js';
+import { keepalivedCrashScenario, type CrashObservation } from './keepalived-crash.js';
 
 const VIP = '192.168.1.112';
 const ARTICLE_TCP = [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 10.0.0.101:80 -m -w 1`, `-a -t ${VIP}:80 -r 10.0.0.102:80 -m -w 1`];
@@ -202,7 +203,7 @@ export interface FailoverObservation {
 /**
  * The article's failover with real keepalived and kernel IPVS on both directors (article lab): ds1
  * MASTER 150, ds2 BACKUP 100, the article's keepalived.conf otherwise verbatim (delay_loop 1 to
- * settle faster). ds1 crashes: keepalived SIGKILLed and its links cut.
+ * settle faster). ds1 crashes: the kernel backend's kill SIGKILLs keepalived and takes its links down.
  */
 async function failover(): Promise<FailoverObservation> {
   const confs = failoverConfs();
@@ -222,8 +223,8 @@ async function failover(): Promise<FailoverObservation> {
     await poll(async () => ((await lab.director('ds1').ipvsadm('-Ln')).text.match(/Masq/g) ?? []).length >= 4, 60, 500);
     const before = (await lab.client.http(`http://${VIP}/`, { count: 4, timeoutMs: 10_000 })).sequence;
     const crash = Date.now();
+    // the director dies: keepalived SIGKILLed and its links down (the kernel backend's kill)
     await lab.director('ds1').kill();
-    await lab.host('ds1').linkDown();
     // One look at the addresses costs ~1.5-2.5 s under emulation (two `ip` in namespaces): the VIP
     // moved after the start of the last look that did not see it on ds2 and before the end of the first that did.
     let lastMissS = 0;
@@ -241,7 +242,19 @@ async function failover(): Promise<FailoverObservation> {
     const lnDs2 = (await lab.director('ds2').ipvsadm('-Ln')).text;
     return { holderBefore, before, vipMovedAfterS, lastMissS, servingAfterS, holderAfter, after, lnDs2 };
   } finally {
-    await lab.host('ds1').linkUp().catch(() => undefined);
+    await lab.down();
+  }
+}
+
+/** keepalived SIGKILLed on ds1 with its links up: the split brain and its healing (keepalived-crash.ts). */
+async function keepalivedCrash(): Promise<CrashObservation> {
+  const confs = failoverConfs();
+  const lab = await kernelUp('article', { ds1: { keepalivedConf: confs.ds1 }, ds2: { keepalivedConf: confs.ds2 } });
+  try {
+    const session = lab.session;
+    if (!session) throw new Error('keepalived-crash: the lab has no backend session');
+    return await keepalivedCrashScenario(lab, session);
+  } finally {
     await lab.down();
   }
 }
@@ -272,6 +285,7 @@ export async function runScenario(name: string): Promise<unknown> {
   }
   if (name === 'keepalived-failover') return failover();
   if (name === 'keepalived-quorum') return keepalivedQuorum();
+  if (name === 'keepalived-crash') return keepalivedCrash();
   if (name.startsWith('replay:')) return replays(name.slice('replay:'.length).split(',').filter((n) => n !== ''));
-  throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, keepalived-failover, keepalived-quorum, replay:TRACE,...)`);
+  throw new Error(`unknown kernel scenario '${name}' (article, keepalived-health, keepalived-failover, keepalived-crash, keepalived-quorum, replay:TRACE,...)`);
 }

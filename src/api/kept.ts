@@ -2,13 +2,13 @@
 // and with what configuration (recorded in the run directory at `up`, so `lvslab fault LAB DS start`
 // starts a killed director with it), ipvsadm on a director, the faults `lvslab fault` applies, and
 // waiting for VRRP to elect its masters. The embedded daemons' lifecycle is src/lb/director/kept.ts.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lab } from '../lab/index.js';
 import { pidExists } from '../lab/procs.js';
 import { logPath } from '../lab/rundir.js';
-import { rebootNetwork } from '../lab/reboot.js';
+import { hostLinksDown, rebootNetwork } from '../lab/reboot.js';
 import type { BackendName, DirectorConfig } from '../lb/backend.js';
 import { EmbeddedSession } from '../lb/director/backend.js';
 import type { DaemonStatus } from '../lb/director/daemon.js';
@@ -186,21 +186,44 @@ async function kernelFault(lab: Lab, director: string, kind: string): Promise<st
     await new KernelBackend(lab, { detached: true }).startDirector(director, full ? config : { keepalivedConf: config.keepalivedConf, keepalivedFile: config.keepalivedFile });
     return runningKeepalived(lab.runDir, director);
   };
+  // The kernel's IPVS is no process: a killed director is one whose keepalived died and whose links
+  // went down with it (as the kernel backend's killDirector does); it starts again as after a reboot.
+  const deadMark = join(lab.runDir, `dead-${director}`);
   switch (kind) {
-    // the kernel's IPVS is no process: killing the director is killing keepalived
     case 'kill-keepalived':
+      if (!config.keepalivedConf) throw new DirectorStateError(`${director} runs no keepalived (it was given no keepalived.conf at up): nothing to kill`);
+      if (running === undefined) throw new DirectorStateError(`keepalived is not running on ${director} (nothing to kill)`);
+      await halt('SIGKILL');
+      return `killed keepalived on ${director} (pid ${running}); the kernel keeps forwarding with its IPVS table, and the VIPs stay`;
     case 'start-keepalived':
-      if (!config.keepalivedConf) throw new DirectorStateError(`${director} runs no keepalived (it was given no keepalived.conf at up): nothing to ${kind === 'kill-keepalived' ? 'kill' : 'start'}`);
-      return await kernelFault(lab, director, kind === 'kill-keepalived' ? 'kill' : 'start');
-    case 'kill':
+      if (!config.keepalivedConf) throw new DirectorStateError(`${director} runs no keepalived (it was given no keepalived.conf at up): nothing to start`);
+      if (existsSync(deadMark)) throw new DirectorStateError(`${director} was killed (its links are down): start the director with 'start' or 'reboot', not keepalived alone`);
+      if (running !== undefined) throw new DirectorStateError(`keepalived is already running on ${director} (pid ${running})`);
+      return `started keepalived on ${director} (pid ${await start(false)})`;
+    case 'kill': {
+      if (existsSync(deadMark)) throw new DirectorStateError(`${director} is already dead (killed; nothing to kill)`);
+      if (running !== undefined) await halt('SIGKILL');
+      await hostLinksDown(lab, director);
+      writeFileSync(deadMark, `${new Date().toISOString()}\n`, { mode: 0o600 });
+      return `killed ${director}: keepalived${running !== undefined ? ` (pid ${running})` : ''} SIGKILLed and its links down, as a director that dies (its IPVS table goes with it when it starts again)`;
+    }
     case 'stop':
-      if (running === undefined) throw new DirectorStateError(`keepalived is not running on ${director} (nothing to ${kind})`);
-      await halt(kind === 'kill' ? 'SIGKILL' : 'SIGTERM');
-      return `${kind === 'kill' ? 'killed' : 'stopped'} keepalived on ${director} (pid ${running})`;
+      if (running === undefined) throw new DirectorStateError(`keepalived is not running on ${director} (nothing to stop)`);
+      await halt('SIGTERM');
+      return `stopped keepalived on ${director} (pid ${running})`;
     case 'start':
+      if (existsSync(deadMark)) {
+        const notes = await rebootNetwork(lab, director, async () => {
+          await lab.host(director).exec(['ipvsadm', '-C'], { check: false });
+        });
+        rmSync(deadMark, { force: true });
+        const pid = config.keepalivedConf || config.ipvsadm ? await start(true) : undefined;
+        return `started ${director} again as after a reboot: links up, IPVS table and VIPs gone${pid ? `, keepalived started (pid ${pid})` : ''}${notes.length ? ` (not cleared: ${notes.join('; ')})` : ''}`;
+      }
       if (running !== undefined) throw new DirectorStateError(`keepalived is already running on ${director} (pid ${running})`);
       return `started keepalived on ${director} (pid ${await start(false)})`;
     case 'restart':
+      if (existsSync(deadMark)) throw new DirectorStateError(`${director} was killed (its links are down): start it with 'start' or 'reboot'`);
       await halt('SIGTERM');
       return `restarted keepalived on ${director} (pid ${await start(false)})`;
     default: {
@@ -209,6 +232,7 @@ async function kernelFault(lab: Lab, director: string, kind: string): Promise<st
         await lab.host(director).exec(['ipvsadm', '-C'], { check: false });
         for (const state of ['master', 'backup']) await lab.host(director).exec(['ipvsadm', '--stop-daemon', state], { check: false });
       });
+      rmSync(deadMark, { force: true });
       const pid = config.keepalivedConf || config.ipvsadm ? await start(true) : undefined;
       return `rebooted ${director}${pid ? `: keepalived started again (pid ${pid})` : ''}${notes.length ? ` (not cleared: ${notes.join('; ')})` : ''}`;
     }

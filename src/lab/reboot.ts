@@ -73,6 +73,11 @@ async function setLinks(lab: Lab, host: Host, up: boolean): Promise<void> {
   }
 }
 
+/** A host dies: its links go down (a later `rebootNetwork` brings them back with fresh state). */
+export async function hostLinksDown(lab: Lab, name: string): Promise<void> {
+  await setLinks(lab, lab.host(name), false);
+}
+
 /**
  * Reboot a host's network: links down, `whileDown()` (stop what ran there), state cleared, links
  * and the lab's routes back. Returns notes on anything that could not be cleared.

@@ -31,7 +31,12 @@ export interface BackendSession {
   ipvsadm(director: string, args: string[], stdin?: string): Promise<IpvsadmResult>;
   /** stop gracefully (keepalived/VRRP sends priority 0) */
   stopDirector(director: string): Promise<void>;
-  /** SIGKILL the director's load-balancer process(es) */
+  /**
+   * The director crashes: embedded, its data plane and keepalived processes are SIGKILLed (rules and
+   * addresses stay behind, as a crash leaves them); kernel, whose IPVS is no process, keepalived is
+   * SIGKILLed and the director's links go down (the next startDirector brings it back as after a
+   * reboot: links up, IPVS table, VIPs and conntrack gone).
+   */
   killDirector(director: string): Promise<void>;
   /**
    * SIGKILL keepalived only (VRRP, health checks): the IPVS data plane keeps forwarding with its

@@ -16,12 +16,14 @@ const usage = `usage: lvslab fault <lab> <host> kill|stop|start|restart|reboot [
 
 The faults the suites make, on a running lab (see 'lvslab up'). On a director:
 
-  kill           SIGKILL its load balancer (the embedded director daemon and its keepalived; on the
-                 kernel backend, keepalived): a crash. Its rules, its VIPs and what its peers heard
-                 stay behind.
+  kill           embedded: SIGKILL its load balancer (the director daemon and its keepalived): a
+                 crash; its rules, its VIPs and what its peers heard stay behind. kernel: the
+                 kernel's IPVS is no process, so the director dies: keepalived is SIGKILLed and
+                 its links go down ('start' or 'reboot' brings it back as after a reboot).
   stop           stop it gracefully: VRRP sends priority 0 (a backup takes over at once), its
                  rules are removed.
-  start          start it again, with the configuration it was given at 'lvslab up'.
+  start          start it again, with the configuration it was given at 'lvslab up' (a killed
+                 kernel director: links up, IPVS table and VIPs gone, then its configuration).
   restart        stop, then start.
   reboot         the director reboots: its links go down, its load balancer dies, its IPVS table,
                  VIPs, conntrack entries, neighbours, netfilter and policy rules are gone; its links

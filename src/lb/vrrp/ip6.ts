@@ -8,6 +8,7 @@
 // Here: address text <-> bytes, the pseudo-header sum, and the header itself (for the unsolicited
 // neighbour advertisement, which goes out whole over AF_PACKET, and for the tests).
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatIPv6 } from '../ipvs/addr.js';
 
 export const VRRP_GROUP6 = 'ff02::12';
 /** all-nodes: where unsolicited neighbour advertisements go (RFC 4861 7.2.6) */
@@ -39,27 +40,9 @@ export function ip6ToBytes(text: string): Buffer {
   return b;
 }
 
-/** RFC 5952 text (lower case, longest run of two or more zero groups as ::), what inet_ntop prints */
+/** inet_ntop's text of 16 network-order bytes, as keepalived logs addresses (src/lb/ipvs/addr.ts formats it). */
 export function bytesToIp6(b: Buffer, off = 0): string {
-  const g = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(off + 2 * i));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  return formatIPv6([b.readUInt32BE(off), b.readUInt32BE(off + 4), b.readUInt32BE(off + 8), b.readUInt32BE(off + 12)]);
 }
 
 /** the canonical text of an IPv6 address (so addresses compare as strings) */

@@ -8,6 +8,7 @@
 // "Dropping buffer"): records decoded before a fatal error are still applied by the kernel, so they
 // are returned here too.
 
+import { formatIPv6, parseIPv6 } from '../addr.js';
 import { IP_VS_CONN_F_HASHED, IP_VS_CONN_F_SEQ_MASK } from '../flags.js';
 
 /** 224.0.0.81 (IP_VS_SYNC_GROUP) */
@@ -135,59 +136,22 @@ function uintToIpv4(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+/** 16 bytes of an IPv6 address in network order (src/lb/ipvs/addr.ts parses it as inet_pton does). */
 function ipv6ToBytes(addr: string, what: string): Buffer {
-  const bad = () => new SyncCodecError(`${what}: '${addr}' is not an IPv6 address`);
-  let text = addr;
-  // A trailing dotted quad (::ffff:1.2.3.4) stands for the last two groups.
-  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
-  if (v4) {
-    const n = ipv4ToUint(v4[2], what);
-    text = `${v4[1]}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) throw bad();
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((h) => {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(h)) throw bad();
-    return parseInt(h, 16);
-  }));
-  let groups: number[];
-  if (halves.length === 2) {
-    const head = parse(halves[0]);
-    const rest = parse(halves[1]);
-    const fill = 8 - head.length - rest.length;
-    if (fill < 1) throw bad();
-    groups = [...head, ...new Array<number>(fill).fill(0), ...rest];
-  } else {
-    groups = parse(text);
-    if (groups.length !== 8) throw bad();
+  let words: Uint32Array;
+  try {
+    words = parseIPv6(addr);
+  } catch {
+    throw new SyncCodecError(`${what}: '${addr}' is not an IPv6 address`);
   }
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  for (let i = 0; i < 4; i++) out.writeUInt32BE(words[i], i * 4);
   return out;
 }
 
+/** inet_ntop's text of 16 network-order bytes (src/lb/ipvs/addr.ts formats it). */
 function bytesToIpv6(b: Buffer): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
-  // RFC 5952: compress the longest run of two or more zero groups, the first one on ties.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return formatIPv6([b.readUInt32BE(0), b.readUInt32BE(4), b.readUInt32BE(8), b.readUInt32BE(12)]);
 }
 
 // ---------- encoding ----------

@@ -118,7 +118,14 @@ describe('VRRPv3 over IPv6: embedded vs keepalived 2.2.7, byte for byte', needs(
     const ds1 = new DirectorVrrp(suite.lab, 'ds1', 'embedded', other, '-wire6-vips');
     const ds2 = new DirectorVrrp(suite.lab, 'ds2', 'keepalived', directorConf('ds2', { ipv6: true }), '-wire6-vips');
     suite.running.push(ds1, ds2);
-    await Promise.all([ds1.start(), ds2.start()]);
+    // keepalived (DS2, priority 100) first, until it is master: started together, DS1 (150) would be
+    // master at once, and DS2's VI_1 would never advertise — its VI_GATEWAY keeps hearing DS1, and
+    // the sync group holds VI_1 in BACKUP with it ("Receive advertisement timeout", no takeover), so
+    // DS1 would have nothing to drop. This way DS1 starts as backup and hears DS2's VI_1 adverts,
+    // then preempts, and DS2 hears DS1's.
+    await ds2.start();
+    await waitHolder6(suite.lab, 'ds2', 15_000);
+    await ds1.start();
     const line = (d: DirectorVrrp) => d.log().split('\n').map((l) => /(\(VI_1\) ip address associated with VRID 51 not present in MASTER advert: \S+)$/.exec(l)?.[1]).find(Boolean);
     await waitFor('both sides to log the dropped advert', async () => line(ds1) && line(ds2), 15_000, 200).catch(() => undefined);
     expect(line(ds1)).toBe('(VI_1) ip address associated with VRID 51 not present in MASTER advert: 2001:db8:1::113');

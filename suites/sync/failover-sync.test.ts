@@ -113,8 +113,14 @@ describe('connection sync across a VRRP failover (embedded, article lab)', needs
     await lab.director('ds1').kill();
     await waitFor('DS2 to take the VIP', async () => ((await holds('ds2', VIP)) ? true : undefined), 6000, 50);
     const tookOver = Date.now() - failAt;
-    // DS2 is now the sync master, and carries on the connection it learned from DS1
-    expect((await lab.director('ds2').ipvsadm('-L', '--daemon')).text).toMatch(/^master sync daemon \(mcast=eth0, syncid=51/);
+    // DS2 is now the sync master, and carries on the connection it learned from DS1. keepalived's side
+    // adds the VIP first, then switches the data plane's sync daemons over the control socket (as
+    // keepalived does over netlink): allow that one request its round trip.
+    const daemons = await waitFor('DS2 to run the master sync daemon', async () => {
+      const t = (await lab.director('ds2').ipvsadm('-L', '--daemon')).text;
+      return /^master sync daemon/.test(t) ? t : undefined;
+    }, 1000, 20).catch(async () => (await lab.director('ds2').ipvsadm('-L', '--daemon')).text);
+    expect(daemons).toMatch(/^master sync daemon \(mcast=eth0, syncid=51/);
 
     // failback: DS1 comes back with an empty table, as BACKUP with preempt_delay, so its backup
     // daemon learns the busy connection from DS2 (a datagram at least every 3 s: the 2 s flush

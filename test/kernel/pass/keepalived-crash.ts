@@ -4,6 +4,7 @@
 // real servers follow whichever ARP they heard last; keepalived restarted on DS1 makes one master again.
 // Runs where kernel IPVS is (the kernel pass, test/kernel/pass/scenarios.ts); the expectations are in
 // suites/kernel/keepalived-crash.test.ts, the facts in docs/kernel-behaviour.md.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LvsLab } from '../../../src/api/up.js';
 import type { BackendSession } from '../../../src/lb/backend.js';
 
@@ -11,6 +12,9 @@ const VIP = '192.168.1.112';
 const DIP = '10.0.0.105';
 
 /** One look at who holds the VIP and the DIP, timed from the crash: started at `atS`, done at `doneS`. */
+
+/** the kernel estimator's period (ip_vs_est.c: every 2 s it copies the per-CPU counters --stats shows) */
+const ESTIMATOR_PERIOD_MS = 2000;
 export interface HolderLook {
   atS: number;
   doneS: number;
@@ -85,9 +89,15 @@ export async function keepalivedCrashScenario(lab: LvsLab, session: BackendSessi
   const mac = async (host: string, dev: string) => /link\/ether ([0-9a-f:]{17})/.exec((await lab.host(host).exec(['ip', '-o', 'link', 'show', 'dev', dev])).stdout)?.[1] ?? '?';
   const neighbour = async (host: string, addr: string) => /lladdr ([0-9a-f:]{17})/.exec((await lab.host(host).exec(['ip', 'neigh', 'show', addr], { check: false })).stdout)?.[1] ?? 'none';
   // new connections the director's IPVS scheduled for the VIP's TCP service (`-Ln --stats`, Conns)
+  // The kernel's --stats counters are what its estimator last copied from the per-CPU counters, every
+  // 2 s (ip_vs_est.c): a read right after the requests can miss them. Wait out one period first.
   const conns = async (d: string) => {
     const text = (await lab.director(d).ipvsadm('-Ln', '--stats')).text;
     return Number(new RegExp(`^TCP\\s+${VIP.replace(/\./g, '\\.')}:80\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  };
+  const connsBoth = async () => {
+    await sleep(ESTIMATOR_PERIOD_MS + 200);
+    return { ds1: await conns('ds1'), ds2: await conns('ds2') };
   };
   const request = async (count: number) => {
     const r = await lab.client.http(`http://${VIP}/`, { count, timeoutMs: 10_000 });
@@ -106,7 +116,7 @@ export async function keepalivedCrashScenario(lab: LvsLab, session: BackendSessi
   const before = (await request(4)).sequence;
   const lnBefore = (await lab.director('ds1').ipvsadm('-Ln')).text;
   const lncBefore = (await lab.director('ds1').ipvsadm('-Lnc')).text;
-  const conns0 = { ds1: await conns('ds1'), ds2: await conns('ds2') };
+  const conns0 = await connsBoth();
 
   // the crash: keepalived and its children SIGKILLed, links up
   const crash = Date.now();
@@ -130,12 +140,12 @@ export async function keepalivedCrashScenario(lab: LvsLab, session: BackendSessi
   // made before, it would have delayed the first look at the addresses)
   const lnAfterKill = (await lab.director('ds1').ipvsadm('-Ln')).text;
   const lncAfterKill = (await lab.director('ds1').ipvsadm('-Lnc')).text;
-  const connsK = { ds1: await conns('ds1'), ds2: await conns('ds2') };
+  const connsK = await connsBoth();
   // the gratuitous ARPs of DS2's takeover have gone out by now (it sends them on becoming master)
   const clientVipMacSplit = await neighbour('client', VIP);
   const rs1DipMacSplit = await neighbour('rs1', DIP);
   const splitReq = await request(4);
-  const conns2 = { ds1: await conns('ds1'), ds2: await conns('ds2') };
+  const conns2 = await connsBoth();
 
   // keepalived starts again on ds1 with its keepalived.conf
   const restartAtS = sinceS(crash);
@@ -155,9 +165,9 @@ export async function keepalivedCrashScenario(lab: LvsLab, session: BackendSessi
   const holderAfter = healed ? { vip: healed.vip, dip: healed.dip } : { vip: [], dip: [] };
   const clientVipMacAfter = await neighbour('client', VIP);
   const rs1DipMacAfter = await neighbour('rs1', DIP);
-  const conns3 = { ds1: await conns('ds1'), ds2: await conns('ds2') };
+  const conns3 = await connsBoth();
   const after = await request(4);
-  const conns4 = { ds1: await conns('ds1'), ds2: await conns('ds2') };
+  const conns4 = await connsBoth();
   const lnDs1After = (await lab.director('ds1').ipvsadm('-Ln')).text;
 
   const vrrpLines = (d: string) =>

@@ -109,9 +109,10 @@ describe('keepalived crashes on the master, its director does not (embedded back
       // DS2 takes the VIP after its master-down interval: both hold it
       const t2 = vrrpTimers(conf.ds2);
       const window = takeoverWindowMs(t2, LAB_SLACK_MS);
-      const splitAt = await waitFor('both directors to hold the VIP', async () => {
+      // (VIP and DIP both: the sync group's two instances take theirs a few milliseconds apart)
+      const splitAt = await waitFor('both directors to hold the VIP and the DIP', async () => {
         const s = samples[samples.length - 1];
-        return s && s.at > faultAt && s.vip.includes('ds1') && s.vip.includes('ds2') ? s.at : undefined;
+        return s && s.at > faultAt && s.vip.includes('ds1') && s.vip.includes('ds2') && s.dip.includes('ds1') && s.dip.includes('ds2') ? s.at : undefined;
       }, window.max + 2000, 50);
       // keep the split a while: it lasts until keepalived runs again
       await sleep(2500);

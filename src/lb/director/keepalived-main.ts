@@ -5,12 +5,11 @@
 // director; a second one leaves at once, touching nothing), runs until SIGTERM/SIGINT or a control
 // `stop` (VRRP resigns, the VIPs go), and on SIGKILL leaves the VIPs and the data plane's table as
 // they are. Every line it logs starts with an ISO timestamp.
-import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KeepalivedSide, type KeepalivedSideConfig } from './keepalived.js';
 import { timestamped } from './lines.js';
 import { HeldLock, lockHolder } from './lock.js';
+import { failProcess, readConfigArg } from './process-config.js';
 
 const ConfigSchema = z.object({
   director: z.string().min(1),
@@ -27,23 +26,11 @@ const ConfigSchema = z.object({
 const EXIT_LOCKED = 3;
 
 function fail(msg: string, status = 2): never {
-  process.stderr.write(timestamped(`keepalived: ${msg}`));
-  process.exit(status);
+  return failProcess('keepalived', msg, status);
 }
 
-const { values } = parseArgs({ options: { config: { type: 'string' } }, allowPositionals: false });
-if (!values.config) fail('usage: keepalived-main.js --config FILE.json');
-let raw: unknown;
-try {
-  raw = JSON.parse(fs.readFileSync(values.config, 'utf8'));
-} catch (err) {
-  fail(`config ${values.config}: ${(err as Error).message}`);
-}
-const parsed = ConfigSchema.safeParse(raw);
-if (!parsed.success) {
-  fail(`config ${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-}
-const config = parsed.data as KeepalivedSideConfig;
+const parsedConfig = readConfigArg(ConfigSchema, 'keepalived', 'keepalived-main.js');
+const config = parsedConfig.value as KeepalivedSideConfig;
 
 let lock: HeldLock | undefined;
 if (config.lock) {

@@ -4,13 +4,12 @@
 // the director's lock first (lock.ts: one daemon per director; a second one leaves at once, touching
 // nothing), runs until SIGTERM/SIGINT or a control `stop`, and removes its rules on the way out.
 // Every line it logs starts with an ISO timestamp.
-import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DirectorDaemon, timestamped, type DaemonConfig } from './daemon.js';
 import { createCore } from './core.js';
 import type { IpvsCore } from './ipvs-core.js';
 import { HeldLock, lockHolder } from './lock.js';
+import { failProcess, readConfigArg } from './process-config.js';
 import type { DirectorModule } from './modules.js';
 
 const ConfigSchema = z.object({
@@ -36,23 +35,11 @@ const ConfigSchema = z.object({
 const EXIT_LOCKED = 3;
 
 function fail(msg: string, status = 2): never {
-  process.stderr.write(timestamped(`lvslab director: ${msg}`));
-  process.exit(status);
+  return failProcess('lvslab director', msg, status);
 }
 
-const { values } = parseArgs({ options: { config: { type: 'string' } }, allowPositionals: false });
-if (!values.config) fail('usage: main.js --config FILE.json');
-let raw: unknown;
-try {
-  raw = JSON.parse(fs.readFileSync(values.config, 'utf8'));
-} catch (err) {
-  fail(`config ${values.config}: ${(err as Error).message}`);
-}
-const parsed = ConfigSchema.safeParse(raw);
-if (!parsed.success) {
-  fail(`config ${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-}
-const { coreModule, ...config } = parsed.data as DaemonConfig & { coreModule?: string };
+const parsedConfig = readConfigArg(ConfigSchema, 'lvslab director', 'main.js');
+const { coreModule, ...config } = parsedConfig.value as DaemonConfig & { coreModule?: string };
 
 // Before the queue, the rules or the socket: a second daemon must leave without touching the first's.
 let lock: HeldLock | undefined;
@@ -74,7 +61,7 @@ if (coreModule) {
   try {
     ({ core, modules: builtin } = createCore(log, config.kernel));
   } catch (err) {
-    fail(`config ${values.config}: kernel: ${(err as Error).message}`);
+    fail(`config ${parsedConfig.path}: kernel: ${(err as Error).message}`);
   }
 }
 

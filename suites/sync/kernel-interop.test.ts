@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInVm, type VmRunResult } from '../../src/lab/vm/runner.js';
-import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_IN_SEQ, IP_VS_CONN_F_OUT_SEQ, decodeMessage } from '../../src/lb/ipvs/sync/message.js';
+import { decodeMessage } from '../../src/lb/ipvs/sync/decode.js';
+import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_IN_SEQ, IP_VS_CONN_F_OUT_SEQ } from '../../src/lb/ipvs/sync/message.js';
 import { needs, probe } from '../../test/capabilities.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

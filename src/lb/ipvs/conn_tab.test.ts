@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './clock.js';
-import { Conn } from './conn.js';
+import { Conn } from './conn_entry.js';
 import { ConnTable } from './conn_tab.js';
 import { IP_VS_CONN_F_TEMPLATE } from './flags.js';
 import type { Verdict } from './types.js';

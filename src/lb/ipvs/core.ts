@@ -4,7 +4,8 @@
 // connection. Either way the packet is counted, its protocol moves the connection's state and
 // restarts its timer, and the verdict (xmit.ts) says what the director does with the packet.
 import type { CoreTime } from './clock.js';
-import { Conn, type ConnLifecycle } from './conn.js';
+import type { ConnLifecycle } from './conn.js';
+import { Conn } from './conn_entry.js';
 import { FTPDATA, FTPPORT, type IpvsCtl } from './ctl.js';
 import type { Dest, Service } from './ip_vs.js';
 import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_TEMPLATE, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT } from './flags.js';
@@ -14,7 +15,7 @@ import { udpStateTransition } from './proto_udp.js';
 import type { Stats } from './stats.js';
 import { fold6, prefix6 } from './addr.js';
 import { AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, type In6Addr, type IpvsSysctl, type PacketHeaders, type Verdict } from './types.js';
-import type { ConnAddrs6 } from './conn.js';
+import type { ConnAddrs6 } from './conn_entry.js';
 import { ACCEPT } from './xmit.js';
 
 const DROP_NODEST: Verdict = Object.freeze({ action: 'drop', reason: 'destination of the connection is not available' });

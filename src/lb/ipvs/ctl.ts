@@ -3,7 +3,7 @@
 // kernel's semantics, and a refusal comes back as the op and errno the kernel returns. Also the
 // lookups the packet path and the sync backup make (ip_vs_service_find, ip_vs_find_dest) and what
 // /proc and ipvsadm's listings show of services.
-import { equal6, formatIPv4, parseInetAddr, sameInetAddr, type InetAddr } from './addr.js';
+import { equal6, parseInetAddr, sameInetAddr, type InetAddr } from './addr.js';
 import type { CoreTime } from './clock.js';
 import type { ConnLifecycle } from './conn.js';
 import { Dest, Service } from './ip_vs.js';
@@ -12,8 +12,9 @@ import { IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_MASQ, IP_VS_SVC_F_ONEPACKET, IP_VS_
 import type { KernelProfile } from './kernel.js';
 import type { TimeoutTable } from './proto.js';
 import { createScheduler, type SchedEnv, type Scheduler } from './sched/index.js';
+import { serviceSnapshot } from './ctl_get.js';
 import type { Stats } from './stats.js';
-import { AF_INET, AF_INET6, IPPROTO_TCP, type AddressFamily, type CtlCommand, type In6Addr, type DaemonControl, type DestOptions, type DestSnapshot, type IpvsSysctl, type ServiceKey, type ServiceOptions, type ServiceSnapshot } from './types.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, type AddressFamily, type CtlCommand, type In6Addr, type DaemonControl, type DestOptions, type IpvsSysctl, type ServiceKey, type ServiceOptions, type ServiceSnapshot } from './types.js';
 
 /** ip_vs_set_timeout's bound, INT_MAX / HZ seconds (HZ 250: Debian's amd64 build and the Kconfig default) */
 const MAX_SET_TIMEOUT_S = Math.floor(0x7fffffff / 250);
@@ -409,35 +410,6 @@ export class IpvsCtl {
 
   /** The services as ipvsadm lists them (before its sorting). */
   snapshot(): ServiceSnapshot[] {
-    return this.services.map((svc) => ({
-      key: { ...svc.key },
-      options: {
-        scheduler: svc.scheduler.name,
-        schedFlags: [...svc.schedFlagNames],
-        ...(svc.flags & IP_VS_SVC_F_PERSISTENT
-          ? { persistence: { timeout: svc.timeout, netmask: svc.af === AF_INET6 ? String(svc.netmask) : formatIPv4(svc.netmask) } }
-          : {}),
-        ops: (svc.flags & IP_VS_SVC_F_ONEPACKET) !== 0,
-        ...(svc.pe ? { pe: svc.pe } : {}),
-      },
-      dests: svc.dests.map(destSnapshot),
-      stats: svc.stats.counters(),
-      rate: svc.stats.rate(),
-    }));
+    return this.services.map(serviceSnapshot);
   }
-}
-
-function destSnapshot(d: Dest): DestSnapshot {
-  const options: DestOptions = { forwarding: d.forwarding, weight: d.weight, uThreshold: d.uThreshold, lThreshold: d.lThreshold };
-  if (d.tunnel) options.tunnel = { ...d.tunnel };
-  return {
-    addr: d.addrStr,
-    port: d.port,
-    options,
-    activeConns: d.activeConns,
-    inactConns: d.inactConns,
-    persistConns: d.persistConns,
-    stats: d.stats.counters(),
-    rate: d.stats.rate(),
-  };
 }

@@ -1,7 +1,7 @@
 // The embedded IPVS's public API: the core, its clock helpers, the trace format and the contract types.
 export { Ipvs, DEFAULT_SYSCTL } from './ipvs.js';
 export type { IpvsOptions, IpvsSysctl, ConnObserver, DaemonControl } from './ipvs.js';
-export { Conn } from './conn.js';
+export { Conn } from './conn_entry.js';
 export { ManualClock, systemClock, seededRandom, MAX_CLOCK_MS } from './clock.js';
 export { parseTrace, parseTraceLine, traceItems, TraceError } from './trace.js';
 export type { TraceItem, Endpoint } from './trace.js';

@@ -6,7 +6,8 @@
 // connections). Time comes from an injectable clock and only moves timers when advance() (or a
 // packet or command) looks at it, so tests advance time instead of sleeping.
 import { CoreTime, systemClock } from './clock.js';
-import { ConnLifecycle, connSnapshot, type Conn, type ConnObserver } from './conn.js';
+import { ConnLifecycle, type ConnObserver } from './conn.js';
+import { connSnapshot, type Conn } from './conn_entry.js';
 import type { ConnTable } from './conn_tab.js';
 import { IpvsCtl } from './ctl.js';
 import { PacketPath } from './core.js';

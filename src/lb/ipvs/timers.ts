@@ -5,7 +5,8 @@
 // Every timer then does a bounded amount of work whatever the stretch: the estimator settles after
 // a few hundred idle periods and the lblc(r) checks of an empty table are taken at once.
 import type { CoreTime } from './clock.js';
-import type { Conn, ConnLifecycle } from './conn.js';
+import type { ConnLifecycle } from './conn.js';
+import type { Conn } from './conn_entry.js';
 import type { IpvsCtl } from './ctl.js';
 import { EstimatorTimer } from './est.js';
 

@@ -7,7 +7,7 @@ import { MAX_CLOCK_MS, ManualClock, seededRandom } from '../ipvs/clock.js';
 import { Ipvs, type IpvsSysctl } from '../ipvs/ipvs.js';
 import type { KernelProfile } from '../ipvs/kernel.js';
 import { TH_SYN } from '../ipvs/proto_tcp.js';
-import type { Conn } from '../ipvs/conn.js';
+import type { Conn } from '../ipvs/conn_entry.js';
 import { TraceError, endpointText, traceItems, type TraceItem } from '../ipvs/trace.js';
 import { AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type PacketHeaders } from '../ipvs/types.js';
 import { runIpvsadm } from '../ipvsadm/run.js';

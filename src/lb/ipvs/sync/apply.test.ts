@@ -13,7 +13,8 @@ import {
 import { DEFAULT_PROTO_TIMEOUTS, withSetTimeouts } from '../proto.js';
 import { TCP_S } from '../proto_tcp.js';
 import { acceptRecord, existingConnAction, mergeSyncedFlags, type SyncedConnImport } from './apply.js';
-import { decodeMessage, encodeMessage, type SyncConn } from './message.js';
+import { decodeMessage } from './decode.js';
+import { encodeMessage, type SyncConn } from './message.js';
 import { recordFor, type SyncSource } from './master.js';
 
 describe('what the backup accepts (ip_vs_proc_sync_conn / ip_vs_proc_conn)', () => {

@@ -3,7 +3,8 @@
 // synced connection is created or updated in the core. The master's side is master.ts.
 import { parseInetAddr, sameInetAddr, type InetAddr } from '../addr.js';
 import type { CoreTime } from '../clock.js';
-import { TEMPLATE_STATE_NAMES, type Conn, type ConnAddrs6, type ConnLifecycle } from '../conn.js';
+import type { ConnLifecycle } from '../conn.js';
+import { TEMPLATE_STATE_NAMES, type Conn, type ConnAddrs6 } from '../conn_entry.js';
 import { KNOWN_PES, type IpvsCtl } from '../ctl.js';
 import {
   IP_VS_CONN_F_BACKUP_MASK,

@@ -13,7 +13,8 @@ import {
   type SyncCandidate,
   type SyncSource,
 } from './master.js';
-import { decodeMessage, type SyncConn } from './message.js';
+import { decodeMessage } from './decode.js';
+import type { SyncConn } from './message.js';
 
 const tcp = (state: number, extra: Partial<SyncCandidate> = {}): SyncCandidate => ({
   protocol: 6,

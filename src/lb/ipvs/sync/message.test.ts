@@ -3,11 +3,11 @@ import {
   IP_VS_CONN_F_INACTIVE,
   IP_VS_CONN_F_IN_SEQ,
   SyncMessageBuilder,
-  decodeMessage,
   encodeMessage,
   recordLength,
   type SyncConn,
 } from './message.js';
+import { decodeMessage } from './decode.js';
 
 // Hand-built from the kernel's structs (ip_vs_sync.c): struct ip_vs_sync_mesg is
 // u8 reserved | u8 syncid | be16 size | u8 nr_conns | s8 version | u16 spare, and

@@ -1,7 +1,7 @@
 // Connection states as numbers on the wire (the kernel's enums) and as names in `ipvsadm -Lnc`, by
 // protocol: the core's own name lists (proto_tcp.ts, proto_udp.ts, conn.ts for templates), looked up
 // the way ip_vs_proc_sync_conn checks a record's state.
-import { TEMPLATE_STATE_NAMES } from '../conn.js';
+import { TEMPLATE_STATE_NAMES } from '../conn_entry.js';
 import { TCP_STATE_NAMES } from '../proto_tcp.js';
 import { UDP_STATE_NAMES } from '../proto_udp.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../types.js';

@@ -8,7 +8,7 @@
 //   handled (ip_vs_in's tail), with the conn's sync view (SyncSource);
 // - backup side: `SyncTarget.importSyncedConn(conn)` receives every accepted record.
 import type { Clock, SyncDaemonOptions } from '../types.js';
-import { decodeMessage } from './message.js';
+import { decodeMessage } from './decode.js';
 import type { SyncInterface, SyncReceiver, SyncSender, SyncTransport } from './io.js';
 import type { ProtoTimeouts } from '../proto.js';
 import { acceptRecord, type SyncedConnImport } from './apply.js';

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { killPid, run, start, type RunResult } from '../proc.js';
 import { NamespaceShell } from '../ns-shell.js';
+import { readConnTable } from './conn-table.js';
 import type { TraceAddresses } from './trace.js';
 
 /** the director's address towards the real servers (their default gateway, reached on-link) */
@@ -33,6 +34,8 @@ export interface ReplayLab {
   spawn(ns: string, file: string, args: string[]): ChildProcessWithoutNullStreams;
   /** run ipvsadm in the director namespace (through a shell kept there) */
   ipvsadm(args: string[]): Promise<RunResult>;
+  /** the director's connection table as `ipvsadm -Lnc` rows, read from /proc without running ipvsadm (conn-table.ts) */
+  connTable(): Promise<string>;
   /** a fresh director namespace (empty IPVS state), relinked to the same client and real servers */
   resetDirector(): Promise<void>;
   teardown(): Promise<void>;
@@ -125,6 +128,10 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
     ipvsadm(args) {
       shell ??= new NamespaceShell(directorNs);
       return shell.run('ipvsadm', args);
+    },
+    async connTable() {
+      shell ??= new NamespaceShell(directorNs);
+      return readConnTable(await shell.insidePid());
     },
     async resetDirector() {
       shell?.close();

@@ -17,11 +17,14 @@ describe('the director connection table from /proc/net/ip_vs_conn', () => {
         'TCP 119 TIME_WAIT 192.168.1.21:40001 192.168.1.112:80 10.0.0.12:80',
         'TCP 9 CLOSE 192.168.1.20:40000 192.168.1.112:80 10.0.0.11:80',
         'UDP 299 UDP 192.168.1.20:40000 192.168.1.112:9999 10.0.0.11:9999',
+        'TCP 899 ESTABLISHED [2001:db8::1]:80 [2001:db8::2]:80 [2001:db8::3]:80',
         '',
       ].join('\n'),
     );
     expect(connStateIn(procConnsAsLnc(PROC), '192.168.1.20:40000', '192.168.1.112:80')).toBe('CLOSE');
     expect(connStateIn(procConnsAsLnc(PROC), '192.168.1.21:40001', '192.168.1.112:80')).toBe('TIME_WAIT');
+    // an IPv6 row as ipvsadm -Lnc writes it (inet_ntop's text in brackets), which the trace's endpoints match
+    expect(connStateIn(procConnsAsLnc(PROC), '[2001:db8::1]:80', '[2001:db8::2]:80')).toBe('ESTABLISHED');
   });
 
   it('reads an empty table (the header alone) as no rows', () => {

@@ -39,6 +39,8 @@ export default defineConfig({
         test: {
           name: 'kernel',
           include: kernelSuites,
+          // LVSLAB_KERNEL_OVERLAP=1 starts the kernel pass at the beginning of the run (the file says why it is off by default)
+          globalSetup: ['./test/kernel/pass/global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           maxWorkers: 1,

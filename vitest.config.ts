@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects, run one after the other (sequence.groupOrder) so that timing-sensitive lab suites
-// never share the 2 cores with the emulated kernel VM:
+// Three projects, their files run one project after the other (sequence.groupOrder):
 // - `unit`: pure logic beside its code (no root, no network);
 // - `suites`: end-to-end labs in network namespaces (root), two files at a time;
 // - `kernel`: suites that need kernel IPVS, run natively or inside the kernel VM (docs/kernel.md).
+//   In the VM, the kernel pass most of them read starts first, from the project's global setup, and
+//   runs beside the other two (the lab suites pass with a core kept busy: docs/lab.md, the soak).
 const kernelSuites = ['suites/kernel/**/*.test.ts', 'suites/**/kernel-*.test.ts'];
 
 export default defineConfig({
@@ -39,6 +40,8 @@ export default defineConfig({
         test: {
           name: 'kernel',
           include: kernelSuites,
+          // starts the kernel pass in the VM at the beginning of the run, beside the other projects (the file says when not)
+          globalSetup: ['./test/kernel/pass/global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           maxWorkers: 1,

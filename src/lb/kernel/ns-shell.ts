@@ -18,6 +18,7 @@ export class NamespaceShell {
   private waiting: ((status: number) => void) | undefined;
   private exited = false;
   private seq = 0;
+  private entered: Promise<void> | undefined;
 
   constructor(readonly ns: string) {
     this.proc = start('ip', ['netns', 'exec', ns, 'sh']);
@@ -74,6 +75,19 @@ export class NamespaceShell {
       };
       this.proc.stdin.write(`${[file, ...args].map(quote).join(' ')} >${quote(o)} 2>${quote(e)} ${stdin}; echo "__lvslab_rc=$?"\n`);
     });
+  }
+
+  /**
+   * The shell's pid once it runs inside the namespace (it has answered a command): /proc/PID/net/
+   * then shows the namespace's own tables, read without starting a process.
+   */
+  async insidePid(): Promise<number> {
+    this.entered ??= this.run(':', []).then((r) => {
+      if (r.status !== 0 || this.proc.pid === undefined) throw new Error(`shell in ${this.ns} did not start: ${r.stderr.trim()}`);
+    });
+    await this.entered;
+    if (this.exited) throw new Error(`shell in ${this.ns} has exited`);
+    return this.proc.pid!;
   }
 
   close(): void {

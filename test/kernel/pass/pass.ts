@@ -64,8 +64,8 @@ export function kernelPassScenarios(): string[] {
   return ['article', 'keepalived-health', ...failover, 'keepalived-quorum', `replay:${liveTraces().join(',')}`];
 }
 
-/** Results of the kernel pass: the first caller of this vitest run runs it, the others wait for it. */
-export async function kernelPass(options: KernelRunOptions = {}): Promise<KernelRun> {
+/** Where the pass of the vitest run whose main process is `mainPid` keeps its result and its lock. */
+async function passFiles(mainPid: number): Promise<{ result: string; lock: string }> {
   const dir = join(kernelVmDir(), 'runs');
   mkdirSync(dir, { recursive: true });
   // old results of finished runs
@@ -75,9 +75,26 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
   }
   // the scenario list goes in hashed: file names stop at 255 bytes
   const scenarios = createHash('sha256').update(kernelPassScenarios().join('\n')).digest('hex').slice(0, 16);
-  const key = `${process.ppid}-${(await processStart(process.ppid)) ?? 0}-${scenarios}`;
-  const result = join(dir, `${key}.json`);
-  const lock = join(dir, `${key}.lock`);
+  const key = `${mainPid}-${(await processStart(mainPid)) ?? 0}-${scenarios}`;
+  return { result: join(dir, `${key}.json`), lock: join(dir, `${key}.lock`) };
+}
+
+/** Runs the pass holding `lock` (already taken by this process) and leaves the result at `result`. */
+async function runPassLocked(files: { result: string; lock: string }, options: KernelRunOptions): Promise<KernelRun> {
+  writeFileSync(join(files.lock, 'pid'), String(process.pid));
+  try {
+    const run = await runKernelScenarios(kernelPassScenarios(), { timeoutMs: kernelPassTimeoutMs(), ...options });
+    writeFileSync(files.result, JSON.stringify(run));
+    return run;
+  } finally {
+    rmSync(files.lock, { recursive: true, force: true });
+  }
+}
+
+/** Results of the kernel pass: the first caller of this vitest run runs it, the others wait for it. */
+export async function kernelPass(options: KernelRunOptions = {}): Promise<KernelRun> {
+  const files = await passFiles(process.ppid);
+  const { result, lock } = files;
   const deadline = Date.now() + (options.timeoutMs ?? kernelPassTimeoutMs()) + 60_000;
   for (;;) {
     if (existsSync(result)) return JSON.parse(readFileSync(result, 'utf8')) as KernelRun;
@@ -85,22 +102,39 @@ export async function kernelPass(options: KernelRunOptions = {}): Promise<Kernel
       mkdirSync(lock);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // another file's worker runs the pass; take over only if it died without a result
+      // another file's worker (or the run's global setup) runs the pass; take over only if it died without a result
       const owner = Number(readFileSafe(join(lock, 'pid')));
       if (owner > 0 && !pidExists(owner)) rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) return { mode: 'skip', reason: `waited for the kernel pass of another suite file until the deadline (${lock})` };
       await new Promise((r) => setTimeout(r, 1000));
       continue;
     }
-    writeFileSync(join(lock, 'pid'), String(process.pid));
-    try {
-      const run = await runKernelScenarios(kernelPassScenarios(), { timeoutMs: kernelPassTimeoutMs(), ...options });
-      writeFileSync(result, JSON.stringify(run));
-      return run;
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
+    return runPassLocked(files, options);
   }
+}
+
+/**
+ * Starts the pass from vitest's main process (a global setup), so that it runs while the projects
+ * before the kernel one do; the kernel files' kernelPass() then finds it running (the lock holds
+ * this process's pid, which lives until the run ends) and waits for its result. Resolves `done`
+ * when the pass has finished (never rejects: a failure is the result the files report).
+ */
+export async function startKernelPassInBackground(): Promise<{ done: Promise<void> }> {
+  const files = await passFiles(process.pid);
+  try {
+    mkdirSync(files.lock);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { done: Promise.resolve() };
+    throw err;
+  }
+  const done = runPassLocked(files, {}).then(
+    () => undefined,
+    (err: unknown) => {
+      // the files then find no result and no live owner: they run the pass themselves
+      process.stderr.write(`kernel pass (background): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    },
+  );
+  return { done };
 }
 
 function readFileSafe(path: string): string {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { killPid, run, start, type RunResult } from '../proc.js';
 import { NamespaceShell } from '../ns-shell.js';
+import { readConnTable } from './conn-table.js';
 import type { TraceAddresses } from './trace.js';
 
 /** the director's address towards the real servers (their default gateway, reached on-link) */
@@ -33,6 +34,8 @@ export interface ReplayLab {
   spawn(ns: string, file: string, args: string[]): ChildProcessWithoutNullStreams;
   /** run ipvsadm in the director namespace (through a shell kept there) */
   ipvsadm(args: string[]): Promise<RunResult>;
+  /** the director's connection table as `ipvsadm -Lnc` rows, read from /proc without running ipvsadm (conn-table.ts) */
+  connTable(): Promise<string>;
   /** a fresh director namespace (empty IPVS state), relinked to the same client and real servers */
   resetDirector(): Promise<void>;
   teardown(): Promise<void>;
@@ -52,10 +55,14 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
   if (addrs.reals.length === 0) throw new Error('replay lab: the trace names no real server (-r ADDR:PORT)');
   if (addrs.reals.length > 32) throw new Error(`replay lab: ${addrs.reals.length} real servers, at most 32 supported`);
   const clientNs = `lvs-${id}-client`;
-  const directorNs = `lvs-${id}-ds`;
   const realNs = new Map(addrs.reals.map((addr, i) => [addr, `lvs-${id}-rs${i + 1}`]));
   const hosts = [clientNs, ...realNs.values()];
   const children: Array<{ pid?: number }> = [];
+  /** director namespaces that exist (the current one, the next one being prepared, one being deleted) */
+  const directors = new Set<string>();
+  let generation = 0;
+  const directorName = () => `lvs-${id}-ds${generation++ === 0 ? '' : generation - 1}`;
+  let directorNs = directorName();
   let shell: NamespaceShell | undefined;
 
   const sysctls = async (ns: string, settings: string[]) => {
@@ -63,31 +70,111 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
     if (r.status !== 0) throw new Error(`replay lab: sysctl in ${ns}: ${r.stderr.trim()}`);
   };
 
-  /** The director namespace and every link to it; deleting the namespace removes all of them. */
-  const connectDirector = async (replace: boolean) => {
-    // one root batch (delete, add, links) and one batch per namespace: each process start costs
-    // a second or more under emulation on a busy machine
-    if (replace) {
-      // delete the veths first: a deleted namespace's devices go away later, in the kernel's
-      // cleanup work, and the old c0/e0 would still hold their names in the client and real servers
-      const links = ['link del dc', ...[...realNs.keys()].map((_, k) => `link del r${k + 1}`)];
-      await ipBatch(directorNs, links);
+  /** the director side of every link, brought up and addressed (the links themselves exist) */
+  const directorConfig = () => {
+    const lines = ['link set lo up', 'link set dc up', `addr add ${DIP}/32 dev lo`, ...addrs.vips.map((v) => addAddr(v, 'dc'))];
+    lines.push(...addrs.clients.map((a) => `route add ${hostRoute(a)} dev dc`));
+    let i = 0;
+    for (const real of realNs.keys()) {
+      lines.push(`link set r${++i} up`, `route add ${hostRoute(real)} dev r${i}`);
+      if (isV6(real)) lines.push(`addr add ${DIP6_LL}/64 dev r${i} nodad`);
     }
-    const root = replace ? [`netns delete ${directorNs}`] : [];
-    root.push(`netns add ${directorNs}`, `link add c0 netns ${clientNs} type veth peer name dc netns ${directorNs}`);
+    return lines;
+  };
+
+  /**
+   * A director namespace made ready ahead of its trace — created, forwarding on (IPv4 and IPv6),
+   * rp_filter off (before any link arrives, so the links take those defaults: writing `all` sets
+   * `default` too), a shell kept in it — while the
+   * previous trace still runs. `rootLines` ride along in the same root `ip -batch` (deleting the
+   * namespace before it): each process start costs a second or so under emulation.
+   */
+  interface Prepared {
+    ns: string;
+    shell?: NamespaceShell;
+    ready: Promise<void>;
+  }
+  const prepare = (ns: string, rootLines: string[] = []): Prepared => {
+    const p: Prepared = { ns, ready: Promise.resolve() };
+    p.ready = (async () => {
+      await ipBatch(undefined, [...rootLines, `netns add ${ns}`]);
+      directors.add(ns);
+      p.shell = new NamespaceShell(ns);
+      const r = await p.shell.run('sysctl', ['-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+      if (r.status !== 0) throw new Error(`replay lab: sysctl in ${ns}: ${r.stderr.trim()}`);
+    })();
+    // awaited by the next resetDirector (or teardown), which sees its failure
+    p.ready.catch(() => undefined);
+    return p;
+  };
+  let spare: Prepared | undefined;
+  const moveLines = (to: string) => ['link set dc netns ' + to, ...[...realNs.keys()].map((_, k) => `link set r${k + 1} netns ${to}`)];
+
+  const lab: ReplayLab = {
+    id,
+    clientNs,
+    get directorNs() {
+      return directorNs;
+    },
+    realNs,
+    async exec(ns, file, args, input) {
+      return run('ip', ['netns', 'exec', ns, file, ...args], { input, timeoutMs: 120_000 });
+    },
+    spawn(ns, file, args) {
+      const p = start('ip', ['netns', 'exec', ns, file, ...args]);
+      children.push(p);
+      return p;
+    },
+    ipvsadm(args) {
+      shell ??= new NamespaceShell(directorNs);
+      return shell.run('ipvsadm', args);
+    },
+    async connTable() {
+      shell ??= new NamespaceShell(directorNs);
+      return readConnTable(await shell.insidePid());
+    },
+    async resetDirector() {
+      // IPVS state is per namespace: a new director namespace starts with empty tables, no
+      // lingering connections and no trashed destinations from the previous trace. The links move
+      // over to it (the client's and real servers' ends keep their addresses, routes and peers'
+      // MAC addresses), so only the director side is configured again.
+      const next = spare ?? prepare(directorName());
+      spare = undefined;
+      await next.ready;
+      const old = directorNs;
+      shell?.close();
+      shell = next.shell;
+      await ipBatch(old, moveLines(next.ns));
+      directorNs = next.ns;
+      // the old namespace (empty now) goes in the batch that prepares the next trace's, in the background
+      spare = prepare(directorName(), [`netns delete ${old}`]);
+      void spare.ready.then(() => directors.delete(old), () => undefined);
+      await ipBatch(directorNs, directorConfig());
+    },
+    async teardown() {
+      await spare?.ready.catch(() => undefined);
+      spare?.shell?.close();
+      shell?.close();
+      for (const c of children) killPid(c.pid);
+      for (const ns of [...directors, ...hosts]) await ipBatch(undefined, [`netns delete ${ns}`]).catch(() => undefined);
+    },
+  };
+
+  try {
+    const first = prepare(directorNs);
+    spare = first;
+    await ipBatch(undefined, hosts.map((ns) => `netns add ${ns}`));
+    await Promise.all(hosts.map((ns) => ipBatch(ns, ['link set lo up'])));
+    await Promise.all(hosts.map((ns) => sysctls(ns, ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'])));
+    await first.ready;
+    spare = undefined;
+    shell = first.shell;
+    const root = [`link add c0 netns ${clientNs} type veth peer name dc netns ${directorNs}`];
     let i = 0;
     for (const ns of realNs.values()) root.push(`link add e0 netns ${ns} type veth peer name r${++i} netns ${directorNs}`);
     await ipBatch(undefined, root);
-    const director = ['link set lo up', 'link set dc up', `addr add ${DIP}/32 dev lo`, ...addrs.vips.map((v) => addAddr(v, 'dc'))];
-    director.push(...addrs.clients.map((a) => `route add ${hostRoute(a)} dev dc`));
-    i = 0;
-    for (const real of realNs.keys()) {
-      director.push(`link set r${++i} up`, `route add ${hostRoute(real)} dev r${i}`);
-      if (isV6(real)) director.push(`addr add ${DIP6_LL}/64 dev r${i} nodad`);
-    }
-    shell = new NamespaceShell(directorNs);
     await Promise.all([
-      ipBatch(directorNs, director),
+      ipBatch(directorNs, directorConfig()),
       // the client reaches every VIP on-link: the director answers ARP for its local addresses
       ipBatch(clientNs, [
         'link set c0 up',
@@ -103,48 +190,8 @@ export async function buildReplayLab(addrs: TraceAddresses, id = newLabId()): Pr
             : ['link set e0 up', `addr add ${real}/32 dev e0`, `route add ${DIP}/32 dev e0`, `route add default via ${DIP} dev e0`],
         ),
       ),
-      shell.run('sysctl', ['-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']).then((r) => {
-        if (r.status !== 0) throw new Error(`replay lab: sysctl in ${directorNs}: ${r.stderr.trim()}`);
-      }),
     ]);
-  };
-
-  const lab: ReplayLab = {
-    id,
-    clientNs,
-    directorNs,
-    realNs,
-    async exec(ns, file, args, input) {
-      return run('ip', ['netns', 'exec', ns, file, ...args], { input, timeoutMs: 120_000 });
-    },
-    spawn(ns, file, args) {
-      const p = start('ip', ['netns', 'exec', ns, file, ...args]);
-      children.push(p);
-      return p;
-    },
-    ipvsadm(args) {
-      shell ??= new NamespaceShell(directorNs);
-      return shell.run('ipvsadm', args);
-    },
-    async resetDirector() {
-      shell?.close();
-      shell = undefined;
-      // IPVS state is per namespace: a new director namespace starts with empty tables, no
-      // lingering connections and no trashed destinations from the previous trace
-      await connectDirector(true);
-    },
-    async teardown() {
-      shell?.close();
-      for (const c of children) killPid(c.pid);
-      for (const ns of [directorNs, ...hosts]) await ipBatch(undefined, [`netns delete ${ns}`]).catch(() => undefined);
-    },
-  };
-
-  try {
-    await ipBatch(undefined, hosts.map((ns) => `netns add ${ns}`));
-    await Promise.all(hosts.map((ns) => ipBatch(ns, ['link set lo up'])));
-    await Promise.all(hosts.map((ns) => sysctls(ns, ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'])));
-    await connectDirector(false);
+    spare = prepare(directorName());
   } catch (err) {
     await lab.teardown();
     throw err;

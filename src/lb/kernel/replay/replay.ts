@@ -219,8 +219,11 @@ async function runItems(lab: ReplayLab, items: TraceItem[], request: (r: Request
     const want = tcp.expected(key);
     if (want === undefined) return;
     await settleConn(client, vip, want, {
-      listConns: async () => (await lab.ipvsadm(['-Lnc'])).stdout,
+      // the table read from /proc (what ipvsadm -Lnc prints, without a process start): cheap enough
+      // to look often, so the replay goes on within milliseconds of the state showing
+      listConns: () => lab.connTable(),
       timeoutMs: options.settleTimeoutMs ?? 20_000,
+      intervalMs: 10,
     });
   };
   for (const item of items) {

@@ -4,7 +4,8 @@
 // counts active connections (lc, wlc, lblc, lblcr, ...) would see a different state than the trace
 // says. The replay therefore follows each connection's TCP state through the trace's own packet
 // lines (the kernel's transition table, src/lb/ipvs/proto_tcp.ts) and, after a close, polls
-// `ipvsadm -Lnc` in the director until that connection shows the state the trace says it ends in.
+// the director's connection table (the rows `ipvsadm -Lnc` prints, read from /proc: conn-table.ts) until
+// that connection shows the state the trace says it ends in.
 import { TCP_DIR_INPUT, TCP_DIR_OUTPUT, TCP_S, TCP_STATE_NAMES, TH_SYN, tcpNextState } from '../../ipvs/proto_tcp.js';
 
 /** Each replayed TCP connection's state as the trace's packet lines move it (NAT: INPUT and OUTPUT tables). */
@@ -46,7 +47,7 @@ export function connStateIn(lnc: string, client: string, vip: string): string | 
 }
 
 export interface SettleOptions {
-  /** `ipvsadm -Lnc` in the director */
+  /** the director's connection table as `ipvsadm -Lnc` rows */
   listConns(): Promise<string>;
   /** bound for the wait (ms) */
   timeoutMs: number;

@@ -2,7 +2,7 @@
 // thresholds (-x/-y) with their overload hysteresis under every scheduler that honours OVERLOAD,
 // expiry after `--set` timeouts, persistence templates (netmasks, port-zero services, the 60 s
 // retry of a template still in use), one-packet scheduling, RST closes and connection reuse, the
-// sh/mh fallback and port flags, and -E / -D / -C while connections are live.
+// sh/mh fallback and port flags, -E / -D / -C while connections are live, and -e on live dests.
 //
 // Expiry checks are built so that emulation cannot flip them: an entry the trace expects gone has
 // expired seconds before the listing (a slow replay only makes it more expired), and one it expects
@@ -252,6 +252,25 @@ function editDeleteClear(): GoldenTrace {
   return { name: 'edit-delete-clear', about: '-E (scheduler, persistence on and off), -D and -C with live connections: entries stay, dests return from the trash with their counters', text: t.text() };
 }
 
+/**
+ * -e on live dests: a weight change takes effect on the next scheduling (wrr), weight 0 quiesces, a
+ * changed forwarding method (and -e without one: ipvsadm then sends DR) keeps the dest where it is in
+ * the kernel's list (--nosort shows the list as the kernel keeps it), and a dest deleted and added
+ * again comes back from the trash to the head of the list.
+ */
+function editDests(): GoldenTrace {
+  const t = new TraceBuilder(['-e on live dests: weights, quiescing, forwarding method; where each dest sits in the list']);
+  t.ipvsadm(`-A -t ${T} -s wrr`, realT(A), realT(B), realT(C), '-Ln --nosort');
+  for (let i = 0; i < 3; i++) t.open(client(i), T);
+  t.ipvsadm(`-e -t ${T} -r ${B}:80 -m -w 3`, '-Ln --nosort');
+  for (let i = 3; i < 8; i++) t.open(client(i), T);
+  t.ipvsadm(`-e -t ${T} -r ${A}:80 -m -w 0`);
+  for (let i = 8; i < 11; i++) t.open(client(i), T);
+  t.ipvsadm('-Ln --nosort', `-e -t ${T} -r ${C}:80 -g -w 1`, `-e -t ${T} -r ${B}:80 -w 3`, '-Ln --nosort');
+  t.ipvsadm(`-d -t ${T} -r ${A}:80`, `-a -t ${T} -r ${A}:80 -m -w 2`, '-Ln --nosort', '-Ln', '-Lnc');
+  return { name: 'edit-dests', about: '-e on live dests: weights (wrr), weight 0, NAT to DR and -e without a method, a deleted dest back from the trash; --nosort order', text: t.text() };
+}
+
 export function kernelRuleTraces(): GoldenTrace[] {
-  return [...thresholdTraces(), expirySet(), expiryTemplates(), onePacket(), persistenceNetmask(), rstCloses(), hashFlags(), editDeleteClear()];
+  return [...thresholdTraces(), expirySet(), expiryTemplates(), onePacket(), persistenceNetmask(), rstCloses(), hashFlags(), editDeleteClear(), editDests()];
 }

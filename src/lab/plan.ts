@@ -67,9 +67,9 @@ export function planBuild(t: Topology, labId: string): BuildPlan {
  * of equals), so they go on deprecated (`preferred_lft 0`, RFC 6724 rule 3), which keeps the first
  * one the host's source, as the first IPv4 address is.
  */
-function addrLine(a: string, dev: string, secondary: boolean): string {
-  if (!a.includes(':')) return `addr add ${a} dev ${dev}`;
-  return `addr add ${a} dev ${dev} nodad${secondary ? ' preferred_lft 0' : ''}`;
+function addrLine(a: string, dev: string, secondary: boolean, verb: 'add' | 'replace' = 'add'): string {
+  if (!a.includes(':')) return `addr ${verb} ${a} dev ${dev}`;
+  return `addr ${verb} ${a} dev ${dev} nodad${secondary ? ' preferred_lft 0' : ''}`;
 }
 
 /**
@@ -84,27 +84,41 @@ export function labLinkLocal(hostIndex: number, ifIndex: number): string {
 }
 
 function hostLines(h: TopologyHost, hostIndex: number): string[] {
-  const lines = ['link set lo up'];
-  for (const a of h.loopback) lines.push(addrLine(a, 'lo', false));
+  const lines = ['link set lo up', ...hostAddressLines(h, hostIndex, 'add')];
+  for (const i of h.interfaces) lines.push(`link set ${i.name} up`);
+  return [...lines, ...hostRouteLines(h, 'add')];
+}
+
+/**
+ * `ip -batch` lines giving a host the addresses its description names (`hostIndex`: its place in the
+ * topology's hosts). With `replace`, the same on a host that may still hold some of them (a reboot
+ * brings the lab's addresses back: a link going down takes its IPv6 addresses with it).
+ */
+export function hostAddressLines(h: TopologyHost, hostIndex: number, verb: 'add' | 'replace'): string[] {
+  const lines: string[] = [];
+  for (const a of h.loopback) lines.push(addrLine(a, 'lo', false, verb));
   h.interfaces.forEach((i, ifIndex) => {
-    lines.push(`link set ${i.name} addrgenmode none`);
+    if (verb === 'add') lines.push(`link set ${i.name} addrgenmode none`);
     const all = [...i.addresses, ...i.extraAddresses];
     // link-local (fe80::/10) addresses have a scope of their own: never a source for global traffic
     const linkLocal = (a: string) => /^fe[89ab]/i.test(a);
     let firstGlobal6 = true;
     for (const a of all) {
-      lines.push(addrLine(a, i.name, a.includes(':') && !linkLocal(a) && !firstGlobal6));
+      lines.push(addrLine(a, i.name, a.includes(':') && !linkLocal(a) && !firstGlobal6, verb));
       if (a.includes(':') && !linkLocal(a)) firstGlobal6 = false;
     }
-    if (!firstGlobal6 && !all.some(linkLocal)) lines.push(addrLine(labLinkLocal(hostIndex, ifIndex), i.name, false));
-    lines.push(`link set ${i.name} up`);
+    if (!firstGlobal6 && !all.some(linkLocal)) lines.push(addrLine(labLinkLocal(hostIndex, ifIndex), i.name, false, verb));
   });
-  for (const r of h.routes) {
+  return lines;
+}
+
+/** `ip -batch` lines for a host's routes (`replace` where they may be there already). */
+export function hostRouteLines(h: TopologyHost, verb: 'add' | 'replace'): string[] {
+  return h.routes.map((r) => {
     // "default" takes its family from the gateway; an IPv6 default through a device alone says so
     const to = r.family === 6 && r.to === 'default' ? '::/0' : r.to;
-    lines.push(['route add', to, r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' '));
-  }
-  return lines;
+    return [`route ${verb}`, to, r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' ');
+  });
 }
 
 /** Deleting the namespaces deletes every veth and bridge in them; the switch goes first. */

@@ -1,11 +1,13 @@
 // A host's network state as a reboot leaves it: links down (its neighbours on the wire see the
 // carrier go), then everything the running system had learned or been given gone — conntrack
-// entries, neighbour entries, netfilter rules, policy rules and extra routing tables, addresses the
-// lab did not give it (VIPs a VRRP speaker added) — and links back up with the lab's own addresses
-// and routes. Sysctls stay as the lab set them (a real boot applies the same ones again). What runs
+// entries, neighbour entries, netfilter rules (IPv4 and IPv6), policy rules and extra routing tables
+// of both families, addresses the lab did not give it (VIPs a VRRP speaker added) — and links back up
+// with the lab's own addresses and routes (a link going down takes its IPv6 addresses with it, as the
+// kernel does without keep_addr_on_down: they are given back as at build). Sysctls stay as the lab set them (a real boot applies the same ones again). What runs
 // on the host (a load balancer) is the caller's: it is stopped while the links are down and started
 // again after.
-import { namespaceName } from './plan.js';
+import { canonicalAddress } from './inet.js';
+import { hostAddressLines, hostRouteLines, namespaceName } from './plan.js';
 import { SWITCH_HOST, type TopologyHost } from './topology.js';
 import type { Host } from './host.js';
 import type { Lab } from './lab.js';
@@ -18,10 +20,16 @@ interface IpRule {
   table?: string;
 }
 
-/** The addresses the lab gave each interface (lo included), as "a.b.c.d/len". */
+/** "addr/len" with the address in canonical text (IPv6 as `ip` prints it); a bare address is a host route's length. */
+function cidrKey(a: string): string {
+  const [addr, len] = a.split('/');
+  return `${canonicalAddress(addr) ?? addr}/${len ?? (addr.includes(':') ? 128 : 32)}`;
+}
+
+/** The addresses the lab gave each interface (lo included), as canonical "addr/len". */
 function labAddresses(spec: TopologyHost): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>([['lo', new Set(['127.0.0.1/8', ...spec.loopback.map((a) => (a.includes('/') ? a : `${a}/32`))])]]);
-  for (const i of spec.interfaces) out.set(i.name, new Set([...i.addresses, ...i.extraAddresses]));
+  const out = new Map<string, Set<string>>([['lo', new Set(['127.0.0.1/8', '::1/128', ...spec.loopback].map(cidrKey))]]);
+  for (const i of spec.interfaces) out.set(i.name, new Set([...i.addresses, ...i.extraAddresses].map(cidrKey)));
   return out;
 }
 
@@ -41,25 +49,30 @@ async function clearState(host: Host): Promise<string[]> {
   await run(['conntrack', '-F']);
   await run(['ip', 'neigh', 'flush', 'all']);
   await run(['nft', 'flush', 'ruleset']);
-  for (const t of ['raw', 'mangle', 'nat', 'filter']) {
-    await host.exec(['iptables', '-w', '5', '-t', t, '-F'], { check: false });
-    await host.exec(['iptables', '-w', '5', '-t', t, '-X'], { check: false });
+  for (const tool of ['iptables', 'ip6tables']) {
+    for (const t of ['raw', 'mangle', 'nat', 'filter']) {
+      await host.exec([tool, '-w', '5', '-t', t, '-F'], { check: false });
+      await host.exec([tool, '-w', '5', '-t', t, '-X'], { check: false });
+    }
   }
-  // policy routing back to the kernel's three rules; the local rule first, so nothing local is lost
-  const rules = await json<IpRule>(host, ['ip', '-j', 'rule', 'show']);
-  if (!rules.some((r) => r.priority === 0 && r.table === 'local')) await run(['ip', 'rule', 'add', 'pref', '0', 'lookup', 'local']);
-  for (const r of rules) {
-    if (KEEP_RULES.get(r.priority) === r.table) continue;
-    await run(['ip', 'rule', 'del', 'pref', String(r.priority)]);
+  for (const family of ['-4', '-6']) {
+    // policy routing back to the kernel's three rules; the local rule first, so nothing local is lost
+    const rules = await json<IpRule>(host, ['ip', family, '-j', 'rule', 'show']);
+    if (!rules.some((r) => r.priority === 0 && r.table === 'local')) await run(['ip', family, 'rule', 'add', 'pref', '0', 'lookup', 'local']);
+    for (const r of rules) {
+      if (KEEP_RULES.get(r.priority) === r.table) continue;
+      await run(['ip', family, 'rule', 'del', 'pref', String(r.priority)]);
+    }
+    const routes = await json<{ table?: string }>(host, ['ip', family, '-j', 'route', 'show', 'table', 'all']);
+    for (const t of new Set(routes.map((r) => r.table).filter((t): t is string => !!t && !KEEP_TABLES.has(t)))) await run(['ip', family, 'route', 'flush', 'table', t]);
   }
-  const routes = await json<{ table?: string }>(host, ['ip', '-j', 'route', 'show', 'table', 'all']);
-  for (const t of new Set(routes.map((r) => r.table).filter((t): t is string => !!t && !KEEP_TABLES.has(t)))) await run(['ip', 'route', 'flush', 'table', t]);
   const want = labAddresses(host.spec);
-  const addrs = await json<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>(host, ['ip', '-j', 'addr', 'show']);
+  const addrs = await json<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number; scope?: string }> }>(host, ['ip', '-j', 'addr', 'show']);
   for (const a of addrs) {
-    for (const i of a.addr_info.filter((x) => x.family === 'inet')) {
+    // an IPv6 link-local address the kernel made is part of the link, not something a system added
+    for (const i of a.addr_info.filter((x) => x.family === 'inet' || (x.family === 'inet6' && x.scope !== 'link'))) {
       const cidr = `${i.local}/${i.prefixlen}`;
-      if (!want.get(a.ifname)?.has(cidr)) await run(['ip', 'addr', 'del', cidr, 'dev', a.ifname]);
+      if (!want.get(a.ifname)?.has(cidrKey(cidr))) await run(['ip', 'addr', 'del', cidr, 'dev', a.ifname]);
     }
   }
   return notes;
@@ -88,8 +101,8 @@ export async function rebootNetwork(lab: Lab, name: string, whileDown: () => Pro
   await whileDown();
   const notes = await clearState(host);
   await setLinks(lab, host, true);
-  for (const r of host.spec.routes) {
-    await host.exec(['ip', 'route', 'replace', r.to, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : [])]);
-  }
+  const index = lab.topology.hosts.findIndex((h) => h.name === name);
+  const lines = [...hostAddressLines(host.spec, index, 'replace'), ...hostRouteLines(host.spec, 'replace')];
+  await host.exec(['ip', '-batch', '-'], { input: lines.join('\n') + '\n' });
   return notes;
 }

@@ -108,15 +108,16 @@ describe(`keepalived crashes, links up, on the kernel backend (${kernel.kernel.m
     expect(c.healedAfterS! * 1000).toBeGreaterThanOrEqual(ds1.masterDownMs - VM_SLACK_MS);
     const init = loggedAt(c.log.ds1!, /\(VI_1\) Entering BACKUP STATE \(init\)/, 1);
     const master = loggedAt(c.log.ds1!, /\(VI_1\) Entering MASTER STATE/, 1);
-    // ds2 steps down on ds1's first advert, which keepalived sends as it goes to master
-    // (vrrp_state_goto_master), before its master transmit logs "Entering MASTER STATE" and sets the
-    // VIPs: both lines to the second, ds2's may carry the second before ds1's (seen at load)
+    // ds2 steps down on ds1's first advert, which keepalived 2.2.7 sends before it logs "Entering
+    // MASTER STATE" and sets its VIPs ("the old master needs to remove the VIPs before we send the
+    // gratuitous ARPs, so send the advert first": vrrp_state_master_tx, docs/kernel-behaviour.md):
+    // both lines to the second, ds2's may carry the second before ds1's (seen at load)
     const backup = loggedAt(c.log.ds2!, /\(VI_1\) Entering BACKUP STATE$/);
     // at start keepalived removes the addresses of its instances and enters BACKUP ("(init)"): once a
     // look finds ds1 without the VIP, every look that ended before the handover's second (the first
     // of ds1's MASTER and ds2's BACKUP lines) finds ds2 alone. (Looks from then on are left out: a
-    // look reads the two directors with two `ip` runs, not at one instant, and in the handover ds2
-    // lets go before ds1 takes over, so one may catch both, or neither.)
+    // look reads the two directors with two `ip` runs, not at one instant, and by design ds2 lets
+    // go before ds1 takes over, so one may catch both, or neither.)
     const firstWithout = c.healLooks.findIndex((l) => !l.vip.includes('ds1'));
     // a look found ds1 without the VIP before the look that found it healed (the last one)
     expect(firstWithout).toBeGreaterThanOrEqual(0);

@@ -2,7 +2,8 @@
 // thresholds (-x/-y) with their overload hysteresis under every scheduler that honours OVERLOAD,
 // expiry after `--set` timeouts, persistence templates (netmasks, port-zero services, the 60 s
 // retry of a template still in use), one-packet scheduling, RST closes and connection reuse, the
-// sh/mh fallback and port flags, -E / -D / -C while connections are live, and -e on live dests.
+// sh/mh fallback and port flags, -E / -D / -C while connections are live, -e on live dests,
+// persistence around quiesced and deleted dests, and hashing schedulers with weights.
 //
 // Expiry checks are built so that emulation cannot flip them: an entry the trace expects gone has
 // expired seconds before the listing (a slow replay only makes it more expired), and one it expects
@@ -271,6 +272,70 @@ function editDests(): GoldenTrace {
   return { name: 'edit-dests', about: '-e on live dests: weights (wrr), weight 0, NAT to DR and -e without a method, a deleted dest back from the trash; --nosort order', text: t.text() };
 }
 
+/**
+ * Persistence around quiesced and deleted dests: a client whose template points to a dest of weight
+ * 0 still goes there (the template, not the scheduler, decides), a new client finds no dest at all;
+ * a deleted dest's templates stop matching and it comes back from the trash; one-packet UDP with
+ * persistence keeps only templates.
+ */
+function persistenceQuiesce(): GoldenTrace {
+  const t = new TraceBuilder(['persistence around quiesced and deleted dests; one-packet UDP with persistence']);
+  t.ipvsadm(`-A -t ${T} -s rr -p 60`, realT(A), realT(B), `-A -u ${U} -s rr -o -p 30`, realU(A), realU(B));
+  t.open(client(0), T);
+  t.request(client(0), T);
+  t.open(client(1), T);
+  t.ipvsadm('-Ln --persistent-conn', `-e -t ${T} -r ${A}:80 -m -w 0`, `-e -t ${T} -r ${B}:80 -m -w 0`);
+  t.open(client(0), T);
+  t.open(client(2), T);
+  t.ipvsadm('-Ln --persistent-conn', `-e -t ${T} -r ${B}:80 -m -w 1`);
+  t.open(client(1), T);
+  t.open(client(3), T);
+  t.ipvsadm(`-d -t ${T} -r ${A}:80`);
+  t.open(client(0), T);
+  t.ipvsadm(realT(A));
+  t.open(client(4), T);
+  t.open(client(0), T);
+  t.ipvsadm('-Ln --persistent-conn', '-Lnc');
+  for (const n of [0, 0, 1, 0]) t.udp(client(n), U);
+  t.ipvsadm('-Ln', '-Lnc');
+  return { name: 'persistence-quiesce', about: 'persistence around quiesced (weight 0) and deleted dests, back from the trash; one-packet UDP with persistence', text: t.text() };
+}
+
+/**
+ * Hashing schedulers with weights (sh with sh-port: weight 3, 1 and 0 — a weight-0 dest takes no
+ * bucket; dh), a /24 persistent wlc service with thresholds, and the listings a user reaches for:
+ * -S -n, one service (-t / -u), --stats --exact, --persistent-conn, --thresholds, -Z of one service,
+ * and an edited weight re-spreading sh's buckets.
+ */
+function hashWeightsListings(): GoldenTrace {
+  const t = new TraceBuilder(['sh-port and dh with weights, /24 persistence with thresholds; -S, one-service listings, --exact, -Z']);
+  const W = `${V.replace(/\d+$/, '113')}:80`;
+  t.ipvsadm(`-A -t ${T} -s sh -b sh-port`, realT(A, ' -w 3'), realT(B, ' -w 1'), realT(C, ' -w 0'));
+  t.ipvsadm(`-A -u ${U} -s dh`, realU(A, ' -w 1'), realU(B, ' -w 2'));
+  t.ipvsadm(`-A -t ${W} -s wlc -p 120 -M 255.255.255.0`, `-a -t ${W} -r ${A}:80 -m -w 2 -x 2 -y 1`, `-a -t ${W} -r ${B}:80 -m -w 1`);
+  for (let i = 0; i < 8; i++) t.open(client(i % 3), T);
+  for (let i = 0; i < 4; i++) t.udp(client(i), U);
+  for (let i = 0; i < 5; i++) t.open(client(10 + i), W);
+  t.open('192.168.2.40', W);
+  t.ipvsadm('-S -n', `-L -n -t ${T}`, `-L -n -u ${U} --stats --exact`, `-L -n -t ${W} --persistent-conn`, '-L -n --thresholds', '-Lnc');
+  t.ipvsadm(`-Z -u ${U}`, `-L -n -u ${U} --stats --exact`, `-e -t ${T} -r ${C}:80 -m -w 2`);
+  for (let i = 0; i < 6; i++) t.open(client(i % 3), T);
+  t.ipvsadm('-Ln');
+  return { name: 'hash-weights-listings', about: 'sh-port and dh with weights (0 takes no bucket), /24 persistence with thresholds; -S -n, -t/-u listings, --stats --exact, -Z of one service', text: t.text() };
+}
+
 export function kernelRuleTraces(): GoldenTrace[] {
-  return [...thresholdTraces(), expirySet(), expiryTemplates(), onePacket(), persistenceNetmask(), rstCloses(), hashFlags(), editDeleteClear(), editDests()];
+  return [
+    ...thresholdTraces(),
+    expirySet(),
+    expiryTemplates(),
+    onePacket(),
+    persistenceNetmask(),
+    rstCloses(),
+    hashFlags(),
+    editDeleteClear(),
+    editDests(),
+    persistenceQuiesce(),
+    hashWeightsListings(),
+  ];
 }

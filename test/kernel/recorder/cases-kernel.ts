@@ -275,7 +275,7 @@ function editDests(): GoldenTrace {
 /**
  * Persistence around quiesced and deleted dests: a client whose template points to a dest of weight
  * 0 still goes there (the template, not the scheduler, decides), a new client finds no dest at all;
- * a deleted dest's templates stop matching and it comes back from the trash; one-packet UDP with
+ * a dest deleted and added again comes back from the trash with its counters; one-packet UDP with
  * persistence keeps only templates.
  */
 function persistenceQuiesce(): GoldenTrace {

@@ -317,6 +317,8 @@ function hashWeightsListings(): GoldenTrace {
   for (let i = 0; i < 4; i++) t.udp(client(i), U);
   for (let i = 0; i < 5; i++) t.open(client(10 + i), W);
   t.open('192.168.2.40', W);
+  // the kernel's --stats counters are what its estimator last copied (every 2 s): wait one tick out
+  t.advance(3);
   t.ipvsadm('-S -n', `-L -n -t ${T}`, `-L -n -u ${U} --stats --exact`, `-L -n -t ${W} --persistent-conn`, '-L -n --thresholds', '-Lnc');
   t.ipvsadm(`-Z -u ${U}`, `-L -n -u ${U} --stats --exact`, `-e -t ${T} -r ${C}:80 -m -w 2`);
   for (let i = 0; i < 6; i++) t.open(client(i % 3), T);

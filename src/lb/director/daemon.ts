@@ -15,7 +15,7 @@ import { ControlServer, type ControlRequest } from './control.js';
 import { Dataplane, type DataplaneStats } from './dataplane.js';
 import type { IpvsCore } from './ipvs-core.js';
 import { DestMarks, DEFAULT_MARK_BASE } from './marks.js';
-import { loadModule, type DirectorEvents, type DirectorHost, type DirectorModule, type HostConfig, type ModuleSpec } from './modules.js';
+import { callModule, loadModule, type DirectorEvents, type DirectorHost, type DirectorModule, type HostConfig, type ModuleSpec } from './modules.js';
 import { RulesManager, type DataplaneMode, type RuleService } from './netfilter.js';
 import { emptyQueueStats, NfQueue, parseProcQueue, type KernelQueueCounters, type NfQueueStats, type PacketHandler } from './nfqueue.js';
 import { TunnelRoutes } from './tunnel-routes.js';
@@ -291,12 +291,8 @@ export class DirectorDaemon implements DirectorHost {
         return this.core.snapshot();
       case 'ping':
         return { pid: process.pid };
-      case 'module': {
-        const m = this.modules.find((x) => x.name === req.module);
-        if (!m) throw new Error(`no module '${String(req.module)}' (running: ${this.modules.map((x) => x.name).join(', ') || 'none'})`);
-        if (!m.control) throw new Error(`module '${m.name}' takes no control calls`);
-        return await m.control(String(req.call ?? ''), req.args);
-      }
+      case 'module':
+        return await callModule(this.modules, req.module, req.call, req.args);
       case 'stop':
         // answer first, then stop: the caller waits for the process to exit
         setImmediate(() => void this.stop().then(() => process.exit(0)));

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { KeepalivedSide, type KeepalivedSideConfig } from './keepalived.js';
 import { timestamped } from './lines.js';
 import { HeldLock, lockHolder } from './lock.js';
-import { failProcess, readConfigArg } from './process-config.js';
+import { failProcess, readConfigArg, stopOnSignals } from './process-config.js';
 
 const ConfigSchema = z.object({
   director: z.string().min(1),
@@ -61,17 +61,4 @@ try {
 } catch (err) {
   fail((err as Error).message);
 }
-let stopping = false;
-const stop = (sig: string) => {
-  if (stopping) return;
-  stopping = true;
-  side.log(`keepalived: ${sig}: stopping`);
-  void side.stop().then(() => {
-    side.log('keepalived: stopped');
-    lock?.release();
-    process.exit(0);
-  });
-  setTimeout(() => process.exit(1), 10_000).unref();
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+stopOnSignals(side, lock, 'keepalived: ');

@@ -13,7 +13,7 @@ import type { IpvsadmResult } from '../ipvs/types.js';
 import { configToIpvsadmCommands, parseKeepalivedConf } from '../keepalived/index.js';
 import { ControlError, ControlServer, controlRequest, type ControlRequest } from './control.js';
 import { CONF_WRITER, splitArgs, timestamped } from './lines.js';
-import { loadModule, type DirectorEvents, type DirectorHost, type DirectorModule, type HostConfig, type ModuleSpec } from './modules.js';
+import { callModule, loadModule, type DirectorEvents, type DirectorHost, type DirectorModule, type HostConfig, type ModuleSpec } from './modules.js';
 
 export interface KeepalivedSideConfig extends HostConfig {
   /** this process's control socket (status, module calls, ping, stop) */
@@ -149,12 +149,8 @@ export class KeepalivedSide implements DirectorHost {
         return this.status();
       case 'ping':
         return { pid: process.pid };
-      case 'module': {
-        const m = this.modules.find((x) => x.name === req.module);
-        if (!m) throw new Error(`no module '${String(req.module)}' (running: ${this.modules.map((x) => x.name).join(', ') || 'none'})`);
-        if (!m.control) throw new Error(`module '${m.name}' takes no control calls`);
-        return await m.control(String(req.call ?? ''), req.args);
-      }
+      case 'module':
+        return await callModule(this.modules, req.module, req.call, req.args);
       case 'stop':
         setImmediate(() => void this.stop().then(() => process.exit(0)));
         return { stopping: true };

@@ -9,7 +9,7 @@ import { DirectorDaemon, timestamped, type DaemonConfig } from './daemon.js';
 import { createCore } from './core.js';
 import type { IpvsCore } from './ipvs-core.js';
 import { HeldLock, lockHolder } from './lock.js';
-import { failProcess, readConfigArg } from './process-config.js';
+import { failProcess, readConfigArg, stopOnSignals } from './process-config.js';
 import type { DirectorModule } from './modules.js';
 
 const ConfigSchema = z.object({
@@ -75,17 +75,4 @@ try {
 } catch (err) {
   fail((err as Error).message);
 }
-let stopping = false;
-const stop = (sig: string) => {
-  if (stopping) return;
-  stopping = true;
-  daemon.log(`${sig}: stopping`);
-  void daemon.stop().then(() => {
-    daemon.log('stopped');
-    lock?.release();
-    process.exit(0);
-  });
-  setTimeout(() => process.exit(1), 10_000).unref();
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+stopOnSignals(daemon, lock);

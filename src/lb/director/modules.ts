@@ -87,3 +87,11 @@ export async function loadModule(spec: ModuleSpec): Promise<DirectorModule> {
   if (typeof mod.default !== 'function') throw new Error(`module ${spec.import}: no default export factory`);
   return mod.default(spec.options);
 }
+
+/** The control socket's `module` op, the same in both processes: the named module's control call. */
+export async function callModule(modules: readonly DirectorModule[], name: unknown, call: unknown, args: unknown): Promise<unknown> {
+  const m = modules.find((x) => x.name === name);
+  if (!m) throw new Error(`no module '${String(name)}' (running: ${modules.map((x) => x.name).join(', ') || 'none'})`);
+  if (!m.control) throw new Error(`module '${m.name}' takes no control calls`);
+  return await m.control(String(call ?? ''), args);
+}

@@ -1,5 +1,5 @@
 // How the director's two processes (main.ts: the data plane; keepalived-main.ts: the keepalived side)
-// fail at start and read the JSON configuration their starter wrote: one place for both.
+// fail at start, read the JSON configuration their starter wrote, and stop on a signal: one place for both.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
@@ -26,4 +26,25 @@ export function readConfigArg<S extends z.ZodType>(schema: S, who: string, entry
     failProcess(who, `config ${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   return { path: values.config, value: parsed.data };
+}
+
+/**
+ * SIGTERM / SIGINT: log, stop gracefully, release the lock, exit 0; a stop that hangs for 10 s exits 1.
+ * `prefix` goes before the log lines ("keepalived: " for the keepalived side, nothing for the daemon).
+ */
+export function stopOnSignals(proc: { log(line: string): void; stop(): Promise<void> }, lock: { release(): void } | undefined, prefix = ''): void {
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    proc.log(`${prefix}${sig}: stopping`);
+    void proc.stop().then(() => {
+      proc.log(`${prefix}stopped`);
+      lock?.release();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -1,11 +1,14 @@
 // `npm run bench -- dataplane [--seconds N] [--conns N] [--rounds N] [--rates R,R,...] [--udp-rate R]
-// [--only per-packet,offload]`: the embedded director's data plane against the kernel, on one lab
+// [--only per-packet,offload,floor]`: the embedded director's data plane against the kernel, on one lab
 // (article-single), in one run: HTTP keep-alive requests/s, new connections/s, UDP datagrams/s
 // without loss, the loss at a high UDP rate, request latency p50/p99, and CPU per request.
 //
 // Paths: the kernel's nftables DNAT (the reference, on its own ports, installed for the whole run),
 // the embedded director per packet (over koffi, the default transport, and over the `netlink`
-// addon), and the embedded director with offload. The machine is shared, so load moves under us:
+// addon), the embedded director with offload, and two floors: the kernel forwarding while every
+// packet, or a connection's first, crosses to a consumer that answers NF_ACCEPT untouched
+// (nfqueue-null.ts, no core at all) — what the queue alone costs here, the ceiling of any core,
+// printed beside the goals it bounds. The machine is shared, so load moves under us:
 // one load process in the client namespace measures the kernel path and the embedded one in
 // alternating windows (`pairs` in dataplane-load.ts), and a figure's ratio is the median of its
 // pairs' ratios. The real servers run lean HTTP/UDP sinks (no request log) so the data plane, not
@@ -25,6 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildLab, type Lab } from '../src/lab/index.js';
 import { openEmbeddedBackend, type EmbeddedSession } from '../src/lb/director/backend.js';
+import type { NfQueueStats } from '../src/lb/director/nfqueue.js';
+import type { SpawnedProcess } from '../src/lab/host.js';
 import type { LoadJob, PairsJob, PairWindow } from './dataplane-load.js';
 import { nodeWithTsx } from '../test/tsx.js';
 
@@ -56,6 +61,8 @@ interface PathResult {
   path: string;
   /** goals apply: the default per-packet transport, or offload */
   goals: 'per-packet' | 'offload' | null;
+  /** a floor (the null consumer, no core): the path whose goal it bounds */
+  floor?: 'per-packet' | 'first-packet';
   keepalive: Pair[];
   newconn: Pair[];
   /** UDP at the high rate (the goal's 90k/s) */
@@ -119,12 +126,112 @@ const NFT_REFERENCE = `table ip lvslab_bench {
 }
 `;
 
+/** The queue the floors' null consumer (nfqueue-null.ts) binds: apart from the director's 0. */
+const FLOOR_QUEUE = 4242;
+
+/**
+ * The floors: the embedded side's ports, forwarded by the kernel, with packets crossing to a
+ * consumer that answers NF_ACCEPT untouched (nfqueue-null.ts), queued by iptables' NFQUEUE in the
+ * same hooks as the director's own rules (netfilter.ts). `per-packet`: notrack in raw, every packet
+ * queued (mangle PREROUTING; replies in POSTROUTING), the NAT done statelessly by nft (the
+ * destination by a hash of the client's address and port, the reply's source back to the VIP) —
+ * the per-packet path with a core that costs nothing. `first-packet`: as offload, conntrack on and
+ * the kernel's DNAT, only a connection's first packet (ctstate NEW) queued.
+ */
+export function floorRules(kind: 'per-packet' | 'first-packet'): { iptables: string; nft: string } {
+  const { http, udp } = PORTS.embedded;
+  const q = `-j NFQUEUE --queue-num ${FLOOR_QUEUE} --queue-bypass`;
+  const pre = [`-d ${VIP}/32 -p tcp --dport ${http}`, `-d ${VIP}/32 -p udp --dport ${udp}`];
+  const post = RIPS.flatMap((r) => [`-s ${r}/32 -p tcp --sport ${http}`, `-s ${r}/32 -p udp --sport ${udp}`]);
+  const chains = (table: string, rules: Array<[string, string[]]>) => [
+    `*${table}`,
+    ...rules.map(([builtin]) => `:FLOOR_${builtin} - [0:0]`),
+    ...rules.flatMap(([builtin, rs]) => [...rs.map((r) => `-A FLOOR_${builtin} ${r}`), `-I ${builtin} 1 -j FLOOR_${builtin}`]),
+    'COMMIT',
+  ];
+  if (kind === 'first-packet') {
+    return {
+      iptables: chains('mangle', [['PREROUTING', pre.map((m) => `${m} -m conntrack --ctstate NEW ${q}`)]]).join('\n') + '\n',
+      nft: `table ip lvslab_floor {
+  chain pre {
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr ${VIP} tcp dport ${http} dnat to numgen inc mod 2 map { 0 : ${RIPS[0]}, 1 : ${RIPS[1]} }
+    ip daddr ${VIP} udp dport ${udp} dnat to numgen inc mod 2 map { 0 : ${RIPS[0]}, 1 : ${RIPS[1]} }
+  }
+  chain post { type nat hook postrouting priority srcnat; policy accept; }
+}
+`,
+    };
+  }
+  const pick = (l4: string) => `jhash ip saddr . ${l4} sport mod 2 map { 0 : ${RIPS[0]}, 1 : ${RIPS[1]} }`;
+  return {
+    iptables: [
+      ...chains('raw', [['PREROUTING', [...pre, ...post].map((m) => `${m} -j CT --notrack`)]]),
+      ...chains('mangle', [['PREROUTING', pre.map((m) => `${m} ${q}`)], ['POSTROUTING', post.map((m) => `${m} ${q}`)]]),
+    ].join('\n') + '\n',
+    nft: `table ip lvslab_floor {
+  chain to_rs {
+    type filter hook prerouting priority -90; policy accept;
+    ip daddr ${VIP} tcp dport ${http} ip daddr set ${pick('tcp')}
+    ip daddr ${VIP} udp dport ${udp} ip daddr set ${pick('udp')}
+  }
+  chain from_rs {
+    type filter hook postrouting priority 0; policy accept;
+    ip saddr { ${RIPS.join(', ')} } tcp sport ${http} ip saddr set ${VIP}
+    ip saddr { ${RIPS.join(', ')} } udp sport ${udp} ip saddr set ${VIP}
+  }
+}
+`,
+  };
+}
+
+/** iptables commands that take the floor's chains out again (those that are not there fail, unchecked). */
+const FLOOR_REMOVE = [['raw', 'PREROUTING'], ['mangle', 'PREROUTING'], ['mangle', 'POSTROUTING']].flatMap(([t, b]) => [
+  ['iptables', '-t', t, '-D', b, '-j', `FLOOR_${b}`],
+  ['iptables', '-t', t, '-F', `FLOOR_${b}`],
+  ['iptables', '-t', t, '-X', `FLOOR_${b}`],
+]);
+
 const IPVSADM = [
   `-A -t ${VIP}:${PORTS.embedded.http} -s rr`,
   ...RIPS.map((r) => `-a -t ${VIP}:${PORTS.embedded.http} -r ${r}:${PORTS.embedded.rsHttp} -m`),
   `-A -u ${VIP}:${PORTS.embedded.udp} -s rr`,
   ...RIPS.map((r) => `-a -u ${VIP}:${PORTS.embedded.udp} -r ${r}:${PORTS.embedded.rsUdp} -m`),
 ];
+
+const nullTs = fileURLToPath(new URL('./nfqueue-null.ts', import.meta.url));
+
+const queueNote = (q: NfQueueStats): string => `${(q.verdicts / Math.max(1, q.sends)).toFixed(1)} verdicts per send${q.wakeups ? `, ${(q.received / q.wakeups).toFixed(1)} packets per wake-up` : ''}`;
+
+/** The null consumer on ds1, bound, and the floor's rules in place. */
+async function startFloor(lab: Lab, kind: 'per-packet' | 'first-packet'): Promise<SpawnedProcess> {
+  const ds = lab.host('ds1');
+  const p = await ds.spawn(nodeWithTsx(nullTs, String(FLOOR_QUEUE), '1800'), { logName: 'bench-nfqueue-null' });
+  for (let waited = 0; !fs.readFileSync(p.logFile, 'utf8').includes('ready'); waited += 50) {
+    if (waited > 20_000) throw new Error(`the null NFQUEUE consumer did not bind queue ${FLOOR_QUEUE} in 20 s: ${fs.readFileSync(p.logFile, 'utf8').trim()}`);
+    await sleep(50);
+  }
+  const rules = floorRules(kind);
+  await ds.exec(['nft', '-f', '-'], { input: rules.nft });
+  await ds.exec(['iptables-restore', '--noflush'], { input: rules.iptables });
+  return p;
+}
+
+/** Stop the null consumer (it prints its counters), remove the floor's rules; the counters as a note. */
+async function stopFloor(lab: Lab, p: SpawnedProcess): Promise<string> {
+  const ds = lab.host('ds1');
+  for (const argv of FLOOR_REMOVE) await ds.exec(argv, { check: false });
+  await ds.exec(['nft', 'delete', 'table', 'ip', 'lvslab_floor'], { check: false });
+  p.kill('SIGTERM');
+  await p.exited;
+  const last = fs.readFileSync(p.logFile, 'utf8').trim().split('\n').pop() ?? '';
+  try {
+    const q = JSON.parse(last) as NfQueueStats;
+    return `null consumer: ${q.received} packets, ${queueNote(q)}, socket overruns ${q.enobufs}`;
+  } catch {
+    return `null consumer: no counters (${last})`;
+  }
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -158,13 +265,15 @@ export async function run(args: string[]): Promise<void> {
   if (!(udpRate > 0 && udpRate <= 500_000)) throw new Error(`--udp-rate: '${values['udp-rate']}' is not between 1 and 500000`);
   if (process.getuid?.() !== 0) throw new Error('the dataplane benchmark builds a lab: run it as root');
 
-  const configs = [
+  const configs: Array<{ name: string; mode: 'per-packet' | 'offload'; transport: 'koffi' | 'netlink'; goals: PathResult['goals']; floor?: 'per-packet' | 'first-packet' }> = [
     { name: 'per-packet (koffi)', mode: 'per-packet', transport: 'koffi', goals: 'per-packet' },
     { name: 'per-packet (netlink)', mode: 'per-packet', transport: 'netlink', goals: null },
     { name: 'offload', mode: 'offload', transport: 'koffi', goals: 'offload' },
-  ] as const;
+    { name: 'floor: per packet', mode: 'per-packet', transport: 'koffi', goals: null, floor: 'per-packet' },
+    { name: 'floor: first packet', mode: 'offload', transport: 'koffi', goals: null, floor: 'first-packet' },
+  ];
   const only = values.only?.split(',');
-  if (only?.some((o) => !configs.some((c) => c.name.startsWith(o)))) throw new Error(`--only: '${values.only}' names no path (per-packet, per-packet (netlink), offload)`);
+  if (only?.some((o) => !configs.some((c) => c.name.startsWith(o)))) throw new Error(`--only: '${values.only}' names no path (per-packet, per-packet (netlink), offload, floor)`);
   const chosen = configs.filter((c) => !only || only.some((o) => c.name.startsWith(o)));
 
   const loadBefore = load1();
@@ -185,10 +294,18 @@ export async function run(args: string[]): Promise<void> {
 
     for (const c of chosen) {
       process.stderr.write(`dataplane bench: ${c.name} against the kernel path, ${rounds} pair(s) of windows per figure\n`);
-      const session = openEmbeddedBackend(lab, { daemon: { transport: c.transport } });
-      sessions.push(session);
-      await session.startDirector('ds1', { ipvsadm: IPVSADM, dataplane: c.mode });
-      const daemonPid = session.pidOf('ds1')!;
+      let daemonPid: number;
+      let floor: SpawnedProcess | null = null;
+      let session: EmbeddedSession | null = null;
+      if (c.floor) {
+        floor = await startFloor(lab, c.floor);
+        daemonPid = floor.pid;
+      } else {
+        session = openEmbeddedBackend(lab, { daemon: { transport: c.transport } });
+        sessions.push(session);
+        await session.startDirector('ds1', { ipvsadm: IPVSADM, dataplane: c.mode });
+        daemonPid = session.pidOf('ds1')!;
+      }
       bench.pids.push(daemonPid);
       try {
         const ms = seconds * 1000;
@@ -199,6 +316,7 @@ export async function run(args: string[]): Promise<void> {
         const r: PathResult = {
           path: c.name,
           goals: c.goals,
+          floor: c.floor,
           latency,
           keepalive: await bench.pairs('keepalive', rounds, ms, { conns }),
           newconn: await bench.pairs('newconn', rounds, ms, { conns: 16 }),
@@ -223,16 +341,23 @@ export async function run(args: string[]): Promise<void> {
         for (const side of ['kernel', 'embedded'] as const) {
           if (up[side] && median(r.udpHigh.map((x) => loss(x[side]))) <= LOSS_OK) r.udp[side] = Math.max(r.udp[side], Math.round(median(r.udpHigh.map((x) => rate(x[side])))));
         }
-        const st = await session.status('ds1');
-        const q = st.nfqueue;
-        r.note = `director: ${st.dataplane.packets} packets, ${(q.verdicts / Math.max(1, q.sends)).toFixed(1)} verdicts per send${q.wakeups ? `, ${(q.received / q.wakeups).toFixed(1)} packets per wake-up` : ''}, queue-full drops ${st.kernelQueue?.queueDropped ?? '?'}, delivery drops ${st.kernelQueue?.userDropped ?? '?'}`;
+        if (session) {
+          const st = await session.status('ds1');
+          const q = st.nfqueue;
+          r.note = `director: ${st.dataplane.packets} packets, ${queueNote(q)}, queue-full drops ${st.kernelQueue?.queueDropped ?? '?'}, delivery drops ${st.kernelQueue?.userDropped ?? '?'}`;
+        }
+        if (floor) {
+          r.note = await stopFloor(lab, floor);
+          floor = null;
+        }
         results.push(r);
       } catch (err) {
         const log = path.join(lab.runDir, 'logs', 'director-ds1.log');
         const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-15).join('\n') : '(no log)';
         throw new Error(`${c.name}: ${(err as Error).message}\ndirector log:\n${tail}`);
       } finally {
-        await session.stopDirector('ds1');
+        if (session) await session.stopDirector('ds1');
+        if (floor) await stopFloor(lab, floor);
         bench.pids.splice(bench.pids.indexOf(daemonPid), 1);
         await ds.exec(['conntrack', '-F'], { check: false });
       }
@@ -267,8 +392,13 @@ function print(results: PathResult[], o: { seconds: number; conns: number; round
   out.push('ratios to the kernel path (median of pairs): keep-alive req/s, new conn/s, UDP pps without loss; added p50 latency;');
   out.push('CPU cost ratio (kernel CPU per request / embedded), keep-alive and new conn: the lab\'s processes share the CPU, so this is what throughput tends to where they fill it');
   const goals: string[] = [];
+  const ratio = (pairs: Pair[], f: (w: PairWindow) => number, inverse = false) => median(pairs.map((x) => (inverse ? f(x.kernel) / f(x.embedded) : f(x.embedded) / Math.max(1e-9, f(x.kernel)))));
+  // what the queue alone allows here, where a floor ran: the ceiling of any core on this machine
+  const floorOf = (kind: 'per-packet' | 'first-packet', f: (r: PathResult) => number): string => {
+    const fl = results.find((x) => x.floor === kind);
+    return fl ? `; the queue's floor here ${fmtRatio(f(fl))}` : '';
+  };
   for (const r of results) {
-    const ratio = (pairs: Pair[], f: (w: PairWindow) => number, inverse = false) => median(pairs.map((x) => (inverse ? f(x.kernel) / f(x.embedded) : f(x.embedded) / Math.max(1e-9, f(x.kernel)))));
     const ka = ratio(r.keepalive, rate);
     const nc = ratio(r.newconn, rate);
     const udp = r.udp.kernel > 0 ? r.udp.embedded / r.udp.kernel : NaN;
@@ -277,8 +407,9 @@ function print(results: PathResult[], o: { seconds: number; conns: number; round
     const verdict = (what: string, ok: boolean) => goals.push(`  ${r.path.padEnd(22)} ${what}: ${ok ? 'met' : 'NOT met'}`);
     const g = r.goals === 'per-packet' ? GOALS.perPacket : r.goals === 'offload' ? GOALS.offload : null;
     if (!g) continue;
-    verdict(`keep-alive req/s >= ${g.keepalive}x the kernel (${fmtRatio(ka)})`, ka >= g.keepalive);
-    verdict(`new conn/s >= ${g.newconn}x the kernel (${fmtRatio(nc)})`, nc >= g.newconn);
+    const floorKind = r.goals === 'per-packet' ? 'per-packet' : 'first-packet';
+    verdict(`keep-alive req/s >= ${g.keepalive}x the kernel (${fmtRatio(ka)}${floorOf(floorKind, (x) => ratio(x.keepalive, rate))})`, ka >= g.keepalive);
+    verdict(`new conn/s >= ${g.newconn}x the kernel (${fmtRatio(nc)}${floorOf(floorKind, (x) => ratio(x.newconn, rate))})`, nc >= g.newconn);
     if (r.goals === 'per-packet') {
       const sent = median(r.udpHigh.map((x) => rate(x.embedded)));
       const l = median(r.udpHigh.map((x) => loss(x.embedded)));
@@ -286,6 +417,11 @@ function print(results: PathResult[], o: { seconds: number; conns: number; round
       const reached = sent >= o.udpRate * 0.95;
       verdict(`UDP at ${o.udpRate / 1000}k datagrams/s with <= ${pct(LOSS_OK)} loss (sent ${Math.round(sent)}/s, loss ${pct(l)}${reached ? '' : ': the generator fell short of the rate'})`, reached && l <= LOSS_OK);
     }
+  }
+  out.push('');
+  if (results.some((r) => r.floor)) {
+    out.push('floors: every packet (per packet) or only a connection\'s first (first packet) crosses to a consumer that answers NF_ACCEPT untouched,');
+    out.push('no core at all, the kernel forwarding (nfqueue-null.ts): what crossing to user space and back costs on this machine, the ceiling of any core');
   }
   out.push('');
   out.push('goals (per packet: the default transport, every segment through the core; offload: first packets only):');

@@ -8,6 +8,7 @@ import { lab, picks } from '../../../../test/ipvs/testkit.js';
 import { MH_TAB_SIZE, MaglevHashing } from './mh.js';
 import { SourceHashing } from './sh.js';
 import { DestinationHashing } from './dh.js';
+import { weightedLeast, wlcLeast } from './wlc.js';
 
 const VIP = '192.168.1.112:80';
 const svc = (l: ReturnType<typeof lab>) => l.ipvs.services[0];
@@ -117,6 +118,34 @@ describe('lc / wlc', () => {
     const l = lab();
     l.run(`-A -t ${VIP}`);
     expect(l.ipvs.services[0].scheduler.name).toBe('wlc');
+  });
+
+  it('wlcLeast (its overhead written out) picks what the generic loop with Dest.overhead picks, pinned and mainline counting', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const kernel of [undefined, kernelProfile('6.7')]) {
+      const l = lab({ kernel });
+      l.run(`-A -t ${VIP} -s wlc`);
+      for (let i = 1; i <= 12; i++) l.run(`-a -t ${VIP} -r 10.0.0.${i}:80 -m -w 1`);
+      const dests = svc(l).dests;
+      const seen = new Set<string>();
+      for (let trial = 0; trial < 2000; trial++) {
+        for (const d of dests) {
+          d.weight = rnd(4); // 0 included: skipped as the first pick, kept after it (as the kernel)
+          d.activeConns = rnd(3);
+          d.inactConns = rnd(600);
+          d.overload = rnd(5) === 0;
+        }
+        const want = weightedLeast(dests, (d) => d.overhead());
+        expect(wlcLeast(dests)).toBe(want);
+        seen.add(want?.addrStr ?? 'none');
+      }
+      // the trials reached every dest and the no-dest case
+      expect(seen.size).toBe(13);
+    }
   });
 
   it('wlc on UDP compares inactive conns only (UDP never becomes active)', () => {

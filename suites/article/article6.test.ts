@@ -1,8 +1,9 @@
 // The article in IPv6 on the embedded backend (article6-single: 2001:db8::/64 outside, fd00::/64
 // inside, every host keeping its number): LVS-NAT round robin for TCP and UDP through the IPv6 VIP,
 // what the real servers see, ipvsadm's bracketed listings, and the shipped scenarios/article6 files
-// passing as `lvslab run` runs them. Then LVS-DR over IPv6: the VIP on the real servers' lo, never
-// answered in neighbour discovery by them.
+// passing as `lvslab run` runs them; the same NAT with offload (the kernel's conntrack DNAT after each
+// connection's first packet). Then LVS-DR over IPv6, per packet and offload: the VIP on the real
+// servers' lo, never answered in neighbour discovery by them.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { up, type LvsLab } from '../../src/api/up.js';
 import { loadScenario } from '../../src/api/scenario/load.js';
 import { runScenario } from '../../src/api/scenario/run.js';
 import type { LabDescription } from '../../src/lab/topology.js';
+import type { EmbeddedSession } from '../../src/lb/director/backend.js';
 import { needs, probe } from '../../test/capabilities.js';
 
 const VIP = '2001:db8::112';
@@ -99,6 +101,47 @@ describe('article6 failover (embedded, article6): VRRPv3 over IPv6 moves the VIP
   }, 120_000);
 });
 
+describe('article6 NAT with offload (embedded, article6-single)', needs(await probe.root()), () => {
+  let lab: LvsLab;
+  beforeAll(async () => {
+    lab = await up('article6-single', { backend: 'embedded', directors: { ds1: { ipvsadm: NAT, dataplane: 'offload' } } });
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('only a connection\'s first packet crosses; conntrack DNAT by its mark (nft ip6 lvslab) does the rest, replies too', async () => {
+    const run = await lab.client.http(`http://[${VIP}]/`, { count: 4 });
+    expect(run.failed).toBe(0);
+    expect(run.sequence).toEqual(['RS2', 'RS1', 'RS2', 'RS1']);
+    const st = await (lab.session as EmbeddedSession).status('ds1');
+    expect(st.mode).toBe('offload');
+    // the four SYNs, each answered with its destination's mark; replies never cross
+    expect([st.dataplane.inbound, st.dataplane.outbound, st.dataplane.natted]).toEqual([4, 0, 4]);
+    for (const rs of lab.reals) expect(new Set((await rs.httpRequests()).map((r) => r.remoteAddress))).toEqual(new Set(['2001:db8::100']));
+    const nft = (await lab.director('ds1').exec('nft list table ip6 lvslab')).stdout;
+    expect(nft).toMatch(/ip6 daddr 2001:db8::112 tcp dport 80 dnat ip6 to meta mark map \{ 0x[0-9a-f]+ : fd00::10[12] \. 80, 0x[0-9a-f]+ : fd00::10[12] \. 80 \}/);
+  });
+
+  it('UDP: a datagram\'s flow sticks to its real server; a new source port is scheduled anew', async () => {
+    const stuck = await lab.client.udp(`[${VIP}]:9999`, { count: 6, sourcePort: 40001, intervalMs: 10 });
+    expect(stuck.records.filter((r) => !r.ok).map((r) => r.error)).toEqual([]);
+    expect(new Set(stuck.sequence).size).toBe(1);
+    const before = (await (lab.session as EmbeddedSession).status('ds1')).dataplane.inbound;
+    const other = await lab.client.udp(`[${VIP}]:9999`, { count: 2, sourcePort: 40002, intervalMs: 10 });
+    expect(other.records.filter((r) => !r.ok).map((r) => r.error)).toEqual([]);
+    // rr: the next flow goes to the other real server; only its first datagram crossed
+    expect(new Set(other.sequence)).toEqual(new Set(stuck.sequence[0] === 'RS1' ? ['RS2'] : ['RS1']));
+    expect((await (lab.session as EmbeddedSession).status('ds1')).dataplane.inbound).toBe(before + 1);
+  });
+
+  it('the director stopped, its nft tables are gone with its rules', async () => {
+    await lab.director('ds1').stop();
+    const tables = (await lab.director('ds1').exec('nft list tables')).stdout;
+    expect(tables).not.toContain('lvslab');
+  });
+});
+
 /** LVS-DR on one IPv6 LAN: the VIP on ds1's eth0 and on the real servers' lo (/128). */
 function dr6(): LabDescription {
   const real = (n: number) => ({ role: 'real' as const, interfaces: [{ name: 'eth0', segment: 'lan', addresses: [`2001:db8::${n}/64`] }], loopback: [`${VIP}/128`] });
@@ -115,6 +158,26 @@ function dr6(): LabDescription {
     services: [{ protocol: 'tcp', port: 80 }],
   };
 }
+
+describe('LVS-DR over IPv6 with offload (embedded)', needs(await probe.root()), () => {
+  let lab: LvsLab;
+  beforeAll(async () => {
+    lab = await up(dr6(), { backend: 'embedded', directors: { ds1: { dataplane: 'offload', ipvsadm: [`-A -t [${VIP}]:80 -s rr`, `-a -t [${VIP}]:80 -r [2001:db8::101]:80 -g`, `-a -t [${VIP}]:80 -r [2001:db8::102]:80 -g`] } } });
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('every connection completes: the first packet decides, the segments conntrack calls invalid after it (one-arm DR) are routed by the core', async () => {
+    const run = await lab.client.http(`http://[${VIP}]/`, { count: 4 });
+    expect(run.failed).toBe(0);
+    expect(run.sequence).toEqual(['RS2', 'RS1', 'RS2', 'RS1']);
+    const st = await (lab.session as EmbeddedSession).status('ds1');
+    expect(st.mode).toBe('offload');
+    expect(st.dataplane.routed).toBe(st.dataplane.inbound);
+    expect(st.dataplane.inbound).toBeGreaterThanOrEqual(4 * 3);
+  });
+});
 
 describe('LVS-DR over IPv6 (embedded)', needs(await probe.root()), () => {
   let lab: LvsLab;

@@ -1,8 +1,10 @@
 // Weighted and dynamic schedulers on live traffic through the embedded director: wrr 3:1, wlc with
-// a slow real server, sh stickiness per client address, and LVS-DR on the `dr` preset.
+// a slow real server, sh stickiness per client address, and LVS-DR on the `dr` preset, per packet and
+// with offload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/api/vitest.js';
 import { up, type LvsLab } from '../../src/api/up.js';
+import type { EmbeddedSession } from '../../src/lb/director/backend.js';
 import { VIP } from './helpers/article.js';
 import { needs, probe } from '../../test/capabilities.js';
 
@@ -122,5 +124,33 @@ describe('LVS-DR on the dr preset (embedded)', needs(await probe.root()), () => 
       expect(['FIN_WAIT', 'TIME_WAIT', 'CLOSE']).toContain(c.state);
       expect(c.expiresIn).toBeLessThanOrEqual(120);
     }
+  });
+});
+
+describe('LVS-DR on the dr preset with offload (embedded)', needs(await probe.root()), () => {
+  let lab: LvsLab;
+  beforeAll(async () => {
+    lab = await up('dr', {
+      backend: 'embedded',
+      directors: { ds1: { dataplane: 'offload', ipvsadm: [`-A -t ${VIP}:80 -s rr`, `-a -t ${VIP}:80 -r 192.168.1.101:80 -g`, `-a -t ${VIP}:80 -r 192.168.1.102:80 -g`] } },
+    });
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('every connection completes: the segments conntrack calls invalid after the SYN (it never sees the SYN-ACK) are routed by the core', async () => {
+    const run = await lab.client.http(URL, { count: 4 });
+    expect(run.failed).toBe(0);
+    expect(run.sequence).toEqual(['RS2', 'RS1', 'RS2', 'RS1']);
+    const st = await (lab.session as EmbeddedSession).status('ds1');
+    expect(st.mode).toBe('offload');
+    // the SYNs and the client's later segments, each routed by its connection's mark
+    expect(st.dataplane.routed).toBe(st.dataplane.inbound);
+    expect(st.dataplane.inbound).toBeGreaterThanOrEqual(4 * 3);
+    // so the connection table follows them as per packet: the client's FIN seen
+    const conns = await lab.director('ds1').connections();
+    expect(conns).toHaveLength(4);
+    for (const c of conns) expect(['FIN_WAIT', 'TIME_WAIT', 'CLOSE']).toContain(c.state);
   });
 });

@@ -270,9 +270,9 @@ export class Dataplane {
   }
 
   /**
-   * The verdict on an IPv6 packet. IPv6 services are always handled per packet (the offload mode's
-   * conntrack DNAT is IPv4 only; netfilter.ts queues every packet of an IPv6 service), and TUN to
-   * an IPv6 destination is not carried out (dropped as unsupported, so it never reaches the wrong place).
+   * The verdict on an IPv6 packet: as for IPv4 (offload included: the mark selects the kernel's DNAT
+   * in the `ip6 lvslab` table), but TUN to an IPv6 destination is not carried out (dropped as
+   * unsupported, so it never reaches the wrong place).
    */
   private l4v6(q: QueuedPacket, h: PacketHeaders, l4: number, p: Buffer, v: Verdict, sink: VerdictSink): void {
     switch (v.action) {
@@ -287,6 +287,13 @@ export class Dataplane {
       case 'dnat': {
         if (!v.daddr6) return this.unsupported(q, sink, 'an IPv4 NAT verdict for an IPv6 packet');
         this.bindings6.note(Bindings6.key(h.proto, h.saddr6!, h.sport), { vaddr: h.daddr6!, vport: h.dport, daddr: v.daddr6, dport: v.dport, via: 'nat' });
+        if (this.mode === 'offload') {
+          const addr = formatIPv6(v.daddr6);
+          const mark = this.marks.markFor6?.('masq', addr, v.dport);
+          if (mark === undefined) return this.unsupported(q, sink, `no DNAT mark for [${addr}]:${v.dport}`);
+          this.stats.natted++;
+          return sink.verdict(q.id, NF_ACCEPT, mark, null);
+        }
         rewriteDestination6(p, l4, h.proto, v.daddr6, v.dport);
         this.stats.natted++;
         return sink.verdict(q.id, NF_ACCEPT, null, upTo(p, h.length));

@@ -42,6 +42,19 @@ describe('renderIptables', () => {
     expect(t).not.toContain('--notrack');
     expect(t).toContain('-A LVSLAB_PRE -d 192.168.1.112/32 -p tcp --dport 80 -m connmark --mark 0 -j NFQUEUE');
     expect(t).not.toContain('LVSLAB_POST -s');
+    // NAT replies pass the director: conntrack never finds them invalid, nothing more is queued
+    expect(t).not.toContain('INVALID');
+  });
+
+  it('offload with DR dests also queues what conntrack finds invalid (one-arm DR: it never sees the SYN-ACK)', () => {
+    const dr: RulesSpec = { ...nat, mode: 'offload', services: [
+      { key: { kind: 'tcp', addr: '192.168.1.112', port: 80 }, dests: [{ addr: '10.0.0.101', port: 80, forwarding: 'route' }] },
+      { key: { kind: 'fwmark', fwmark: 7 }, dests: [{ addr: '10.0.0.102', port: 0, forwarding: 'route' }] },
+    ] };
+    const t = renderIptables(dr, false);
+    expect(t).toContain('-A LVSLAB_PRE -d 192.168.1.112/32 -p tcp --dport 80 -m connmark --mark 0 -j NFQUEUE');
+    expect(t).toContain('-A LVSLAB_PRE -d 192.168.1.112/32 -p tcp --dport 80 -m conntrack --ctstate INVALID -j NFQUEUE');
+    expect(t).toContain('-A LVSLAB_PRE -m mark --mark 7 -m conntrack --ctstate INVALID -j NFQUEUE');
   });
 
   it('DR needs no reply rules; fwmark services are queued by mark', () => {

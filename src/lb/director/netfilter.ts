@@ -110,6 +110,17 @@ export function jumpsIn(save: string): Set<string> {
 }
 
 /**
+ * Offload with DR destinations: where the real servers answer the client directly (one-arm DR, the
+ * `dr` preset), conntrack sees a TCP connection's SYN but never the SYN-ACK, so it calls the
+ * client's next segments invalid (ACK in SYN_SENT, nf_conntrack_proto_tcp.c) and attaches no entry
+ * to them: they carry no ct mark to be routed by. Those cross to us, as per packet, and the core
+ * routes them from its connection entry; where the replies do pass the director, none is invalid.
+ */
+function oneArmDr(s: RuleService): boolean {
+  return s.dests.some((d) => d.forwarding === 'route');
+}
+
+/**
  * iptables-restore --noflush input that (re)fills our chains. With `withJumps` it also creates the
  * chains' jumps from the built-in chains (first install only). With an owner, each chain starts
  * with the owner's comment.
@@ -119,8 +130,7 @@ export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: Rule
   const raw = new Set<string>();
   const pre = new Set<string>();
   const post = new Set<string>();
-  // IPv6 services run per packet whatever the mode: the offload's conntrack DNAT (nft) is IPv4 only
-  const perPacket = spec.mode === 'per-packet' || family === 6;
+  const perPacket = spec.mode === 'per-packet';
   const host = family === 6 ? '/128' : '/32';
   const icmp = family === 6 ? (t: string) => `-p ipv6-icmp --icmpv6-type ${t}` : (t: string) => `-p icmp --icmp-type ${t}`;
   const icmpErrors = family === 6 ? ICMPV6_ERRORS : ICMP_ERRORS;
@@ -132,6 +142,7 @@ export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: Rule
     if (s.key.kind === 'fwmark') {
       // the mark is set by the user's mangle rules, after raw: these flows cannot skip conntrack
       pre.add(`-m mark --mark ${s.key.fwmark}${perPacket ? '' : ' -m connmark --mark 0'} ${q}`);
+      if (!perPacket && oneArmDr(s)) pre.add(`-m mark --mark ${s.key.fwmark} -m conntrack --ctstate INVALID ${q}`);
     } else {
       const match = `-d ${s.key.addr}${host} -p ${proto} --dport ${s.key.port}`;
       if (perPacket) {
@@ -141,6 +152,7 @@ export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: Rule
       } else {
         // offload: only packets of connections without a decision yet (ct mark 0) cross to us
         pre.add(`${match} -m connmark --mark 0 ${q}`);
+        if (oneArmDr(s)) pre.add(`${match} -m conntrack --ctstate INVALID ${q}`);
       }
     }
     if (!perPacket) continue;
@@ -179,20 +191,36 @@ export function renderIptables(spec: RulesSpec, withJumps: boolean, owner?: Rule
   return out.join('\n') + '\n';
 }
 
+/** nft's names for a family: the table family, the address match, the DNAT statement. */
+const NFT_FAMILY = { 4: { table: 'ip', daddr: 'ip daddr', dnat: 'dnat ip' }, 6: { table: 'ip6', daddr: 'ip6 daddr', dnat: 'dnat ip6' } } as const;
+
+/** Whether the offload's nft table of this family has anything to do: IPv4 always, IPv6 with IPv6 services. */
+export function nftFamilies(spec: RulesSpec): RulesFamily[] {
+  return spec.services.some((s) => serviceFamily(s.key) === 6) ? [4, 6] : [4];
+}
+
 /**
  * nft script for offload mode: remember the verdict mark in the conntrack entry so later packets of
- * the flow are routed (DR) or DNATed (NAT) by the kernel without crossing to us.
+ * the flow are routed (DR) or DNATed (NAT) by the kernel without crossing to us. One table per
+ * family (`ip lvslab`, and `ip6 lvslab` where IPv6 services are): each first removed, so the script
+ * replaces what an earlier one installed; outside offload mode it only removes them.
  */
-export function renderNft(spec: RulesSpec): string {
-  const lines = [`table ip ${NFT_TABLE} {}`, `delete table ip ${NFT_TABLE}`];
-  if (spec.mode !== 'offload') return lines.join('\n') + '\n';
+export function renderNft(spec: RulesSpec, families: readonly RulesFamily[] = nftFamilies(spec)): string {
+  const lines: string[] = [];
+  for (const f of families) lines.push(`table ${NFT_FAMILY[f].table} ${NFT_TABLE} {}`, `delete table ${NFT_FAMILY[f].table} ${NFT_TABLE}`);
+  if (spec.mode === 'offload') for (const f of families) if (f === 4 || spec.services.some((s) => serviceFamily(s.key) === 6)) lines.push(...nftTable(spec, f));
+  return lines.join('\n') + '\n';
+}
+
+function nftTable(spec: RulesSpec, family: RulesFamily): string[] {
+  const nf = NFT_FAMILY[family];
   const ours = [spec.rejectMark, ...spec.destMarks.values()];
   const markSet = `{ ${ours.map((m) => `0x${m.toString(16)}`).join(', ')} }`;
   // One DNAT rule per service: nft maps to a port only after a transport protocol match, and the
   // match keeps a mark from DNATing traffic of another service.
   const natRules: string[] = [];
   for (const s of spec.services) {
-    if (serviceFamily(s.key) === 6) continue; // IPv6 services run per packet (renderIptables)
+    if (serviceFamily(s.key) !== family) continue;
     const withPort: string[] = [];
     const addrOnly: string[] = [];
     for (const d of s.dests) {
@@ -204,25 +232,26 @@ export function renderNft(spec: RulesSpec): string {
     }
     const protos = s.key.kind === 'fwmark' ? ['tcp', 'udp'] : [s.key.kind];
     for (const proto of protos) {
-      const match = s.key.kind === 'fwmark' ? `meta l4proto ${proto}` : `ip daddr ${s.key.addr} ${proto} dport ${s.key.port}`;
-      if (withPort.length) natRules.push(`${match} dnat ip to meta mark map { ${[...new Set(withPort)].join(', ')} }`);
-      if (addrOnly.length && proto === protos[0]) natRules.push(`${s.key.kind === 'fwmark' ? '' : `ip daddr ${s.key.addr} `}dnat ip to meta mark map { ${[...new Set(addrOnly)].join(', ')} }`.trim());
+      const match = s.key.kind === 'fwmark' ? `meta l4proto ${proto}` : `${nf.daddr} ${s.key.addr} ${proto} dport ${s.key.port}`;
+      if (withPort.length) natRules.push(`${match} ${nf.dnat} to meta mark map { ${[...new Set(withPort)].join(', ')} }`);
+      if (addrOnly.length && proto === protos[0]) natRules.push(`${s.key.kind === 'fwmark' ? '' : `${nf.daddr} ${s.key.addr} `}${nf.dnat} to meta mark map { ${[...new Set(addrOnly)].join(', ')} }`.trim());
     }
   }
-  lines.push(`table ip ${NFT_TABLE} {`);
-  lines.push('  chain keep_mark {');
-  lines.push('    type filter hook prerouting priority -140; policy accept;');
-  // original direction only: a DR reply that comes back through the director (as the real servers'
-  // gateway) matches the entry's reply tuple and must not be routed to the real server again
-  lines.push(`    ct direction original ct mark 0 meta mark ${markSet} ct mark set meta mark`);
-  lines.push(`    ct direction original ct mark ${markSet} meta mark set ct mark`);
-  lines.push('  }');
-  lines.push('  chain dnat_by_mark {');
-  lines.push('    type nat hook prerouting priority dstnat; policy accept;');
-  for (const r of natRules) lines.push(`    ${r}`);
-  lines.push('  }');
-  lines.push('}');
-  return lines.join('\n') + '\n';
+  return [
+    `table ${nf.table} ${NFT_TABLE} {`,
+    '  chain keep_mark {',
+    '    type filter hook prerouting priority -140; policy accept;',
+    // original direction only: a DR reply that comes back through the director (as the real servers'
+    // gateway) matches the entry's reply tuple and must not be routed to the real server again
+    `    ct direction original ct mark 0 meta mark ${markSet} ct mark set meta mark`,
+    `    ct direction original ct mark ${markSet} meta mark set ct mark`,
+    '  }',
+    '  chain dnat_by_mark {',
+    '    type nat hook prerouting priority dstnat; policy accept;',
+    ...natRules.map((r) => `    ${r}`),
+    '  }',
+    '}',
+  ];
 }
 
 /**
@@ -253,7 +282,8 @@ export class RulesManager {
   private routes = new Map<number, string>();
   private localMoved = false;
   private localMoved6 = false;
-  private nftUsed = false;
+  /** the families whose offload nft table we installed (empty: none) */
+  private nftUsed: RulesFamily[] = [];
   private last: RulesSpec | undefined;
 
   constructor(
@@ -273,10 +303,12 @@ export class RulesManager {
       if (r6.exitCode !== 0) throw new Error(`ip6tables-restore failed: ${r6.stderr.trim()}`);
       this.installed6 = true;
     }
-    if (spec.mode === 'offload' || this.nftUsed) {
-      const n = await this.run('nft', ['-f', '-'], renderNft(spec));
+    if (spec.mode === 'offload' || this.nftUsed.length) {
+      // the families in use now, and any used before (their tables are removed when they go)
+      const families = [...new Set([...nftFamilies(spec), ...this.nftUsed])].sort();
+      const n = await this.run('nft', ['-f', '-'], renderNft(spec, families));
       if (n.exitCode !== 0) throw new Error(`nft failed: ${n.stderr.trim()}`);
-      this.nftUsed = spec.mode === 'offload';
+      this.nftUsed = spec.mode === 'offload' ? nftFamilies(spec) : [];
     }
     await this.applyRoutes(routedDests(spec));
   }
@@ -298,8 +330,8 @@ export class RulesManager {
     }
     const ownsAll = foreign.size === 0;
     if (ownsAll) await this.applyRoutes(new Map()).catch((e: Error) => problems.push(e.message));
-    if (this.nftUsed && ownsAll) await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
-    this.nftUsed = false;
+    if (ownsAll) for (const f of this.nftUsed) await this.run('nft', ['delete', 'table', NFT_FAMILY[f].table, NFT_TABLE]);
+    this.nftUsed = [];
     for (const f of families) {
       const installed = f === 6 ? this.installed6 : this.installed;
       for (const [t, builtin, ours] of JUMPS) {
@@ -341,7 +373,9 @@ export class RulesManager {
         else if (!this.isUs(o)) missing.push(`${t} ${ours} (now marked as pid ${o.pid}'s)${v6}`);
       }
     }
-    if (this.nftUsed && (await this.run('nft', ['list', 'table', 'ip', NFT_TABLE])).exitCode !== 0) missing.push(`nft table ip ${NFT_TABLE}`);
+    for (const f of this.nftUsed) {
+      if ((await this.run('nft', ['list', 'table', NFT_FAMILY[f].table, NFT_TABLE])).exitCode !== 0) missing.push(`nft table ${NFT_FAMILY[f].table} ${NFT_TABLE}`);
+    }
     return missing;
   }
 
@@ -378,7 +412,7 @@ export class RulesManager {
         if (r.exitCode !== 0) break;
       }
     }
-    if (family === 4) await this.run('nft', ['delete', 'table', 'ip', NFT_TABLE]);
+    await this.run('nft', ['delete', 'table', NFT_FAMILY[family].table, NFT_TABLE]);
     const fam = family === 6 ? ['-6'] : [];
     const rules = await this.run('ip', [...fam, '-j', 'rule', 'show']);
     if (rules.exitCode === 0) {

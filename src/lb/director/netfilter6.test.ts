@@ -1,5 +1,6 @@
-// The IPv6 side of the director's rules: ip6tables next to iptables, always per packet, ICMPv6
-// errors (packet too big among them) queued both ways, and DR policy routing with `ip -6`.
+// The IPv6 side of the director's rules: ip6tables next to iptables, ICMPv6 errors (packet too big
+// among them) queued both ways per packet, the offload's ip6 nft table, and DR policy routing with
+// `ip -6`.
 import { describe, expect, it } from 'vitest';
 import type { Runner } from './command.js';
 import { RulesManager, renderIptables, renderNft, serviceFamily, type RulesSpec } from './netfilter.js';
@@ -38,12 +39,30 @@ describe('renderIptables for IPv6', () => {
     expect(v6).not.toContain('fd00::102');
   });
 
-  it('IPv6 stays per packet in offload mode, and nft (IPv4 only) never sees an IPv6 service', () => {
+  it('offload for IPv6: ip6tables queues only undecided connections (no notrack, no replies); nft gets an ip6 table DNATing by mark', () => {
     const off = { ...dual, mode: 'offload' as const };
-    expect(renderIptables(off, false, undefined, 6)).toContain(`-A LVSLAB_PRE -d ${VIP6}/128 -p tcp --dport 80 ${q}`);
-    expect(renderIptables(off, false, undefined, 6)).not.toContain('connmark');
-    expect(renderNft(off)).not.toContain('2001:db8');
-    expect(renderNft(off)).not.toContain('fd00');
+    const v6 = renderIptables(off, false, undefined, 6);
+    expect(v6).toContain(`-A LVSLAB_PRE -d ${VIP6}/128 -p tcp --dport 80 -m connmark --mark 0 ${q}`);
+    expect(v6).not.toContain('--notrack');
+    expect(v6).not.toMatch(/-A LVSLAB_POST /);
+    const nft = renderNft(off);
+    // both tables replaced: each created and deleted first
+    expect(nft).toMatch(/^table ip lvslab \{\}\ndelete table ip lvslab\ntable ip6 lvslab \{\}\ndelete table ip6 lvslab\n/);
+    const ip6 = nft.slice(nft.indexOf('table ip6 lvslab {\n'));
+    expect(ip6).toContain(`ip6 daddr ${VIP6} tcp dport 80 dnat ip6 to meta mark map { 0x102 : fd00::101 . 80 }`);
+    expect(ip6).toContain('ct direction original ct mark 0 meta mark { 0x100, 0x101, 0x102, 0x103 } ct mark set meta mark');
+    // the DR dest (fd00::102) is routed by its mark, never DNATed; IPv4 stays in the ip table
+    expect(ip6).not.toContain('fd00::102 .');
+    expect(ip6).not.toContain('192.168.1.112');
+    const ip4 = nft.slice(nft.indexOf('table ip lvslab {\n'), nft.indexOf('table ip6 lvslab {\n'));
+    expect(ip4).toContain('ip daddr 192.168.1.112 tcp dport 80 dnat ip to meta mark map { 0x101 : 10.0.0.101 . 80 }');
+    expect(ip4).not.toContain('fd00');
+  });
+
+  it('without IPv6 services nft has no ip6 table; per packet it only removes the tables', () => {
+    const v4only = { ...dual, mode: 'offload' as const, services: dual.services.slice(0, 1) };
+    expect(renderNft(v4only)).not.toContain('ip6');
+    expect(renderNft({ ...dual, mode: 'per-packet' })).toBe('table ip lvslab {}\ndelete table ip lvslab\ntable ip6 lvslab {}\ndelete table ip6 lvslab\n');
   });
 
   it('knows a service family by its address or a fwmark service by its af', () => {
@@ -80,6 +99,33 @@ describe('RulesManager with IPv6 services', () => {
     expect(ns.calls).toContain('ip -6 rule add pref 0 lookup local');
     expect(ns.calls).toContain('ip6tables -w 5 -t mangle -D PREROUTING -j LVSLAB_PRE');
     expect(ns.calls).toContain('iptables -w 5 -t mangle -D PREROUTING -j LVSLAB_PRE');
+  });
+
+  it('offload: the ip6 nft table comes with the first IPv6 service, is checked while it runs, and goes with the rules', async () => {
+    const ns = fakeNs();
+    const off = { ...dual, mode: 'offload' as const };
+    const nftInputs: string[] = [];
+    const run: Runner = async (cmd, args, input) => {
+      if (cmd === 'nft' && args[0] === '-f') nftInputs.push(input ?? '');
+      // the ip6 table has gone (someone flushed it): `nft list` fails for it
+      if (cmd === 'nft' && args.join(' ') === 'list table ip6 lvslab') return { exitCode: 1, stdout: '', stderr: 'No such file or directory' };
+      return ns.run(cmd, args, input);
+    };
+    const mm = new RulesManager(run, { director: 'ds1', pid: process.pid, start: 1 });
+    await mm.apply({ ...off, services: dual.services.slice(0, 1) });
+    expect(nftInputs[0]).not.toContain('ip6');
+    await mm.apply(off);
+    expect(nftInputs[1]).toContain('table ip6 lvslab {\n');
+    expect(await mm.check()).toContain('nft table ip6 lvslab');
+    ns.calls.length = 0;
+    await mm.remove();
+    expect(ns.calls).toContain('nft delete table ip lvslab');
+    expect(ns.calls).toContain('nft delete table ip6 lvslab');
+    // back to per packet: the script removes both tables and installs neither
+    const m2 = new RulesManager(run);
+    await m2.apply(off);
+    await m2.apply(dual);
+    expect(nftInputs.at(-1)).toBe('table ip lvslab {}\ndelete table ip lvslab\ntable ip6 lvslab {}\ndelete table ip6 lvslab\n');
   });
 
   it('reports a failing ip6tables-restore clearly', async () => {

@@ -129,19 +129,32 @@ const q = (payload: Buffer | null, hook = HOOK_PRE_ROUTING, id = 1): QueuedPacke
 describe('Dataplane (IPv6)', () => {
   const nat = scripted((_h, dir) => (dir === 'in' ? { action: 'dnat', daddr: 0, daddr6: parseIPv6(RIP), dport: 80 } : { action: 'snat', saddr: 0, saddr6: parseIPv6(VIP), sport: 80 }));
 
-  it('NAT both ways with valid checksums; even in offload mode (IPv6 runs per packet)', () => {
-    for (const mode of ['per-packet', 'offload'] as const) {
-      const dp = new Dataplane(nat, marks6(), mode);
-      const s = sink();
-      dp.handle(q(craft6({ proto: 6, src: CLIENT, dst: VIP, sport: 40000, dport: 80 }), HOOK_PRE_ROUTING, 1), s);
-      dp.handle(q(craft6({ proto: 6, src: RIP, dst: CLIENT, sport: 80, dport: 40000, flags: 0x12 }), HOOK_POST_ROUTING, 2), s);
-      expect(s.answers.map((a) => [a.id, a.verdict, a.mark])).toEqual([[1, NF_ACCEPT, null], [2, NF_ACCEPT, null]]);
-      const [a, b] = s.answers.map((x) => parsePacket6(x.payload!));
-      expect(a.kind === 'l4' && formatIPv6(a.h.daddr6!)).toBe(RIP);
-      expect(b.kind === 'l4' && formatIPv6(b.h.saddr6!)).toBe(VIP);
-      expect(l4Valid(s.answers[0].payload!, 40) && l4Valid(s.answers[1].payload!, 40)).toBe(true);
-      expect(dp.stats.natted).toBe(2);
-    }
+  it('NAT both ways with valid checksums', () => {
+    const dp = new Dataplane(nat, marks6(), 'per-packet');
+    const s = sink();
+    dp.handle(q(craft6({ proto: 6, src: CLIENT, dst: VIP, sport: 40000, dport: 80 }), HOOK_PRE_ROUTING, 1), s);
+    dp.handle(q(craft6({ proto: 6, src: RIP, dst: CLIENT, sport: 80, dport: 40000, flags: 0x12 }), HOOK_POST_ROUTING, 2), s);
+    expect(s.answers.map((a) => [a.id, a.verdict, a.mark])).toEqual([[1, NF_ACCEPT, null], [2, NF_ACCEPT, null]]);
+    const [a, b] = s.answers.map((x) => parsePacket6(x.payload!));
+    expect(a.kind === 'l4' && formatIPv6(a.h.daddr6!)).toBe(RIP);
+    expect(b.kind === 'l4' && formatIPv6(b.h.saddr6!)).toBe(VIP);
+    expect(l4Valid(s.answers[0].payload!, 40) && l4Valid(s.answers[1].payload!, 40)).toBe(true);
+    expect(dp.stats.natted).toBe(2);
+  });
+
+  it('offload: NAT becomes the destination\'s DNAT mark, packet untouched; an unknown destination is dropped, not misrouted', () => {
+    const verdicts: Verdict[] = [
+      { action: 'dnat', daddr: 0, daddr6: parseIPv6(RIP), dport: 80 },
+      { action: 'dnat', daddr: 0, daddr6: parseIPv6('fd00::199'), dport: 80 },
+    ];
+    const dp = new Dataplane(scripted(() => verdicts.shift()!), marks6(), 'offload');
+    const s = sink();
+    dp.handle(q(craft6({ proto: 6, src: CLIENT, dst: VIP, sport: 40000, dport: 80 }), HOOK_PRE_ROUTING, 1), s);
+    dp.handle(q(craft6({ proto: 6, src: CLIENT, dst: VIP, sport: 40001, dport: 80 }), HOOK_PRE_ROUTING, 2), s);
+    expect(s.answers.map((a) => [a.id, a.verdict, a.mark, a.payload])).toEqual([[1, NF_ACCEPT, 0x101, null], [2, NF_DROP, null, null]]);
+    expect(dp.stats.natted).toBe(1);
+    expect(dp.stats.unsupported).toBe(1);
+    expect(dp.stats.lastError).toBe('no DNAT mark for [fd00::199]:80');
   });
 
   it('ICMPv6 packet too big from the director about a NATed packet quotes client -> VIP again; an unreachable for the VIP reaches the real server', () => {

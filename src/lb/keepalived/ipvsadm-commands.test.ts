@@ -36,6 +36,17 @@ describe('toIpvsadmCommands', () => {
     expect(toIpvsadmCommands(vsOf('lvs_method TUN\n real_server 10.0.0.1 80 {\n }'))[1]).toBe('-a -t 10.1.1.1:80 -r 10.0.0.1:80 -i -w 1');
   });
 
+  it("persistence_granularity as keepalived's pgr_handler: a netmask (IPv4) or a prefix length (IPv6), persistent at 360 s unless a timeout came first", () => {
+    expect(toIpvsadmCommands(vsOf('persistence_granularity 255.255.255.0\n real_server 10.0.0.1 80 {\n }'))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 360 -M 255.255.255.0');
+    expect(toIpvsadmCommands(vsOf('persistence_timeout 50\n persistence_granularity 255.255.0.0'))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 50 -M 255.255.0.0');
+    // a later timeout still wins
+    expect(toIpvsadmCommands(vsOf('persistence_granularity 255.255.0.0\n persistence_timeout 50'))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 50 -M 255.255.0.0');
+    const v6 = parseKeepalivedConf('virtual_server 2001:db8::112 80 {\n persistence_granularity 64\n real_server fd00::101 80 {\n }\n}\n');
+    expect(toIpvsadmCommands(v6.config.virtualServers[0])[0]).toBe('-A -t [2001:db8::112]:80 -s wlc -p 360 -M 64');
+    // keepalived: "Invalid IPv6 persistence_granularity specified" (lvslab stops at it)
+    expect(() => parseKeepalivedConf('virtual_server 2001:db8::112 80 {\n persistence_granularity 255.255.255.0\n}\n')).toThrow("keepalived.conf line 2: persistence_granularity: '255.255.255.0' is not a prefix length 1..128 (an IPv6 virtual server's granularity)");
+  });
+
   it('names fwmark services with -f', () => {
     const { config } = parseKeepalivedConf('virtual_server fwmark 7 {\n lvs_sched rr\n real_server 10.0.0.1 0 {\n }\n}\n');
     expect(toIpvsadmCommands(config.virtualServers[0])).toEqual(['-A -f 7 -s rr', '-a -f 7 -r 10.0.0.1:0 -m -w 1']);

@@ -603,9 +603,21 @@ class ConfParser {
           // a bare keyword means keepalived's default of 360 s
           vs.persistenceTimeout = c.args.length === 0 ? 360 : this.v.int(c, 1, 0x7fffffff);
           break;
-        case 'persistence_granularity':
-          vs.persistenceGranularity = this.v.ipv4(c, this.v.word(c), 'netmask');
+        case 'persistence_granularity': {
+          // keepalived's pgr_handler (check_parser.c): an IPv6 virtual server's granularity is a prefix
+          // length 1-128, an IPv4 one's a netmask (a fwmark one's family is the value's: a dot, IPv4);
+          // a valid one makes the service persistent with the default timeout unless one is set so far
+          const w = this.v.word(c);
+          const v6 = vs.target.kind === 'ip' ? vs.target.ip.includes(':') : w !== undefined && !w.includes('.');
+          let g: string | number | undefined;
+          if (!v6) g = this.v.ipv4(c, w, 'netmask');
+          else if (w !== undefined && !/^\d+$/.test(w)) this.v.fail(c, `${c.keyword}: '${w}' is not a prefix length 1..128 (an IPv6 virtual server's granularity)`);
+          else if (w !== undefined) g = this.v.numberText(c, w, 1, 128, true);
+          if (g === undefined) break;
+          vs.persistenceGranularity = String(g);
+          vs.persistenceTimeout ??= KEEPALIVED_DEFAULTS.persistenceTimeout;
           break;
+        }
         case 'protocol': {
           const w = this.v.word(c, 'TCP, UDP or SCTP');
           if (w === 'TCP' || w === 'UDP' || w === 'SCTP') vs.protocol = w;

@@ -53,7 +53,7 @@ export class ValueReader {
 
   ipv4(s: Statement, text: string | undefined, what = 'address'): string | undefined {
     if (text === undefined) return undefined;
-    if (text.includes(':')) return this.fail(s, `${s.keyword}: '${text}' is IPv6; lvslab labs are IPv4 only`);
+    if (text.includes(':')) return this.fail(s, `${s.keyword}: '${text}' is IPv6; lvslab takes an IPv4 ${what} here`);
     if (!isIpv4(text)) return this.fail(s, `${s.keyword}: '${text}' is not an IPv4 ${what}`);
     return text;
   }

@@ -1,0 +1,59 @@
+// `npx tsx scripts/record-keepalived-ipvs.ts NAME`: what keepalived 2.2.7 puts in kernel IPVS for
+// test/fixtures/keepalived-ipvs/NAME.conf, as `ipvsadm -Ln` prints it. Boots the kernel VM (scripts/setup-kernel-vm
+// prepares it; no network device), loads ip_vs, runs the host's Debian keepalived on
+// the conf (its checker only: virtual servers and real servers, no VRRP) until its servers are in,
+// lists them, stops it, and writes test/recordings/keepalived/NAME.json with the provenance. The
+// embedded side (the conf parsed and translated into ipvsadm lines, run on the embedded IPVS) is
+// compared with it by src/lb/keepalived/recorded.test.ts.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeVmKernel, findVmKernel, repoRoot } from '../src/lab/vm/kernel-cache.js';
+import { runInVm } from '../src/lab/vm/runner.js';
+
+const name = process.argv[2];
+if (!name || !/^[a-z0-9-]+$/.test(name)) {
+  process.stderr.write('usage: npx tsx scripts/record-keepalived-ipvs.ts NAME   (test/fixtures/keepalived-ipvs/NAME.conf)\n');
+  process.exit(2);
+}
+const confFile = join(repoRoot(), 'test', 'fixtures', 'keepalived-ipvs', `${name}.conf`);
+const conf = readFileSync(confFile, 'utf8');
+const found = findVmKernel();
+if (!found.ok) throw new Error(`record-keepalived-ipvs: ${found.reason}`);
+const share = mkdtempSync(join(tmpdir(), 'lvslab-ka-ipvs-'));
+try {
+  copyFileSync(confFile, join(share, 'keepalived.conf'));
+  // the checker adds every real server at once (no health checks in these confs); 4 s is generous
+  const r = await runInVm({
+    shareDir: share,
+    timeoutMs: 240_000,
+    kernel: found.kernel,
+    script: [
+      'set -e',
+      'modprobe ip_vs; for s in rr wrr lc wlc sh dh; do modprobe ip_vs_$s; done',
+      'keepalived --version > versions.txt 2>&1; ipvsadm --version >> versions.txt',
+      `keepalived -n -l -D --check -f ${share}/keepalived.conf -p /tmp/ka.pid -c /tmp/kac.pid > keepalived.log 2>&1 &`,
+      'sleep 4',
+      'ipvsadm -Ln > ipvsadm-Ln.txt',
+      'kill %1; wait || true',
+    ].join('\n'),
+  });
+  if (r.exitCode !== 0) throw new Error(`the VM run failed (exit ${r.exitCode}):\n${r.output}`);
+  const versions = readFileSync(join(share, 'versions.txt'), 'utf8').trim().split('\n');
+  const recording = {
+    provenance: {
+      keepalived: `${versions[0]}, Debian package, /usr/sbin/keepalived -n -l -D --check -f keepalived.conf`,
+      ipvsadm: `${versions.find((v) => v.startsWith('ipvsadm')) ?? '?'}, Debian package`,
+      kernel: `VM kernel ${describeVmKernel(found.kernel)}`,
+      recorded: new Date().toISOString().slice(0, 10),
+      how: `npx tsx scripts/record-keepalived-ipvs.ts ${name}: keepalived's checker ran test/fixtures/keepalived-ipvs/${name}.conf in the kernel VM for 4 s, then ipvsadm -Ln`,
+    },
+    conf,
+    ipvsadmLn: readFileSync(join(share, 'ipvsadm-Ln.txt'), 'utf8'),
+  };
+  const out = join(repoRoot(), 'test', 'recordings', 'keepalived', `${name}.json`);
+  writeFileSync(out, JSON.stringify(recording, null, 2) + '\n');
+  process.stdout.write(`${out}\n${recording.ipvsadmLn}`);
+} finally {
+  rmSync(share, { recursive: true, force: true });
+}

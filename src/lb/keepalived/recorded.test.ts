@@ -1,0 +1,29 @@
+// keepalived.conf files as keepalived 2.2.7 put them in kernel IPVS (test/recordings/keepalived/*.json,
+// recorded in the kernel VM by scripts/record-keepalived-ipvs.ts): the same conf parsed and
+// translated into ipvsadm lines (the keepalived side of both backends), run on the embedded IPVS,
+// lists the same `ipvsadm -Ln`.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { configToIpvsadmCommands, parseKeepalivedConf } from './index.js';
+import { lab } from '../../../test/ipvs/testkit.js';
+
+const dir = fileURLToPath(new URL('../../../test/recordings/keepalived/', import.meta.url));
+const recordings = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+describe('keepalived.conf into IPVS, against keepalived 2.2.7 on the kernel', () => {
+  it('has recordings', () => {
+    expect(recordings.length).toBeGreaterThan(0);
+  });
+
+  for (const file of recordings) {
+    it(file, () => {
+      const rec = JSON.parse(readFileSync(`${dir}${file}`, 'utf8')) as { provenance: { keepalived: string; kernel: string }; conf: string; ipvsadmLn: string };
+      expect(rec.provenance.keepalived).toMatch(/^Keepalived v2\.2\.7 /);
+      const { config } = parseKeepalivedConf(rec.conf);
+      const l = lab();
+      l.run(...configToIpvsadmCommands(config));
+      expect(l.run('-Ln')).toBe(rec.ipvsadmLn);
+    });
+  }
+});

@@ -30,7 +30,8 @@ try {
     kernel: found.kernel,
     script: [
       'set -e',
-      'modprobe ip_vs; for s in rr wrr lc wlc sh dh; do modprobe ip_vs_$s; done',
+      // every scheduler module the kernel has (keepalived does not load them; IPVS asks for them)
+      'modprobe ip_vs; for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos; do modprobe ip_vs_$s 2>/dev/null || true; done',
       'keepalived --version > versions.txt 2>&1; ipvsadm --version >> versions.txt',
       `keepalived -n -l -D --check -f ${share}/keepalived.conf -p /tmp/ka.pid -c /tmp/kac.pid > keepalived.log 2>&1 &`,
       'sleep 4',

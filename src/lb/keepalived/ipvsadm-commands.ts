@@ -1,7 +1,7 @@
 // The IPVS table a virtual_server block means, as ipvsadm argument lines (without `ipvsadm`), in the
 // state keepalived's checker sets up at start: keepalived adds every real server as alive unless
 // `alpha` says checked servers start down; a down server is left out, or kept with weight 0 under
-// inhibit_on_failure; the sorry server stands in while the alive weight is below quorum.
+// inhibit_on_failure; below quorum the sorry server stands in for the alive ones.
 import { KEEPALIVED_DEFAULTS } from './defaults.js';
 import type { KeepalivedConfig, RealServer, VirtualServer } from './types.js';
 
@@ -41,6 +41,20 @@ function destLine(vs: VirtualServer, addr: string, port: number, weight: number,
   return parts.join(' ');
 }
 
+/** A virtual_server's quorum and hysteresis (the parser's checkValidate has capped them as keepalived does). */
+export function quorumOf(vs: VirtualServer): { quorum: number; hysteresis: number } {
+  return { quorum: vs.quorum ?? KEEPALIVED_DEFAULTS.quorum, hysteresis: vs.hysteresis ?? 0 };
+}
+
+/**
+ * Whether a virtual server starts with quorum (ipwrapper.c): keepalived sets quorum_state_up before
+ * any real server is alive, so it starts down, and init_service_vs's update_quorum_state brings it
+ * up only where the alive weight reaches quorum + hysteresis.
+ */
+export function startsWithQuorum(aliveWeight: number, q: { quorum: number; hysteresis: number }): boolean {
+  return aliveWeight >= q.quorum + q.hysteresis;
+}
+
 /** ipvsadm argument lines for one virtual_server: the service, then its real servers in file order. */
 export function toIpvsadmCommands(vs: VirtualServer): string[] {
   const svc = ['-A', serviceArgs(vs), '-s', vs.lvsSched ?? KEEPALIVED_DEFAULTS.lvsSched];
@@ -52,16 +66,24 @@ export function toIpvsadmCommands(vs: VirtualServer): string[] {
   if (vs.ops) svc.push('-o');
   const lines = [svc.join(' ')];
   let aliveWeight = 0;
+  const alive: RealServer[] = [];
   for (const rs of vs.realServers) {
     const weight = rs.weight ?? KEEPALIVED_DEFAULTS.weight;
     if (aliveAtStart(vs, rs)) {
       lines.push(destLine(vs, rs.ip, rs.port, weight, rs));
       aliveWeight += weight;
+      alive.push(rs);
     } else if (rs.inhibitOnFailure) {
       lines.push(destLine(vs, rs.ip, rs.port, 0, rs));
     }
   }
-  if (vs.sorryServer && aliveWeight < (vs.quorum ?? KEEPALIVED_DEFAULTS.quorum)) {
+  if (vs.sorryServer && !startsWithQuorum(aliveWeight, quorumOf(vs))) {
+    // "Starting with quorum down": the alive real servers leave again (perform_quorum_state; an
+    // inhibit_on_failure one stays at weight 0) and the sorry server comes in
+    for (const rs of alive) {
+      const dest = ipvsadmEndpoint(rs.ip, rs.port);
+      lines.push(rs.inhibitOnFailure ? `-e ${serviceArgs(vs)} -r ${dest} ${methodFlag(vs)} -w 0` : `-d ${serviceArgs(vs)} -r ${dest}`);
+    }
     lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, 1));
   } else if (vs.sorryServer && vs.sorryServerInhibit) {
     // sorry_server_inhibit: keepalived keeps it in the table with weight 0 while quorum holds

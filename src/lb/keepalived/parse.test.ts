@@ -233,6 +233,34 @@ describe('errors name the line and the problem', () => {
   });
 });
 
+describe('quorum and hysteresis, as keepalived checks them', () => {
+  // the lines `keepalived -t -f q.conf` printed (keepalived 2.2.7, Debian, in the kernel VM, 2026-12-06):
+  // a quorum above the real servers' total weight is lowered to it, then hysteresis >= quorum to
+  // quorum - 1 (unsigned: 0 - 1 wraps)
+  const conf = [
+    'virtual_server 192.168.1.116 80 {\n  protocol TCP\n  quorum 5\n  hysteresis 1\n  real_server 10.0.0.1 80 {\n    weight 2\n  }\n}',
+    'virtual_server 192.168.1.117 80 {\n  protocol TCP\n  quorum 2\n  hysteresis 4\n  real_server 10.0.0.1 80 {\n    weight 3\n  }\n}',
+    'virtual_server 192.168.1.118 80 {\n  protocol TCP\n  hysteresis 2\n  real_server 10.0.0.1 80 {\n    weight 0\n  }\n}',
+  ].join('\n') + '\n';
+
+  it('prints what keepalived -t printed, and keeps the lowered values', () => {
+    const { config, diagnostics } = parseKeepalivedConf(conf);
+    expect(diagnostics.map((d) => d.text)).toEqual([
+      "Virtual server [192.168.1.116]:tcp:80: no scheduler set, setting default 'wlc'",
+      'Virtual server [192.168.1.116]:tcp:80: no forwarding method set, setting default NAT',
+      'Warning - quorum 5 for [192.168.1.116]:tcp:80 exceeds total weight of real servers 2, reducing quorum to 2',
+      "Virtual server [192.168.1.117]:tcp:80: no scheduler set, setting default 'wlc'",
+      'Virtual server [192.168.1.117]:tcp:80: no forwarding method set, setting default NAT',
+      'Virtual server [192.168.1.117]:tcp:80: hysteresis 4 >= quorum 2; setting hysteresis to 1',
+      "Virtual server [192.168.1.118]:tcp:80: no scheduler set, setting default 'wlc'",
+      'Virtual server [192.168.1.118]:tcp:80: no forwarding method set, setting default NAT',
+      'Warning - quorum 1 for [192.168.1.118]:tcp:80 exceeds total weight of real servers 0, reducing quorum to 0',
+      'Virtual server [192.168.1.118]:tcp:80: hysteresis 2 >= quorum 0; setting hysteresis to 4294967295',
+    ]);
+    expect(config.virtualServers.map((v) => [v.quorum, v.hysteresis])).toEqual([[2, 1], [2, 1], [0, 4294967295]]);
+  });
+});
+
 // CORRECTED_CONF's lines recorded from `keepalived -t -f keepalived.conf` (keepalived 2.2.7, Debian)
 // in a network namespace holding eth0 and eth1; suites/failover/keepalived-conf.test.ts replays it live.
 

@@ -809,6 +809,19 @@ class ConfParser {
       // keepalived drops the duplicates; so does the description
       const kept = new Set<string>();
       vs.realServers = vs.realServers.filter((rs) => !kept.has(`${rs.ip}:${rs.port}`) && kept.add(`${rs.ip}:${rs.port}`));
+      // "Check that the quorum isn't higher than the total weight of the real servers, otherwise we
+      // will never be able to come up"; then no hysteresis >= quorum (unsigned: 0 - 1 wraps)
+      const total = vs.realServers.reduce((sum, rs) => sum + (rs.weight ?? KEEPALIVED_DEFAULTS.weight), 0);
+      if ((vs.quorum ?? KEEPALIVED_DEFAULTS.quorum) > total) {
+        say(`Warning - quorum ${vs.quorum ?? KEEPALIVED_DEFAULTS.quorum} for ${name()} exceeds total weight of real servers ${total}, reducing quorum to ${total}`);
+        vs.quorum = total;
+      }
+      const quorum = vs.quorum ?? KEEPALIVED_DEFAULTS.quorum;
+      if ((vs.hysteresis ?? 0) >= quorum) {
+        const h = quorum === 0 ? 0xffffffff : quorum - 1;
+        say(`Virtual server ${name()}: hysteresis ${vs.hysteresis ?? 0} >= quorum ${quorum}; setting hysteresis to ${h}`);
+        vs.hysteresis = h;
+      }
     }
   }
 

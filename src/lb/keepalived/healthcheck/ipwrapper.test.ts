@@ -44,13 +44,14 @@ describe('VirtualServerState: quorum and the sorry server', () => {
       log: [
         `Adding service [10.0.0.102]:tcp:80 to VS ${VS}`,
         `Gained quorum 1+0=1 <= 1 for VS ${VS}`,
-        `Adding alive servers to the pool for VS ${VS}`,
         `Removing sorry server [10.0.0.103]:tcp:80 from VS ${VS}`,
+        `Adding alive servers to the pool for VS ${VS}`,
       ],
-      // the server is not added by itself while the sorry server serves: the pool adds it
+      // the server is not added by itself while the sorry server serves: the pool adds it, after
+      // the sorry server left (keepalived 2.2.7's update_quorum_state)
       argv: [
-        ['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.102:80', '-m', '-w', '1'],
         ['-d', '-t', '192.168.1.112:80', '-r', '10.0.0.103:80'],
+        ['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.102:80', '-m', '-w', '1'],
       ],
       scripts: ['/bin/up.sh'],
     });
@@ -73,7 +74,10 @@ describe('VirtualServerState: quorum and the sorry server', () => {
     expect(lost.argv.at(-1)).toEqual(['-e', '-t', '192.168.1.112:80', '-r', '10.0.0.103:80', '-m', '-w', '1']);
     const gained = vs.checkerChanged(0, true);
     expect(gained.log).toContain(`Disabling sorry server [10.0.0.103]:tcp:80 from VS ${VS}`);
-    expect(gained.argv.at(-1)).toEqual(['-e', '-t', '192.168.1.112:80', '-r', '10.0.0.103:80', '-m', '-w', '0']);
+    expect(gained.argv).toEqual([
+      ['-e', '-t', '192.168.1.112:80', '-r', '10.0.0.103:80', '-m', '-w', '0'],
+      ['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.101:80', '-m', '-w', '1'],
+    ]);
   });
 
   it('without a sorry server, losing quorum changes nothing but the log and the script', () => {
@@ -89,9 +93,18 @@ describe('VirtualServerState: quorum and the sorry server', () => {
     const vs = pool('alpha\n  sorry_server 10.0.0.103 80', [['10.0.0.101', 1]]);
     expect([vs.quorumUp, vs.sorryAlive, vs.rs[0]!.alive]).toEqual([false, true, false]);
     expect(vs.checkerChanged(0, true).argv).toEqual([
-      ['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.101:80', '-m', '-w', '1'],
       ['-d', '-t', '192.168.1.112:80', '-r', '10.0.0.103:80'],
+      ['-a', '-t', '192.168.1.112:80', '-r', '10.0.0.101:80', '-m', '-w', '1'],
     ]);
+  });
+
+  it('starting with quorum down (the alive weight below quorum + hysteresis): the sorry server serves, the real servers wait in the pool', () => {
+    // keepalived lowers quorum 5 to the total weight 4; 4 < 4 + 1 at start
+    const vs = pool('quorum 5\n  hysteresis 1\n  sorry_server 10.0.0.103 80', [['10.0.0.101', 2], ['10.0.0.102', 2]]);
+    expect([vs.quorumUp, vs.sorryAlive, vs.rs.map((r) => r.alive)]).toEqual([false, true, [true, true]]);
+    // a server going and coming back changes the pool only: nothing of it is in the table
+    expect(vs.checkerChanged(0, false).argv).toEqual([]);
+    expect(vs.checkerChanged(0, true).argv).toEqual([]);
   });
 
   it('notify_up / notify_down run on the server changes; omega runs the down notifiers at shutdown', () => {

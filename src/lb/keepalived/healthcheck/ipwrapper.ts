@@ -4,6 +4,7 @@
 // decides whether the real servers serve or the sorry server stands in; notify_up/notify_down and
 // quorum_up/quorum_down scripts run on those changes. Each call returns the log lines, the ipvsadm
 // argument lists in order, and the scripts to run; checker.ts applies them.
+import { startsWithQuorum } from '../ipvsadm-commands.js';
 import type { RealServerPlan, VirtualServerPlan } from './plan.js';
 
 export interface Effects {
@@ -28,10 +29,10 @@ export class VirtualServerState {
   quorumUp: boolean;
   sorryAlive: boolean;
 
-  /** The state the start table is in (ipvsadm-commands.ts): alive servers in, sorry server in below quorum. */
+  /** The state the start table is in (ipvsadm-commands.ts): alive servers in, or the sorry server instead while quorum is down. */
   constructor(readonly plan: VirtualServerPlan) {
     this.rs = plan.realServers.map((r) => ({ plan: r, alive: r.aliveAtStart, failed: r.aliveAtStart ? 0 : r.checkers.length, weight: r.weight }));
-    this.quorumUp = this.aliveWeight() >= plan.quorum;
+    this.quorumUp = startsWithQuorum(this.aliveWeight(), plan);
     this.sorryAlive = plan.sorry !== undefined && !this.quorumUp;
   }
 
@@ -94,10 +95,11 @@ export class VirtualServerState {
       this.quorumUp = true;
       fx.log.push(`Gained quorum ${q}+${h}=${q + h} <= ${sum} for VS ${vsLabel}`);
       if (sorry && this.sorryAlive) {
-        this.poolAction(true, fx);
+        // keepalived's order (update_quorum_state): the sorry server leaves, then the alive servers return
         fx.log.push(`${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${sorry.rsLabel} from VS ${vsLabel}`);
         fx.argv.push(this.delArgv(sorry.dest, sorry.inhibit));
         this.sorryAlive = false;
+        this.poolAction(true, fx);
       }
       if (this.plan.quorumUp) fx.scripts.push(this.plan.quorumUp);
     } else if (this.quorumUp && (sum === 0 || sum < q - h)) {
@@ -105,10 +107,11 @@ export class VirtualServerState {
       fx.log.push(`Lost quorum ${q}-${h}=${q - h} > ${sum} for VS ${vsLabel}`);
       if (this.plan.quorumDown) fx.scripts.push(this.plan.quorumDown);
       if (sorry) {
+        // keepalived's order: the alive servers leave (perform_quorum_state), then the sorry server comes in
         fx.log.push(`${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${sorry.rsLabel} to VS ${vsLabel}`);
+        this.poolAction(false, fx);
         fx.argv.push(this.addArgv(sorry.dest, 1, sorry.inhibit));
         this.sorryAlive = true;
-        this.poolAction(false, fx);
       }
     }
   }

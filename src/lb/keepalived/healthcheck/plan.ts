@@ -6,7 +6,7 @@
 import { parseKeepalivedConf } from '../parse.js';
 import type { HealthCheck, RealServer, VirtualServer } from '../types.js';
 import { KEEPALIVED_DEFAULTS } from '../defaults.js';
-import { aliveAtStart, ipvsadmEndpoint } from '../ipvsadm-commands.js';
+import { aliveAtStart, ipvsadmEndpoint, quorumOf } from '../ipvsadm-commands.js';
 
 export interface ResolvedTcpProbe {
   kind: 'tcp';
@@ -132,14 +132,11 @@ export function plansFor(vs: VirtualServer): VirtualServerPlan {
     aliveAtStart: aliveAtStart(vs, rs),
     checkers: rs.checks.map((c) => checkPlanOf(vs, rs, c, { vsLabel, proto, delayLoopMs })),
   }));
-  const quorum = vs.quorum ?? KEEPALIVED_DEFAULTS.quorum;
   return {
     vsLabel,
     serviceArgs: serviceArgsOf(vs),
     methodFlag: methodFlagOf(vs),
-    quorum,
-    // keepalived: "hysteresis >= quorum; setting hysteresis to quorum - 1"
-    hysteresis: Math.min(vs.hysteresis ?? 0, quorum - 1),
+    ...quorumOf(vs),
     ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
     ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
     ...(vs.sorryServer

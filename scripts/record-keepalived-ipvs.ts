@@ -2,7 +2,8 @@
 // test/fixtures/keepalived-ipvs/NAME.conf, as `ipvsadm -Ln` prints it. Boots the kernel VM (scripts/setup-kernel-vm
 // prepares it; no network device), loads ip_vs, runs the host's Debian keepalived on
 // the conf (its checker only: virtual servers and real servers, no VRRP) until its servers are in,
-// lists them, stops it, and writes test/recordings/keepalived/NAME.json with the provenance. The
+// lists them, stops it, and writes test/recordings/keepalived/NAME.json with the provenance and what
+// `keepalived -t` said of the file. The
 // embedded side (the conf parsed and translated into ipvsadm lines, run on the embedded IPVS) is
 // compared with it by src/lb/keepalived/recorded.test.ts.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ try {
       // every scheduler module the kernel has (keepalived does not load them; IPVS asks for them)
       'modprobe ip_vs; for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos; do modprobe ip_vs_$s 2>/dev/null || true; done',
       'keepalived --version > versions.txt 2>&1; ipvsadm --version >> versions.txt',
+      // what keepalived says of the file (its config test: the lines lvslab's parser gives too)
+      `keepalived -t -f ${share}/keepalived.conf > config-test.txt 2>&1 || true`,
       `keepalived -n -l -D --check -f ${share}/keepalived.conf -p /tmp/ka.pid -c /tmp/kac.pid > keepalived.log 2>&1 &`,
       'sleep 4',
       'ipvsadm -Ln > ipvsadm-Ln.txt',
@@ -50,6 +53,7 @@ try {
       how: `npx tsx scripts/record-keepalived-ipvs.ts ${name}: keepalived's checker ran test/fixtures/keepalived-ipvs/${name}.conf in the kernel VM for 4 s, then ipvsadm -Ln`,
     },
     conf,
+    configTest: readFileSync(join(share, 'config-test.txt'), 'utf8').split('\n').filter((l) => l !== ''),
     ipvsadmLn: readFileSync(join(share, 'ipvsadm-Ln.txt'), 'utf8'),
   };
   const out = join(repoRoot(), 'test', 'recordings', 'keepalived', `${name}.json`);

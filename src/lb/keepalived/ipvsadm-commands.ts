@@ -3,39 +3,47 @@
 // `alpha` says checked servers start down; a down server is left out, or kept with weight 0 under
 // inhibit_on_failure; below quorum the sorry server stands in for the alive ones.
 import { KEEPALIVED_DEFAULTS } from './defaults.js';
-import type { KeepalivedConfig, RealServer, VirtualServer } from './types.js';
+import type { KeepalivedConfig, LvsMethod, RealServer, VirtualServer } from './types.js';
 
 /** ipvsadm's ADDR:PORT: an IPv6 address in brackets ([2001:db8::112]:80). */
 export function ipvsadmEndpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-function serviceArgs(vs: VirtualServer): string {
-  if (vs.target.kind === 'fwmark') return `-f ${vs.target.fwmark}`;
+/** ipvsadm's service arguments for a virtual_server: ['-t', '192.168.1.112:80'], ['-f', '7'] */
+export function serviceArgvOf(vs: VirtualServer): string[] {
+  if (vs.target.kind === 'fwmark') return ['-f', String(vs.target.fwmark)];
   const proto = vs.protocol ?? KEEPALIVED_DEFAULTS.protocol;
   const flag = proto === 'UDP' ? '-u' : proto === 'SCTP' ? '--sctp-service' : '-t';
-  return `${flag} ${ipvsadmEndpoint(vs.target.ip, vs.target.port)}`;
+  return [flag, ipvsadmEndpoint(vs.target.ip, vs.target.port)];
 }
 
-function methodFlag(vs: VirtualServer): string {
-  switch (vs.lvsMethod ?? KEEPALIVED_DEFAULTS.lvsMethod) {
-    case 'DR':
-      return '-g';
-    case 'TUN':
-      return '-i';
-    default:
-      return '-m';
-  }
+const serviceArgs = (vs: VirtualServer): string => serviceArgvOf(vs).join(' ');
+
+/** ipvsadm's forwarding flag for an lvs_method (keepalived's NAT where none is set). */
+export function methodFlagOf(method: LvsMethod | undefined): string {
+  const m = method ?? KEEPALIVED_DEFAULTS.lvsMethod;
+  return m === 'DR' ? '-g' : m === 'TUN' ? '-i' : '-m';
+}
+
+/** A real server's forwarding flag: its own lvs_method, else the virtual server's. */
+export function rsMethodFlag(vs: VirtualServer, rs: RealServer): string {
+  return methodFlagOf(rs.lvsMethod ?? vs.lvsMethod);
+}
+
+/** The sorry server's forwarding flag: sorry_server_lvs_method, else the virtual server's. */
+export function sorryMethodFlag(vs: VirtualServer): string {
+  return methodFlagOf(vs.sorryServerLvsMethod ?? vs.lvsMethod);
 }
 
 /** Whether keepalived counts the real server alive when it starts. */
 export function aliveAtStart(vs: VirtualServer, rs: RealServer): boolean {
-  return !vs.alpha || rs.checks.length === 0;
+  return !(rs.alpha ?? vs.alpha) || rs.checks.length === 0;
 }
 
-function destLine(vs: VirtualServer, addr: string, port: number, weight: number, rs?: RealServer): string {
+function destLine(vs: VirtualServer, addr: string, port: number, method: string, weight: number, rs?: RealServer): string {
   // a fwmark service's real servers keep their own port (0 means "the packet's port")
-  const parts = ['-a', serviceArgs(vs), '-r', ipvsadmEndpoint(addr, port), methodFlag(vs), '-w', String(weight)];
+  const parts = ['-a', serviceArgs(vs), '-r', ipvsadmEndpoint(addr, port), method, '-w', String(weight)];
   if (rs?.uthreshold !== undefined) parts.push('-x', String(rs.uthreshold));
   if (rs?.lthreshold !== undefined) parts.push('-y', String(rs.lthreshold));
   return parts.join(' ');
@@ -70,11 +78,11 @@ export function toIpvsadmCommands(vs: VirtualServer): string[] {
   for (const rs of vs.realServers) {
     const weight = rs.weight ?? KEEPALIVED_DEFAULTS.weight;
     if (aliveAtStart(vs, rs)) {
-      lines.push(destLine(vs, rs.ip, rs.port, weight, rs));
+      lines.push(destLine(vs, rs.ip, rs.port, rsMethodFlag(vs, rs), weight, rs));
       aliveWeight += weight;
       alive.push(rs);
     } else if (rs.inhibitOnFailure) {
-      lines.push(destLine(vs, rs.ip, rs.port, 0, rs));
+      lines.push(destLine(vs, rs.ip, rs.port, rsMethodFlag(vs, rs), 0, rs));
     }
   }
   if (vs.sorryServer && !startsWithQuorum(aliveWeight, quorumOf(vs))) {
@@ -82,12 +90,12 @@ export function toIpvsadmCommands(vs: VirtualServer): string[] {
     // inhibit_on_failure one stays at weight 0) and the sorry server comes in
     for (const rs of alive) {
       const dest = ipvsadmEndpoint(rs.ip, rs.port);
-      lines.push(rs.inhibitOnFailure ? `-e ${serviceArgs(vs)} -r ${dest} ${methodFlag(vs)} -w 0` : `-d ${serviceArgs(vs)} -r ${dest}`);
+      lines.push(rs.inhibitOnFailure ? `-e ${serviceArgs(vs)} -r ${dest} ${rsMethodFlag(vs, rs)} -w 0` : `-d ${serviceArgs(vs)} -r ${dest}`);
     }
-    lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, 1));
+    lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, sorryMethodFlag(vs), 1));
   } else if (vs.sorryServer && vs.sorryServerInhibit) {
     // sorry_server_inhibit: keepalived keeps it in the table with weight 0 while quorum holds
-    lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, 0));
+    lines.push(destLine(vs, vs.sorryServer.ip, vs.sorryServer.port, sorryMethodFlag(vs), 0));
   }
   return lines;
 }

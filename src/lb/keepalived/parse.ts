@@ -12,6 +12,7 @@ import type {
   HttpCheck,
   HttpUrl,
   KeepalivedConfig,
+  LvsMethod,
   MiscCheck,
   RawStatement,
   RealServer,
@@ -118,6 +119,13 @@ const VS_SCALARS: ScalarTable<VirtualServer> = {
   alpha: { kind: 'flag', field: 'alpha' },
   omega: { kind: 'flag', field: 'omega' },
   ha_suspend: { kind: 'flag', field: 'haSuspend' },
+  // defaults for the real servers (vs_weight_handler: 1..65535) and their checkers
+  weight: { kind: 'int', field: 'weight', min: 1, max: 65535 },
+  inhibit_on_failure: { kind: 'flag', field: 'inhibitOnFailure' },
+  retry: { kind: 'int', field: 'retry', min: 1, max: 0xffffffff },
+  connect_timeout: { kind: 'num', field: 'connectTimeout', min: 0.000001, max: 86400 },
+  warmup: { kind: 'num', field: 'warmup', min: 0, max: 86400 },
+  delay_before_retry: { kind: 'num', field: 'delayBeforeRetry', min: 0, max: 86400 },
 };
 
 const RS_SCALARS: ScalarTable<RealServer> = {
@@ -125,6 +133,13 @@ const RS_SCALARS: ScalarTable<RealServer> = {
   inhibit_on_failure: { kind: 'flag', field: 'inhibitOnFailure' },
   uthreshold: { kind: 'int', field: 'uthreshold', min: 0, max: 0x7fffffff },
   lthreshold: { kind: 'int', field: 'lthreshold', min: 0, max: 0x7fffffff },
+  // defaults for the real server's checkers (check_parser.c's rs keywords)
+  alpha: { kind: 'flag', field: 'alpha' },
+  retry: { kind: 'int', field: 'retry', min: 1, max: 0xffffffff },
+  connect_timeout: { kind: 'num', field: 'connectTimeout', min: 0.000001, max: 86400 },
+  delay_loop: { kind: 'num', field: 'delayLoop', min: 0.000001, max: 86400 },
+  warmup: { kind: 'num', field: 'warmup', min: 0, max: 86400 },
+  delay_before_retry: { kind: 'num', field: 'delayBeforeRetry', min: 0, max: 86400 },
 };
 
 const CHECK_SCALARS: ScalarTable<TcpCheck> = {
@@ -591,14 +606,12 @@ class ConfParser {
           break;
         }
         case 'lb_kind':
-        case 'lvs_method': {
-          const w = c.args[0];
-          if (w === 'NAT' || w === 'DR' || w === 'TUN') {
-            vs.lvsMethod = w;
-            if (c.args.length > 1) this.v.fail(c, `${c.keyword}: tunnel options ('${c.args.slice(1).join(' ')}') are not supported by lvslab`);
-          } else this.v.fail(c, `${c.keyword}: '${w ?? ''}' is not NAT, DR or TUN`);
+        case 'lvs_method':
+          vs.lvsMethod = this.lvsMethod(c) ?? vs.lvsMethod;
           break;
-        }
+        case 'sorry_server_lvs_method':
+          vs.sorryServerLvsMethod = this.lvsMethod(c) ?? vs.sorryServerLvsMethod;
+          break;
         case 'persistence_timeout':
           // a bare keyword means keepalived's default of 360 s
           vs.persistenceTimeout = c.args.length === 0 ? 360 : this.v.int(c, 1, 0x7fffffff);
@@ -659,6 +672,14 @@ class ConfParser {
     return target ? vs : undefined;
   }
 
+  /** lvs_method NAT|DR|TUN (of a virtual server, a real server or the sorry server) */
+  lvsMethod(c: Statement): LvsMethod | undefined {
+    const w = c.args[0];
+    if (w !== 'NAT' && w !== 'DR' && w !== 'TUN') return this.v.fail(c, `${c.keyword}: '${w ?? ''}' is not NAT, DR or TUN`);
+    if (c.args.length > 1) this.v.fail(c, `${c.keyword}: tunnel options ('${c.args.slice(1).join(' ')}') are not supported by lvslab`);
+    return w;
+  }
+
   realServer(s: Statement): RealServer | undefined {
     const ip = this.v.ip(s, s.args[0] ?? '', 'real server address');
     const port = this.v.port(s, s.args[1]);
@@ -679,6 +700,9 @@ class ConfParser {
           if (check) rs.checks.push(check);
           break;
         }
+        case 'lvs_method':
+          rs.lvsMethod = this.lvsMethod(c) ?? rs.lvsMethod;
+          break;
         default:
           if (this.scalar(c, RS_SCALARS, rs)) break;
           if (CHECK_TYPES_UNSUPPORTED.has(c.keyword)) this.v.fail(c, `${c.keyword}: not supported by lvslab (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK are)`);
@@ -792,7 +816,15 @@ class ConfParser {
       }
       if (!vs.lvsSched) say(`Virtual server ${name()}: no scheduler set, setting default '${KEEPALIVED_DEFAULTS.lvsSched}'`);
       const seen = new Set<string>();
-      let methodSet = vs.lvsMethod !== undefined;
+      // a real server or the sorry server without a method of its own takes the virtual server's,
+      // which is NAT if it has none either (said once: keepalived sets it then)
+      const vsMethod = (): LvsMethod => {
+        if (vs.lvsMethod === undefined) {
+          say(`Virtual server ${name()}: no forwarding method set, setting default ${KEEPALIVED_DEFAULTS.lvsMethod}`);
+          vs.lvsMethod = KEEPALIVED_DEFAULTS.lvsMethod;
+        }
+        return vs.lvsMethod;
+      };
       for (const rs of vs.realServers) {
         const key = `${rs.ip}:${rs.port}`;
         if (seen.has(key)) {
@@ -800,12 +832,18 @@ class ConfParser {
           continue;
         }
         seen.add(key);
-        if (!methodSet) {
-          say(`Virtual server ${name()}: no forwarding method set, setting default ${KEEPALIVED_DEFAULTS.lvsMethod}`);
-          methodSet = true;
-        }
+        rs.lvsMethod ??= vsMethod();
+        // "Take default values from virtual server"
+        rs.alpha ??= vs.alpha;
+        if (!rs.inhibitOnFailure && vs.inhibitOnFailure) rs.inhibitOnFailure = true;
+        rs.retry ??= vs.retry;
+        rs.connectTimeout ??= vs.connectTimeout;
+        rs.delayLoop ??= vs.delayLoop;
+        rs.warmup ??= vs.warmup;
+        rs.delayBeforeRetry ??= vs.delayBeforeRetry;
+        rs.weight ??= vs.weight;
       }
-      if (vs.sorryServer && !methodSet) say(`Virtual server ${name()}: no forwarding method set, setting default ${KEEPALIVED_DEFAULTS.lvsMethod}`);
+      if (vs.sorryServer) vs.sorryServerLvsMethod ??= vsMethod();
       // keepalived drops the duplicates; so does the description
       const kept = new Set<string>();
       vs.realServers = vs.realServers.filter((rs) => !kept.has(`${rs.ip}:${rs.port}`) && kept.add(`${rs.ip}:${rs.port}`));
@@ -821,6 +859,35 @@ class ConfParser {
         const h = quorum === 0 ? 0xffffffff : quorum - 1;
         say(`Virtual server ${name()}: hysteresis ${vs.hysteresis ?? 0} >= quorum ${quorum}; setting hysteresis to ${h}`);
         vs.hysteresis = h;
+      }
+      // ports: only NAT can change them. "We can also correct errors here"
+      const target = vs.target;
+      for (const rs of vs.realServers) {
+        const rsName = `[${rs.ip}]:${proto}:${rs.port}`;
+        if (rs.lvsMethod === 'NAT') {
+          if (target.kind === 'ip' && rs.port === 0) rs.port = target.port;
+        } else if (target.kind === 'fwmark') {
+          if (rs.port) {
+            say(`WARNING - fwmark virtual server ${name()}, real server ${rsName} has port specified - clearing`);
+            rs.port = 0;
+          }
+        } else if (rs.port === 0) rs.port = target.port;
+        else if (rs.port !== target.port) {
+          say(`WARNING - virtual server ${name()} and real server ${rsName} ports don't match - resetting`);
+          rs.port = target.port;
+        }
+      }
+      if (vs.sorryServer && vs.sorryServerLvsMethod !== 'NAT') {
+        if (target.kind === 'fwmark') {
+          if (vs.sorryServer.port) {
+            say(`WARNING - virtual server ${name()}, sorry server has port specified - clearing`);
+            vs.sorryServer.port = 0;
+          }
+        } else if (vs.sorryServer.port === 0) vs.sorryServer.port = target.port;
+        else if (vs.sorryServer.port !== target.port) {
+          say(`WARNING - virtual server ${name()} and sorry server ports don't match - resetting`);
+          vs.sorryServer.port = target.port;
+        }
       }
     }
   }

@@ -184,6 +184,13 @@ function realServer(w: Writer, r: RealServer): void {
     w.flag('inhibit_on_failure', r.inhibitOnFailure);
     w.opt('uthreshold', r.uthreshold);
     w.opt('lthreshold', r.lthreshold);
+    w.opt('lvs_method', r.lvsMethod);
+    w.flag('alpha', r.alpha ?? false);
+    w.opt('retry', r.retry);
+    w.opt('connect_timeout', r.connectTimeout);
+    w.opt('delay_loop', r.delayLoop);
+    w.opt('warmup', r.warmup);
+    w.opt('delay_before_retry', r.delayBeforeRetry);
     w.script('notify_up', r.notifyUp);
     w.script('notify_down', r.notifyDown);
     r.checks.forEach((c) => check(w, c));
@@ -208,7 +215,14 @@ function virtualServer(w: Writer, v: VirtualServer): void {
     w.flag('ha_suspend', v.haSuspend);
     w.opt('virtualhost', v.virtualhost);
     if (v.sorryServer) w.line('sorry_server', v.sorryServer.ip, v.sorryServer.port);
+    w.opt('sorry_server_lvs_method', v.sorryServerLvsMethod);
     w.flag('sorry_server_inhibit', v.sorryServerInhibit ?? false);
+    w.opt('weight', v.weight);
+    w.flag('inhibit_on_failure', v.inhibitOnFailure ?? false);
+    w.opt('retry', v.retry);
+    w.opt('connect_timeout', v.connectTimeout);
+    w.opt('warmup', v.warmup);
+    w.opt('delay_before_retry', v.delayBeforeRetry);
     w.script('quorum_up', v.quorumUp);
     w.script('quorum_down', v.quorumDown);
     v.passthrough.forEach((s) => w.raw(s));

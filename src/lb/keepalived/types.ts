@@ -165,6 +165,15 @@ export interface RealServer {
   port: number;
   weight?: number;
   inhibitOnFailure: boolean;
+  /** its own lvs_method; after the parser's checks, the one it uses (its own or the virtual server's) */
+  lvsMethod?: LvsMethod;
+  /** defaults for its checkers (keepalived: the checker's own, else these, else the virtual server's) */
+  alpha?: boolean;
+  retry?: number;
+  connectTimeout?: number;
+  delayLoop?: number;
+  warmup?: number;
+  delayBeforeRetry?: number;
   uthreshold?: number;
   lthreshold?: number;
   notifyUp?: string;
@@ -189,6 +198,15 @@ export interface VirtualServer {
   quorum?: number;
   hysteresis?: number;
   sorryServer?: { ip: string; port: number };
+  /** sorry_server_lvs_method; after the parser's checks, the sorry server's method */
+  sorryServerLvsMethod?: LvsMethod;
+  /** defaults for the real servers: weight, inhibit_on_failure, and their checkers' settings */
+  weight?: number;
+  inhibitOnFailure?: boolean;
+  retry?: number;
+  connectTimeout?: number;
+  warmup?: number;
+  delayBeforeRetry?: number;
   /** the sorry server stays in the table with weight 0 while real servers serve */
   sorryServerInhibit?: boolean;
   quorumUp?: string;

@@ -24,6 +24,9 @@ interface RealServerState {
 
 const noEffects = (): Effects => ({ log: [], argv: [], scripts: [] });
 
+/** A destination the pool adds and removes: a real server or the sorry server, with its method. */
+type PoolDest = { dest: string; methodFlag: string };
+
 export class VirtualServerState {
   readonly rs: RealServerState[];
   quorumUp: boolean;
@@ -57,7 +60,7 @@ export class VirtualServerState {
     if (w === r.weight) return fx;
     fx.log.push(`Changing weight from ${r.weight} to ${w} for ${r.alive ? '' : 'in'}active service ${r.plan.rsLabel} of VS ${this.plan.vsLabel}`);
     r.weight = w;
-    if (r.alive && this.poolServes()) fx.argv.push(this.editArgv(r.plan.dest, w));
+    if (r.alive && this.poolServes()) fx.argv.push(this.editArgv(r.plan, w));
     this.updateQuorum(fx);
     return fx;
   }
@@ -80,7 +83,7 @@ export class VirtualServerState {
     const inhibit = r.plan.inhibitOnFailure;
     const verb = alive ? (inhibit ? 'Enabl' : 'Add') : inhibit ? 'Disabl' : 'Remov';
     fx.log.push(`${verb}ing service ${r.plan.rsLabel} ${alive ? 'to' : 'from'} VS ${this.plan.vsLabel}`);
-    if (this.poolServes()) fx.argv.push(alive ? this.addArgv(r.plan.dest, r.weight, inhibit) : this.delArgv(r.plan.dest, inhibit));
+    if (this.poolServes()) fx.argv.push(alive ? this.addArgv(r.plan, r.weight, inhibit) : this.delArgv(r.plan, inhibit));
     r.alive = alive;
     const script = alive ? r.plan.notifyUp : r.plan.notifyDown;
     if (script) fx.scripts.push(script);
@@ -97,7 +100,7 @@ export class VirtualServerState {
       if (sorry && this.sorryAlive) {
         // keepalived's order (update_quorum_state): the sorry server leaves, then the alive servers return
         fx.log.push(`${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${sorry.rsLabel} from VS ${vsLabel}`);
-        fx.argv.push(this.delArgv(sorry.dest, sorry.inhibit));
+        fx.argv.push(this.delArgv(sorry, sorry.inhibit));
         this.sorryAlive = false;
         this.poolAction(true, fx);
       }
@@ -110,7 +113,7 @@ export class VirtualServerState {
         // keepalived's order: the alive servers leave (perform_quorum_state), then the sorry server comes in
         fx.log.push(`${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${sorry.rsLabel} to VS ${vsLabel}`);
         this.poolAction(false, fx);
-        fx.argv.push(this.addArgv(sorry.dest, 1, sorry.inhibit));
+        fx.argv.push(this.addArgv(sorry, 1, sorry.inhibit));
         this.sorryAlive = true;
       }
     }
@@ -121,22 +124,22 @@ export class VirtualServerState {
     fx.log.push(`${add ? 'Adding alive servers to' : 'Removing alive servers from'} the pool for VS ${this.plan.vsLabel}`);
     for (const r of this.rs) {
       if (!r.alive) continue;
-      fx.argv.push(add ? this.addArgv(r.plan.dest, r.weight, r.plan.inhibitOnFailure) : this.delArgv(r.plan.dest, r.plan.inhibitOnFailure));
+      fx.argv.push(add ? this.addArgv(r.plan, r.weight, r.plan.inhibitOnFailure) : this.delArgv(r.plan, r.plan.inhibitOnFailure));
     }
   }
 
-  private editArgv(dest: string, weight: number): string[] {
-    return ['-e', ...this.plan.serviceArgs, '-r', dest, this.plan.methodFlag, '-w', String(weight)];
+  private editArgv(d: PoolDest, weight: number): string[] {
+    return ['-e', ...this.plan.serviceArgs, '-r', d.dest, d.methodFlag, '-w', String(weight)];
   }
 
   /** An inhibited server stays in the table: back means its weight again. */
-  private addArgv(dest: string, weight: number, inhibit: boolean): string[] {
-    return inhibit ? this.editArgv(dest, weight) : ['-a', ...this.plan.serviceArgs, '-r', dest, this.plan.methodFlag, '-w', String(weight)];
+  private addArgv(d: PoolDest, weight: number, inhibit: boolean): string[] {
+    return inhibit ? this.editArgv(d, weight) : ['-a', ...this.plan.serviceArgs, '-r', d.dest, d.methodFlag, '-w', String(weight)];
   }
 
   /** An inhibited server stays in the table with weight 0 instead of leaving it. */
-  private delArgv(dest: string, inhibit: boolean): string[] {
-    return inhibit ? this.editArgv(dest, 0) : ['-d', ...this.plan.serviceArgs, '-r', dest];
+  private delArgv(d: PoolDest, inhibit: boolean): string[] {
+    return inhibit ? this.editArgv(d, 0) : ['-d', ...this.plan.serviceArgs, '-r', d.dest];
   }
 }
 

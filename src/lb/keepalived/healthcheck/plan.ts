@@ -6,7 +6,7 @@
 import { parseKeepalivedConf } from '../parse.js';
 import type { HealthCheck, RealServer, VirtualServer } from '../types.js';
 import { KEEPALIVED_DEFAULTS } from '../defaults.js';
-import { aliveAtStart, ipvsadmEndpoint, quorumOf } from '../ipvsadm-commands.js';
+import { aliveAtStart, ipvsadmEndpoint, quorumOf, rsMethodFlag, serviceArgvOf, sorryMethodFlag } from '../ipvsadm-commands.js';
 
 export interface ResolvedTcpProbe {
   kind: 'tcp';
@@ -63,6 +63,8 @@ export interface CheckPlan {
 export interface RealServerPlan {
   rsLabel: string;
   dest: string;
+  /** -m / -g / -i: its lvs_method, else the virtual server's */
+  methodFlag: string;
   weight: number;
   inhibitOnFailure: boolean;
   notifyUp?: string;
@@ -75,13 +77,11 @@ export interface VirtualServerPlan {
   vsLabel: string;
   /** ipvsadm service args: ['-t', '192.168.1.112:80'] */
   serviceArgs: string[];
-  /** -m / -g / -i */
-  methodFlag: string;
   quorum: number;
   hysteresis: number;
   quorumUp?: string;
   quorumDown?: string;
-  sorry?: { rsLabel: string; dest: string; inhibit: boolean };
+  sorry?: { rsLabel: string; dest: string; methodFlag: string; inhibit: boolean };
   omega: boolean;
   realServers: RealServerPlan[];
 }
@@ -103,44 +103,31 @@ export function parseDigest(spec: string): string {
   return spec.toLowerCase();
 }
 
-function serviceArgsOf(vs: VirtualServer): string[] {
-  if (vs.target.kind === 'fwmark') return ['-f', String(vs.target.fwmark)];
-  const proto = vs.protocol ?? KEEPALIVED_DEFAULTS.protocol;
-  const flag = proto === 'UDP' ? '-u' : proto === 'SCTP' ? '--sctp-service' : '-t';
-  return [flag, ipvsadmEndpoint(vs.target.ip, vs.target.port)];
-}
-
-function methodFlagOf(vs: VirtualServer): string {
-  const m = vs.lvsMethod ?? KEEPALIVED_DEFAULTS.lvsMethod;
-  return m === 'DR' ? '-g' : m === 'TUN' ? '-i' : '-m';
-}
-
 const label = (ip: string, proto: string, port: number) => `[${ip}]:${proto}:${port}`;
 
 /** The checker plan of a virtual_server: its real servers with their checkers, and its pool rules. */
 export function plansFor(vs: VirtualServer): VirtualServerPlan {
   const proto = (vs.protocol ?? KEEPALIVED_DEFAULTS.protocol).toLowerCase();
   const vsLabel = vs.target.kind === 'fwmark' ? `FWM ${vs.target.fwmark}` : label(vs.target.ip, proto, vs.target.port);
-  const delayLoopMs = (vs.delayLoop ?? KEEPALIVED_DEFAULTS.delayLoop) * 1000;
   const realServers = vs.realServers.map((rs) => ({
     rsLabel: label(rs.ip, proto, rs.port),
     dest: ipvsadmEndpoint(rs.ip, rs.port),
+    methodFlag: rsMethodFlag(vs, rs),
     weight: rs.weight ?? KEEPALIVED_DEFAULTS.weight,
     inhibitOnFailure: rs.inhibitOnFailure,
     ...(rs.notifyUp ? { notifyUp: rs.notifyUp } : {}),
     ...(rs.notifyDown ? { notifyDown: rs.notifyDown } : {}),
     aliveAtStart: aliveAtStart(vs, rs),
-    checkers: rs.checks.map((c) => checkPlanOf(vs, rs, c, { vsLabel, proto, delayLoopMs })),
+    checkers: rs.checks.map((c) => checkPlanOf(vs, rs, c, { vsLabel, proto, delayLoopMs: (rs.delayLoop ?? vs.delayLoop ?? KEEPALIVED_DEFAULTS.delayLoop) * 1000 })),
   }));
   return {
     vsLabel,
-    serviceArgs: serviceArgsOf(vs),
-    methodFlag: methodFlagOf(vs),
+    serviceArgs: serviceArgvOf(vs),
     ...quorumOf(vs),
     ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
     ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
     ...(vs.sorryServer
-      ? { sorry: { rsLabel: label(vs.sorryServer.ip, proto, vs.sorryServer.port), dest: ipvsadmEndpoint(vs.sorryServer.ip, vs.sorryServer.port), inhibit: vs.sorryServerInhibit ?? false } }
+      ? { sorry: { rsLabel: label(vs.sorryServer.ip, proto, vs.sorryServer.port), dest: ipvsadmEndpoint(vs.sorryServer.ip, vs.sorryServer.port), methodFlag: sorryMethodFlag(vs), inhibit: vs.sorryServerInhibit ?? false } }
       : {}),
     omega: vs.omega,
     realServers,
@@ -154,21 +141,23 @@ function checkPlanOf(vs: VirtualServer, rs: RealServer, check: HealthCheck, ctx:
     vsLabel: ctx.vsLabel,
     dest: ipvsadmEndpoint(rs.ip, rs.port),
     delayLoopMs: ctx.delayLoopMs,
-    warmupMs: check.warmup !== undefined ? check.warmup * 1000 : ctx.delayLoopMs,
+    // keepalived: the checker's own, else the real server's (the parser filled those in from the
+    // virtual server's), else the checker type's default
+    warmupMs: (check.warmup ?? rs.warmup) !== undefined ? (check.warmup ?? rs.warmup)! * 1000 : ctx.delayLoopMs,
   };
   if (check.type === 'MISC_CHECK') {
     return {
       ...common,
       checkLabel: common.rsLabel,
       // check_misc.c: no retries unless asked; misc_timeout defaults to delay_loop
-      retries: check.retry ?? 0,
-      delayBeforeRetryMs: (check.delayBeforeRetry ?? 1) * 1000,
+      retries: check.retry ?? rs.retry ?? 0,
+      delayBeforeRetryMs: (check.delayBeforeRetry ?? rs.delayBeforeRetry ?? 1) * 1000,
       probe: { kind: 'misc', script: check.miscPath, timeoutMs: check.miscTimeout !== undefined ? check.miscTimeout * 1000 : ctx.delayLoopMs, dynamic: check.miscDynamic },
     };
   }
   const host = check.connectIp ?? rs.ip;
   const port = check.connectPort ?? rs.port;
-  const timeoutMs = (check.connectTimeout ?? KEEPALIVED_DEFAULTS.connectTimeout) * 1000;
+  const timeoutMs = (check.connectTimeout ?? rs.connectTimeout ?? KEEPALIVED_DEFAULTS.connectTimeout) * 1000;
   const probe: ResolvedProbe =
     check.type === 'TCP_CHECK'
       ? { kind: 'tcp', host, port, timeoutMs }
@@ -184,8 +173,8 @@ function checkPlanOf(vs: VirtualServer, rs: RealServer, check: HealthCheck, ctx:
   return {
     ...common,
     checkLabel: label(host, ctx.proto, port),
-    retries: check.retry ?? 1,
-    delayBeforeRetryMs: (check.delayBeforeRetry ?? (check.type === 'TCP_CHECK' ? 1 : 3)) * 1000,
+    retries: check.retry ?? rs.retry ?? 1,
+    delayBeforeRetryMs: (check.delayBeforeRetry ?? rs.delayBeforeRetry ?? (check.type === 'TCP_CHECK' ? 1 : 3)) * 1000,
     probe,
   };
 }

@@ -51,6 +51,42 @@ describe('checker plans', () => {
     expect([200, 301, 302, 303, 500].map(p.probe.urls[0]!.status)).toEqual([true, true, true, false, false]);
   });
 
+  it("a checker's settings: its own, else its real server's, else its virtual server's (check_data.c), else the type's default", () => {
+    const text = `virtual_server 192.168.1.112 80 {
+  protocol TCP
+  delay_loop 5
+  connect_timeout 2
+  retry 4
+  delay_before_retry 7
+  warmup 9
+  real_server 10.0.0.101 80 {
+    lvs_method DR
+    retry 3
+    delay_loop 6
+    TCP_CHECK {
+      connect_timeout 1
+    }
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 10.0.0.102 80 {
+    TCP_CHECK {
+    }
+  }
+}
+`;
+    const { vs, plans } = plansOf(text);
+    const row = (i: number) => {
+      const p = plans[i]!;
+      return [p.probe.kind === 'tcp' ? p.probe.timeoutMs : null, p.retries, p.delayBeforeRetryMs, p.delayLoopMs, p.warmupMs];
+    };
+    expect(row(0)).toEqual([1000, 3, 7000, 6000, 9000]); // timeout its own; retry and delay_loop the real server's
+    expect(row(1)).toEqual([null, 3, 7000, 6000, 9000]); // MISC_CHECK: the same defaults reach it
+    expect(row(2)).toEqual([2000, 4, 7000, 5000, 9000]); // all the virtual server's
+    expect(vs.realServers.map((r) => r.methodFlag)).toEqual(['-g', '-m']);
+  });
+
   it('status_code: default 2xx, bad text named', () => {
     const any2xx = parseStatusCodes(undefined);
     expect([199, 200, 299, 300].map(any2xx)).toEqual([false, true, true, false]);

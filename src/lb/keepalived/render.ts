@@ -178,6 +178,14 @@ function check(w: Writer, c: HealthCheck): void {
   });
 }
 
+/** The checker settings a virtual or real server gives its checkers as defaults. */
+function checkerDefaults(w: Writer, x: Pick<RealServer, 'retry' | 'connectTimeout' | 'warmup' | 'delayBeforeRetry'>): void {
+  w.opt('retry', x.retry);
+  w.opt('connect_timeout', x.connectTimeout);
+  w.opt('warmup', x.warmup);
+  w.opt('delay_before_retry', x.delayBeforeRetry);
+}
+
 function realServer(w: Writer, r: RealServer): void {
   w.block(`real_server ${r.ip} ${r.port}`, () => {
     w.opt('weight', r.weight);
@@ -186,11 +194,8 @@ function realServer(w: Writer, r: RealServer): void {
     w.opt('lthreshold', r.lthreshold);
     w.opt('lvs_method', r.lvsMethod);
     w.flag('alpha', r.alpha ?? false);
-    w.opt('retry', r.retry);
-    w.opt('connect_timeout', r.connectTimeout);
     w.opt('delay_loop', r.delayLoop);
-    w.opt('warmup', r.warmup);
-    w.opt('delay_before_retry', r.delayBeforeRetry);
+    checkerDefaults(w, r);
     w.script('notify_up', r.notifyUp);
     w.script('notify_down', r.notifyDown);
     r.checks.forEach((c) => check(w, c));
@@ -219,10 +224,7 @@ function virtualServer(w: Writer, v: VirtualServer): void {
     w.flag('sorry_server_inhibit', v.sorryServerInhibit ?? false);
     w.opt('weight', v.weight);
     w.flag('inhibit_on_failure', v.inhibitOnFailure ?? false);
-    w.opt('retry', v.retry);
-    w.opt('connect_timeout', v.connectTimeout);
-    w.opt('warmup', v.warmup);
-    w.opt('delay_before_retry', v.delayBeforeRetry);
+    checkerDefaults(w, v);
     w.script('quorum_up', v.quorumUp);
     w.script('quorum_down', v.quorumDown);
     v.passthrough.forEach((s) => w.raw(s));

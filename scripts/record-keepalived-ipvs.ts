@@ -1,11 +1,10 @@
 // `npx tsx scripts/record-keepalived-ipvs.ts NAME`: what keepalived 2.2.7 puts in kernel IPVS for
-// test/fixtures/keepalived-ipvs/NAME.conf, as `ipvsadm -Ln` prints it. Boots the kernel VM (scripts/setup-kernel-vm
-// prepares it; no network device), loads ip_vs, runs the host's Debian keepalived on
-// the conf (its checker only: virtual servers and real servers, no VRRP) until its servers are in,
-// lists them, stops it, and writes test/recordings/keepalived/NAME.json with the provenance and what
-// `keepalived -t` said of the file. The
-// embedded side (the conf parsed and translated into ipvsadm lines, run on the embedded IPVS) is
-// compared with it by src/lb/keepalived/recorded.test.ts.
+// test/fixtures/keepalived-ipvs/NAME.conf. Boots the kernel VM (scripts/setup-kernel-vm prepares it;
+// no network device), loads ip_vs and the schedulers, runs the host's Debian keepalived's checker on
+// the conf (virtual and real servers, no VRRP) for 4 s, lists the table (`ipvsadm -Ln`, `ipvsadm -L
+// --timeout`), stops it, and writes test/recordings/keepalived/NAME.json: the provenance, the conf,
+// what `keepalived -t` said of it, and the listings. src/lb/keepalived/recorded.test.ts compares the
+// embedded side (the conf parsed, translated into ipvsadm lines, run on the embedded IPVS) with it.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +38,7 @@ try {
       `keepalived -n -l -D --check -f ${share}/keepalived.conf -p /tmp/ka.pid -c /tmp/kac.pid > keepalived.log 2>&1 &`,
       'sleep 4',
       'ipvsadm -Ln > ipvsadm-Ln.txt',
+      'ipvsadm -L --timeout > ipvsadm-timeout.txt',
       'kill %1; wait || true',
     ].join('\n'),
   });
@@ -55,6 +55,7 @@ try {
     conf,
     configTest: readFileSync(join(share, 'config-test.txt'), 'utf8').split('\n').filter((l) => l !== ''),
     ipvsadmLn: readFileSync(join(share, 'ipvsadm-Ln.txt'), 'utf8'),
+    ipvsadmTimeout: readFileSync(join(share, 'ipvsadm-timeout.txt'), 'utf8'),
   };
   const out = join(repoRoot(), 'test', 'recordings', 'keepalived', `${name}.json`);
   writeFileSync(out, JSON.stringify(recording, null, 2) + '\n');

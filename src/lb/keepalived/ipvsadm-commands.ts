@@ -70,6 +70,8 @@ export function toIpvsadmCommands(vs: VirtualServer): string[] {
   if (vs.persistenceTimeout !== undefined) {
     svc.push('-p', String(vs.persistenceTimeout));
     if (vs.persistenceGranularity) svc.push('-M', vs.persistenceGranularity);
+    // ipvs_set_srule: the engine goes with the persistence, not without it
+    if (vs.persistenceEngine) svc.push('--pe', vs.persistenceEngine);
   }
   if (vs.ops) svc.push('-o');
   const lines = [svc.join(' ')];

@@ -69,7 +69,7 @@ const INSTANCE_PASSTHROUGH = new Set([
   'notify_deleted', 'promote_secondaries', 'linkbeat_use_polling', 'unicast_ttl', 'old_unicast_checksum',
   'mcast_dst_ip', 'notify_master_rx_lower_pri', 'v3_checksum_as_v2', 'unicast_fault_no_peer',
 ]);
-const VS_PASSTHROUGH = new Set(['lvs_timeouts', 'retry', 'delay_before_retry', 'warmup', 'connect_timeout', 'inhibit_on_failure', 'smtp_alert']);
+const VS_PASSTHROUGH = new Set(['lvs_timeouts', 'smtp_alert']);
 
 const CHECK_TYPES_UNSUPPORTED = new Set(['UDP_CHECK', 'DNS_CHECK', 'SMTP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
 
@@ -629,6 +629,14 @@ class ConfParser {
           if (g === undefined) break;
           vs.persistenceGranularity = String(g);
           vs.persistenceTimeout ??= KEEPALIVED_DEFAULTS.persistenceTimeout;
+          break;
+        }
+        case 'persistence_engine': {
+          // pengine_handler: kept to the kernel's IP_VS_PENAME_MAXLEN (16, with the NUL)
+          const w = this.v.word(c, 'a persistence engine');
+          if (w === undefined) break;
+          if (w.length > 15) this.warn(c.line, `persistence_name too long, truncating - ${w}`);
+          vs.persistenceEngine = w.slice(0, 15);
           break;
         }
         case 'protocol': {

@@ -211,6 +211,7 @@ function virtualServer(w: Writer, v: VirtualServer): void {
     w.opt('lvs_method', v.lvsMethod);
     w.opt('persistence_timeout', v.persistenceTimeout);
     w.opt('persistence_granularity', v.persistenceGranularity);
+    w.opt('persistence_engine', v.persistenceEngine);
     w.opt('protocol', v.protocol);
     w.flag('ops', v.ops);
     w.opt('quorum', v.quorum);

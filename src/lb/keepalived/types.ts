@@ -191,6 +191,8 @@ export interface VirtualServer {
   /** seconds; a bare `persistence_timeout` means keepalived's 360 */
   persistenceTimeout?: number;
   persistenceGranularity?: string;
+  /** persistence_engine (the kernel knows `sip`); applied only to a persistent service */
+  persistenceEngine?: string;
   protocol?: VsProtocol;
   ops: boolean;
   /** sh-port, sh-fallback, mh-port, mh-fallback, flag-1, flag-2, flag-3 */

@@ -34,7 +34,8 @@ try {
       'modprobe ip_vs; for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos; do modprobe ip_vs_$s 2>/dev/null || true; done',
       'keepalived --version > versions.txt 2>&1; ipvsadm --version >> versions.txt',
       // what keepalived says of the file (its config test: the lines lvslab's parser gives too)
-      `keepalived -t -f ${share}/keepalived.conf > config-test.txt 2>&1 || true`,
+      // from the share, so its lines name the file as the parser's do: "(keepalived.conf: Line N)"
+      `(cd ${share} && keepalived -t -f keepalived.conf > config-test.txt 2>&1) || true`,
       `keepalived -n -l -D --check -f ${share}/keepalived.conf -p /tmp/ka.pid -c /tmp/kac.pid > keepalived.log 2>&1 &`,
       'sleep 4',
       'ipvsadm -Ln > ipvsadm-Ln.txt',

@@ -12,7 +12,7 @@ export function ipvsadmEndpoint(addr: string, port: number): string {
 
 /** ipvsadm's service arguments for a virtual_server: ['-t', '192.168.1.112:80'], ['-f', '7'] */
 export function serviceArgvOf(vs: VirtualServer): string[] {
-  if (vs.target.kind === 'fwmark') return ['-f', String(vs.target.fwmark)];
+  if (vs.target.kind === 'fwmark') return ['-f', String(vs.target.fwmark), ...(vs.af === 6 ? ['-6'] : [])];
   const proto = vs.protocol ?? KEEPALIVED_DEFAULTS.protocol;
   const flag = proto === 'UDP' ? '-u' : proto === 'SCTP' ? '--sctp-service' : '-t';
   return [flag, ipvsadmEndpoint(vs.target.ip, vs.target.port)];

@@ -9,6 +9,8 @@ export interface Statement {
   line: number;
   /** present when the statement opens a `{ }` block */
   block?: Statement[];
+  /** the line of the block's closing `}` (where keepalived's end-of-block checks report) */
+  endLine?: number;
 }
 
 interface Token {
@@ -66,6 +68,7 @@ export function lex(text: string, problems: ConfProblem[]): Statement[] {
           problems.push({ line: t.line, message: "unexpected '}' with no open block" });
           continue;
         }
+        opener.endLine = t.line;
         return list;
       }
       if (t.brace && t.text === '{') {

@@ -587,6 +587,7 @@ class ConfParser {
     }
     const vs: VirtualServer = {
       target: target ?? { kind: 'ip', ip: '0.0.0.0', port: 0 },
+      ...(target?.kind === 'ip' ? { af: target.ip.includes(':') ? (6 as const) : (4 as const) } : {}),
       ops: false,
       schedFlags: [],
       alpha: false,
@@ -663,9 +664,29 @@ class ConfParser {
         case 'quorum_down':
           vs.quorumDown = this.v.rest(c, 'a script');
           break;
+        case 'ip_family': {
+          // ip_family_handler: a family the virtual server already has otherwise is a conflict
+          const w = c.args[0] ?? '';
+          const af = w === 'inet' ? 4 : w === 'inet6' ? 6 : undefined;
+          if (af === undefined) this.warn(c.line, `unknown address family ${w}`);
+          else if (vs.af !== undefined && vs.af !== af) this.warn(c.line, `Virtual server specified family ${w} conflicts with server family`);
+          else vs.af = af;
+          break;
+        }
         case 'real_server': {
           const rs = this.realServer(c);
-          if (rs) vs.realServers.push(rs);
+          if (!rs) break;
+          // rs_end_handler: a real server not tunnelled to (its own method, or the virtual server's
+          // so far) gives a virtual server without a family its own, or must share it
+          if ((rs.lvsMethod ?? vs.lvsMethod) !== 'TUN') {
+            const af = rs.ip.includes(':') ? 6 : 4;
+            if (vs.af === undefined) vs.af = af;
+            else if (vs.af !== af) {
+              this.warn(c.endLine ?? c.line, `Address family of virtual server and real server ${rs.ip} don't match - skipping real server.`);
+              break;
+            }
+          }
+          vs.realServers.push(rs);
           break;
         }
         default:

@@ -205,6 +205,8 @@ function realServer(w: Writer, r: RealServer): void {
 function virtualServer(w: Writer, v: VirtualServer): void {
   const head = v.target.kind === 'fwmark' ? `virtual_server fwmark ${v.target.fwmark}` : `virtual_server ${v.target.ip} ${v.target.port}`;
   w.block(head, () => {
+    // a fwmark service's family (an address's is its own)
+    if (v.target.kind === 'fwmark' && v.af) w.line('ip_family', v.af === 6 ? 'inet6' : 'inet');
     w.opt('delay_loop', v.delayLoop);
     w.opt('lvs_sched', v.lvsSched);
     v.schedFlags.forEach((f) => w.line(f));

@@ -183,6 +183,8 @@ export interface RealServer {
 
 export interface VirtualServer {
   target: VirtualServerTarget;
+  /** the service's family: its address's, or a fwmark one's from ip_family or its first real server */
+  af?: 4 | 6;
   delayLoop?: number;
   /** lvs_sched, or its old name lb_algo */
   lvsSched?: string;

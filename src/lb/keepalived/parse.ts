@@ -581,7 +581,8 @@ class ConfParser {
       this.v.fail(s, 'virtual_server group: virtual_server_group is not supported by lvslab');
     } else {
       const ip = this.v.ip(s, s.args[0] ?? '', 'virtual server address');
-      const port = this.v.port(s, s.args[1]);
+      // no port: 0 (keepalived since 2.0.7), which checkValidate then makes persistent
+      const port = s.args[1] === undefined ? 0 : this.v.port(s, s.args[1]);
       if (s.args.length > 2) this.v.fail(s, `virtual_server: unexpected '${s.args.slice(2).join(' ')}' after the port`);
       if (ip !== undefined && port !== undefined) target = { kind: 'ip', ip, port };
     }
@@ -648,7 +649,8 @@ class ConfParser {
         }
         case 'sorry_server': {
           const ip = this.v.ip(c, c.args[0] ?? '', 'sorry server address');
-          const port = this.v.port(c, c.args[1]);
+          // no port: 0, then the virtual server's (checkValidate)
+          const port = c.args[1] === undefined ? 0 : this.v.port(c, c.args[1]);
           if (ip !== undefined && port !== undefined) vs.sorryServer = { ip, port };
           break;
         }
@@ -711,7 +713,8 @@ class ConfParser {
 
   realServer(s: Statement): RealServer | undefined {
     const ip = this.v.ip(s, s.args[0] ?? '', 'real server address');
-    const port = this.v.port(s, s.args[1]);
+    // no port: 0, then the virtual server's unless a fwmark service's (checkValidate)
+    const port = s.args[1] === undefined ? 0 : this.v.port(s, s.args[1]);
     const rs: RealServer = { ip: ip ?? '', port: port ?? 0, inhibitOnFailure: false, checks: [] };
     for (const c of this.v.needBlock(s)) {
       switch (c.keyword) {

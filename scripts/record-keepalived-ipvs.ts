@@ -1,8 +1,8 @@
 // `npx tsx scripts/record-keepalived-ipvs.ts NAME`: what keepalived 2.2.7 puts in kernel IPVS for
 // test/fixtures/keepalived-ipvs/NAME.conf. Boots the kernel VM (scripts/setup-kernel-vm prepares it;
 // no network device), loads ip_vs and the schedulers, runs the host's Debian keepalived's checker on
-// the conf (virtual and real servers, no VRRP) for 4 s, lists the table (`ipvsadm -Ln`, `ipvsadm -L
-// --timeout`), stops it, and writes test/recordings/keepalived/NAME.json: the provenance, the conf,
+// the conf (virtual and real servers, no VRRP) for 4 s, lists the table (`ipvsadm -Ln`, `-L
+// --timeout`, `-Ln --thresholds`), stops it, and writes test/recordings/keepalived/NAME.json: the provenance, the conf,
 // what `keepalived -t` said of it, and the listings. src/lb/keepalived/recorded.test.ts compares the
 // embedded side (the conf parsed, translated into ipvsadm lines, run on the embedded IPVS) with it.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -40,6 +40,7 @@ try {
       'sleep 4',
       'ipvsadm -Ln > ipvsadm-Ln.txt',
       'ipvsadm -L --timeout > ipvsadm-timeout.txt',
+      'ipvsadm -Ln --thresholds > ipvsadm-thresholds.txt',
       'kill %1; wait || true',
     ].join('\n'),
   });
@@ -57,6 +58,7 @@ try {
     configTest: readFileSync(join(share, 'config-test.txt'), 'utf8').split('\n').filter((l) => l !== ''),
     ipvsadmLn: readFileSync(join(share, 'ipvsadm-Ln.txt'), 'utf8'),
     ipvsadmTimeout: readFileSync(join(share, 'ipvsadm-timeout.txt'), 'utf8'),
+    ipvsadmThresholds: readFileSync(join(share, 'ipvsadm-thresholds.txt'), 'utf8'),
   };
   const out = join(repoRoot(), 'test', 'recordings', 'keepalived', `${name}.json`);
   writeFileSync(out, JSON.stringify(recording, null, 2) + '\n');

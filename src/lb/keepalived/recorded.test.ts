@@ -18,7 +18,7 @@ describe('keepalived.conf into IPVS, against keepalived 2.2.7 on the kernel', ()
 
   for (const file of recordings) {
     it(file, () => {
-      const rec = JSON.parse(readFileSync(`${dir}${file}`, 'utf8')) as { provenance: { keepalived: string; kernel: string }; conf: string; configTest: string[]; ipvsadmLn: string; ipvsadmTimeout: string };
+      const rec = JSON.parse(readFileSync(`${dir}${file}`, 'utf8')) as { provenance: { keepalived: string; kernel: string }; conf: string; configTest: string[]; ipvsadmLn: string; ipvsadmTimeout: string; ipvsadmThresholds: string };
       expect(rec.provenance.keepalived).toMatch(/^Keepalived v2\.2\.7 /);
       const { config, diagnostics } = parseKeepalivedConf(rec.conf);
       // what `keepalived -t` said of the file, line for line (lvslab's own notes aside)
@@ -27,6 +27,7 @@ describe('keepalived.conf into IPVS, against keepalived 2.2.7 on the kernel', ()
       l.run(...configToIpvsadmCommands(config));
       expect(l.run('-Ln')).toBe(rec.ipvsadmLn);
       expect(l.run('-L --timeout')).toBe(rec.ipvsadmTimeout);
+      expect(l.run('-Ln --thresholds')).toBe(rec.ipvsadmThresholds);
       // written back as lvslab writes keepalived.conf, the file still means the same table
       expect(configToIpvsadmCommands(parseKeepalivedConf(renderKeepalivedConf(config)).config)).toEqual(configToIpvsadmCommands(config));
     });

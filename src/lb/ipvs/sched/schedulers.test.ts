@@ -9,6 +9,7 @@ import { MH_TAB_SIZE, MaglevHashing } from './mh.js';
 import { SourceHashing } from './sh.js';
 import { DestinationHashing } from './dh.js';
 import { weightedLeast, wlcLeast } from './wlc.js';
+import { LeastConnection } from './lc.js';
 
 const VIP = '192.168.1.112:80';
 const svc = (l: ReturnType<typeof lab>) => l.ipvs.services[0];
@@ -120,7 +121,7 @@ describe('lc / wlc', () => {
     expect(l.ipvs.services[0].scheduler.name).toBe('wlc');
   });
 
-  it('wlcLeast (its overhead written out) picks what the generic loop with Dest.overhead picks, pinned and mainline counting', () => {
+  it('wlcLeast and lc (their overhead written out) pick what the generic loops with Dest.overhead pick, pinned and mainline counting', () => {
     let seed = 7;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -131,6 +132,7 @@ describe('lc / wlc', () => {
       l.run(`-A -t ${VIP} -s wlc`);
       for (let i = 1; i <= 12; i++) l.run(`-a -t ${VIP} -r 10.0.0.${i}:80 -m -w 1`);
       const dests = svc(l).dests;
+      const lc = new LeastConnection();
       const seen = new Set<string>();
       for (let trial = 0; trial < 2000; trial++) {
         for (const d of dests) {
@@ -141,6 +143,10 @@ describe('lc / wlc', () => {
         }
         const want = weightedLeast(dests, (d) => d.overhead());
         expect(wlcLeast(dests)).toBe(want);
+        // lc: the least overhead among dests with weight > 0, not overloaded, ties to the earlier
+        let lcWant: (typeof dests)[number] | null = null;
+        for (const d of dests) if (!d.overload && d.weight > 0 && (lcWant === null || d.overhead() < lcWant.overhead())) lcWant = d;
+        expect(lc.schedule(svc(l))).toBe(lcWant);
         seen.add(want?.addrStr ?? 'none');
       }
       // the trials reached every dest and the no-dest case

@@ -154,6 +154,18 @@ describe('lc / wlc', () => {
     }
   });
 
+  it('lc on the pinned kernel counts an active connection as 257 (active << 8 + totalconns), mainline as 256', () => {
+    for (const [kernel, want] of [[undefined, '10.0.0.2:80'], [kernelProfile('6.7'), '10.0.0.1:80']] as const) {
+      const l = lab({ kernel });
+      l.run(`-A -t ${VIP} -s lc`, `-a -t ${VIP} -r 10.0.0.2:80 -m`, `-a -t ${VIP} -r 10.0.0.1:80 -m`);
+      const [first, second] = svc(l).dests; // newest first: .1 then .2
+      first.activeConns = 1; // 257 pinned, 256 mainline
+      second.inactConns = 256; // 256 either way
+      // pinned: .2 has less; mainline: a tie, which the earlier dest (.1) keeps
+      expect(new LeastConnection().schedule(svc(l))?.addrStr + ':80').toBe(want);
+    }
+  });
+
   it('wlc on UDP compares inactive conns only (UDP never becomes active)', () => {
     const l = build('wlc', [['101', 1], ['102', 1]], 'u');
     expect(picks(l, 'udp', VIP, 4)).toEqual(['102', '101', '102', '101']);

@@ -5,7 +5,8 @@ import { configToIpvsadmCommands, parseKeepalivedConf, toIpvsadmCommands } from 
 
 const article = readFileSync(fileURLToPath(new URL('../../../scenarios/article/keepalived.conf', import.meta.url)), 'utf8');
 
-const vsOf = (body: string) => parseKeepalivedConf(`virtual_server 10.1.1.1 80 {\n${body}\n}\n`).config.virtualServers[0];
+/** a virtual_server with this body; TCP unless the body names a protocol (keepalived's default is UDP) */
+const vsOf = (body: string) => parseKeepalivedConf(`virtual_server 10.1.1.1 80 {\n${/\bprotocol\b/.test(body) ? '' : 'protocol TCP\n'}${body}\n}\n`).config.virtualServers[0];
 
 describe('toIpvsadmCommands', () => {
   it("gives the article's two NAT services with rr and weight 1", () => {
@@ -20,7 +21,10 @@ describe('toIpvsadmCommands', () => {
     ]);
   });
 
-  it("applies keepalived's defaults: TCP, wlc, NAT, weight 1, bare persistence 360", () => {
+  it("applies keepalived's defaults: UDP (with its line), wlc, NAT, weight 1, bare persistence 360", () => {
+    const noProtocol = parseKeepalivedConf('virtual_server 10.1.1.1 80 {\n real_server 10.0.0.1 80 {\n }\n}\n');
+    expect(toIpvsadmCommands(noProtocol.config.virtualServers[0])).toEqual(['-A -u 10.1.1.1:80 -s wlc', '-a -u 10.1.1.1:80 -r 10.0.0.1:80 -m -w 1']);
+    expect(noProtocol.diagnostics.map((d) => d.text)).toContain('Virtual server [10.1.1.1]:none:80: no protocol set - defaulting to UDP');
     expect(toIpvsadmCommands(vsOf('persistence_timeout\n real_server 10.0.0.1 80 {\n }'))).toEqual([
       '-A -t 10.1.1.1:80 -s wlc -p 360',
       '-a -t 10.1.1.1:80 -r 10.0.0.1:80 -m -w 1',
@@ -38,10 +42,11 @@ describe('toIpvsadmCommands', () => {
 
   it("persistence_granularity as keepalived's pgr_handler: a netmask (IPv4) or a prefix length (IPv6), persistent at 360 s unless a timeout came first", () => {
     expect(toIpvsadmCommands(vsOf('persistence_granularity 255.255.255.0\n real_server 10.0.0.1 80 {\n }'))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 360 -M 255.255.255.0');
-    expect(toIpvsadmCommands(vsOf('persistence_timeout 50\n persistence_granularity 255.255.0.0'))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 50 -M 255.255.0.0');
+    const rs = '\n real_server 10.0.0.1 80 {\n }';
+    expect(toIpvsadmCommands(vsOf(`persistence_timeout 50\n persistence_granularity 255.255.0.0${rs}`))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 50 -M 255.255.0.0');
     // a later timeout still wins
-    expect(toIpvsadmCommands(vsOf('persistence_granularity 255.255.0.0\n persistence_timeout 50'))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 50 -M 255.255.0.0');
-    const v6 = parseKeepalivedConf('virtual_server 2001:db8::112 80 {\n persistence_granularity 64\n real_server fd00::101 80 {\n }\n}\n');
+    expect(toIpvsadmCommands(vsOf(`persistence_granularity 255.255.0.0\n persistence_timeout 50${rs}`))[0]).toBe('-A -t 10.1.1.1:80 -s wlc -p 50 -M 255.255.0.0');
+    const v6 = parseKeepalivedConf('virtual_server 2001:db8::112 80 {\n protocol TCP\n persistence_granularity 64\n real_server fd00::101 80 {\n }\n}\n');
     expect(toIpvsadmCommands(v6.config.virtualServers[0])[0]).toBe('-A -t [2001:db8::112]:80 -s wlc -p 360 -M 64');
     // keepalived: "Invalid IPv6 persistence_granularity specified" (lvslab stops at it)
     expect(() => parseKeepalivedConf('virtual_server 2001:db8::112 80 {\n persistence_granularity 255.255.255.0\n}\n')).toThrow("keepalived.conf line 2: persistence_granularity: '255.255.255.0' is not a prefix length 1..128 (an IPv6 virtual server's granularity)");

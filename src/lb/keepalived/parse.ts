@@ -814,14 +814,16 @@ class ConfParser {
    * accepts: its lines, in its order. Where lvslab's backends do something else, a note says so.
    */
   checkValidate(config: KeepalivedConfig): void {
+    const ignored = new Set<VirtualServer>();
     for (const vs of config.virtualServers) {
       const line = this.vsLines.get(vs) ?? 1;
       const say = (message: string) => this.afterParse('checker', line, message);
       let proto = vs.protocol?.toLowerCase() ?? 'none';
       const name = () => (vs.target.kind === 'fwmark' ? `FWM ${vs.target.fwmark}` : `[${vs.target.ip}]:${proto}:${vs.target.port}`);
       if (vs.realServers.length === 0) {
+        // keepalived frees it: no service in IPVS, on either backend
         say(`Virtual server ${name()} has no real servers - ignoring`);
-        this.warn(line, `lvslab: the embedded backend still creates this service, with no real server (keepalived 2.2.7 leaves it out)`, 'note');
+        ignored.add(vs);
         continue;
       }
       if (vs.haSuspend && vs.target.kind === 'fwmark') {
@@ -830,8 +832,9 @@ class ConfParser {
       }
       if (vs.target.kind === 'ip') {
         if (!vs.protocol) {
+          // "If the protocol is 0, the kernel defaults to UDP, so set it explicitly"
           say(`Virtual server ${name()}: no protocol set - defaulting to UDP`);
-          this.warn(line, `lvslab: the embedded backend makes this a ${KEEPALIVED_DEFAULTS.protocol} service (keepalived 2.2.7 makes it UDP): write 'protocol TCP' or 'protocol UDP'`, 'note');
+          vs.protocol = 'UDP';
           proto = 'udp';
         }
         if (vs.ops && proto !== 'udp') {
@@ -922,6 +925,7 @@ class ConfParser {
         }
       }
     }
+    config.virtualServers = config.virtualServers.filter((vs) => !ignored.has(vs));
   }
 
   /**

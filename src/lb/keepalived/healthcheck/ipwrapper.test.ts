@@ -137,6 +137,7 @@ describe('VirtualServerState: quorum and the sorry server', () => {
 describe('CheckerState log lines per checker type', () => {
   const plan = (check: string) => plansFor(parseKeepalivedConf(`virtual_server 192.168.1.112 80 {
   delay_loop 1
+  protocol TCP
   real_server 10.0.0.102 80 {
     ${check}
   }

@@ -65,6 +65,16 @@ export function schedFlagNames(scheduler: string, bits: number): string[] {
   return names;
 }
 
+/**
+ * Every flag bit by a name the core takes back to the same bit: print_sched_flags' names, and flag-3,
+ * which sh and mh leave unnamed (ipvsadm -b flag-3 -s sh sets it; -Ln then shows "sh ()").
+ */
+export function schedFlagsOf(scheduler: string, bits: number): string[] {
+  const names = schedFlagNames(scheduler, bits);
+  if ((scheduler === 'sh' || scheduler === 'mh') && bits & 4) names.push('flag-3');
+  return names;
+}
+
 /** The bits of a list of flag names (unknown names count as nothing). */
 export function schedFlagBits(names: readonly string[]): number {
   return names.reduce((bits, n) => bits | (SCHED_FLAG_BITS[n] ?? 0), 0);
@@ -519,7 +529,7 @@ function toCommand(cmd: CmdName, ce: Entry, options: ReadonlySet<OptName>): Ipvs
     case 'edit-service': {
       const o: Partial<ServiceOptions> = {
         scheduler: ce.svc.sched,
-        schedFlags: schedFlagNames(ce.svc.sched, ce.svc.schedBits),
+        schedFlags: schedFlagsOf(ce.svc.sched, ce.svc.schedBits),
         ops: ce.svc.ops,
       };
       if (ce.svc.persistent) {

@@ -34,7 +34,8 @@ describe('toIpvsadmCommands', () => {
   it('writes scheduler flags, granularity, ops, DR/TUN and thresholds', () => {
     const vs = vsOf('protocol UDP\n lvs_sched sh\n sh-port\n sh-fallback\n ops\n lvs_method DR\n persistence_timeout 60\n persistence_granularity 255.255.255.0\n real_server 10.0.0.1 80 {\n weight 3\n uthreshold 10\n lthreshold 2\n }');
     expect(toIpvsadmCommands(vs)).toEqual([
-      '-A -u 10.1.1.1:80 -s sh -b sh-port,sh-fallback -p 60 -M 255.255.255.0 -o',
+      // sh-port and sh-fallback are read into their bits (flag-2, flag-1), as keepalived does
+      '-A -u 10.1.1.1:80 -s sh -b flag-1,flag-2 -p 60 -M 255.255.255.0 -o',
       '-a -u 10.1.1.1:80 -r 10.0.0.1:80 -g -w 3 -x 10 -y 2',
     ]);
     expect(toIpvsadmCommands(vsOf('lvs_method TUN\n real_server 10.0.0.1 80 {\n }'))[1]).toBe('-a -t 10.1.1.1:80 -r 10.0.0.1:80 -i -w 1');

@@ -194,7 +194,7 @@ virtual_server fwmark 5 {
     expect(diagnostics.some((d) => d.level === 'note' && d.message.includes('track_script'))).toBe(true);
     expect(effectiveInstance(config, i)).toMatchObject({ version: 3, preempt: false, garpMasterDelay: 2, garpMasterRepeat: 3 });
     const vs = config.virtualServers[0];
-    expect(vs).toMatchObject({ target: { kind: 'fwmark', fwmark: 5 }, lvsSched: 'sh', schedFlags: ['sh-port'], lvsMethod: 'DR', persistenceTimeout: 360, quorum: 2 });
+    expect(vs).toMatchObject({ target: { kind: 'fwmark', fwmark: 5 }, lvsSched: 'sh', schedFlags: ['flag-2'], lvsMethod: 'DR', persistenceTimeout: 360, quorum: 2 });
     expect(vs.realServers[0].checks[0]).toEqual({ type: 'HTTP_GET', urls: [{ path: '/health', statusCode: '200' }], connectTimeout: 2, retry: 2, delayBeforeRetry: 1 });
     expect(parseKeepalivedConf(renderKeepalivedConf(config)).config).toEqual(config);
   });

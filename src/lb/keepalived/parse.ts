@@ -150,6 +150,19 @@ const CHECK_SCALARS: ScalarTable<TcpCheck> = {
   warmup: { kind: 'num', field: 'warmup', min: 0, max: 86400 },
 };
 
+/**
+ * The scheduler flag bit a keyword sets, as keepalived 2.2.7's lbflags_handler decides it by the
+ * scheduler named so far: flag-1..3 always; sh-fallback/sh-port (flag-1/flag-2) only under sh,
+ * mh-fallback/mh-port only under mh, anything else there silently nothing (null); under any other
+ * scheduler, or none yet, the keyword is ignored with "only applies to sh scheduler" ('ignored').
+ */
+function lbflag(keyword: string, sched: string | undefined): 'flag-1' | 'flag-2' | 'flag-3' | 'ignored' | null {
+  if (keyword === 'flag-1' || keyword === 'flag-2' || keyword === 'flag-3') return keyword;
+  if (sched === 'sh') return keyword === 'sh-fallback' ? 'flag-1' : keyword === 'sh-port' ? 'flag-2' : null;
+  if (sched === 'mh') return keyword === 'mh-fallback' ? 'flag-1' : keyword === 'mh-port' ? 'flag-2' : null;
+  return 'ignored';
+}
+
 function raw(s: Statement): RawStatement {
   return s.block ? { keyword: s.keyword, args: [...s.args], block: s.block.map(raw) } : { keyword: s.keyword, args: [...s.args] };
 }
@@ -693,9 +706,11 @@ class ConfParser {
         }
         default:
           if (this.scalar(c, VS_SCALARS, vs)) break;
-          if (SCHED_FLAGS.includes(c.keyword)) {
+          if (SCHED_FLAGS.includes(c.keyword) || c.keyword === 'hashed') {
             this.v.flag(c);
-            if (!vs.schedFlags.includes(c.keyword)) vs.schedFlags.push(c.keyword);
+            const bit = lbflag(c.keyword, vs.lvsSched);
+            if (bit === 'ignored') this.warn(c.line, `${c.keyword} only applies to sh scheduler - ignoring`);
+            else if (bit && !vs.schedFlags.includes(bit)) vs.schedFlags = [...vs.schedFlags, bit].sort();
           } else if (VS_PASSTHROUGH.has(c.keyword)) vs.passthrough.push(raw(c));
           else this.unknown(c);
       }

@@ -197,7 +197,7 @@ export interface VirtualServer {
   persistenceEngine?: string;
   protocol?: VsProtocol;
   ops: boolean;
-  /** sh-port, sh-fallback, mh-port, mh-fallback, flag-1, flag-2, flag-3 */
+  /** the scheduler flag bits set, flag-1..flag-3 (sh-port and friends are read into them as keepalived does) */
   schedFlags: string[];
   quorum?: number;
   hysteresis?: number;

@@ -208,7 +208,8 @@ export function nftFamilies(spec: RulesSpec): RulesFamily[] {
 export function renderNft(spec: RulesSpec, families: readonly RulesFamily[] = nftFamilies(spec)): string {
   const lines: string[] = [];
   for (const f of families) lines.push(`table ${NFT_FAMILY[f].table} ${NFT_TABLE} {}`, `delete table ${NFT_FAMILY[f].table} ${NFT_TABLE}`);
-  if (spec.mode === 'offload') for (const f of families) if (f === 4 || spec.services.some((s) => serviceFamily(s.key) === 6)) lines.push(...nftTable(spec, f));
+  const active = nftFamilies(spec);
+  if (spec.mode === 'offload') for (const f of families) if (active.includes(f)) lines.push(...nftTable(spec, f));
   return lines.join('\n') + '\n';
 }
 

@@ -20,7 +20,8 @@ export const KEEPALIVED_DEFAULTS = {
   garpMasterRefreshRepeat: 1,
   lvsSched: 'wlc',
   lvsMethod: 'NAT' as const,
-  protocol: 'TCP' as const,
+  // check_validate_config: "If the protocol is 0, the kernel defaults to UDP, so set it explicitly"
+  protocol: 'UDP' as const,
   weight: 1,
   persistenceTimeout: 360,
   delayLoop: 60,

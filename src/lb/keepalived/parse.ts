@@ -826,7 +826,7 @@ class ConfParser {
 
   /**
    * The checker's check of what it read (check/check_data.c check_validate_config), for what lvslab
-   * accepts: its lines, in its order. Where lvslab's backends do something else, a note says so.
+   * accepts: its lines, in its order, and what keepalived corrects, corrected here too.
    */
   checkValidate(config: KeepalivedConfig): void {
     const ignored = new Set<VirtualServer>();
@@ -885,7 +885,7 @@ class ConfParser {
         rs.lvsMethod ??= vsMethod();
         // "Take default values from virtual server"
         rs.alpha ??= vs.alpha;
-        if (!rs.inhibitOnFailure && vs.inhibitOnFailure) rs.inhibitOnFailure = true;
+        rs.inhibitOnFailure ||= vs.inhibitOnFailure ?? false;
         rs.retry ??= vs.retry;
         rs.connectTimeout ??= vs.connectTimeout;
         rs.delayLoop ??= vs.delayLoop;
@@ -900,44 +900,36 @@ class ConfParser {
       // "Check that the quorum isn't higher than the total weight of the real servers, otherwise we
       // will never be able to come up"; then no hysteresis >= quorum (unsigned: 0 - 1 wraps)
       const total = vs.realServers.reduce((sum, rs) => sum + (rs.weight ?? KEEPALIVED_DEFAULTS.weight), 0);
-      if ((vs.quorum ?? KEEPALIVED_DEFAULTS.quorum) > total) {
-        say(`Warning - quorum ${vs.quorum ?? KEEPALIVED_DEFAULTS.quorum} for ${name()} exceeds total weight of real servers ${total}, reducing quorum to ${total}`);
-        vs.quorum = total;
+      let quorum = vs.quorum ?? KEEPALIVED_DEFAULTS.quorum;
+      if (quorum > total) {
+        say(`Warning - quorum ${quorum} for ${name()} exceeds total weight of real servers ${total}, reducing quorum to ${total}`);
+        vs.quorum = quorum = total;
       }
-      const quorum = vs.quorum ?? KEEPALIVED_DEFAULTS.quorum;
       if ((vs.hysteresis ?? 0) >= quorum) {
         const h = quorum === 0 ? 0xffffffff : quorum - 1;
         say(`Virtual server ${name()}: hysteresis ${vs.hysteresis ?? 0} >= quorum ${quorum}; setting hysteresis to ${h}`);
         vs.hysteresis = h;
       }
-      // ports: only NAT can change them. "We can also correct errors here"
+      // ports: a server NATed to keeps its own; one that is not cannot change the port: a fwmark
+      // service's is cleared, 0 becomes the virtual server's, another is reset to it ("We can also
+      // correct errors here")
       const target = vs.target;
+      const unNattedPort = (port: number, cleared: string, mismatch: string): number => {
+        if (target.kind === 'fwmark') {
+          if (port) say(cleared);
+          return 0;
+        }
+        if (port !== 0 && port !== target.port) say(mismatch);
+        return target.port;
+      };
       for (const rs of vs.realServers) {
         const rsName = `[${rs.ip}]:${proto}:${rs.port}`;
-        if (rs.lvsMethod === 'NAT') {
-          if (target.kind === 'ip' && rs.port === 0) rs.port = target.port;
-        } else if (target.kind === 'fwmark') {
-          if (rs.port) {
-            say(`WARNING - fwmark virtual server ${name()}, real server ${rsName} has port specified - clearing`);
-            rs.port = 0;
-          }
-        } else if (rs.port === 0) rs.port = target.port;
-        else if (rs.port !== target.port) {
-          say(`WARNING - virtual server ${name()} and real server ${rsName} ports don't match - resetting`);
-          rs.port = target.port;
-        }
+        if (rs.lvsMethod !== 'NAT') {
+          rs.port = unNattedPort(rs.port, `WARNING - fwmark virtual server ${name()}, real server ${rsName} has port specified - clearing`, `WARNING - virtual server ${name()} and real server ${rsName} ports don't match - resetting`);
+        } else if (target.kind === 'ip' && rs.port === 0) rs.port = target.port;
       }
       if (vs.sorryServer && vs.sorryServerLvsMethod !== 'NAT') {
-        if (target.kind === 'fwmark') {
-          if (vs.sorryServer.port) {
-            say(`WARNING - virtual server ${name()}, sorry server has port specified - clearing`);
-            vs.sorryServer.port = 0;
-          }
-        } else if (vs.sorryServer.port === 0) vs.sorryServer.port = target.port;
-        else if (vs.sorryServer.port !== target.port) {
-          say(`WARNING - virtual server ${name()} and sorry server ports don't match - resetting`);
-          vs.sorryServer.port = target.port;
-        }
+        vs.sorryServer.port = unNattedPort(vs.sorryServer.port, `WARNING - virtual server ${name()}, sorry server has port specified - clearing`, `WARNING - virtual server ${name()} and sorry server ports don't match - resetting`);
       }
     }
     config.virtualServers = config.virtualServers.filter((vs) => !ignored.has(vs));

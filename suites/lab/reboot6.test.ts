@@ -47,7 +47,7 @@ describe('reboot of a director on an IPv6 lab (article6)', needs(await probe.roo
     expect(await addresses6(lab, 'ds1')).toEqual(before);
     expect(await addresses6(lab, 'ds2')).not.toContain('eth0 2001:db8::112/64');
     const p = await lvslab('probe', lab, '--count', '4');
-    expect(p.exitCode, p.stderr).toBe(0);
+    expect(p.exitCode, `${p.stderr}\n${p.stdout}`).toBe(0);
     expect(servers(p.stdout).sort()).toEqual(['RS1', 'RS1', 'RS2', 'RS2']);
   });
 });
